@@ -1,0 +1,101 @@
+"""The composition root: the ONE place that wires storage, handlers, jobs, i18n and rate limiting."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.clock import Clock, system_clock
+from bot.config import Settings
+from bot.context import BotData, ChiboContext
+from bot.processor import PerUserUpdateProcessor
+from storage import units
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+ChiboApp = Application[Any, ChiboContext, Any, Any, BotData, Any]
+
+# The update kinds the bot listens to (the rest is never fetched).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+# Handler groups, in the order python-telegram-bot runs them for every update.
+GROUP_FIRST = -100  # drop repeated updates, find who is acting, keep to private chats
+GROUP_GATE = -90  # people without an invitation only get the open commands
+GROUP_FEATURES = 0  # commands, buttons and forms; the catch-all answer comes last in this group
+
+
+async def _post_init(app: ChiboApp) -> None:
+    """Open the database, bring it up to date and publish the command menus."""
+    data = app.bot_data
+    assert data.db is not None and data.settings is not None
+    await data.db.open()
+    await data.db.migrate()
+    async with data.db.transaction() as tx:
+        await units.rename(tx, units.ROOT_ID, data.settings.root_name)
+    data.bot_username = app.bot.username
+    from handlers.menus import publish_default_menus  # noqa: PLC0415 - handlers depend on bot
+
+    await publish_default_menus(app.bot, data.settings)
+    log.info("chibo is up as @%s", app.bot.username)
+
+
+async def _post_shutdown(app: ChiboApp) -> None:
+    """Close the database."""
+    if app.bot_data.db is not None:
+        await app.bot_data.db.close()
+
+
+def build_application(settings: Settings, *, clock: Clock = system_clock) -> ChiboApp:
+    """Return the Application of chibo for these settings (polling, webhook, tests and sandbox alike)."""
+    from handlers import admin, common, start  # noqa: PLC0415 - handlers depend on bot, not the reverse
+
+    if not settings.token:
+        raise ValueError("build_application needs a bot token")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.bot_api_file_url)
+        .context_types(ContextTypes(context=ChiboContext, bot_data=BotData))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=settings.timezone,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .concurrent_updates(PerUserUpdateProcessor())
+        # Retries after a 429 with Telegram's retry_after, and keeps within the flood limits.
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    app: ChiboApp = builder.build()
+    app.bot_data.settings = settings
+    app.bot_data.clock = clock
+    app.bot_data.db = Database(settings.db_path)
+
+    app.add_handler(TypeHandler(Update, common.before_every_update), GROUP_FIRST)
+    app.add_handler(TypeHandler(Update, common.gate_unregistered), GROUP_GATE)
+    start.register(app, GROUP_FEATURES)
+    admin.register(app, GROUP_FEATURES)
+    # Last in its group: only what no feature above took reaches it.
+    app.add_handler(MessageHandler(filters.ALL, common.unknown), GROUP_FEATURES)
+    app.add_handler(CallbackQueryHandler(common.unknown), GROUP_FEATURES)
+    app.add_error_handler(common.on_error)
+    return app

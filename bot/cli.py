@@ -1,0 +1,116 @@
+"""The command line: `chibo run | sandbox | migrate`.
+
+With no command, chibo runs the real bot when TELEGRAM_BOT_TOKEN is set and the local sandbox
+when it is not, so the README's first command works on any machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+from collections.abc import Sequence
+
+from telegram.error import InvalidToken, NetworkError
+
+from bot import logs
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.config import ConfigError, Settings, load_settings
+from storage.database import Database
+from storage.updates import kv_get, kv_set
+
+WEBHOOK_SECRET_KEY = "webhook_secret"
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"chibo: {message}", file=sys.stderr)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chibo", description="Reporting bot for party cells.")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="run the bot (long polling, or a webhook with --webhook-url)")
+    run.add_argument("--webhook-url", help="public HTTPS URL Telegram posts updates to")
+    run.add_argument("--listen", default="127.0.0.1", help="address the webhook server binds (127.0.0.1)")
+    run.add_argument("--port", type=int, default=8443, help="port of the webhook server (8443)")
+    sub.add_parser("migrate", help="bring the database up to date and exit")
+    sandbox = sub.add_parser("sandbox", help="try chibo in a browser, with no Telegram account")
+    sandbox.add_argument("--port", type=int, default=8080, help="port of the web page (8080)")
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to serve on (127.0.0.1)")
+    return parser
+
+
+async def _migrate(settings: Settings) -> list[str]:
+    async with Database(settings.db_path) as db:
+        return await db.migrate()
+
+
+async def _webhook_secret(settings: Settings) -> str:
+    """Return CHIBO_WEBHOOK_SECRET, or the secret generated once and kept in the database."""
+    if settings.webhook_secret:
+        return settings.webhook_secret
+    async with Database(settings.db_path) as db:
+        await db.migrate()
+        secret = await kv_get(db, WEBHOOK_SECRET_KEY)
+        if secret is None:
+            secret = secrets.token_urlsafe(32)
+            async with db.transaction() as tx:
+                await kv_set(tx, WEBHOOK_SECRET_KEY, secret)
+        return secret
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.token:
+        return _fail(
+            "TELEGRAM_BOT_TOKEN: not set. Get a token from @BotFather, or try `chibo sandbox` without one."
+        )
+    app = build_application(settings)
+    try:
+        if args.webhook_url:
+            secret = asyncio.run(_webhook_secret(settings))
+            # run_webhook stops cleanly on SIGINT and SIGTERM.
+            app.run_webhook(
+                listen=args.listen,
+                port=args.port,
+                url_path="telegram",
+                webhook_url=args.webhook_url.rstrip("/") + "/telegram",
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        return _fail("TELEGRAM_BOT_TOKEN: Telegram does not accept this token (check it with @BotFather)")
+    except NetworkError as exc:
+        return _fail(f"cannot reach the Bot API at {settings.bot_api_url}: {exc}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line."""
+    args = _parser().parse_args(argv)
+    logs.setup()
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    command = args.command or ("run" if settings.token else "sandbox")
+    if command == "migrate":
+        applied = asyncio.run(_migrate(settings))
+        print(f"chibo: database {settings.db_path} is up to date ({len(applied)} migration(s) applied)")
+        return 0
+    if command == "sandbox":
+        from bot import sandbox  # noqa: PLC0415 - only the sandbox needs the emulator
+
+        return sandbox.main(
+            settings, port=getattr(args, "port", 8080), host=getattr(args, "host", "127.0.0.1")
+        )
+    if args.command is None:
+        args = _parser().parse_args(["run"])
+    return _run(settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Settings: one frozen object read from CHIBO_* environment variables (and a .env file)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+SUPPORTED_LOCALES = ("vi", "en")
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about one chibo deployment."""
+
+    token: str | None = None
+    bot_api_url: str = TELEGRAM_API_URL
+    db_path: Path = Path("chibo.db")
+    admins: frozenset[int] = field(default_factory=frozenset)
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
+    locale: str = "vi"
+    webhook_secret: str | None = None
+    invitation_days: int = 7
+    root_name: str = "Đảng bộ"
+
+    @property
+    def bot_api_file_url(self) -> str:
+        """Return the base URL of file downloads that belongs to bot_api_url."""
+        base = self.bot_api_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file/bot"
+
+    def with_token(self, token: str) -> Settings:
+        """Return a copy with another bot token (the sandbox uses its own)."""
+        return replace(self, token=token)
+
+
+def _int_list(name: str, raw: str) -> frozenset[int]:
+    values: set[int] = set()
+    for part in raw.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ConfigError(f"{name}: '{part}' is not a Telegram user id (digits only, comma-separated)")
+        values.add(int(part))
+    return frozenset(values)
+
+
+def _positive_int(name: str, raw: str, *, minimum: int = 1, maximum: int = 10_000) -> int:
+    if not raw.strip().isdigit() or not minimum <= int(raw) <= maximum:
+        raise ConfigError(f"{name}: expected a whole number from {minimum} to {maximum}, got '{raw}'")
+    return int(raw)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Read the settings from the environment, a .env file filling what the environment lacks."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        raw = values.get(name)
+        if raw is None or not raw.strip():
+            return None
+        return raw.strip()
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is not None and not _TOKEN_RE.match(token):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN: does not look like a bot token from @BotFather (digits:letters)"
+        )
+    url = get("CHIBO_BOT_API_URL") or TELEGRAM_API_URL
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise ConfigError(f"CHIBO_BOT_API_URL: expected an http(s) URL, got '{url}'")
+    tz_name = get("CHIBO_TIMEZONE") or "Asia/Ho_Chi_Minh"
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"CHIBO_TIMEZONE: unknown time zone '{tz_name}' (e.g. Asia/Ho_Chi_Minh)") from None
+    locale = (get("CHIBO_LOCALE") or "vi").lower()
+    if locale not in SUPPORTED_LOCALES:
+        raise ConfigError(f"CHIBO_LOCALE: expected one of {', '.join(SUPPORTED_LOCALES)}, got '{locale}'")
+    secret = get("CHIBO_WEBHOOK_SECRET")
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ConfigError("CHIBO_WEBHOOK_SECRET: 1-256 characters, only A-Z, a-z, 0-9, _ and -")
+    invitation_days = get("CHIBO_INVITATION_DAYS")
+    return Settings(
+        token=token,
+        bot_api_url=url,
+        db_path=Path(get("CHIBO_DB") or "chibo.db"),
+        admins=_int_list("CHIBO_ADMINS", get("CHIBO_ADMINS") or ""),
+        timezone=tz,
+        locale=locale,
+        webhook_secret=secret,
+        invitation_days=(
+            _positive_int("CHIBO_INVITATION_DAYS", invitation_days, maximum=365) if invitation_days else 7
+        ),
+        root_name=get("CHIBO_ROOT_NAME") or "Đảng bộ",
+    )

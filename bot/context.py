@@ -1,0 +1,63 @@
+"""Typed context: handlers read context.db, context.settings, context.actor, never bot_data keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.access import Actor
+from bot.clock import Clock, system_clock
+from bot.config import Settings
+from bot.i18n import Translator, translator
+from storage.database import Database
+
+
+class BotData:
+    """What the whole application shares, set once by build_application."""
+
+    def __init__(self) -> None:
+        self.db: Database | None = None
+        self.settings: Settings | None = None
+        self.clock: Clock = system_clock
+        self.bot_username: str = ""
+
+
+class ChiboContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The context of one update: shared services plus who is acting."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self.actor: Actor | None = None
+
+    @property
+    def db(self) -> Database:
+        """Return the database."""
+        db = self.bot_data.db
+        if db is None:
+            raise RuntimeError("the database is not open yet")
+        return db
+
+    @property
+    def settings(self) -> Settings:
+        """Return the settings."""
+        settings = self.bot_data.settings
+        assert settings is not None
+        return settings
+
+    def now(self) -> datetime:
+        """Return the current moment (UTC, aware)."""
+        return self.bot_data.clock()
+
+    @property
+    def t(self) -> Translator:
+        """Return the translator of the acting user (the default locale before one is known)."""
+        if self.actor is not None:
+            return self.actor.t
+        return translator(self.settings.locale)

@@ -1,0 +1,225 @@
+"""Admin commands: /addunit, /units, /invite, /invites, /uninvite, /users, /revoke."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from bot import admin
+from bot.access import TELEGRAM, is_configured_admin
+from bot.app import ChiboApp
+from bot.context import ChiboContext
+from bot.errors import UserError
+from bot.text import role_name
+from handlers.common import args_text, reply, requires, user_error
+from handlers.menus import clear_user_menu
+from storage.models import Role
+
+
+def _actor_id(context: ChiboContext) -> int | None:
+    actor = context.actor
+    return actor.user.id if actor is not None and actor.user is not None else None
+
+
+@requires(Role.ADMIN)
+async def addunit(update: Update, context: ChiboContext) -> None:
+    """Create a unit: /addunit [parent/]code name…"""
+    t = context.t
+    parts = args_text(update).split(maxsplit=1)
+    if len(parts) < 2:
+        await reply(
+            update,
+            context,
+            t(
+                "Write the code and the name, for example:\n<code>/addunit kcn-a Đảng bộ KCN A</code>\n"
+                "<code>/addunit kcn-a/cb-honda Chi bộ Công ty Honda</code>"
+            ),
+        )
+        return
+    try:
+        unit, parent = await admin.add_unit(context.db, _actor_id(context), parts[0], parts[1], context.now())
+    except UserError as error:
+        await user_error(update, context, error)
+        return
+    await reply(
+        update,
+        context,
+        Markup(t("Unit <b>{name}</b> (<code>{code}</code>) added under {parent}.")).format(
+            name=unit.name, code=unit.code, parent=parent.name
+        ),
+    )
+
+
+@requires(Role.ADMIN)
+async def units_tree(update: Update, context: ChiboContext) -> None:
+    """Show the tree of units with each unit's people."""
+    t = context.t
+    lines: list[Markup] = []
+    for node in await admin.tree(context.db):
+        indent = Markup("    " * node.depth)
+        kind = t("committee") if node.is_committee else t("cell")
+        lines.append(
+            indent
+            + Markup("<b>{name}</b> (<code>{code}</code>) · {kind}").format(
+                name=node.unit.name, code=node.unit.code, kind=kind
+            )
+        )
+        for person in node.people:
+            lines.append(
+                indent
+                + Markup("    • {name} — {role}").format(
+                    name=person.display_name, role=role_name(person.role, t)
+                )
+            )
+        if not node.people and node.depth > 0:
+            lines.append(indent + Markup("    ") + Markup("<i>{none}</i>").format(none=t("nobody yet")))
+    await reply(update, context, Markup("\n").join(lines))
+
+
+@requires(Role.ADMIN)
+async def invite(update: Update, context: ChiboContext) -> None:
+    """Create an invitation link: /invite unit-code role."""
+    t = context.t
+    parts = args_text(update).split()
+    if len(parts) != 2:
+        await reply(
+            update,
+            context,
+            t(
+                "Write the unit code and the role, for example:\n<code>/invite cb-honda secretary</code>\n"
+                "Roles: secretary, committee, admin."
+            ),
+        )
+        return
+    try:
+        token, invitation, unit = await admin.invite(
+            context.db,
+            _actor_id(context),
+            parts[0],
+            parts[1],
+            context.now(),
+            context.settings.invitation_days,
+        )
+    except UserError as error:
+        await user_error(update, context, error)
+        return
+    link = f"https://t.me/{context.bot.username}?start={token}"
+    expires = invitation.expires_at.astimezone(context.settings.timezone)
+    await reply(
+        update,
+        context,
+        Markup(
+            t(
+                "Invitation no. {number}: {role} of <b>{unit}</b>, valid until {until}.\n"
+                "Send this link to that person only; it works once:\n{link}\n\n"
+                "Or they send me: <code>/start {token}</code>"
+            )
+        ).format(
+            number=invitation.id,
+            role=role_name(invitation.role, t),
+            unit=unit.name,
+            until=t.datetime(expires),
+            link=link,
+            token=token,
+        ),
+    )
+
+
+@requires(Role.ADMIN)
+async def invites(update: Update, context: ChiboContext) -> None:
+    """List the invitations not used yet."""
+    t = context.t
+    pending = await admin.open_invitations(context.db, context.now())
+    if not pending:
+        await reply(update, context, t("No invitation is waiting to be used."))
+        return
+    lines = [Markup(t("Invitations not used yet (revoke one with /uninvite number):"))]
+    for invitation, unit in pending:
+        lines.append(
+            Markup(t("no. {number}: {role} of {unit}, valid until {until}")).format(
+                number=invitation.id,
+                role=role_name(invitation.role, t),
+                unit=unit.name,
+                until=t.datetime(invitation.expires_at.astimezone(context.settings.timezone)),
+            )
+        )
+    await reply(update, context, Markup("\n").join(lines))
+
+
+@requires(Role.ADMIN)
+async def uninvite(update: Update, context: ChiboContext) -> None:
+    """Revoke an invitation by its number."""
+    t = context.t
+    try:
+        invitation = await admin.uninvite(context.db, _actor_id(context), args_text(update), context.now())
+    except UserError as error:
+        await user_error(update, context, error)
+        return
+    await reply(
+        update,
+        context,
+        Markup(t("Invitation no. {number} is revoked; its link no longer works.")).format(
+            number=invitation.id
+        ),
+    )
+
+
+@requires(Role.ADMIN)
+async def users_list(update: Update, context: ChiboContext) -> None:
+    """List the registered users."""
+    t = context.t
+    registered = await admin.list_users(context.db)
+    if not registered:
+        await reply(update, context, t("Nobody has registered yet. Invite people with /invite."))
+        return
+    lines = [Markup(t("Registered users (revoke access with /revoke id):"))]
+    for user, unit in registered:
+        lines.append(
+            Markup("• <b>{name}</b> — {role}, {unit} — id <code>{id}</code>").format(
+                name=user.display_name,
+                role=role_name(user.role, t),
+                unit=unit.name if unit else "",
+                id=user.external_id,
+            )
+        )
+    await reply(update, context, Markup("\n").join(lines))
+
+
+@requires(Role.ADMIN)
+async def revoke(update: Update, context: ChiboContext) -> None:
+    """Take away a user's access: /revoke user-id."""
+    t = context.t
+    target = args_text(update)
+    if target and is_configured_admin(context.settings, TELEGRAM, target.strip()):
+        await reply(
+            update,
+            context,
+            t("This person is an admin by configuration (CHIBO_ADMINS); remove them there."),
+        )
+        return
+    actor = context.actor
+    try:
+        user = await admin.revoke_user(
+            context.db, actor.user if actor else None, target, context.now(), channel=TELEGRAM
+        )
+    except UserError as error:
+        await user_error(update, context, error)
+        return
+    await clear_user_menu(context.bot, context.db, user)
+    await reply(
+        update,
+        context,
+        Markup(t("{name} no longer has access to chibo.")).format(name=user.display_name),
+    )
+
+
+def register(app: ChiboApp, group: int) -> None:
+    """Add the admin commands to the application."""
+    app.add_handler(CommandHandler("addunit", addunit), group)
+    app.add_handler(CommandHandler("units", units_tree), group)
+    app.add_handler(CommandHandler("invite", invite), group)
+    app.add_handler(CommandHandler("invites", invites), group)
+    app.add_handler(CommandHandler("uninvite", uninvite), group)
+    app.add_handler(CommandHandler("users", users_list), group)
+    app.add_handler(CommandHandler("revoke", revoke), group)

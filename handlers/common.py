@@ -1,0 +1,255 @@
+"""What every update goes through: de-duplication, who is acting, the private-chat rule,
+the gate for people without an invitation, role checks, replies and the error handler.
+
+Catalog messages are trusted HTML (they may hold <b> or <code>); everything else put into a
+message (names, codes, what a user typed) goes in through Markup(...).format(), which escapes it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+from markupsafe import Markup
+from telegram import (
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot import commands
+from bot.access import TELEGRAM, Actor, effective_role, is_configured_admin
+from bot.admin import ensure_user
+from bot.context import ChiboContext
+from bot.errors import UserError
+from bot.i18n import pick_locale
+from bot.text import split_message
+from storage import updates, users
+from storage.database import DatabaseBusyError
+from storage.models import Role
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, ChiboContext], Awaitable[None]]
+H = TypeVar("H", bound=Handler)
+
+# Commands and buttons someone without an invitation may use.
+OPEN_COMMANDS = frozenset(c.name for c in commands.COMMANDS if None in c.roles)
+OPEN_CALLBACKS = frozenset({"lang"})
+
+
+def keyboard(rows: Iterable[Iterable[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Return an inline keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+async def send(
+    context: ChiboContext,
+    chat_id: int,
+    text: str,
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Send an HTML message, split at line ends when it is too long; buttons go on the last part."""
+    parts = split_message(str(text))
+    sent: Message | None = None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent = await context.bot.send_message(chat_id, part, reply_markup=markup if last else None)
+    return sent
+
+
+async def reply(
+    update: Update, context: ChiboContext, text: str, *, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Answer in the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await send(context, chat.id, text, markup=markup)
+
+
+def command_name(message: Message | None) -> str | None:
+    """Return the command of a message ('/invite@chibo_bot x' -> 'invite'), or None."""
+    if message is None or not message.text or not message.text.startswith("/"):
+        return None
+    word = message.text.split(maxsplit=1)[0][1:]
+    return word.split("@", 1)[0].lower() or None
+
+
+async def load_actor(update: Update, context: ChiboContext) -> Actor | None:
+    """Return who sent the update, creating the stored row of a configured admin."""
+    tg_user = update.effective_user
+    if tg_user is None or tg_user.is_bot:
+        return None
+    external_id = str(tg_user.id)
+    name = tg_user.full_name
+    settings = context.settings
+    user = await users.by_external(context.db, TELEGRAM, external_id)
+    first_contact_of_admin = user is None and is_configured_admin(settings, TELEGRAM, external_id)
+    renamed = user is not None and user.registered and user.display_name != name
+    if first_contact_of_admin or renamed:
+        user = await ensure_user(context.db, TELEGRAM, external_id, name, context.now())
+    role = effective_role(settings, TELEGRAM, external_id, user)
+    locale = pick_locale(user.language if user else None, tg_user.language_code, settings.locale)
+    return Actor(TELEGRAM, external_id, name, user, role, locale)
+
+
+async def before_every_update(update: object, context: ChiboContext) -> None:
+    """Drop a repeated update, find the actor, and keep the bot to private chats."""
+    if not isinstance(update, Update):
+        raise ApplicationHandlerStop
+    # Webhook retries and a restart during polling can deliver an update again.
+    if not await updates.claim(context.db, TELEGRAM, update.update_id, context.now()):
+        log.info("update %s seen before, skipped", update.update_id)
+        raise ApplicationHandlerStop
+    context.actor = await load_actor(update, context)
+    if context.actor is None:
+        raise ApplicationHandlerStop
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        await _refuse_group(update, context, chat)
+        raise ApplicationHandlerStop
+    if context.actor.registered:
+        from handlers.menus import sync_user_menu  # noqa: PLC0415 - menus import this module
+
+        await sync_user_menu(context, context.actor)
+
+
+async def _refuse_group(update: Update, context: ChiboContext, chat: Chat) -> None:
+    t = context.t
+    text = Markup(t("I only answer in a private chat. Open a chat with me: @{bot}")).format(
+        bot=context.bot.username
+    )
+    if update.callback_query is not None:
+        await update.callback_query.answer(str(Markup(text).striptags()), show_alert=True)
+    elif command_name(update.message) is not None:
+        # Only commands get an answer: the group's conversation is none of our business.
+        await send(context, chat.id, text)
+
+
+async def gate_unregistered(update: Update, context: ChiboContext) -> None:
+    """Tell someone without an invitation how to get one; let only the open commands through."""
+    actor = context.actor
+    if actor is None or actor.registered:
+        return
+    if update.callback_query is not None:
+        from bot.callbacks import decode  # noqa: PLC0415
+
+        data = decode(update.callback_query.data)
+        if data is not None and data.kind in OPEN_CALLBACKS:
+            return
+        await update.callback_query.answer(context.t("You are not registered yet."), show_alert=True)
+        raise ApplicationHandlerStop
+    if command_name(update.message) in OPEN_COMMANDS:
+        return
+    await reply(update, context, not_registered_text(context))
+    raise ApplicationHandlerStop
+
+
+def not_registered_text(context: ChiboContext) -> str:
+    """Return the polite explanation of how to get an invitation."""
+    t = context.t
+    return Markup(
+        t(
+            "Hello {name}! chibo is for party cell secretaries and committee members who have been "
+            "invited. To get an invitation link, ask your committee's office and give them your "
+            "Telegram id: <code>{id}</code>."
+        )
+    ).format(
+        name=context.actor.display_name if context.actor else "",
+        id=context.actor.external_id if context.actor else "",
+    )
+
+
+def requires(*roles: Role) -> Callable[[H], H]:
+    """Let only the given roles run a handler; everyone else is refused and nothing changes."""
+
+    def decorate(handler: H) -> H:
+        @functools.wraps(handler)
+        async def wrapper(update: Update, context: ChiboContext) -> None:
+            actor = context.actor
+            if actor is None or actor.role not in roles:
+                t = context.t
+                text = (
+                    t("This is for admins only.")
+                    if roles == (Role.ADMIN,)
+                    else t("Your role cannot do this. See /help for what you can do.")
+                )
+                if update.callback_query is not None:
+                    await update.callback_query.answer(text, show_alert=True)
+                else:
+                    await reply(update, context, text)
+                return
+            await handler(update, context)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+async def user_error(update: Update, context: ChiboContext, error: UserError) -> None:
+    """Show a refusal to the user."""
+    await reply(update, context, error.render(context.t))
+
+
+def args_text(update: Update) -> str:
+    """Return the text after the command word."""
+    text = update.effective_message.text if update.effective_message else None
+    if not text:
+        return ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+async def unknown(update: Update, context: ChiboContext) -> None:
+    """Answer what no feature took: an unknown command, stray text, a sticker, an old button."""
+    t = context.t
+    if update.callback_query is not None:
+        await update.callback_query.answer(
+            t("This button is no longer active. Please start again."), show_alert=False
+        )
+        return
+    if command_name(update.message) is not None:
+        await reply(update, context, t("I do not know this command. See /help."))
+    elif update.message is not None:
+        await reply(update, context, t("I did not understand. Choose a command from the menu, or see /help."))
+
+
+async def on_error(update: object, context: ChiboContext) -> None:
+    """Log the error without personal data and tell the user, in their language, to try again."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(error, Forbidden):
+        log.warning("update %s: the user blocked the bot", update_id)
+        return
+    log.error("update %s failed", update_id, exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    t = context.t
+    if isinstance(error, DatabaseBusyError):
+        text = t("The database is busy right now. Nothing was saved; please try again in a moment.")
+    else:
+        text = t(
+            "Sorry, something went wrong on my side. Please try again; if it happens again, "
+            "tell your committee's office."
+        )
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, text)
+    except TelegramError:
+        log.warning("update %s: could not tell the user about the error", update_id)
+
+
+async def noop(*_: Any) -> None:
+    """Do nothing (used where a handler must exist but has nothing to say)."""

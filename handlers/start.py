@@ -1,0 +1,164 @@
+"""Everyone's commands: /start (with an invitation), /help, /whoami, /language, /cancel."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from markupsafe import Markup
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot import admin, callbacks, commands
+from bot.app import ChiboApp
+from bot.context import ChiboContext
+from bot.errors import UserError
+from bot.i18n import LANGUAGE_NAMES, Translator, translator
+from bot.text import role_name
+from handlers.common import args_text, keyboard, not_registered_text, reply, user_error
+from handlers.menus import sync_user_menu
+from storage import units
+from storage.models import Role
+
+
+def what_you_can_do(role: Role | None, t: Translator) -> Markup:
+    """Return the commands of a role as lines of /help."""
+    lines = []
+    for command in commands.commands_for(role):
+        usage = t(command.usage) if command.usage else f"/{command.name}"
+        lines.append(
+            Markup("{usage} — {description}").format(usage=usage, description=t(command.description))
+        )
+    return Markup("\n").join(lines)
+
+
+async def start(update: Update, context: ChiboContext) -> None:
+    """Accept an invitation (/start TOKEN), or greet and say what the user can do."""
+    actor = context.actor
+    assert actor is not None
+    token = args_text(update)
+    if token:
+        try:
+            registration = await admin.redeem(
+                context.db, actor.channel, actor.external_id, actor.display_name, token, context.now()
+            )
+        except UserError as error:
+            await user_error(update, context, error)
+            return
+        # The user may now have a role: speak from their new position.
+        role = Role.ADMIN if actor.is_admin else registration.user.role
+        actor = dataclasses.replace(actor, user=registration.user, role=role)
+        context.actor = actor
+        t = actor.t
+        await reply(
+            update,
+            context,
+            Markup(t("Welcome, {name}! You are now {role} of {unit}.")).format(
+                name=actor.display_name,
+                role=role_name(registration.user.role, t),
+                unit=registration.unit.name,
+            )
+            + "\n\n"
+            + Markup(t("Here is what you can do:"))
+            + "\n"
+            + what_you_can_do(role, t),
+        )
+        await sync_user_menu(context, actor)
+        return
+    if not actor.registered:
+        await reply(update, context, not_registered_text(context))
+        return
+    t = actor.t
+    await reply(
+        update,
+        context,
+        Markup(t("Hello, {name}!")).format(name=actor.display_name)
+        + "\n"
+        + Markup(t("Here is what you can do:"))
+        + "\n"
+        + what_you_can_do(actor.role, t),
+    )
+
+
+async def help_command(update: Update, context: ChiboContext) -> None:
+    """List only what the user's role may do."""
+    actor = context.actor
+    assert actor is not None
+    t = actor.t
+    if not actor.registered:
+        text = not_registered_text(context) + "\n\n" + Markup(t("Until then you can use:")) + "\n"
+        await reply(update, context, text + what_you_can_do(None, t))
+        return
+    await reply(
+        update, context, Markup(t("Here is what you can do:")) + "\n" + what_you_can_do(actor.role, t)
+    )
+
+
+async def whoami(update: Update, context: ChiboContext) -> None:
+    """Show the user's account: name, id, role, unit and language."""
+    actor = context.actor
+    assert actor is not None
+    t = actor.t
+    unit_name = ""
+    if actor.user is not None and actor.user.unit_id is not None and actor.registered:
+        unit = await units.get(context.db, actor.user.unit_id)
+        unit_name = unit.name if unit else ""
+    if actor.is_admin and not unit_name:
+        root = await units.get(context.db, units.ROOT_ID)
+        unit_name = root.name if root else ""
+    lines = [
+        Markup(t("Name: <b>{name}</b>")).format(name=actor.display_name),
+        Markup(t("Telegram id: <code>{id}</code>")).format(id=actor.external_id),
+        Markup(t("Role: {role}")).format(role=role_name(actor.role, t)),
+    ]
+    if unit_name:
+        lines.append(Markup(t("Unit: {unit}")).format(unit=unit_name))
+    lines.append(Markup(t("Language: {language}")).format(language=LANGUAGE_NAMES[actor.locale]))
+    await reply(update, context, Markup("\n").join(lines))
+
+
+async def language(update: Update, context: ChiboContext) -> None:
+    """Offer the languages as buttons."""
+    t = context.t
+    buttons = [[(name, callbacks.encode("lang", code)) for code, name in LANGUAGE_NAMES.items()]]
+    await reply(update, context, t("Choose your language:"), markup=keyboard(buttons))
+
+
+async def language_chosen(update: Update, context: ChiboContext) -> None:
+    """Remember the chosen language and answer in it."""
+    query = update.callback_query
+    actor = context.actor
+    assert query is not None and actor is not None
+    data = callbacks.decode(query.data)
+    code = data.args[0] if data and data.args else ""
+    if code not in LANGUAGE_NAMES:
+        await query.answer(context.t("This button is no longer active. Please start again."))
+        return
+    user = actor.user or await admin.ensure_user(
+        context.db, actor.channel, actor.external_id, actor.display_name, context.now()
+    )
+    await admin.set_language(context.db, user.id, code, context.now())
+    user = dataclasses.replace(user, language=code)
+    actor = dataclasses.replace(actor, user=user, locale=code)
+    context.actor = actor
+    t = translator(code)
+    await query.answer()
+    text = Markup(t("Language: {language}")).format(language=LANGUAGE_NAMES[code])
+    if query.message is not None:
+        await query.edit_message_text(text)
+    if actor.registered:
+        await sync_user_menu(context, actor)
+
+
+async def cancel(update: Update, context: ChiboContext) -> None:
+    """Cancel what the user is doing (when nothing is under way, say so)."""
+    await reply(update, context, context.t("There is nothing to cancel."))
+
+
+def register(app: ChiboApp, group: int) -> None:
+    """Add everyone's commands to the application."""
+    app.add_handler(CommandHandler("start", start), group)
+    app.add_handler(CommandHandler("help", help_command), group)
+    app.add_handler(CommandHandler("whoami", whoami), group)
+    app.add_handler(CommandHandler("language", language), group)
+    app.add_handler(CallbackQueryHandler(language_chosen, pattern=callbacks.pattern("lang")), group)
+    app.add_handler(CommandHandler("cancel", cancel), group)

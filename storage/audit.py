@@ -1,0 +1,53 @@
+"""SQL of the audit log: who did what, when, with old and new values."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from storage.database import Queryable
+from storage.models import AuditEntry, from_db_time, to_db_time
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+async def record(
+    db: Queryable,
+    now: datetime,
+    actor_id: int | None,
+    action: str,
+    *,
+    unit_id: int | None = None,
+    subject: str | None = None,
+    old: Any = None,
+    new: Any = None,
+) -> None:
+    """Append one entry to the audit log."""
+    await db.execute(
+        """
+        INSERT INTO audit_log (at, actor_id, action, unit_id, subject, old_value, new_value)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """,
+        (to_db_time(now), actor_id, action, unit_id, subject, _json(old), _json(new)),
+    )
+
+
+async def latest(db: Queryable, limit: int = 50, offset: int = 0) -> list[AuditEntry]:
+    """Return the newest entries first."""
+    rows = await db.fetchall("SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset))
+    return [
+        AuditEntry(
+            id=r["id"],
+            at=from_db_time(r["at"]),
+            actor_id=r["actor_id"],
+            action=r["action"],
+            unit_id=r["unit_id"],
+            subject=r["subject"],
+            old_value=r["old_value"],
+            new_value=r["new_value"],
+        )
+        for r in rows
+    ]

@@ -1,0 +1,207 @@
+"""The one owner of the SQLite database: a single aiosqlite connection, migrations, transactions.
+
+Like datasette's Database: WAL mode, foreign keys on, writes inside explicit transactions,
+migrations as numbered SQL files tracked by ``PRAGMA user_version``.  Every statement goes
+through one lock, so concurrent handlers never interleave inside one another's transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+class Queryable(Protocol):
+    """What the SQL of an aggregate needs: a database, or an open transaction of it."""
+
+    async def execute(self, sql: str, params: Params = ()) -> int: ...
+
+    async def insert(self, sql: str, params: Params = ()) -> int: ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None: ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]: ...
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any: ...
+
+
+class DatabaseBusyError(Exception):
+    """The database stayed locked or full; the user should try again."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """Return the numbered migrations (number, name, SQL) in order."""
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [n for n, _, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migrations must be numbered 0001.. without gaps, found {numbers}")
+    return found
+
+
+class _Runner:
+    """Statement helpers shared by the database and its transactions."""
+
+    _conn: aiosqlite.Connection
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement and return the number of rows it changed."""
+        async with self._conn.execute(sql, params) as cur:
+            return cur.rowcount
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT and return the new row id."""
+        async with self._conn.execute(sql, params) as cur:
+            return int(cur.lastrowid or 0)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for many parameter rows."""
+        await self._conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """Return the first row of a query, or None."""
+        async with self._conn.execute(sql, params) as cur:
+            row: sqlite3.Row | None = await cur.fetchone()
+            return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Return every row of a query."""
+        async with self._conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        """Return the first column of the first row, or None."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+
+class Transaction(_Runner):
+    """An open write transaction (BEGIN IMMEDIATE ... COMMIT)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+
+class Database(_Runner):
+    """One aiosqlite connection shared by the whole application."""
+
+    def __init__(self, path: Path | str, *, busy_timeout_ms: int = 5000) -> None:
+        self.path = str(path)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def _conn(self) -> aiosqlite.Connection:  # type: ignore[override]
+        if self._db is None:
+            raise RuntimeError("the database is not open")
+        return self._db
+
+    async def open(self) -> None:
+        """Open the connection with WAL, foreign keys and a busy timeout."""
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: autocommit, so transactions are exactly the ones we BEGIN.
+        self._db = await aiosqlite.connect(self.path, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        await self._db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+        await self._db.execute("PRAGMA journal_mode = WAL")
+        await self._db.execute("PRAGMA foreign_keys = ON")
+        await self._db.execute("PRAGMA synchronous = NORMAL")
+
+    async def close(self) -> None:
+        """Close the connection (a no-op when it is closed)."""
+        if self._db is not None:
+            db, self._db = self._db, None
+            await db.close()
+
+    async def __aenter__(self) -> Database:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def user_version(self) -> int:
+        """Return the number of the last migration applied."""
+        return int(await self.fetchval("PRAGMA user_version"))
+
+    async def migrate(self) -> list[str]:
+        """Apply the migrations this database has not seen yet; return their names."""
+        applied: list[str] = []
+        async with self._lock:
+            async with self._conn.execute("PRAGMA user_version") as cur:
+                row = await cur.fetchone()
+            current = int(row[0]) if row else 0
+            for number, name, sql in migrations():
+                if number <= current:
+                    continue
+                # executescript commits first, so the script carries its own BEGIN/COMMIT.
+                await self._conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+                applied.append(name)
+                log.info("applied migration %s", name)
+        return applied
+
+    # Reads take the lock too: on a shared connection a read could otherwise see
+    # another task's transaction half-way.
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement in its own transaction and return the rows it changed."""
+        async with self._lock:
+            return await super().execute(sql, params)
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run one INSERT in its own transaction and return the new row id."""
+        async with self._lock:
+            return await super().insert(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """Return the first row of a query, or None."""
+        async with self._lock:
+            return await super().fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Return every row of a query."""
+        async with self._lock:
+            return await super().fetchall(sql, params)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Open a write transaction; commit when the block ends, roll back when it raises."""
+        async with self._lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise DatabaseBusyError(str(exc)) from exc
+            tx = Transaction(self._conn)
+            try:
+                yield tx
+            except sqlite3.OperationalError as exc:
+                # Locked by another process, disk full, I/O error: nothing half-written stays.
+                await self._conn.execute("ROLLBACK")
+                raise DatabaseBusyError(str(exc)) from exc
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            try:
+                await self._conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                await self._conn.execute("ROLLBACK")
+                raise DatabaseBusyError(str(exc)) from exc

@@ -1,0 +1,66 @@
+"""SQL of the unit tree."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from storage.database import Queryable
+from storage.models import Unit, to_db_time
+
+ROOT_ID = 1
+
+
+def _unit(row: sqlite3.Row) -> Unit:
+    return Unit(id=row["id"], code=row["code"], name=row["name"], parent_id=row["parent_id"])
+
+
+async def get(db: Queryable, unit_id: int) -> Unit | None:
+    """Return the unit with this id."""
+    row = await db.fetchone("SELECT * FROM units WHERE id = ?", (unit_id,))
+    return None if row is None else _unit(row)
+
+
+async def by_code(db: Queryable, code: str) -> Unit | None:
+    """Return the unit with this code (case-insensitive)."""
+    row = await db.fetchone("SELECT * FROM units WHERE code = ?", (code,))
+    return None if row is None else _unit(row)
+
+
+async def all_units(db: Queryable) -> list[Unit]:
+    """Return every unit, parents before children's siblings, by code."""
+    rows = await db.fetchall("SELECT * FROM units ORDER BY code")
+    return [_unit(r) for r in rows]
+
+
+async def has_children(db: Queryable, unit_id: int) -> bool:
+    """Tell whether the unit is a committee (has children)."""
+    return bool(await db.fetchval("SELECT EXISTS (SELECT 1 FROM units WHERE parent_id = ?)", (unit_id,)))
+
+
+async def add(db: Queryable, code: str, name: str, parent_id: int, now: datetime) -> Unit:
+    """Create a unit under a parent and return it."""
+    new_id = await db.insert(
+        "INSERT INTO units (code, name, parent_id, created_at) VALUES (?, ?, ?, ?)",
+        (code, name, parent_id, to_db_time(now)),
+    )
+    return Unit(id=new_id, code=code, name=name, parent_id=parent_id)
+
+
+async def rename(db: Queryable, unit_id: int, name: str) -> None:
+    """Give a unit another name."""
+    await db.execute("UPDATE units SET name = ? WHERE id = ?", (name, unit_id))
+
+
+async def subtree_ids(db: Queryable, unit_id: int) -> list[int]:
+    """Return the ids of a unit and every unit below it."""
+    rows = await db.fetchall(
+        """
+        WITH RECURSIVE sub(id) AS (
+            SELECT ? UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id
+        )
+        SELECT id FROM sub
+        """,
+        (unit_id,),
+    )
+    return [r[0] for r in rows]
