@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sys
 import tomllib
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog

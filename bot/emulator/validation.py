@@ -29,13 +29,20 @@ _INT_RE = re.compile(r"-?\d+")
 
 
 class ApiError(Exception):
-    """A call Telegram would answer with ok=false: HTTP status, description, optional retry_after."""
+    """A call Telegram would answer with ok=false: HTTP status, description, optional retry_after.
 
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+    bug says whether the rejection means the bot did something wrong (kept in the emulator's errors)
+    or is a condition a working bot meets and copes with (429, a blocked user, an injected fault).
+    """
+
+    def __init__(
+        self, status: int, description: str, retry_after: int | None = None, *, bug: bool = True
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.bug = bug
 
     def payload(self) -> dict[str, Any]:
         """Return the JSON body Telegram answers with."""

@@ -127,8 +127,11 @@ async def test_revoke(db: Database) -> None:
 
 
 async def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
-    with pytest.raises(RuntimeError):
+    async def failing() -> None:
         async with db.transaction() as tx:
             await tx.execute("INSERT INTO kv (key, value) VALUES ('a', 'b')")
             raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await failing()
     assert await db.fetchval("SELECT COUNT(*) FROM kv") == 0
