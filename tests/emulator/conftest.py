@@ -37,7 +37,8 @@ async def bot(emu: BotApiEmulator) -> AsyncIterator[Bot]:
 
 def build_application(emu: BotApiEmulator) -> AnyApp:
     """Return an Application wired to the emulator, as the end-to-end tests build it."""
-    return ApplicationBuilder().token(emu.token).base_url(emu.base_url).base_file_url(emu.base_file_url).build()
+    builder = ApplicationBuilder().token(emu.token)
+    return builder.base_url(emu.base_url).base_file_url(emu.base_file_url).build()
 
 
 @asynccontextmanager

@@ -51,7 +51,7 @@ def test_entities_and_numeric_references_decode() -> None:
     [
         ("line<br>break", 'Unsupported start tag "br"'),
         ("<p>x</p>", 'Unsupported start tag "p"'),
-        ("<b>open", "Can't find end tag corresponding to start tag \"b\""),
+        ("<b>open", 'Can\'t find end tag corresponding to start tag "b"'),
         ("<b><i>x</b></i>", 'expected "</i>", found "</b>"'),
         ("x</b>", "Unexpected end tag"),
         ("Tom & Jerry", 'must be escaped as "&amp;"'),

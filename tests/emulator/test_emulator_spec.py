@@ -36,7 +36,12 @@ def test_form_strings_are_coerced_by_declared_type() -> None:
             "reply_markup": json.dumps(keyboard),
         },
     )
-    assert params == {"chat_id": -100123, "text": "123", "disable_notification": True, "reply_markup": keyboard}
+    assert params == {
+        "chat_id": -100123,
+        "text": "123",
+        "disable_notification": True,
+        "reply_markup": keyboard,
+    }
     assert check("sendMessage", {"chat_id": "@channel", "text": "x"})["chat_id"] == "@channel"
 
 
@@ -56,8 +61,8 @@ def test_json_bodies_keep_their_types() -> None:
         ("sendMessage", {"chat_id": "1", "text": "x", "disable_notification": "maybe"}, "must be a Boolean"),
         (
             "sendMessage",
-            {"chat_id": "1", "text": "x", "reply_markup": '{"inline_keyboard": [[{"text": "A", "data": "a"}]]}'},
-            'unknown field "data" for type InlineKeyboardButton',
+            {"chat_id": "1", "text": "x", "reply_markup": '{"inline_keyboard": [[{"text": "A", "u": "a"}]]}'},
+            'unknown field "u" for type InlineKeyboardButton',
         ),
         (
             "sendMessage",
