@@ -292,7 +292,7 @@ def pending_reminders(
 ) -> list[str]:
     """Return the keys of the reminders of this deadline to send today, given those already sent.
 
-    Keys are "d30", "d7", "d1" (days before the due date) and "overdue" (once, the day after it).
+    Keys are "d30", "d7", "d1" (days before the due date) and "overdue" (once, from the day after it).
     Only the latest reminder that applies is returned, never a backlog: a scheduler that was down
     for a week and finds "d30" and "d7" both unsent sends "d7" alone, since a stale "30 days left"
     would only confuse. Nothing is returned when a reminder at least as urgent was already sent, so
