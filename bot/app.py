@@ -62,7 +62,7 @@ async def _post_shutdown(app: ChiboApp) -> None:
 
 def build_application(settings: Settings, *, clock: Clock = system_clock) -> ChiboApp:
     """Return the Application of chibo for these settings (polling, webhook, tests and sandbox alike)."""
-    from handlers import admin, common, start  # noqa: PLC0415 - handlers depend on bot, not the reverse
+    from handlers import admin, common, forms, start  # noqa: PLC0415 - handlers depend on bot
 
     if not settings.token:
         raise ValueError("build_application needs a bot token")
@@ -93,9 +93,33 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Chi
     app.add_handler(TypeHandler(Update, common.before_every_update), GROUP_FIRST)
     app.add_handler(TypeHandler(Update, common.gate_unregistered), GROUP_GATE)
     start.register(app, GROUP_FEATURES)
+    forms.register(app, GROUP_FEATURES)
     admin.register(app, GROUP_FEATURES)
+    # After every command: typed answers, photos and other messages go to the open form.
+    forms.register_answers(app, GROUP_FEATURES)
     # Last in its group: only what no feature above took reaches it.
     app.add_handler(MessageHandler(filters.ALL, common.unknown), GROUP_FEATURES)
     app.add_handler(CallbackQueryHandler(common.unknown), GROUP_FEATURES)
     app.add_error_handler(common.on_error)
     return app
+
+
+async def start(app: ChiboApp, *, poll_timeout: int = 10) -> None:
+    """Start an application inside a running event loop (tests, sandbox): what run_polling does first."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
+    await app.start()
+
+
+async def stop(app: ChiboApp) -> None:
+    """Stop an application started with start(): what run_polling does last."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)

@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -27,7 +28,7 @@ SOURCE_DIRS = ("bot", "handlers", "storage")
 SOURCE_LOCALE = "en"
 
 
-def _keywords() -> dict[str, object]:
+def _keywords() -> Any:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     words = config["tool"]["babel"]["mappings"][0]["keywords"].split()
     return dict(parse_keywords(words))

@@ -15,6 +15,7 @@ from bot.errors import UserError
 from bot.i18n import LANGUAGE_NAMES, Translator, translator
 from bot.text import role_name
 from handlers.common import args_text, keyboard, not_registered_text, reply, user_error
+from handlers.forms import offer_resume
 from handlers.menus import sync_user_menu
 from storage import units
 from storage.models import Role
@@ -77,6 +78,8 @@ async def start(update: Update, context: ChiboContext) -> None:
         + "\n"
         + what_you_can_do(actor.role, t),
     )
+    # A form left half-way (a restart, a phone put away) is offered back.
+    await offer_resume(update, context)
 
 
 async def help_command(update: Update, context: ChiboContext) -> None:
@@ -149,11 +152,6 @@ async def language_chosen(update: Update, context: ChiboContext) -> None:
         await sync_user_menu(context, actor)
 
 
-async def cancel(update: Update, context: ChiboContext) -> None:
-    """Cancel what the user is doing (when nothing is under way, say so)."""
-    await reply(update, context, context.t("There is nothing to cancel."))
-
-
 def register(app: ChiboApp, group: int) -> None:
     """Add everyone's commands to the application."""
     app.add_handler(CommandHandler("start", start), group)
@@ -161,4 +159,3 @@ def register(app: ChiboApp, group: int) -> None:
     app.add_handler(CommandHandler("whoami", whoami), group)
     app.add_handler(CommandHandler("language", language), group)
     app.add_handler(CallbackQueryHandler(language_chosen, pattern=callbacks.pattern("lang")), group)
-    app.add_handler(CommandHandler("cancel", cancel), group)

@@ -1,0 +1,685 @@
+"""The forms of chibo, declared as data: /candidate, /progress, /transfer, /meeting, /activity,
+/enterprise. Each says what it asks, what it refuses, and how its answers are stored."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from typing import Any
+
+from bot.deadlines import age_at, eligible_age, vote_passes
+from bot.forms.engine import FormContext
+from bot.forms.fields import Answers, Choice, Field, Form, Invalid, Kind, Problem
+from bot.i18n import N_
+from bot.pipeline import STEP_NAMES, Pipeline, Step, next_steps, refusal
+from storage import records
+from storage.database import Queryable
+
+# ----- shared rules ----------------------------------------------------------------------------
+
+
+def _unit(answers: Answers) -> int:
+    return int(answers["_unit"])
+
+
+def _date(value: Any) -> date:
+    return date.fromisoformat(value)
+
+
+# ----- /candidate: a new source ------------------------------------------------------------------
+
+GENDERS = (Choice("male", N_("Male")), Choice("female", N_("Female")))
+POSITIONS = (
+    Choice("worker", N_("Worker")),
+    Choice("team_leader", N_("Team leader")),
+    Choice("technician", N_("Technician or engineer")),
+    Choice("manager", N_("Manager")),
+    Choice("director", N_("Director")),
+    Choice("other", N_("Other")),
+)
+
+
+async def _warn_age(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+    if not eligible_age(int(value), ctx.today):
+        age = age_at(int(value), ctx.today)
+        return Invalid(
+            N_(
+                "This person is {age} this year. "
+                "Admission needs an age of 18 to 60 when the cell considers it."
+            ),
+            age=age,
+        )
+    return None
+
+
+async def _other_helper(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+    if answers.get("helper1") and str(value).casefold() == str(answers["helper1"]).casefold():
+        return Invalid(N_("The two helping members must be two different people."))
+    return None
+
+
+async def _candidate_check(answers: Answers, ctx: FormContext) -> list[Problem]:
+    duplicate = await ctx.db.fetchval(
+        """
+        SELECT COUNT(*) FROM people
+        WHERE unit_id = ? AND full_name = ? COLLATE NOCASE AND birth_year = ? AND deleted_at IS NULL
+          AND id != ?
+        """,
+        (
+            _unit(answers) if "_unit" in answers else ctx.user.unit_id,
+            answers.get("full_name"),
+            answers.get("birth_year"),
+            answers.get("_record") or 0,
+        ),
+    )
+    if duplicate:
+        return [
+            Problem(
+                "full_name",
+                N_("{name} (born {year}) is already in this cell's list."),
+                {"name": answers.get("full_name"), "year": answers.get("birth_year")},
+            )
+        ]
+    return []
+
+
+async def _save_candidate(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
+    values = {k: answers.get(k) for k in records.KINDS["person"][1]}
+    values["youth_union"] = int(bool(answers["youth_union"]))
+    since = answers["since"]
+    if record_id is None:
+        person_id = await records.insert(tx, "person", _unit(answers), values, ctx.user.id, ctx.now)
+        await records.insert(
+            tx,
+            "step",
+            _unit(answers),
+            {"person_id": person_id, "step": Step.SOURCE.value, "on_date": since},
+            ctx.user.id,
+            ctx.now,
+        )
+        return person_id
+    await records.update(tx, "person", record_id, values, ctx.now)
+    await tx.execute(
+        "UPDATE pipeline_steps SET on_date = ? WHERE person_id = ? AND step = ? AND deleted_at IS NULL",
+        (since, record_id, Step.SOURCE.value),
+    )
+    return record_id
+
+
+async def _load_candidate(db: Queryable, ctx: FormContext, record_id: int) -> Answers | None:
+    record = await records.get(db, "person", record_id)
+    if record is None:
+        return None
+    answers = dict(record.values)
+    answers["youth_union"] = bool(answers["youth_union"])
+    answers["since"] = await db.fetchval(
+        "SELECT on_date FROM pipeline_steps WHERE person_id = ? AND step = 'source' AND deleted_at IS NULL",
+        (record_id,),
+    )
+    answers["_record"] = record_id
+    return answers
+
+
+CANDIDATE = Form(
+    name="candidate",
+    kind="person",
+    title=N_("New source"),
+    fields=(
+        Field("full_name", Kind.NAME, N_("Full name"), N_("Full name of the outstanding worker?")),
+        Field(
+            "birth_year", Kind.YEAR, N_("Year of birth"), N_("Year of birth?"), minimum=1940, warn=_warn_age
+        ),
+        Field("gender", Kind.CHOICE, N_("Gender"), N_("Gender?"), choices=GENDERS),
+        Field("position", Kind.CHOICE, N_("Position"), N_("Position in the enterprise?"), choices=POSITIONS),
+        Field(
+            "youth_union", Kind.YESNO, N_("Youth Union member"), N_("Is this person a Youth Union member?")
+        ),
+        Field(
+            "helper1",
+            Kind.NAME,
+            N_("First helping member"),
+            N_("Name of the first party member assigned to help?"),
+        ),
+        Field(
+            "helper2",
+            Kind.NAME,
+            N_("Second helping member"),
+            N_("Name of the second party member assigned to help?"),
+            check=_other_helper,
+        ),
+        Field(
+            "since",
+            Kind.DATE,
+            N_("Source since"),
+            N_("Since when has the cell counted this person as a source?"),
+            past_only=True,
+        ),
+        Field("note", Kind.TEXT, N_("Note"), N_("A short note (optional)?"), optional=True, max_length=500),
+    ),
+    save=_save_candidate,
+    load=_load_candidate,
+    final_check=_candidate_check,
+)
+
+# ----- /progress: the next step of one person ---------------------------------------------------
+
+
+def pipeline_of(steps: dict[str, date]) -> Pipeline:
+    """Return the pipeline of stored steps."""
+    return Pipeline({Step(k): v for k, v in steps.items() if k in Step.__members__.values()})
+
+
+async def _people_in_progress(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
+    if answers.get("_unit") is None:
+        return []
+    options = []
+    for person in await records.people_of(ctx.db, int(answers["_unit"])):
+        pipeline = pipeline_of(person.steps)
+        if pipeline.finished and int(answers.get("person") or 0) != person.id:
+            continue
+        last = pipeline.last
+        step = ctx.t(STEP_NAMES[last]) if last else ""
+        options.append((str(person.id), f"{person.full_name} ({person.birth_year}) · {step}"))
+    return options
+
+
+async def _pipeline(ctx: FormContext, answers: Answers, record_id: int | None = None) -> Pipeline:
+    person = await records.person(ctx.db, int(answers["person"]))
+    if person is None:
+        return Pipeline()
+    steps = dict(person.steps)
+    if record_id is not None:
+        # Correcting a step: judge it against the other steps only.
+        record = await records.get(ctx.db, "step", record_id)
+        if record is not None:
+            steps.pop(record.values["step"], None)
+    return pipeline_of(steps)
+
+
+async def _step_options(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
+    if not answers.get("person"):
+        return []
+    pipeline = await _pipeline(ctx, answers, answers.get("_record"))
+    return [(s.value, ctx.t(STEP_NAMES[s])) for s in next_steps(pipeline)]
+
+
+async def _check_step_date(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+    pipeline = await _pipeline(ctx, answers, answers.get("_record"))
+    return _step_refusal(ctx, pipeline, Step(answers["step"]), _date(value))
+
+
+def _step_refusal(ctx: FormContext, pipeline: Pipeline, step: Step, when: date) -> Invalid | None:
+    reason = refusal(pipeline, step, when)
+    if reason is None:
+        return None
+    upcoming = ", ".join(ctx.t(STEP_NAMES[s]) for s in next_steps(pipeline))
+    previous = ctx.t.date(pipeline.last_date) if pipeline.last_date else ""
+    return Invalid(reason, next=upcoming, previous=previous)
+
+
+async def _check_members(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+    if answers.get("votes_for") is not None and int(answers["votes_for"]) > int(value):
+        return Invalid(
+            N_("Votes in favour ({votes}) cannot be more than the official members."),
+            votes=answers["votes_for"],
+        )
+    return None
+
+
+async def _progress_check(answers: Answers, ctx: FormContext) -> list[Problem]:
+    problems = []
+    if answers.get("step") == Step.CELL_VOTE and answers.get("votes_for") is not None:
+        votes, members = int(answers["votes_for"]), int(answers.get("official_members") or 0)
+        if members and not vote_passes(votes, members):
+            need = -(-2 * members // 3)
+            problems.append(
+                Problem(
+                    "votes_for",
+                    N_(
+                        "Admission needs at least two thirds of the official members: {need} of {members}. "
+                        "{votes} votes in favour are not enough, so the vote did not pass."
+                    ),
+                    {"need": need, "members": members, "votes": votes},
+                )
+            )
+    return problems
+
+
+async def _save_step(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
+    pipeline = await _pipeline(ctx, answers, record_id)
+    error = _step_refusal(ctx, pipeline, Step(answers["step"]), _date(answers["on_date"]))
+    if error is not None:
+        raise error
+    values = {k: answers.get(k) for k in records.KINDS["step"][1]}
+    values["person_id"] = int(answers["person"])
+    try:
+        if record_id is None:
+            return await records.insert(tx, "step", _unit(answers), values, ctx.user.id, ctx.now)
+        await records.update(tx, "step", record_id, values, ctx.now)
+    except sqlite3.IntegrityError:
+        raise Invalid(N_("This step is recorded for this person already.")) from None
+    return record_id
+
+
+async def _load_step(db: Queryable, ctx: FormContext, record_id: int) -> Answers | None:
+    record = await records.get(db, "step", record_id)
+    if record is None or record.values["step"] == Step.SOURCE:
+        return None
+    answers = {k: v for k, v in record.values.items() if k != "person_id"}
+    answers["person"] = str(record.values["person_id"])
+    answers["_record"] = record_id
+    return answers
+
+
+PROGRESS = Form(
+    name="progress",
+    kind="step",
+    title=N_("Admission step"),
+    fields=(
+        Field(
+            "person",
+            Kind.PICK,
+            N_("Person"),
+            N_("Whose step is it? Pick the person, or type part of the name."),
+            options=_people_in_progress,
+        ),
+        Field("step", Kind.PICK, N_("Step"), N_("Which step?"), options=_step_options),
+        Field("on_date", Kind.DATE, N_("Date"), N_("On what date?"), past_only=True, check=_check_step_date),
+        Field(
+            "votes_for",
+            Kind.INT,
+            N_("Votes in favour"),
+            N_("How many official members voted in favour?"),
+            minimum=0,
+            maximum=500,
+            shown_if=lambda a: a.get("step") == Step.CELL_VOTE,
+        ),
+        Field(
+            "official_members",
+            Kind.INT,
+            N_("Official members"),
+            N_("How many official members does the cell have?"),
+            minimum=3,
+            maximum=500,
+            shown_if=lambda a: a.get("step") == Step.CELL_VOTE,
+            check=_check_members,
+        ),
+        Field(
+            "decision_number",
+            Kind.TEXT,
+            N_("Decision number"),
+            N_("Number of the decision (e.g. 125-QĐ/ĐU)?"),
+            max_length=50,
+            shown_if=lambda a: a.get("step") == Step.ADMISSION_DECISION,
+        ),
+        Field("note", Kind.TEXT, N_("Note"), N_("A short note (optional)?"), optional=True, max_length=500),
+    ),
+    save=_save_step,
+    load=_load_step,
+    final_check=_progress_check,
+)
+
+# ----- /transfer ----------------------------------------------------------------------------------
+
+DIRECTIONS = (
+    Choice("in", N_("Transfer in (to our cell)")),
+    Choice("out", N_("Transfer out (from our cell)")),
+)
+TRANSFER_KINDS = (Choice("official", N_("Official")), Choice("temporary", N_("Temporary")))
+
+
+def months_between(start: date, end: date) -> float:
+    """Return the length of a period in months (days count as a fraction of a month)."""
+    return (end.year - start.year) * 12 + (end.month - start.month) + (end.day - start.day) / 30
+
+
+async def _check_end(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+    start, end = _date(answers["on_date"]), _date(value)
+    longest = 24 if answers.get("study") else 12
+    length = months_between(start, end)
+    if not 3 <= length <= longest:
+        return Invalid(
+            N_("A temporary transfer lasts 3 to {max} months after {start}; this end date does not fit."),
+            max=longest,
+            start=ctx.t.date(start),
+        )
+    return None
+
+
+async def _save_simple(
+    kind: str, tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None
+) -> int:
+    values = {k: answers.get(k) for k in records.KINDS[kind][1] if k in answers}
+    if record_id is None:
+        return await records.insert(tx, kind, _unit(answers), values, ctx.user.id, ctx.now)
+    await records.update(tx, kind, record_id, values, ctx.now)
+    return record_id
+
+
+async def _load_simple(kind: str, db: Queryable, record_id: int) -> Answers | None:
+    record = await records.get(db, kind, record_id)
+    return None if record is None else dict(record.values) | {"_record": record_id}
+
+
+async def _save_transfer(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
+    answers = dict(answers)
+    temporary = answers.get("kind") == "temporary"
+    answers["study"] = int(bool(answers.get("study"))) if temporary else 0
+    answers["end_date"] = answers.get("end_date") if temporary else None
+    return await _save_simple("transfer", tx, ctx, answers, record_id)
+
+
+async def _load_transfer(db: Queryable, ctx: FormContext, record_id: int) -> Answers | None:
+    answers = await _load_simple("transfer", db, record_id)
+    if answers is not None:
+        answers["study"] = bool(answers["study"])
+    return answers
+
+
+TRANSFER = Form(
+    name="transfer",
+    kind="transfer",
+    title=N_("Transfer"),
+    fields=(
+        Field("direction", Kind.CHOICE, N_("Direction"), N_("Transfer in or out?"), choices=DIRECTIONS),
+        Field("kind", Kind.CHOICE, N_("Kind"), N_("Official or temporary?"), choices=TRANSFER_KINDS),
+        Field("member_name", Kind.NAME, N_("Member"), N_("Full name of the member?")),
+        Field(
+            "on_date",
+            Kind.DATE,
+            N_("Date"),
+            N_("Date of the decision or the introduction letter?"),
+            past_only=True,
+        ),
+        Field(
+            "study",
+            Kind.YESNO,
+            N_("For study"),
+            N_("Is the temporary transfer for study?"),
+            shown_if=lambda a: a.get("kind") == "temporary",
+        ),
+        Field(
+            "end_date",
+            Kind.DATE,
+            N_("End date"),
+            N_("When does the temporary transfer end?"),
+            shown_if=lambda a: a.get("kind") == "temporary",
+            check=_check_end,
+        ),
+        Field("note", Kind.TEXT, N_("Note"), N_("A short note (optional)?"), optional=True, max_length=500),
+    ),
+    save=_save_transfer,
+    load=_load_transfer,
+)
+
+# ----- /meeting -------------------------------------------------------------------------------------
+
+MEETING_KINDS = (
+    Choice("regular", N_("Regular monthly meeting")),
+    Choice("thematic", N_("Thematic meeting")),
+    Choice("both", N_("Regular with a thematic part")),
+)
+
+
+async def _warn_minutes(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+    thematic = answers.get("kind") in ("thematic", "both")
+    least = 120 if thematic else 90
+    if int(value) < least:
+        if thematic:
+            return Invalid(N_("A meeting with a thematic part should last at least 120 minutes."))
+        return Invalid(N_("A regular cell meeting should last at least 90 minutes."))
+    return None
+
+
+def _not_more_than_total(label: str) -> Any:
+    async def check(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+        if answers.get("total") is not None and int(value) > int(answers["total"]):
+            return Invalid(
+                N_("This cannot be more than the total number of members ({total})."), total=answers["total"]
+            )
+        return None
+
+    return check
+
+
+async def _meeting_check(answers: Answers, ctx: FormContext) -> list[Problem]:
+    parts = [answers.get(k) for k in ("present", "absent_with_reason", "absent_without_reason")]
+    if answers.get("total") is None or any(p is None for p in parts):
+        return []
+    counted = sum(int(p) for p in parts if p is not None)
+    if counted != int(answers["total"]):
+        return [
+            Problem(
+                "total",
+                N_(
+                    "Present ({present}) + absent with reason ({excused}) + absent without reason "
+                    "({unexcused}) makes {counted}, but the total is {total}. "
+                    "Change the number that is wrong."
+                ),
+                {
+                    "present": parts[0],
+                    "excused": parts[1],
+                    "unexcused": parts[2],
+                    "counted": counted,
+                    "total": answers["total"],
+                },
+            )
+        ]
+    return []
+
+
+async def _save_meeting(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
+    return await _save_simple("meeting", tx, ctx, answers, record_id)
+
+
+async def _load_meeting(db: Queryable, ctx: FormContext, record_id: int) -> Answers | None:
+    return await _load_simple("meeting", db, record_id)
+
+
+MEETING = Form(
+    name="meeting",
+    kind="meeting",
+    title=N_("Cell meeting"),
+    fields=(
+        Field("on_date", Kind.DATE, N_("Date"), N_("When was the meeting?"), past_only=True),
+        Field("kind", Kind.CHOICE, N_("Kind"), N_("What kind of meeting?"), choices=MEETING_KINDS),
+        Field(
+            "minutes",
+            Kind.INT,
+            N_("Length (minutes)"),
+            N_("How many minutes did it last?"),
+            minimum=10,
+            maximum=600,
+            warn=_warn_minutes,
+        ),
+        Field(
+            "total",
+            Kind.INT,
+            N_("Members in total"),
+            N_("How many members does the cell have in total?"),
+            minimum=1,
+            maximum=500,
+        ),
+        Field(
+            "present",
+            Kind.INT,
+            N_("Present"),
+            N_("How many were present?"),
+            minimum=0,
+            maximum=500,
+            check=_not_more_than_total("present"),
+        ),
+        Field(
+            "absent_with_reason",
+            Kind.INT,
+            N_("Absent with reason"),
+            N_("How many were absent with a reason?"),
+            minimum=0,
+            maximum=500,
+            check=_not_more_than_total("absent_with_reason"),
+        ),
+        Field(
+            "absent_without_reason",
+            Kind.INT,
+            N_("Absent without reason"),
+            N_("How many were absent without a reason?"),
+            minimum=0,
+            maximum=500,
+            check=_not_more_than_total("absent_without_reason"),
+        ),
+        Field(
+            "topic",
+            Kind.TEXT,
+            N_("Topic"),
+            N_("Topic of the meeting (optional)?"),
+            optional=True,
+            max_length=300,
+        ),
+    ),
+    save=_save_meeting,
+    load=_load_meeting,
+    final_check=_meeting_check,
+)
+
+# ----- /activity ------------------------------------------------------------------------------------
+
+ACTIVITY_KINDS = (
+    Choice("training", N_("Training or political class")),
+    Choice("dialogue", N_("Dialogue with the enterprise owner")),
+    Choice("propaganda", N_("Propaganda session")),
+    Choice("union_event", N_("Trade union or Youth Union event")),
+    Choice("emulation", N_("Emulation movement or initiative")),
+    Choice("other", N_("Other")),
+)
+
+
+async def _save_activity(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
+    answers = dict(answers)
+    answers["photo_file_id"] = answers.pop("photo", None)
+    return await _save_simple("activity", tx, ctx, answers, record_id)
+
+
+async def _load_activity(db: Queryable, ctx: FormContext, record_id: int) -> Answers | None:
+    answers = await _load_simple("activity", db, record_id)
+    if answers is not None:
+        answers["photo"] = answers.pop("photo_file_id")
+    return answers
+
+
+ACTIVITY = Form(
+    name="activity",
+    kind="activity",
+    title=N_("Activity"),
+    fields=(
+        Field("on_date", Kind.DATE, N_("Date"), N_("When did it take place?"), past_only=True),
+        Field("kind", Kind.CHOICE, N_("Kind"), N_("What kind of activity?"), choices=ACTIVITY_KINDS),
+        Field("title", Kind.TEXT, N_("Title"), N_("Title of the activity?"), max_length=200),
+        Field(
+            "participants",
+            Kind.INT,
+            N_("Participants"),
+            N_("How many took part?"),
+            minimum=1,
+            maximum=100_000,
+        ),
+        Field("note", Kind.TEXT, N_("Note"), N_("A short note (optional)?"), optional=True, max_length=500),
+        Field("photo", Kind.PHOTO, N_("Photo"), N_("A photo of the activity (optional)?"), optional=True),
+    ),
+    save=_save_activity,
+    load=_load_activity,
+)
+
+# ----- /enterprise ----------------------------------------------------------------------------------
+
+
+def _at_most(other: str, message: str) -> Any:
+    async def check(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+        if answers.get(other) is not None and int(value) > int(answers[other]):
+            return Invalid(message, limit=answers[other])
+        return None
+
+    return check
+
+
+async def _save_enterprise(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
+    answers = dict(answers)
+    if record_id is None:
+        answers["on_date"] = ctx.today.isoformat()  # a snapshot is dated the day it is reported
+    return await _save_simple("enterprise", tx, ctx, answers, record_id)
+
+
+async def _load_enterprise(db: Queryable, ctx: FormContext, record_id: int) -> Answers | None:
+    return await _load_simple("enterprise", db, record_id)
+
+
+async def latest_enterprise(db: Queryable, unit_id: int) -> Answers:
+    """Return the answers of a cell's latest enterprise snapshot, to start the next one from."""
+    row = await db.fetchone(
+        """
+        SELECT * FROM enterprise_snapshots WHERE unit_id = ? AND deleted_at IS NULL
+        ORDER BY on_date DESC, id DESC LIMIT 1
+        """,
+        (unit_id,),
+    )
+    if row is None:
+        return {}
+    return {k: row[k] for k in records.KINDS["enterprise"][1] if k != "on_date"}
+
+
+ENTERPRISE = Form(
+    name="enterprise",
+    kind="enterprise",
+    title=N_("Enterprise facts"),
+    fields=(
+        Field("name", Kind.NAME, N_("Enterprise"), N_("Name of the enterprise?"), max_length=150),
+        Field("zone", Kind.TEXT, N_("Zone"), N_("Industrial zone or cluster it is in?"), max_length=150),
+        Field(
+            "workers",
+            Kind.INT,
+            N_("Workers"),
+            N_("How many workers does it employ?"),
+            minimum=0,
+            maximum=500_000,
+        ),
+        Field(
+            "young_workers",
+            Kind.INT,
+            N_("Young workers (under 30)"),
+            N_("Of them, how many are under 30?"),
+            minimum=0,
+            maximum=500_000,
+            check=_at_most("workers", N_("This cannot be more than the workers ({limit}).")),
+        ),
+        Field(
+            "union_members",
+            Kind.INT,
+            N_("Trade union members"),
+            N_("How many are trade union members?"),
+            minimum=0,
+            maximum=500_000,
+            check=_at_most("workers", N_("This cannot be more than the workers ({limit}).")),
+        ),
+        Field(
+            "youth_union_members",
+            Kind.INT,
+            N_("Youth Union members"),
+            N_("How many are Youth Union members?"),
+            minimum=0,
+            maximum=500_000,
+            check=_at_most("workers", N_("This cannot be more than the workers ({limit}).")),
+        ),
+        Field(
+            "members_elsewhere",
+            Kind.INT,
+            N_("Members registered elsewhere"),
+            N_("How many party members work here but are still registered where they live?"),
+            minimum=0,
+            maximum=10_000,
+            check=_at_most("workers", N_("This cannot be more than the workers ({limit}).")),
+        ),
+    ),
+    save=_save_enterprise,
+    load=_load_enterprise,
+)
+
+FORMS: dict[str, Form] = {f.name: f for f in (CANDIDATE, PROGRESS, TRANSFER, MEETING, ACTIVITY, ENTERPRISE)}

@@ -1,0 +1,764 @@
+"""The one engine that runs every form: ask, validate, back, skip, cancel, review, change, confirm.
+
+It knows nothing of Telegram. It takes what the user did (typed text, a photo, a button press
+identified by draft id, version, action and argument) and returns a View: text (HTML) plus
+buttons. The Telegram handler renders buttons as an inline keyboard; a channel without buttons
+renders them as a numbered list, and typed numbers or labels work everywhere.
+
+The draft is stored after every step, so a restart or a crash loses nothing: the next message
+continues where the user was. Every step carries the draft's version; a press on a button of an
+older step, or of a closed form, gets a polite answer and changes nothing. Saving closes the
+draft in the same transaction as the record is written, so a double tap saves once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from bot.forms.fields import (
+    Answers,
+    Choice,
+    Field,
+    Form,
+    Invalid,
+    Kind,
+    Problem,
+    match_option,
+    parse_date,
+    parse_int,
+    parse_name,
+    parse_text,
+    parse_yesno,
+    search,
+)
+from bot.i18n import N_, Translator
+from storage import audit, drafts, records, units
+from storage.database import Database, Queryable
+from storage.drafts import Draft
+from storage.models import Role, User
+
+log = logging.getLogger(__name__)
+
+REVIEW = "@review"
+CHANGE = "@change"
+CANCEL = "@cancel"
+UNIT_FIELD_NAME = "unit"
+PAGE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """Who fills the form, in which cell, and when."""
+
+    db: Database
+    user: User
+    role: Role
+    now: datetime
+    tz: ZoneInfo
+    t: Translator
+
+    @property
+    def today(self) -> date:
+        """Return today's date where the cells are."""
+        return self.now.astimezone(self.tz).date()
+
+    @property
+    def own_cell(self) -> int | None:
+        """Return the cell a secretary reports for (None for admins, who choose)."""
+        return self.user.unit_id if self.role is Role.SECRETARY else None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button of a view: its label and what pressing it does."""
+
+    label: str
+    action: str
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class View:
+    """What to show the user after a step."""
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    draft_id: int | None = None
+    version: int | None = None
+    closed: bool = False  # no form is open after this view
+    stale: bool = False  # the press was on an old button: say so briefly, show nothing new
+    saved_record: int | None = None
+
+
+async def _cell_options(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
+    rows = await ctx.db.fetchall(
+        """
+        SELECT u.id, u.name FROM units u
+        WHERE u.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id)
+        ORDER BY u.name COLLATE NOCASE
+        """
+    )
+    return [(str(r["id"]), r["name"]) for r in rows]
+
+
+# Admins act for any cell: their forms first ask which one.
+UNIT_FIELD = Field(
+    UNIT_FIELD_NAME,
+    Kind.PICK,
+    N_("Cell"),
+    N_("For which cell? Pick it, or type part of its name."),
+    options=_cell_options,
+)
+
+HINTS = {
+    Kind.DATE: N_("Type a date as dd/mm/yyyy (for example {today}), or “today” / “hôm nay”."),
+    Kind.YEAR: N_("Type the year with four digits, for example 1995."),
+    Kind.CHOICE: N_("Press a button or type its number."),
+    Kind.YESNO: N_("Press a button or type its number."),
+    Kind.PICK: N_("Press a button, type its number, or type part of the name to search."),
+    Kind.PHOTO: N_("Send a photo."),
+}
+YES_NO = (Choice("yes", N_("Yes")), Choice("no", N_("No")))
+
+
+class Engine:
+    """Runs the forms for every user."""
+
+    def __init__(self, forms: dict[str, Form]) -> None:
+        self.forms = forms
+
+    # ----- what the user can do -------------------------------------------------------------
+
+    async def open_draft(self, ctx: FormContext) -> Draft | None:
+        """Return the user's open draft, if any."""
+        draft = await drafts.open_for(ctx.db, ctx.user.id)
+        if draft is not None and draft.form not in self.forms:
+            # A form removed by an upgrade: its draft can only be dropped.
+            await self._close(ctx, draft, "cancelled")
+            return None
+        return draft
+
+    async def start(
+        self,
+        ctx: FormContext,
+        form_name: str,
+        *,
+        record_id: int | None = None,
+        prefill: Answers | None = None,
+    ) -> View:
+        """Open a form (or offer to resume the one already open)."""
+        form = self.forms[form_name]
+        existing = await self.open_draft(ctx)
+        if existing is not None:
+            return self._resume_offer(ctx, existing, then=form_name)
+        answers: Answers = dict(prefill or {})
+        unit_id = ctx.own_cell
+        if ctx.role is Role.SECRETARY and unit_id is None:
+            return View(ctx.t(N_("Your account has no cell. Ask your committee's office.")), closed=True)
+        if record_id is not None:
+            if form.load is None:
+                raise ValueError(f"form {form_name} cannot correct records")
+            stored = await records.get(ctx.db, form.kind, record_id)
+            if stored is None or stored.deleted or not _may_touch(ctx, stored.unit_id):
+                return View(ctx.t(N_("This record does not exist or is not yours to change.")), closed=True)
+            loaded = await form.load(ctx.db, ctx, record_id)
+            if loaded is None:
+                return View(ctx.t(N_("This record does not exist or is not yours to change.")), closed=True)
+            answers = loaded
+            unit_id = stored.unit_id
+            if ctx.role is not Role.SECRETARY:
+                answers[UNIT_FIELD_NAME] = str(unit_id)
+        async with ctx.db.transaction() as tx:
+            draft = await drafts.create(tx, ctx.user.id, form_name, unit_id, record_id, answers, "", ctx.now)
+            position = REVIEW if record_id is not None else self._next_position(ctx, form, draft, None)
+            saved = await drafts.save_step(
+                tx, draft, answers=answers, position=position, return_to=None, unit_id=unit_id, now=ctx.now
+            )
+        assert saved is not None
+        return await self._show(ctx, saved)
+
+    async def current(self, ctx: FormContext) -> View | None:
+        """Show where the user is in their open form again."""
+        draft = await self.open_draft(ctx)
+        return None if draft is None else await self._show(ctx, draft)
+
+    async def resume_offer(self, ctx: FormContext) -> View | None:
+        """Offer to continue or discard the open form, if there is one."""
+        draft = await self.open_draft(ctx)
+        return None if draft is None else self._resume_offer(ctx, draft, then="")
+
+    async def text(self, ctx: FormContext, text: str) -> View | None:
+        """Take a typed answer; None when no form is open."""
+        draft = await self.open_draft(ctx)
+        if draft is None:
+            return None
+        form = self.forms[draft.form]
+        position = draft.position
+        if position in (REVIEW, CHANGE, CANCEL):
+            # Typed numbers and labels work like the buttons of the view.
+            view = await self._show(ctx, draft)
+            flat = [b for row in view.buttons for b in row]
+            chosen = match_option(text, [(str(i), b.label) for i, b in enumerate(flat)])
+            if chosen is None:
+                hint = ctx.t(N_("Please press one of the buttons, or type its number."))
+                return replace(view, text=Markup("{}\n\n").format(hint) + Markup(view.text))
+            button = flat[int(chosen)]
+            return await self._act(ctx, draft, button.action, button.arg)
+        fld = self._field(ctx, form, position)
+        if fld.kind in (Kind.CHOICE, Kind.YESNO, Kind.PICK):
+            return await self._typed_choice(ctx, draft, form, fld, text)
+        if fld.kind is Kind.PHOTO:
+            return await self._show(ctx, draft, error=Invalid(N_("Please send a photo, or /skip.")))
+        try:
+            value = self._parse(ctx, fld, text)
+        except Invalid as error:
+            return await self._show(ctx, draft, error=error)
+        return await self._accept(ctx, draft, form, fld, value)
+
+    async def photo(self, ctx: FormContext, file_id: str) -> View | None:
+        """Take a photo; None when no form is open."""
+        draft = await self.open_draft(ctx)
+        if draft is None:
+            return None
+        form = self.forms[draft.form]
+        if draft.position.startswith("@"):
+            return await self.not_text(ctx)
+        fld = self._field(ctx, form, draft.position)
+        if fld.kind is not Kind.PHOTO:
+            return await self._show(
+                ctx, draft, error=Invalid(N_("A photo is not asked here. Please answer with text."))
+            )
+        return await self._accept(ctx, draft, form, fld, file_id)
+
+    async def not_text(self, ctx: FormContext) -> View | None:
+        """Answer a sticker, a voice message or anything that is not text; None when no form is open."""
+        draft = await self.open_draft(ctx)
+        if draft is None:
+            return None
+        error = Invalid(N_("I can only read text here. Please type your answer."))
+        return await self._show(ctx, draft, error=error)
+
+    async def back(self, ctx: FormContext) -> View | None:
+        """Go back to the previous question; None when no form is open."""
+        draft = await self.open_draft(ctx)
+        return None if draft is None else await self._act(ctx, draft, "bk", "")
+
+    async def skip(self, ctx: FormContext) -> View | None:
+        """Skip an optional question; None when no form is open."""
+        draft = await self.open_draft(ctx)
+        return None if draft is None else await self._act(ctx, draft, "sk", "")
+
+    async def cancel(self, ctx: FormContext) -> View | None:
+        """Drop the draft (asking first when more than two answers would be lost); None when none is open."""
+        draft = await self.open_draft(ctx)
+        return None if draft is None else await self._act(ctx, draft, "cx", "")
+
+    async def press(self, ctx: FormContext, draft_id: int, version: int, action: str, arg: str) -> View:
+        """Handle a button press of a form view."""
+        draft = await self.open_draft(ctx)
+        if draft is None or draft.id != draft_id:
+            old = await drafts.get(ctx.db, draft_id)
+            if old is not None and old.user_id == ctx.user.id and old.status == "saved":
+                return View(ctx.t(N_("This form was saved already.")), stale=True)
+            return View(ctx.t(N_("This form is closed. Start again from /report.")), stale=True)
+        if version != draft.version:
+            return View(ctx.t(N_("This button belongs to an earlier question.")), stale=True)
+        return await self._act(ctx, draft, action, arg)
+
+    # ----- steps ----------------------------------------------------------------------------
+
+    async def _act(self, ctx: FormContext, draft: Draft, action: str, arg: str) -> View:
+        form = self.forms[draft.form]
+        position = draft.position
+        if action == "a" and not position.startswith("@"):
+            fld = self._field(ctx, form, position)
+            options = await self._options(ctx, draft, fld)
+            if arg not in {v for v, _ in options}:
+                return View(ctx.t(N_("This choice is no longer available.")), stale=True)
+            return await self._accept(ctx, draft, form, fld, _stored_choice(fld, arg))
+        if action == "kp" and not position.startswith("@"):
+            fld = self._field(ctx, form, position)
+            if fld.name not in draft.answers:
+                return await self._show(ctx, draft)
+            return await self._advance(ctx, draft, form, fld, draft.answers)
+        if action == "pg" and not position.startswith("@"):
+            return await self._show(ctx, draft, page=int(arg) if arg.isdigit() else 0)
+        if action == "sk":
+            if position.startswith("@"):
+                return await self._show(ctx, draft, error=Invalid(N_("There is no question to skip here.")))
+            fld = self._field(ctx, form, position)
+            if not fld.optional:
+                return await self._show(ctx, draft, error=Invalid(N_("This question cannot be skipped.")))
+            return await self._accept(ctx, draft, form, fld, None)
+        if action == "bk":
+            return await self._back(ctx, draft, form)
+        if action == "cx":
+            answered = sum(1 for k, v in draft.answers.items() if v is not None and k != UNIT_FIELD_NAME)
+            if answered > 2 and position != CANCEL:
+                return await self._move(ctx, draft, draft.answers, CANCEL, return_to=position)
+            return await self._close_view(ctx, draft, "cancelled")
+        if action == "cy" and position == CANCEL:
+            return await self._close_view(ctx, draft, "cancelled")
+        if action == "cn" and position == CANCEL:
+            back_to = draft.return_to or REVIEW
+            return await self._move(
+                ctx, draft, draft.answers, back_to, return_to=REVIEW if back_to == REVIEW else None
+            )
+        if action == "ch" and position == REVIEW:
+            return await self._move(ctx, draft, draft.answers, CHANGE, return_to=None)
+        if action == "ed" and position in (REVIEW, CHANGE):
+            names = [f.name for f in self._visible(ctx, form, draft.answers)]
+            if arg not in names:
+                return await self._show(ctx, draft)
+            return await self._move(ctx, draft, draft.answers, arg, return_to=REVIEW)
+        if action == "rv" and position == CHANGE:
+            return await self._move(ctx, draft, draft.answers, REVIEW, return_to=None)
+        if action == "ok" and position == REVIEW:
+            return await self._confirm(ctx, draft, form)
+        if action == "rs":
+            return await self._show(ctx, draft)
+        if action == "dc":
+            view = await self._close_view(ctx, draft, "cancelled")
+            if arg in self.forms:
+                started = await self.start(ctx, arg)
+                return replace(started, text=Markup(view.text) + Markup("\n\n") + Markup(started.text))
+            return view
+        return View(ctx.t(N_("This button belongs to an earlier question.")), stale=True)
+
+    def _parse(self, ctx: FormContext, fld: Field, text: str) -> Any:
+        if fld.kind is Kind.DATE:
+            return parse_date(text, ctx.today, past_only=fld.past_only)
+        if fld.kind is Kind.INT:
+            return parse_int(text, fld.minimum or 0, fld.maximum if fld.maximum is not None else 100_000)
+        if fld.kind is Kind.YEAR:
+            return parse_int(text, fld.minimum or 1900, fld.maximum or ctx.today.year)
+        if fld.kind is Kind.NAME:
+            return parse_name(text, fld.max_length if fld.max_length < 200 else 100)
+        return parse_text(text, maximum=fld.max_length)
+
+    async def _typed_choice(self, ctx: FormContext, draft: Draft, form: Form, fld: Field, text: str) -> View:
+        options = await self._options(ctx, draft, fld)
+        chosen = match_option(text, options)
+        if chosen is None and fld.kind is Kind.YESNO:
+            try:
+                chosen = "yes" if parse_yesno(text) else "no"
+            except Invalid as refused:
+                return await self._show(ctx, draft, error=refused)
+        if chosen is None and fld.kind is Kind.PICK and not text.strip().isdigit():
+            found = search(text, options)
+            if len(found) == 1:
+                chosen = found[0][0]
+            elif found:
+                return await self._show(ctx, draft, only=found)
+            else:
+                error = Invalid(
+                    N_("Nothing matches “{text}”. Try another part of the name."), text=text.strip()
+                )
+                return await self._show(ctx, draft, error=error)
+        if chosen is None:
+            error = Invalid(
+                N_("Please choose one of the options: press a button or type a number from 1 to {n}."),
+                n=len(options),
+            )
+            return await self._show(ctx, draft, error=error)
+        return await self._accept(ctx, draft, form, fld, _stored_choice(fld, chosen))
+
+    async def _accept(self, ctx: FormContext, draft: Draft, form: Form, fld: Field, value: Any) -> View:
+        answers = dict(draft.answers)
+        if value is not None and fld.check is not None:
+            error = await fld.check(value, answers, ctx)
+            if error is not None:
+                return await self._show(ctx, draft, error=error)
+        answers[fld.name] = value
+        warning = None
+        if value is not None and fld.warn is not None:
+            warning = await fld.warn(value, answers, ctx)
+        if fld.name == UNIT_FIELD_NAME and value is not None:
+            draft = replace(draft, unit_id=int(value))
+        return await self._advance(ctx, draft, form, fld, answers, warning=warning)
+
+    async def _advance(
+        self,
+        ctx: FormContext,
+        draft: Draft,
+        form: Form,
+        fld: Field,
+        answers: Answers,
+        warning: Invalid | None = None,
+    ) -> View:
+        position = self._next_position(ctx, form, replace(draft, answers=answers), fld.name)
+        return_to = draft.return_to if position != REVIEW else None
+        return await self._move(ctx, draft, answers, position, return_to=return_to, warning=warning)
+
+    def _next_position(self, ctx: FormContext, form: Form, draft: Draft, after: str | None) -> str:
+        visible = self._visible(ctx, form, draft.answers)
+        if draft.return_to == REVIEW:
+            # Changing one answer: ask only the questions that became relevant, then review.
+            missing = [f for f in visible if f.name not in draft.answers]
+            return missing[0].name if missing else REVIEW
+        names = [f.name for f in visible]
+        if after is None:
+            return names[0] if names else REVIEW
+        if after in names:
+            index = names.index(after)
+            return names[index + 1] if index + 1 < len(names) else REVIEW
+        missing = [f for f in visible if f.name not in draft.answers]
+        return missing[0].name if missing else REVIEW
+
+    async def _back(self, ctx: FormContext, draft: Draft, form: Form) -> View:
+        position = draft.position
+        if position == CANCEL:
+            return await self._act(ctx, draft, "cn", "")
+        if position == CHANGE or (draft.return_to == REVIEW and not position.startswith("@")):
+            return await self._move(ctx, draft, draft.answers, REVIEW, return_to=None)
+        names = [f.name for f in self._visible(ctx, form, draft.answers)]
+        if position == REVIEW:
+            return await self._move(ctx, draft, draft.answers, names[-1], return_to=None)
+        index = names.index(position) if position in names else 0
+        if index == 0:
+            return await self._show(ctx, draft, error=Invalid(N_("This is the first question.")))
+        return await self._move(ctx, draft, draft.answers, names[index - 1], return_to=None)
+
+    async def _move(
+        self,
+        ctx: FormContext,
+        draft: Draft,
+        answers: Answers,
+        position: str,
+        *,
+        return_to: str | None,
+        warning: Invalid | None = None,
+    ) -> View:
+        async with ctx.db.transaction() as tx:
+            saved = await drafts.save_step(
+                tx,
+                draft,
+                answers=answers,
+                position=position,
+                return_to=return_to,
+                unit_id=draft.unit_id,
+                now=ctx.now,
+            )
+        if saved is None:
+            return View(ctx.t(N_("This button belongs to an earlier question.")), stale=True)
+        return await self._show(ctx, saved, warning=warning)
+
+    async def _confirm(self, ctx: FormContext, draft: Draft, form: Form) -> View:
+        answers = self._kept_answers(ctx, form, draft.answers)
+        problems = await self._problems(ctx, form, answers)
+        if problems:
+            return await self._show(ctx, draft)
+        unit_id = draft.unit_id
+        if unit_id is None or not _may_touch(ctx, unit_id):
+            return await self._close_view(ctx, draft, "cancelled")
+        payload = {k: v for k, v in answers.items() if k != UNIT_FIELD_NAME}
+        try:
+            async with ctx.db.transaction() as tx:
+                if not await drafts.close(tx, draft.id, "saved", ctx.now):
+                    return View(ctx.t(N_("This form was saved already.")), stale=True)
+                old = await records.get(tx, form.kind, draft.record_id) if draft.record_id else None
+                record_id = await form.save(tx, ctx, payload | {"_unit": unit_id}, draft.record_id)
+                new = await records.get(tx, form.kind, record_id)
+                await audit.record(
+                    tx,
+                    ctx.now,
+                    ctx.user.id,
+                    f"{form.kind}.{'update' if old else 'create'}",
+                    unit_id=unit_id,
+                    subject=f"{form.kind}:{record_id}",
+                    old=old.values if old else None,
+                    new=new.values if new else None,
+                )
+        except Invalid as error:
+            # Something changed meanwhile (another step recorded for the same person...).
+            return await self._show(ctx, draft, error=error)
+        title = ctx.t(form.title)
+        text = Markup(ctx.t(N_("✅ Saved: {title}."))).format(title=title)
+        if draft.record_id:
+            text = Markup(ctx.t(N_("✅ Corrected: {title}."))).format(title=title)
+        return View(
+            text + Markup("\n") + Markup(ctx.t(N_("Report something else with /report."))),
+            closed=True,
+            saved_record=record_id,
+        )
+
+    async def _close(self, ctx: FormContext, draft: Draft, status: str) -> bool:
+        async with ctx.db.transaction() as tx:
+            return await drafts.close(tx, draft.id, status, ctx.now)
+
+    async def _close_view(self, ctx: FormContext, draft: Draft, status: str) -> View:
+        await self._close(ctx, draft, status)
+        title = ctx.t(self.forms[draft.form].title) if draft.form in self.forms else draft.form
+        return View(
+            Markup(ctx.t(N_("Cancelled: {title}. Nothing was saved."))).format(title=title), closed=True
+        )
+
+    # ----- what is shown ----------------------------------------------------------------------
+
+    def _fields(self, ctx: FormContext, form: Form) -> list[Field]:
+        return ([UNIT_FIELD] if ctx.role is not Role.SECRETARY else []) + list(form.fields)
+
+    def _visible(self, ctx: FormContext, form: Form, answers: Answers) -> list[Field]:
+        return [f for f in self._fields(ctx, form) if f.shown(answers)]
+
+    def _field(self, ctx: FormContext, form: Form, name: str) -> Field:
+        for fld in self._fields(ctx, form):
+            if fld.name == name:
+                return fld
+        raise KeyError(name)
+
+    def _kept_answers(self, ctx: FormContext, form: Form, answers: Answers) -> Answers:
+        """Return the answers of the questions that apply (a changed answer can hide others)."""
+        return {f.name: answers.get(f.name) for f in self._visible(ctx, form, answers)}
+
+    async def _options(self, ctx: FormContext, draft: Draft, fld: Field) -> list[tuple[str, str]]:
+        if fld.kind is Kind.YESNO:
+            return [(c.value, ctx.t(c.label)) for c in YES_NO]
+        if fld.kind is Kind.CHOICE:
+            return [(c.value, ctx.t(c.label) if fld.translate_labels else c.label) for c in fld.choices]
+        if fld.options is not None:
+            scoped = replace(ctx)
+            return await fld.options(draft.answers | {"_unit": draft.unit_id}, scoped)
+        return []
+
+    async def _problems(self, ctx: FormContext, form: Form, answers: Answers) -> list[Problem]:
+        if form.final_check is None:
+            return []
+        return await form.final_check(answers, ctx)
+
+    async def _show(
+        self,
+        ctx: FormContext,
+        draft: Draft,
+        *,
+        error: Invalid | None = None,
+        warning: Invalid | None = None,
+        page: int = 0,
+        only: list[tuple[str, str]] | None = None,
+    ) -> View:
+        t = ctx.t
+        form = self.forms[draft.form]
+        lines: list[str] = []
+        if error is not None:
+            lines.append(Markup("⚠️ ") + Markup(t(error.message)).format(**error.params))
+        if warning is not None:
+            lines.append(Markup("ℹ️ ") + Markup(t(warning.message)).format(**warning.params))
+        position = draft.position
+        buttons: list[list[Button]] = []
+        if position == REVIEW:
+            body, buttons = await self._review(ctx, draft, form)
+            lines.append(body)
+        elif position == CHANGE:
+            lines.append(Markup("<b>{}</b>").format(t(form.title)))
+            lines.append(t(N_("Which answer do you want to change?")))
+            visible = self._visible(ctx, form, draft.answers)
+            buttons = [[Button(f"{i}. {t(f.label)}", "ed", f.name)] for i, f in enumerate(visible, 1)]
+            buttons.append([Button(t(N_("Back to the review")), "rv")])
+        elif position == CANCEL:
+            answered = sum(1 for v in draft.answers.values() if v is not None)
+            lines.append(
+                Markup(t(N_("Cancel {title}? Your {count} answers will be lost."))).format(
+                    title=t(form.title), count=answered
+                )
+            )
+            buttons = [[Button(t(N_("Yes, cancel")), "cy"), Button(t(N_("No, continue")), "cn")]]
+        else:
+            body, buttons = await self._question(ctx, draft, form, page=page, only=only)
+            lines.append(body)
+        return View(Markup("\n").join(Markup(x) for x in lines), buttons, draft.id, draft.version)
+
+    async def _question(
+        self, ctx: FormContext, draft: Draft, form: Form, *, page: int, only: list[tuple[str, str]] | None
+    ) -> tuple[str, list[list[Button]]]:
+        t = ctx.t
+        fld = self._field(ctx, form, draft.position)
+        visible = self._visible(ctx, form, draft.answers)
+        names = [f.name for f in visible]
+        number = names.index(fld.name) + 1 if fld.name in names else len(names)
+        lines = [
+            Markup("<b>{title}</b> · {n}/{total}").format(title=t(form.title), n=number, total=len(names)),
+            Markup("<b>{}</b>").format(t(fld.prompt)),
+        ]
+        hint = self._hint(ctx, fld)
+        if hint:
+            lines.append(Markup("<i>{}</i>").format(hint))
+        buttons: list[list[Button]] = []
+        if fld.kind in (Kind.CHOICE, Kind.YESNO, Kind.PICK):
+            options = await self._options(ctx, draft, fld)
+            numbered = list(enumerate(options, 1))
+            if only is not None:
+                wanted = {v for v, _ in only}
+                numbered = [(i, o) for i, o in numbered if o[0] in wanted]
+            if fld.kind is Kind.PICK and not options:
+                lines.append(Markup("<i>{}</i>").format(t(N_("The list is empty."))))
+            pages = max(1, -(-len(numbered) // PAGE_SIZE))
+            page = min(max(page, 0), pages - 1)
+            shown = numbered[page * PAGE_SIZE : (page + 1) * PAGE_SIZE] if fld.kind is Kind.PICK else numbered
+            for i, (value, label) in shown:
+                buttons.append([Button(f"{i}. {label}", "a", value)])
+            if fld.kind is Kind.PICK and pages > 1:
+                nav = []
+                if page > 0:
+                    nav.append(Button(t(N_("◀ Previous")), "pg", str(page - 1)))
+                if page < pages - 1:
+                    nav.append(Button(t(N_("Next ▶")), "pg", str(page + 1)))
+                buttons.append(nav)
+            if fld.kind is not Kind.PICK and len(buttons) == 2 and all(len(r) == 1 for r in buttons):
+                buttons = [[buttons[0][0], buttons[1][0]]]
+        if fld.name in draft.answers and draft.answers[fld.name] is not None:
+            current = await self._display(ctx, draft, fld, draft.answers[fld.name])
+            lines.append(Markup(t(N_("Current answer: {value}"))).format(value=current))
+            buttons.append([Button(t(N_("Keep: {value}")).format(value=_short(current)), "kp")])
+        if fld.optional:
+            buttons.append([Button(t(N_("Skip")), "sk")])
+        lines.append(Markup("<i>{}</i>").format(t(N_("/back goes back · /cancel stops"))))
+        return Markup("\n").join(lines), buttons
+
+    def _hint(self, ctx: FormContext, fld: Field) -> str:
+        t = ctx.t
+        if fld.kind is Kind.INT:
+            low = fld.minimum or 0
+            high = fld.maximum if fld.maximum is not None else 100_000
+            return t(N_("A number from {min} to {max}.")).format(min=low, max=high)
+        if fld.kind in (Kind.TEXT, Kind.NAME):
+            hint = t(N_("At most {max} characters.")).format(
+                max=fld.max_length if fld.kind is Kind.TEXT else 100
+            )
+            return hint + (" " + t(N_("Optional: /skip to leave it empty.")) if fld.optional else "")
+        message = HINTS.get(fld.kind)
+        if message is None:
+            return ""
+        hint = t(message).format(today=ctx.t.date(ctx.today))
+        if fld.optional and fld.kind is Kind.PHOTO:
+            hint += " " + t(N_("Optional: /skip to leave it empty."))
+        return hint
+
+    async def _display(self, ctx: FormContext, draft: Draft, fld: Field, value: Any) -> str:
+        """Return an answer as the user reads it (user text is escaped by the caller's Markup)."""
+        t = ctx.t
+        if value is None:
+            return "—"
+        if fld.kind is Kind.DATE:
+            return t.date(date.fromisoformat(value))
+        if fld.kind in (Kind.CHOICE, Kind.YESNO, Kind.PICK):
+            stored = "yes" if value is True else "no" if value is False else str(value)
+            for option_value, label in await self._options(ctx, draft, fld):
+                if option_value == stored:
+                    return label
+            return str(value)
+        if fld.kind is Kind.PHOTO:
+            return t(N_("photo attached"))
+        return str(value)
+
+    async def _review(self, ctx: FormContext, draft: Draft, form: Form) -> tuple[str, list[list[Button]]]:
+        t = ctx.t
+        answers = self._kept_answers(ctx, form, draft.answers)
+        lines = [Markup("<b>{}</b>").format(t(form.title)), t(N_("Check your answers:"))]
+        for i, fld in enumerate(self._visible(ctx, form, draft.answers), 1):
+            shown = await self._display(ctx, draft, fld, answers.get(fld.name))
+            lines.append(Markup("{i}. {label}: <b>{value}</b>").format(i=i, label=t(fld.label), value=shown))
+            if fld.warn is not None and answers.get(fld.name) is not None:
+                warning = await fld.warn(answers[fld.name], answers, ctx)
+                if warning is not None:
+                    lines.append(Markup("   ℹ️ ") + Markup(t(warning.message)).format(**warning.params))
+        problems = await self._problems(ctx, form, answers)
+        buttons: list[list[Button]] = []
+        if problems:
+            lines.append("")
+            for problem in problems:
+                lines.append(Markup("❗ ") + Markup(t(problem.message)).format(**problem.params))
+            seen = set()
+            for problem in problems:
+                if problem.field in seen:
+                    continue
+                seen.add(problem.field)
+                label = (
+                    t(form.field(problem.field).label)
+                    if problem.field != UNIT_FIELD_NAME
+                    else t(UNIT_FIELD.label)
+                )
+                buttons.append([Button(t(N_("Change: {label}")).format(label=label), "ed", problem.field)])
+        else:
+            buttons.append([Button(t(N_("✅ Save")), "ok")])
+            buttons.append([Button(t(N_("✏️ Change an answer")), "ch")])
+        buttons.append([Button(t(N_("✖ Cancel")), "cx")])
+        return Markup("\n").join(
+            Markup(x) if isinstance(x, Markup) else Markup.escape(x) for x in lines
+        ), buttons
+
+    def _resume_offer(self, ctx: FormContext, draft: Draft, *, then: str) -> View:
+        t = ctx.t
+        form = self.forms[draft.form]
+        answered = sum(1 for k, v in draft.answers.items() if v is not None and k != UNIT_FIELD_NAME)
+        text = Markup(
+            t(N_("You have an unfinished form: <b>{title}</b> ({count} answers so far, last change {when})."))
+        ).format(title=t(form.title), count=answered, when=t.datetime(draft.updated_at.astimezone(ctx.tz)))
+        buttons = [[Button(t(N_("Continue it")), "rs")], [Button(t(N_("Discard it")), "dc", then)]]
+        return View(
+            text + Markup("\n") + Markup(t(N_("Continue it, or discard it?"))),
+            buttons,
+            draft.id,
+            draft.version,
+        )
+
+    async def describe(self, ctx: FormContext, form_name: str, answers: Answers, unit_id: int) -> str:
+        """Return the answers of a stored record as the review lists them (HTML)."""
+        form = self.forms[form_name]
+        probe = Draft(
+            0,
+            ctx.user.id,
+            form_name,
+            unit_id,
+            None,
+            answers | {"_unit": unit_id},
+            REVIEW,
+            None,
+            0,
+            "saved",
+            ctx.now,
+            None,
+        )
+        lines = []
+        for fld in form.visible(answers):
+            shown = await self._display(ctx, probe, fld, answers.get(fld.name))
+            lines.append(Markup("{label}: <b>{value}</b>").format(label=ctx.t(fld.label), value=shown))
+        return Markup("\n").join(lines)
+
+    # ----- expiry -------------------------------------------------------------------------------
+
+    async def idle_drafts(
+        self, db: Queryable, now: datetime, ttl: timedelta
+    ) -> tuple[list[Draft], list[Draft]]:
+        """Return the drafts to remind (idle three quarters of ttl) and those to expire (idle ttl)."""
+        expire = await drafts.idle_since(db, now - ttl)
+        expiring = {d.id for d in expire}
+        remind = [
+            d for d in await drafts.idle_since(db, now - ttl * 3 / 4, reminded=False) if d.id not in expiring
+        ]
+        return remind, expire
+
+
+def _stored_choice(fld: Field, value: str) -> Any:
+    if fld.kind is Kind.YESNO:
+        return value == "yes"
+    return value
+
+
+def _short(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _may_touch(ctx: FormContext, unit_id: int) -> bool:
+    """Tell whether the user may write records of a cell (their own; any for admins)."""
+    return ctx.role is Role.ADMIN or (ctx.role is Role.SECRETARY and ctx.user.unit_id == unit_id)
+
+
+async def cell_exists(db: Queryable, unit_id: int) -> bool:
+    """Tell whether a unit exists."""
+    return await units.get(db, unit_id) is not None

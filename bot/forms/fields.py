@@ -1,0 +1,259 @@
+"""Fields of a form as data: what is asked, how an answer is read, and what is refused.
+
+A parser takes the typed text and returns the stored value (JSON-friendly: str, int, bool,
+ISO date text) or raises Invalid with a catalog message. Parsers are pure; the checks that need
+the database or other answers are async callables on the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from bot.i18n import N_
+from bot.privacy import looks_like_id_number
+
+if TYPE_CHECKING:
+    from bot.forms.engine import FormContext
+
+Answers = dict[str, Any]
+
+
+class Kind(StrEnum):
+    """How an answer is typed and read."""
+
+    TEXT = "text"  # free text (titles, topics, notes)
+    NAME = "name"  # a person's or organisation's name: trimmed, 2-100 characters
+    INT = "int"  # digits only, within bounds
+    YEAR = "year"  # a year of birth
+    DATE = "date"  # dd/mm/yyyy, d/m/yy, dd-mm-yyyy, today, yesterday
+    CHOICE = "choice"  # one of the options (button, number or label)
+    YESNO = "yesno"  # yes or no (buttons, number or word)
+    PICK = "pick"  # one of a list computed from the database (people, cells), paged, searchable
+    PHOTO = "photo"  # a photo message
+
+
+class Invalid(Exception):
+    """An answer was refused; the message is a catalog message with its parameters."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option of a choice: the stored value and its label (a catalog message)."""
+
+    value: str
+    label: str
+
+
+Check = Callable[[Any, Answers, "FormContext"], Awaitable[Invalid | None]]
+Warn = Callable[[Any, Answers, "FormContext"], Awaitable[Invalid | None]]
+Options = Callable[[Answers, "FormContext"], Awaitable[list[tuple[str, str]]]]
+ShownIf = Callable[[Answers], bool]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question of a form."""
+
+    name: str
+    kind: Kind
+    label: str  # short, for the review ("Date")
+    prompt: str  # the question ("When was the meeting?")
+    optional: bool = False
+    choices: tuple[Choice, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int = 200
+    past_only: bool = False
+    shown_if: ShownIf | None = None
+    check: Check | None = None  # a hard rule that needs other answers or the database
+    warn: Warn | None = None  # a soft rule: the answer is kept, the user is told
+    options: Options | None = None  # PICK: (value, label) pairs from the database, labels are user text
+    translate_labels: bool = True
+
+    def shown(self, answers: Answers) -> bool:
+        """Tell whether the question applies, given the answers so far."""
+        return self.shown_if is None or self.shown_if(answers)
+
+
+def _fold(text: str) -> str:
+    """Return text lowercased without diacritics, so 'hom nay' matches 'hôm nay'."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return " ".join("".join(c for c in decomposed if unicodedata.category(c) != "Mn").split())
+
+
+TODAY_WORDS = {"hom nay", "today", "nay"}
+YESTERDAY_WORDS = {"hom qua", "yesterday", "qua"}
+_DATE_RE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
+EARLIEST = date(1930, 1, 1)  # the Party was founded in 1930: no event of ours is earlier
+
+
+def parse_date(text: str, today: date, *, past_only: bool = False) -> str:
+    """Read a date and return it as ISO text."""
+    folded = _fold(text)
+    if folded in TODAY_WORDS:
+        value = today
+    elif folded in YESTERDAY_WORDS:
+        value = today - timedelta(days=1)
+    else:
+        match = _DATE_RE.match(text.strip())
+        if not match:
+            raise Invalid(
+                N_("Write the date as day/month/year, for example {example}, or “today”."),
+                example=f"{today:%d/%m/%Y}",
+            )
+        day, month, year = (int(g) for g in match.groups())
+        if len(match.group(3)) == 2:
+            year += 2000
+        try:
+            value = date(year, month, day)
+        except ValueError:
+            raise Invalid(
+                N_("There is no such day as {text}. Check the day and the month."), text=text.strip()
+            ) from None
+    if value < EARLIEST:
+        raise Invalid(N_("This date is too far in the past. Check the year."))
+    if past_only and value > today:
+        raise Invalid(N_("This date is in the future; it cannot be. Write a date up to today."))
+    if value > today + timedelta(days=3 * 366):
+        raise Invalid(N_("This date is too far in the future. Check the year."))
+    return value.isoformat()
+
+
+def parse_int(text: str, minimum: int, maximum: int) -> int:
+    """Read a whole number within bounds (digits only)."""
+    cleaned = text.strip().replace(" ", "")
+    if not cleaned.isdigit() or not cleaned.isascii():
+        raise Invalid(
+            N_("Write a whole number with digits only, from {min} to {max}."), min=minimum, max=maximum
+        )
+    value = int(cleaned)
+    if not minimum <= value <= maximum:
+        raise Invalid(N_("The number must be from {min} to {max}."), min=minimum, max=maximum)
+    return value
+
+
+def parse_text(text: str, *, minimum: int = 1, maximum: int = 200) -> str:
+    """Read free text: trimmed, within a length, without ID-like numbers."""
+    value = "\n".join(" ".join(line.split()) for line in text.strip().splitlines()).strip()
+    if len(value) < minimum:
+        raise Invalid(N_("This answer is too short."))
+    if len(value) > maximum:
+        raise Invalid(
+            N_("This answer is too long: at most {max} characters (you wrote {count})."),
+            max=maximum,
+            count=len(value),
+        )
+    if looks_like_id_number(value):
+        raise Invalid(
+            N_("This looks like an ID or party card number. chibo does not keep such numbers: leave it out.")
+        )
+    return value
+
+
+def parse_name(text: str, maximum: int = 100) -> str:
+    """Read a name: one line, trimmed, 2-100 characters, with at least one letter."""
+    value = " ".join(text.split())
+    if len(value) < 2 or len(value) > maximum:
+        raise Invalid(N_("A name has 2 to {max} characters."), max=maximum)
+    if not any(c.isalpha() for c in value):
+        raise Invalid(N_("A name has letters in it."))
+    if looks_like_id_number(value):
+        raise Invalid(
+            N_("This looks like an ID or party card number. chibo does not keep such numbers: leave it out.")
+        )
+    return value
+
+
+YES_WORDS = {"co", "yes", "y", "c", "dung", "phai", "1"}
+NO_WORDS = {"khong", "no", "n", "k", "ko", "2"}
+
+
+def parse_yesno(text: str) -> bool:
+    """Read yes or no (Vietnamese or English, with or without diacritics, or 1/2)."""
+    folded = _fold(text)
+    if folded in YES_WORDS:
+        return True
+    if folded in NO_WORDS:
+        return False
+    raise Invalid(N_("Answer yes or no (press a button, or type 1 or 2)."))
+
+
+_NUMBERING = re.compile(r"^\s*\d+\s*[.)]\s*")
+
+
+def _label_key(text: str) -> str:
+    """Return a label reduced to its words: no numbering, emoji or punctuation, no diacritics."""
+    folded = _fold(_NUMBERING.sub("", text))
+    return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
+
+
+def match_option(text: str, options: list[tuple[str, str]]) -> str | None:
+    """Return the value of the option typed as its number or its label (None when none fits)."""
+    cleaned = text.strip().rstrip(".)")
+    if cleaned.isdigit():
+        index = int(cleaned) - 1
+        return options[index][0] if 0 <= index < len(options) else None
+    key = _label_key(text)
+    if not key:
+        return None
+    for value, label in options:
+        if _label_key(label) == key:
+            return value
+    return None
+
+
+def search(text: str, options: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Return the options whose label holds the typed words (diacritics ignored)."""
+    words = _fold(text).split()
+    return [(v, label) for v, label in options if all(w in _fold(label) for w in words)]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A rule the answers break together, found at the review, with the field to change."""
+
+    field: str
+    message: str
+    params: dict[str, object] = dataclasses.field(default_factory=dict)
+
+
+FinalCheck = Callable[[Answers, "FormContext"], Awaitable[list[Problem]]]
+Save = Callable[[Any, "FormContext", Answers, int | None], Awaitable[int]]
+Load = Callable[[Any, "FormContext", int], Awaitable[Answers | None]]
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form: its fields in order, the checks on the whole, and how it is saved."""
+
+    name: str
+    title: str
+    fields: tuple[Field, ...]
+    save: Save
+    load: Load | None = None  # the answers of a stored record, to correct it
+    final_check: FinalCheck | None = None
+    kind: str = ""  # the record kind it writes (for /mine)
+
+    def field(self, name: str) -> Field:
+        """Return a field by name."""
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
+
+    def visible(self, answers: Answers) -> list[Field]:
+        """Return the fields that apply given the answers."""
+        return [f for f in self.fields if f.shown(answers)]

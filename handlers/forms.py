@@ -1,0 +1,353 @@
+"""The forms on Telegram: form commands, /report, /back, /skip, /cancel, /mine, typed answers,
+photos and button presses, all turned into plain calls of the form engine."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import callbacks, commands, mine
+from bot.app import ChiboApp
+from bot.commands import Command
+from bot.context import ChiboContext
+from bot.forms.definitions import FORMS, latest_enterprise
+from bot.forms.engine import Engine, FormContext, View
+from bot.i18n import N_
+from handlers.common import command_name, keyboard, reply, requires, unknown
+from storage.models import Role
+
+REPORTERS: frozenset[Role | None] = frozenset({Role.SECRETARY, Role.ADMIN})
+FORM_COMMANDS = {
+    "candidate": N_("Report a new source (outstanding worker)"),
+    "progress": N_("Record the next admission step of a person"),
+    "transfer": N_("Report a transfer in or out"),
+    "meeting": N_("Report a cell meeting"),
+    "activity": N_("Report another activity"),
+    "enterprise": N_("Update the enterprise facts"),
+}
+commands.register(Command("report", N_("Report: choose a form"), REPORTERS))
+for _name, _description in FORM_COMMANDS.items():
+    commands.register(Command(_name, _description, REPORTERS))
+commands.register(Command("mine", N_("My records of the last 30 days"), REPORTERS))
+commands.register(Command("back", N_("Go back to the previous question"), REPORTERS, in_menu=False))
+commands.register(Command("skip", N_("Skip an optional question"), REPORTERS, in_menu=False))
+
+ENGINE = Engine(FORMS)
+
+
+def form_context(context: ChiboContext) -> FormContext:
+    """Return the engine's view of who is acting (a reporter has a stored user row)."""
+    actor = context.actor
+    assert actor is not None and actor.user is not None and actor.role is not None
+    return FormContext(context.db, actor.user, actor.role, context.now(), context.settings.timezone, actor.t)
+
+
+def _markup(view: View) -> InlineKeyboardMarkup | None:
+    if not view.buttons or view.draft_id is None:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    b.label, callback_data=callbacks.encode("f", view.draft_id, view.version, b.action, b.arg)
+                )
+                for b in row
+            ]
+            for row in view.buttons
+        ]
+    )
+
+
+async def show(update: Update, context: ChiboContext, view: View) -> None:
+    """Send a view: its text, and its buttons as an inline keyboard."""
+    await reply(update, context, view.text, markup=_markup(view))
+
+
+@requires(Role.SECRETARY, Role.ADMIN)
+async def start_form(update: Update, context: ChiboContext) -> None:
+    """Open the form named by the command."""
+    name = command_name(update.message) or ""
+    ctx = form_context(context)
+    prefill = None
+    if name == "enterprise" and ctx.own_cell is not None:
+        prefill = await latest_enterprise(ctx.db, ctx.own_cell)
+    await show(update, context, await ENGINE.start(ctx, name, prefill=prefill))
+
+
+@requires(Role.SECRETARY, Role.ADMIN)
+async def report(update: Update, context: ChiboContext) -> None:
+    """Offer the forms as buttons (or the unfinished one first)."""
+    ctx = form_context(context)
+    offer = await ENGINE.resume_offer(ctx)
+    if offer is not None:
+        await show(update, context, offer)
+        return
+    t = context.t
+    rows = [[(t(FORMS[name].title), callbacks.encode("r", name))] for name in FORM_COMMANDS]
+    await reply(update, context, t("What do you want to report?"), markup=keyboard(rows))
+
+
+@requires(Role.SECRETARY, Role.ADMIN)
+async def report_chosen(update: Update, context: ChiboContext) -> None:
+    """Open the form chosen in /report."""
+    query = update.callback_query
+    assert query is not None
+    data = callbacks.decode(query.data)
+    name = data.args[0] if data and data.args else ""
+    if name not in FORMS:
+        await query.answer(context.t("This button is no longer active. Please start again."))
+        return
+    await query.answer()
+    if query.message is not None:
+        await query.edit_message_reply_markup(None)
+    ctx = form_context(context)
+    prefill = await latest_enterprise(ctx.db, ctx.own_cell) if name == "enterprise" and ctx.own_cell else None
+    await show(update, context, await ENGINE.start(ctx, name, prefill=prefill))
+
+
+async def offer_resume(update: Update, context: ChiboContext) -> bool:
+    """Offer to resume an unfinished form (after /start); tell whether there was one."""
+    actor = context.actor
+    if actor is None or actor.role not in REPORTERS or actor.user is None:
+        return False
+    offer = await ENGINE.resume_offer(form_context(context))
+    if offer is None:
+        return False
+    await show(update, context, offer)
+    return True
+
+
+async def on_press(update: Update, context: ChiboContext) -> None:
+    """Handle a button of a form view; an old button gets a short answer and changes nothing."""
+    query = update.callback_query
+    assert query is not None
+    actor = context.actor
+    data = callbacks.decode(query.data)
+    args = data.args if data else ()
+    if (
+        actor is None
+        or actor.role not in REPORTERS
+        or len(args) < 3
+        or not args[0].isdigit()
+        or not args[1].isdigit()
+    ):
+        await query.answer(context.t("This button is no longer active. Please start again."))
+        return
+    view = await ENGINE.press(
+        form_context(context), int(args[0]), int(args[1]), args[2], args[3] if len(args) > 3 else ""
+    )
+    if view.stale:
+        await query.answer(str(Markup(view.text).striptags()))
+        return
+    await query.answer()
+    if query.message is not None:
+        # The question is answered: its buttons go, so they cannot be pressed twice.
+        await query.edit_message_reply_markup(None)
+    await show(update, context, view)
+
+
+async def on_text(update: Update, context: ChiboContext) -> None:
+    """Take a typed answer for the open form; without one, answer as for any stray text."""
+    actor = context.actor
+    message = update.message
+    if actor is None or actor.role not in REPORTERS or message is None or message.text is None:
+        await unknown(update, context)
+        return
+    view = await ENGINE.text(form_context(context), message.text)
+    if view is None:
+        await unknown(update, context)
+        return
+    await show(update, context, view)
+
+
+async def on_photo(update: Update, context: ChiboContext) -> None:
+    """Take a photo for the open form."""
+    actor = context.actor
+    message = update.message
+    if actor is None or actor.role not in REPORTERS or message is None or not message.photo:
+        await unknown(update, context)
+        return
+    view = await ENGINE.photo(form_context(context), message.photo[-1].file_id)
+    if view is None:
+        await unknown(update, context)
+        return
+    await show(update, context, view)
+
+
+async def on_other(update: Update, context: ChiboContext) -> None:
+    """Answer a sticker, voice, file... within a form by asking the question again."""
+    actor = context.actor
+    if actor is None or actor.role not in REPORTERS:
+        await unknown(update, context)
+        return
+    view = await ENGINE.not_text(form_context(context))
+    if view is None:
+        await unknown(update, context)
+        return
+    await show(update, context, view)
+
+
+async def _navigate(update: Update, context: ChiboContext, what: str) -> None:
+    actor = context.actor
+    if actor is None or actor.role not in REPORTERS:
+        await reply(update, context, context.t("There is no form open."))
+        return
+    ctx = form_context(context)
+    view = await (ENGINE.back(ctx) if what == "back" else ENGINE.skip(ctx))
+    if view is None:
+        await reply(update, context, context.t("There is no form open. Start one with /report."))
+        return
+    await show(update, context, view)
+
+
+@requires(Role.SECRETARY, Role.ADMIN)
+async def back(update: Update, context: ChiboContext) -> None:
+    """Go back to the previous question."""
+    await _navigate(update, context, "back")
+
+
+@requires(Role.SECRETARY, Role.ADMIN)
+async def skip(update: Update, context: ChiboContext) -> None:
+    """Skip an optional question."""
+    await _navigate(update, context, "skip")
+
+
+async def cancel(update: Update, context: ChiboContext) -> None:
+    """Drop the open form (asking first when answers would be lost), or say there is nothing to cancel."""
+    actor = context.actor
+    if actor is not None and actor.role in REPORTERS and actor.user is not None:
+        view = await ENGINE.cancel(form_context(context))
+        if view is not None:
+            await show(update, context, view)
+            return
+    await reply(update, context, context.t("There is nothing to cancel."))
+
+
+# ----- /mine ----------------------------------------------------------------------------------------
+
+
+async def _mine_page(update: Update, context: ChiboContext, page: int) -> None:
+    ctx = form_context(context)
+    t = ctx.t
+    result = await mine.recent(ctx, page)
+    if not result.items:
+        await reply(update, context, t(mine.NOTHING_RECENT))
+        return
+    lines = [
+        Markup(t("Your records of the last 30 days (page {page} of {pages}):")).format(
+            page=result.page + 1, pages=result.pages
+        )
+    ]
+    rows = []
+    for index, record in enumerate(result.items, result.page * mine.PAGE_SIZE + 1):
+        line = await mine.headline(ctx, record)
+        lines.append(Markup("{i}. {line}").format(i=index, line=line))
+        rows.append([(f"{index}. {line[:40]}", callbacks.encode("m", "o", record.kind, record.id))])
+    nav = []
+    if result.page > 0:
+        nav.append((t("◀ Previous"), callbacks.encode("m", "p", result.page - 1)))
+    if result.page < result.pages - 1:
+        nav.append((t("Next ▶"), callbacks.encode("m", "p", result.page + 1)))
+    if nav:
+        rows.append(nav)
+    await reply(update, context, Markup("\n").join(lines), markup=keyboard(rows))
+
+
+@requires(Role.SECRETARY, Role.ADMIN)
+async def mine_command(update: Update, context: ChiboContext) -> None:
+    """List the user's records of the last 30 days."""
+    await _mine_page(update, context, 0)
+
+
+@requires(Role.SECRETARY, Role.ADMIN)
+async def mine_pressed(update: Update, context: ChiboContext) -> None:
+    """Open, correct or delete one of the user's records."""
+    query = update.callback_query
+    assert query is not None
+    data = callbacks.decode(query.data)
+    args = data.args if data else ()
+    ctx = form_context(context)
+    t = ctx.t
+    if len(args) == 2 and args[0] == "p" and args[1].isdigit():
+        await query.answer()
+        await _mine_page(update, context, int(args[1]))
+        return
+    if len(args) != 3 or not args[2].isdigit():
+        await query.answer(t("This button is no longer active. Please start again."))
+        return
+    action, kind, record_id = args[0], args[1], int(args[2])
+    record = await mine.find(ctx, kind, record_id)
+    if record is None:
+        await query.answer(t("This record no longer exists."), show_alert=True)
+        return
+    await query.answer()
+    form = mine.FORM_OF_KIND[kind]
+    if action == "o":
+        assert form.load is not None
+        answers = await form.load(ctx.db, ctx, record_id) or {}
+        body = await ENGINE.describe(ctx, form.name, answers, record.unit_id)
+        buttons = [
+            [
+                (t("✏️ Correct"), callbacks.encode("m", "e", kind, record_id)),
+                (t("🗑 Delete"), callbacks.encode("m", "d", kind, record_id)),
+            ]
+        ]
+        await reply(
+            update,
+            context,
+            Markup("<b>{}</b>\n").format(t(form.title)) + Markup(body),
+            markup=keyboard(buttons),
+        )
+    elif action == "e":
+        await show(update, context, await ENGINE.start(ctx, form.name, record_id=record_id))
+    elif action == "d":
+        headline = await mine.headline(ctx, record)
+        buttons = [
+            [
+                (t("Yes, delete"), callbacks.encode("m", "y", kind, record_id)),
+                (t("No, keep it"), callbacks.encode("m", "n", kind, record_id)),
+            ]
+        ]
+        await reply(
+            update,
+            context,
+            Markup(t("Delete this record? {line}")).format(line=headline),
+            markup=keyboard(buttons),
+        )
+    elif action == "y":
+        if query.message is not None:
+            await query.edit_message_reply_markup(None)
+        deleted = await mine.delete(ctx, kind, record_id)
+        await reply(
+            update,
+            context,
+            t("Deleted. It no longer counts anywhere.")
+            if deleted
+            else t("This record cannot be deleted here."),
+        )
+    elif action == "n":
+        if query.message is not None:
+            await query.edit_message_reply_markup(None)
+        await reply(update, context, t("Kept; nothing changed."))
+
+
+def register(app: ChiboApp, group: int) -> None:
+    """Add the forms to the application (their catch-all text handler comes last)."""
+    for name in FORM_COMMANDS:
+        app.add_handler(CommandHandler(name, start_form), group)
+    app.add_handler(CommandHandler("report", report), group)
+    app.add_handler(CommandHandler("back", back), group)
+    app.add_handler(CommandHandler("skip", skip), group)
+    app.add_handler(CommandHandler("cancel", cancel), group)
+    app.add_handler(CommandHandler("mine", mine_command), group)
+    app.add_handler(CallbackQueryHandler(on_press, pattern=callbacks.pattern("f")), group)
+    app.add_handler(CallbackQueryHandler(report_chosen, pattern=callbacks.pattern("r")), group)
+    app.add_handler(CallbackQueryHandler(mine_pressed, pattern=callbacks.pattern("m")), group)
+
+
+def register_answers(app: ChiboApp, group: int) -> None:
+    """Add the handlers of typed answers, photos and other messages (after every command)."""
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text), group)
+    app.add_handler(MessageHandler(filters.PHOTO, on_photo), group)
+    app.add_handler(MessageHandler(~filters.COMMAND & ~filters.TEXT, on_other), group)

@@ -1,0 +1,218 @@
+"""SQL of the records the forms write: people and their pipeline steps, transfers, meetings,
+activities and enterprise snapshots. Deletion is soft: a deleted record keeps its row for the
+audit log and stops counting everywhere (every query here filters deleted_at IS NULL)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from storage.database import Queryable
+from storage.models import from_db_time, to_db_time
+
+# kind -> (table, the columns a form may write). Table and column names never come from users.
+KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "person": (
+        "people",
+        ("full_name", "birth_year", "gender", "position", "youth_union", "helper1", "helper2", "note"),
+    ),
+    "step": (
+        "pipeline_steps",
+        ("person_id", "step", "on_date", "votes_for", "official_members", "decision_number", "note"),
+    ),
+    "transfer": (
+        "transfers",
+        ("direction", "kind", "study", "member_name", "on_date", "end_date", "note"),
+    ),
+    "meeting": (
+        "meetings",
+        (
+            "on_date",
+            "kind",
+            "minutes",
+            "total",
+            "present",
+            "absent_with_reason",
+            "absent_without_reason",
+            "topic",
+        ),
+    ),
+    "activity": ("activities", ("on_date", "kind", "title", "participants", "note", "photo_file_id")),
+    "enterprise": (
+        "enterprise_snapshots",
+        (
+            "on_date",
+            "name",
+            "zone",
+            "workers",
+            "young_workers",
+            "union_members",
+            "youth_union_members",
+            "members_elsewhere",
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    """A stored record of any kind, with its values by column."""
+
+    kind: str
+    id: int
+    unit_id: int
+    values: dict[str, Any]
+    created_by: int | None
+    created_at: datetime
+    deleted: bool
+
+
+def _record(kind: str, row: sqlite3.Row) -> Record:
+    _, columns = KINDS[kind]
+    return Record(
+        kind=kind,
+        id=row["id"],
+        unit_id=row["unit_id"],
+        values={c: row[c] for c in columns},
+        created_by=row["created_by"],
+        created_at=from_db_time(row["created_at"]),
+        deleted=row["deleted_at"] is not None,
+    )
+
+
+def _columns(kind: str, values: dict[str, Any]) -> list[str]:
+    _, allowed = KINDS[kind]
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValueError(f"{kind}: unknown columns {sorted(unknown)}")
+    return [c for c in allowed if c in values]
+
+
+async def insert(
+    db: Queryable, kind: str, unit_id: int, values: dict[str, Any], user_id: int | None, now: datetime
+) -> int:
+    """Store a new record and return its id."""
+    table, _ = KINDS[kind]
+    columns = _columns(kind, values)
+    stamp = to_db_time(now)
+    names = ", ".join([*columns, "unit_id", "created_by", "created_at", "updated_at"])
+    marks = ", ".join("?" * (len(columns) + 4))
+    return await db.insert(
+        f"INSERT INTO {table} ({names}) VALUES ({marks})",
+        [*(values[c] for c in columns), unit_id, user_id, stamp, stamp],
+    )
+
+
+async def get(db: Queryable, kind: str, record_id: int) -> Record | None:
+    """Return a record (deleted or not)."""
+    table, _ = KINDS[kind]
+    row = await db.fetchone(f"SELECT * FROM {table} WHERE id = ?", (record_id,))
+    return None if row is None else _record(kind, row)
+
+
+async def update(db: Queryable, kind: str, record_id: int, values: dict[str, Any], now: datetime) -> None:
+    """Change the values of a live record."""
+    table, _ = KINDS[kind]
+    columns = _columns(kind, values)
+    assignments = ", ".join(f"{c} = ?" for c in columns)
+    await db.execute(
+        f"UPDATE {table} SET {assignments}, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
+        [*(values[c] for c in columns), to_db_time(now), record_id],
+    )
+
+
+async def soft_delete(db: Queryable, kind: str, record_id: int, now: datetime) -> bool:
+    """Mark a record deleted; False when it was deleted already."""
+    table, _ = KINDS[kind]
+    changed = await db.execute(
+        f"UPDATE {table} SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", (to_db_time(now), record_id)
+    )
+    if changed and kind == "person":
+        # A deleted person's steps stop counting with them.
+        await db.execute(
+            "UPDATE pipeline_steps SET deleted_at = ? WHERE person_id = ? AND deleted_at IS NULL",
+            (to_db_time(now), record_id),
+        )
+    return changed == 1
+
+
+async def recent_by_author(
+    db: Queryable, user_id: int, since: datetime, limit: int, offset: int = 0
+) -> list[Record]:
+    """Return the live records a user entered since a moment, newest first."""
+    parts = [
+        f"SELECT '{kind}' AS kind, id, created_at FROM {table} "
+        "WHERE created_by = :user AND created_at >= :since AND deleted_at IS NULL"
+        for kind, (table, _) in KINDS.items()
+    ]
+    rows = await db.fetchall(
+        " UNION ALL ".join(parts) + " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
+        {"user": user_id, "since": to_db_time(since), "limit": limit, "offset": offset},
+    )
+    result = []
+    for row in rows:
+        record = await get(db, row["kind"], row["id"])
+        if record is not None:
+            result.append(record)
+    return result
+
+
+async def count_recent_by_author(db: Queryable, user_id: int, since: datetime) -> int:
+    """Return how many live records a user entered since a moment."""
+    parts = [
+        f"SELECT COUNT(*) AS n FROM {table} "
+        "WHERE created_by = :user AND created_at >= :since AND deleted_at IS NULL"
+        for table, _ in KINDS.values()
+    ]
+    total = await db.fetchval(
+        f"SELECT SUM(n) FROM ({' UNION ALL '.join(parts)})", {"user": user_id, "since": to_db_time(since)}
+    )
+    return int(total or 0)
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    """A person of a cell with the dates of their pipeline steps."""
+
+    id: int
+    unit_id: int
+    full_name: str
+    birth_year: int
+    steps: dict[str, date]
+
+
+async def people_of(db: Queryable, unit_id: int) -> list[PersonSummary]:
+    """Return the live people of a cell with their steps, by name."""
+    rows = await db.fetchall(
+        """
+        SELECT p.id, p.unit_id, p.full_name, p.birth_year, s.step, s.on_date
+        FROM people p LEFT JOIN pipeline_steps s ON s.person_id = p.id AND s.deleted_at IS NULL
+        WHERE p.unit_id = ? AND p.deleted_at IS NULL
+        ORDER BY p.full_name COLLATE NOCASE, p.id
+        """,
+        (unit_id,),
+    )
+    people: dict[int, PersonSummary] = {}
+    for row in rows:
+        person = people.get(row["id"])
+        if person is None:
+            person = PersonSummary(row["id"], row["unit_id"], row["full_name"], row["birth_year"], {})
+            people[row["id"]] = person
+        if row["step"] is not None:
+            person.steps[row["step"]] = date.fromisoformat(row["on_date"])
+    return list(people.values())
+
+
+async def person(db: Queryable, person_id: int) -> PersonSummary | None:
+    """Return one live person with their steps."""
+    row = await db.fetchone(
+        "SELECT id, unit_id FROM people WHERE id = ? AND deleted_at IS NULL", (person_id,)
+    )
+    if row is None:
+        return None
+    for candidate in await people_of(db, row["unit_id"]):
+        if candidate.id == person_id:
+            return candidate
+    return None
