@@ -593,8 +593,10 @@ class BotApiEmulator:
             }
             fault = self.faults.pick(method.name) if self.faults is not None else None
             if fault in {"502", "drop"}:
+                # Status 0 in the record: the client got no answer at all.
                 self.counters.faults += 1
-                self.calls.append(CallRecord(method_name, shown, 502, f"injected fault: {fault}"))
+                status = 502 if fault == "502" else 0
+                self.calls.append(CallRecord(method_name, shown, status, f"injected fault: {fault}"))
                 return Outcome(
                     502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}, drop=fault == "drop"
                 )
@@ -616,10 +618,11 @@ class BotApiEmulator:
             if method_name != "getUpdates":
                 self._in_flight -= 1
                 self._last_activity = time.monotonic()
-        self.calls.append(CallRecord(method_name, shown, 200))
         if fault == "drop_after":
             self.counters.faults += 1
+            self.calls.append(CallRecord(method_name, shown, 200, "injected fault: drop_after (answer lost)"))
             return Outcome(200, {"ok": True, "result": result}, drop=True)
+        self.calls.append(CallRecord(method_name, shown, 200))
         return Outcome(200, {"ok": True, "result": result})
 
     def reject(self, method_name: str, params: dict[str, Any], exc: ApiError) -> Outcome:

@@ -321,12 +321,15 @@ async def test_faults_answer_502_or_drop_the_connection(emu: BotApiEmulator, bot
 
 
 def test_faults_are_reproducible_with_a_seed() -> None:
-    picks = [[Faults(rate=0.5, seed=7).pick("sendMessage") for _ in range(1)] for _ in range(2)]
-    first = Faults(rate=0.5, seed=7)
-    second = Faults(rate=0.5, seed=7)
-    assert [first.pick("sendMessage") for _ in range(20)] == [second.pick("sendMessage") for _ in range(20)]
-    assert picks[0] == picks[1]
-    assert Faults(rate=1.0).pick("getUpdates") is None
+    first = Faults(rate=0.5, kinds=("502", "drop", "drop_after"), seed=7)
+    second = Faults(rate=0.5, kinds=("502", "drop", "drop_after"), seed=7)
+    picks = [first.pick("sendMessage") for _ in range(40)]
+    assert picks == [second.pick("sendMessage") for _ in range(40)]
+    assert {None, "502", "drop", "drop_after"} == set(picks)
+    assert Faults(rate=1.0).pick("getUpdates") is None  # polling is spared unless methods says otherwise
+    assert Faults(rate=1.0, methods=frozenset({"getUpdates"})).pick("getUpdates") in {"502", "drop"}
+    with pytest.raises(ValueError, match="unknown fault kinds"):
+        Faults(kinds=("timeout",))
 
 
 # --------------------------------------------------------------------- a whole Application
