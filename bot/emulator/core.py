@@ -172,6 +172,9 @@ class BotApiEmulator:
         self.allowed_updates: list[str] | None = None
 
         self._messages: dict[int, list[ChatMessage]] = {}
+        # Indexes, so benchmarks with thousands of messages do not scan lists on every edit or download.
+        self._by_id: dict[tuple[int, int], ChatMessage] = {}
+        self._by_path: dict[str, StoredFile] = {}
         self._admins: dict[int, bool] = {}  # per group: admins see every message despite privacy mode
         self._keyboards: dict[int, list[list[str]]] = {}  # the reply keyboard showing in each chat
         self._pending: list[UpdateRecord] = []
@@ -342,10 +345,7 @@ class BotApiEmulator:
 
     def message(self, chat_id: int, message_id: int) -> ChatMessage | None:
         """Return one message of a chat by id, deleted or not."""
-        for message in self._messages.get(chat_id, []):
-            if message.message_id == message_id:
-                return message
-        return None
+        return self._by_id.get((chat_id, message_id))
 
     def commands(
         self,
@@ -754,6 +754,7 @@ class BotApiEmulator:
                 self.counters.duplicates += 1
             self.counters.delivered[chat.id] = self.counters.delivered.get(chat.id, 0) + 1
         self._messages[chat.id].append(message)
+        self._by_id[(chat.id, message_id)] = message
         self.notify()
         return message
 
@@ -868,11 +869,12 @@ class BotApiEmulator:
             source_url=source_url,
         )
         self.files[stored.file_id] = stored
+        self._by_path[stored.file_path] = stored
         return stored
 
     def file_by_path(self, path: str) -> StoredFile | None:
         """Return the file downloadable at path."""
-        return next((f for f in self.files.values() if f.file_path == path), None)
+        return self._by_path.get(path)
 
     def new_callback_id(self) -> str:
         """Return a fresh callback query id."""

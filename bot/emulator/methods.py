@@ -116,6 +116,9 @@ async def get_updates(emu: BotApiEmulator, p: dict[str, Any], ctx: CallContext) 
         if emu.poll_terminated(poll):
             if emu.stopping:
                 return []
+            # A client that gave up (updater stopping) closes its connection; give the server a moment
+            # to notice, which cancels this handler, so a dead request is not reported as a second bot.
+            await asyncio.sleep(0.05)
             emu.counters.conflicts += 1
             if emu.webhook.url:
                 raise ApiError(409, _WEBHOOK_ACTIVE, bug=ctx.alive())
