@@ -494,3 +494,24 @@ async def test_webhook_delivery_carries_the_secret_and_retries(emu: BotApiEmulat
     assert seen[0]["update_id"] == second
     assert received == ["before the webhook"]
     assert emu.errors == []
+
+
+async def test_edits_raw_messages_and_allowed_updates(emu: BotApiEmulator, bot: Bot) -> None:
+    alice = emu.user(1001, "Alice", username="alice")
+    sent = await alice.send("/report 5")
+    contact = {"phone_number": "+84900000000", "first_name": "Alice", "user_id": 1001}
+    shared = await alice.send_raw({"contact": contact})
+    message_id = emu.updates[sent].update["message"]["message_id"]
+    edited = await alice.edit(message_id, "/report 6")
+    updates = await bot.get_updates(allowed_updates=["message"])
+    assert [u.update_id for u in updates] == [sent, shared, edited]  # created before the filter
+    assert updates[1].message is not None
+    assert updates[1].message.contact is not None
+    assert updates[1].message.contact.phone_number == "+84900000000"
+    assert updates[2].edited_message is not None
+    assert updates[2].edited_message.text == "/report 6"
+    later = await alice.edit(message_id, "/report 7")  # edited_message is not allowed any more
+    assert emu.updates[later].dropped == "not in allowed_updates"
+    assert await bot.get_updates(offset=edited + 1) == ()
+    with pytest.raises(ValueError, match="never delivered"):
+        await emu.wait_fetched(later)
