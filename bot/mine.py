@@ -61,6 +61,17 @@ async def find(ctx: FormContext, kind: str, record_id: int) -> Record | None:
 
 async def headline(ctx: FormContext, record: Record) -> str:
     """Return one line naming a record (plain text; the caller escapes it)."""
+    day, title, what = await _parts(ctx, record)
+    return f"{day} · {title}: {what}"
+
+
+async def label(ctx: FormContext, record: Record, limit: int = 48) -> str:
+    """Return the short name of a record for a button."""
+    what = (await _parts(ctx, record))[2]
+    return what if len(what) <= limit else what[: limit - 1] + "…"
+
+
+async def _parts(ctx: FormContext, record: Record) -> tuple[str, str, str]:
     t = ctx.t
     values = record.values
     form = FORM_OF_KIND[record.kind]
@@ -84,7 +95,7 @@ async def headline(ctx: FormContext, record: Record) -> str:
         what = str(values["title"])
     else:
         what = str(values["name"])
-    return f"{day} · {t(form.title)}: {what}"
+    return day, t(form.title), what
 
 
 async def delete(ctx: FormContext, kind: str, record_id: int) -> bool:

@@ -17,10 +17,11 @@ from telegram import (
     Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    LinkPreviewOptions,
     Message,
     Update,
 )
-from telegram.constants import ChatType
+from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
@@ -43,6 +44,8 @@ H = TypeVar("H", bound=Handler)
 # Commands and buttons someone without an invitation may use.
 OPEN_COMMANDS = frozenset(c.name for c in commands.COMMANDS if None in c.roles)
 OPEN_CALLBACKS = frozenset({"lang"})
+# Links in our messages (invitations) are for copying, not for a preview card.
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def keyboard(rows: Iterable[Iterable[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -64,7 +67,13 @@ async def send(
     sent: Message | None = None
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        sent = await context.bot.send_message(chat_id, part, reply_markup=markup if last else None)
+        sent = await context.bot.send_message(
+            chat_id,
+            part,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+            reply_markup=markup if last else None,
+        )
     return sent
 
 
@@ -246,7 +255,7 @@ async def on_error(update: object, context: ChiboContext) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
-        await context.bot.send_message(update.effective_chat.id, text)
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML)
     except TelegramError:
         log.warning("update %s: could not tell the user about the error", update_id)
 

@@ -243,7 +243,8 @@ async def _mine_page(update: Update, context: ChiboContext, page: int) -> None:
     for index, record in enumerate(result.items, result.page * mine.PAGE_SIZE + 1):
         line = await mine.headline(ctx, record)
         lines.append(Markup("{i}. {line}").format(i=index, line=line))
-        rows.append([(f"{index}. {line[:40]}", callbacks.encode("m", "o", record.kind, record.id))])
+        short = await mine.label(ctx, record)
+        rows.append([(f"{index}. {short}", callbacks.encode("m", "o", record.kind, record.id))])
     nav = []
     if result.page > 0:
         nav.append((t("◀ Previous"), callbacks.encode("m", "p", result.page - 1)))

@@ -6,6 +6,7 @@ import dataclasses
 
 from markupsafe import Markup
 from telegram import Update
+from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import admin, callbacks, commands
@@ -147,7 +148,7 @@ async def language_chosen(update: Update, context: ChiboContext) -> None:
     await query.answer()
     text = Markup(t("Language: {language}")).format(language=LANGUAGE_NAMES[code])
     if query.message is not None:
-        await query.edit_message_text(text)
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML)
     if actor.registered:
         await sync_user_menu(context, actor)
 

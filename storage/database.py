@@ -106,6 +106,7 @@ class Database(_Runner):
         self._busy_timeout_ms = busy_timeout_ms
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[Any] | None = None
 
     @property
     def _conn(self) -> aiosqlite.Connection:  # type: ignore[override]
@@ -145,7 +146,7 @@ class Database(_Runner):
     async def migrate(self) -> list[str]:
         """Apply the migrations this database has not seen yet; return their names."""
         applied: list[str] = []
-        async with self._lock:
+        async with self._locked():
             async with self._conn.execute("PRAGMA user_version") as cur:
                 row = await cur.fetchone()
             current = int(row[0]) if row else 0
@@ -160,32 +161,46 @@ class Database(_Runner):
                 log.info("applied migration %s", name)
         return applied
 
+    @asynccontextmanager
+    async def _locked(self) -> AsyncIterator[None]:
+        """Hold the connection; a task that holds it already has a bug, not a wait."""
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            # Waiting here would wait forever: the statement belongs on the open transaction.
+            raise RuntimeError("the database was used directly inside one of its own transactions")
+        async with self._lock:
+            self._holder = task
+            try:
+                yield
+            finally:
+                self._holder = None
+
     # Reads take the lock too: on a shared connection a read could otherwise see
     # another task's transaction half-way.
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement in its own transaction and return the rows it changed."""
-        async with self._lock:
+        async with self._locked():
             return await super().execute(sql, params)
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run one INSERT in its own transaction and return the new row id."""
-        async with self._lock:
+        async with self._locked():
             return await super().insert(sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """Return the first row of a query, or None."""
-        async with self._lock:
+        async with self._locked():
             return await super().fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Return every row of a query."""
-        async with self._lock:
+        async with self._locked():
             return await super().fetchall(sql, params)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Open a write transaction; commit when the block ends, roll back when it raises."""
-        async with self._lock:
+        async with self._locked():
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:

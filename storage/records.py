@@ -56,6 +56,10 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# A person's "source" step is written by the same form as the person: it is not a record of its own.
+_OWN_ROWS = {"step": " AND step != 'source'"}
+
+
 @dataclass(frozen=True)
 class Record:
     """A stored record of any kind, with its values by column."""
@@ -144,7 +148,7 @@ async def recent_by_author(
     """Return the live records a user entered since a moment, newest first."""
     parts = [
         f"SELECT '{kind}' AS kind, id, created_at FROM {table} "
-        "WHERE created_by = :user AND created_at >= :since AND deleted_at IS NULL"
+        f"WHERE created_by = :user AND created_at >= :since AND deleted_at IS NULL{_OWN_ROWS.get(kind, '')}"
         for kind, (table, _) in KINDS.items()
     ]
     rows = await db.fetchall(
@@ -163,8 +167,8 @@ async def count_recent_by_author(db: Queryable, user_id: int, since: datetime) -
     """Return how many live records a user entered since a moment."""
     parts = [
         f"SELECT COUNT(*) AS n FROM {table} "
-        "WHERE created_by = :user AND created_at >= :since AND deleted_at IS NULL"
-        for table, _ in KINDS.values()
+        f"WHERE created_by = :user AND created_at >= :since AND deleted_at IS NULL{_OWN_ROWS.get(kind, '')}"
+        for kind, (table, _) in KINDS.items()
     ]
     total = await db.fetchval(
         f"SELECT SUM(n) FROM ({' UNION ALL '.join(parts)})", {"user": user_id, "since": to_db_time(since)}

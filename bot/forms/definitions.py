@@ -116,7 +116,6 @@ async def _load_candidate(db: Queryable, ctx: FormContext, record_id: int) -> An
         "SELECT on_date FROM pipeline_steps WHERE person_id = ? AND step = 'source' AND deleted_at IS NULL",
         (record_id,),
     )
-    answers["_record"] = record_id
     return answers
 
 
@@ -183,14 +182,14 @@ async def _people_in_progress(answers: Answers, ctx: FormContext) -> list[tuple[
     return options
 
 
-async def _pipeline(ctx: FormContext, answers: Answers, record_id: int | None = None) -> Pipeline:
-    person = await records.person(ctx.db, int(answers["person"]))
+async def _pipeline(db: Queryable, answers: Answers, record_id: int | None = None) -> Pipeline:
+    person = await records.person(db, int(answers["person"]))
     if person is None:
         return Pipeline()
     steps = dict(person.steps)
     if record_id is not None:
         # Correcting a step: judge it against the other steps only.
-        record = await records.get(ctx.db, "step", record_id)
+        record = await records.get(db, "step", record_id)
         if record is not None:
             steps.pop(record.values["step"], None)
     return pipeline_of(steps)
@@ -199,12 +198,12 @@ async def _pipeline(ctx: FormContext, answers: Answers, record_id: int | None = 
 async def _step_options(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
     if not answers.get("person"):
         return []
-    pipeline = await _pipeline(ctx, answers, answers.get("_record"))
+    pipeline = await _pipeline(ctx.db, answers, answers.get("_record"))
     return [(s.value, ctx.t(STEP_NAMES[s])) for s in next_steps(pipeline)]
 
 
 async def _check_step_date(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
-    pipeline = await _pipeline(ctx, answers, answers.get("_record"))
+    pipeline = await _pipeline(ctx.db, answers, answers.get("_record"))
     return _step_refusal(ctx, pipeline, Step(answers["step"]), _date(value))
 
 
@@ -246,7 +245,7 @@ async def _progress_check(answers: Answers, ctx: FormContext) -> list[Problem]:
 
 
 async def _save_step(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
-    pipeline = await _pipeline(ctx, answers, record_id)
+    pipeline = await _pipeline(tx, answers, record_id)
     error = _step_refusal(ctx, pipeline, Step(answers["step"]), _date(answers["on_date"]))
     if error is not None:
         raise error
@@ -267,7 +266,6 @@ async def _load_step(db: Queryable, ctx: FormContext, record_id: int) -> Answers
         return None
     answers = {k: v for k, v in record.values.items() if k != "person_id"}
     answers["person"] = str(record.values["person_id"])
-    answers["_record"] = record_id
     return answers
 
 
@@ -358,7 +356,7 @@ async def _save_simple(
 
 async def _load_simple(kind: str, db: Queryable, record_id: int) -> Answers | None:
     record = await records.get(db, kind, record_id)
-    return None if record is None else dict(record.values) | {"_record": record_id}
+    return None if record is None else dict(record.values)
 
 
 async def _save_transfer(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:

@@ -337,7 +337,8 @@ class Engine:
         if fld.kind is Kind.INT:
             return parse_int(text, fld.minimum or 0, fld.maximum if fld.maximum is not None else 100_000)
         if fld.kind is Kind.YEAR:
-            return parse_int(text, fld.minimum or 1900, fld.maximum or ctx.today.year)
+            # Nobody under 15 works in an enterprise; 18-60 is only a warning (DOMAIN.md).
+            return parse_int(text, fld.minimum or 1900, fld.maximum or ctx.today.year - 15)
         if fld.kind is Kind.NAME:
             return parse_name(text, fld.max_length if fld.max_length < 200 else 100)
         return parse_text(text, maximum=fld.max_length)
@@ -372,13 +373,13 @@ class Engine:
     async def _accept(self, ctx: FormContext, draft: Draft, form: Form, fld: Field, value: Any) -> View:
         answers = dict(draft.answers)
         if value is not None and fld.check is not None:
-            error = await fld.check(value, answers, ctx)
+            error = await fld.check(value, _with_scope(draft, answers), ctx)
             if error is not None:
                 return await self._show(ctx, draft, error=error)
         answers[fld.name] = value
         warning = None
         if value is not None and fld.warn is not None:
-            warning = await fld.warn(value, answers, ctx)
+            warning = await fld.warn(value, _with_scope(draft, answers), ctx)
         if fld.name == UNIT_FIELD_NAME and value is not None:
             draft = replace(draft, unit_id=int(value))
         return await self._advance(ctx, draft, form, fld, answers, warning=warning)
@@ -450,7 +451,7 @@ class Engine:
         return await self._show(ctx, saved, warning=warning)
 
     async def _confirm(self, ctx: FormContext, draft: Draft, form: Form) -> View:
-        answers = self._kept_answers(ctx, form, draft.answers)
+        answers = _with_scope(draft, self._kept_answers(ctx, form, draft.answers))
         problems = await self._problems(ctx, form, answers)
         if problems:
             return await self._show(ctx, draft)
@@ -463,7 +464,7 @@ class Engine:
                 if not await drafts.close(tx, draft.id, "saved", ctx.now):
                     return View(ctx.t(N_("This form was saved already.")), stale=True)
                 old = await records.get(tx, form.kind, draft.record_id) if draft.record_id else None
-                record_id = await form.save(tx, ctx, payload | {"_unit": unit_id}, draft.record_id)
+                record_id = await form.save(tx, ctx, payload, draft.record_id)
                 new = await records.get(tx, form.kind, record_id)
                 await audit.record(
                     tx,
@@ -524,7 +525,7 @@ class Engine:
             return [(c.value, ctx.t(c.label) if fld.translate_labels else c.label) for c in fld.choices]
         if fld.options is not None:
             scoped = replace(ctx)
-            return await fld.options(draft.answers | {"_unit": draft.unit_id}, scoped)
+            return await fld.options(_with_scope(draft, draft.answers), scoped)
         return []
 
     async def _problems(self, ctx: FormContext, form: Form, answers: Answers) -> list[Problem]:
@@ -658,7 +659,7 @@ class Engine:
 
     async def _review(self, ctx: FormContext, draft: Draft, form: Form) -> tuple[str, list[list[Button]]]:
         t = ctx.t
-        answers = self._kept_answers(ctx, form, draft.answers)
+        answers = _with_scope(draft, self._kept_answers(ctx, form, draft.answers))
         lines = [Markup("<b>{}</b>").format(t(form.title)), t(N_("Check your answers:"))]
         for i, fld in enumerate(self._visible(ctx, form, draft.answers), 1):
             shown = await self._display(ctx, draft, fld, answers.get(fld.name))
@@ -742,6 +743,11 @@ class Engine:
             d for d in await drafts.idle_since(db, now - ttl * 3 / 4, reminded=False) if d.id not in expiring
         ]
         return remind, expire
+
+
+def _with_scope(draft: Draft, answers: Answers) -> Answers:
+    """Return answers with the cell and the corrected record, which checks and saves need."""
+    return answers | {"_unit": draft.unit_id, "_record": draft.record_id}
 
 
 def _stored_choice(fld: Field, value: str) -> Any:

@@ -85,10 +85,17 @@ class Person:
         marker = self.handle.marker()
         return await self._wait(await self.handle.press(label), marker)
 
-    async def press_data(self, message_id: int, data: str) -> Reply:
-        """Press a button of a given message by its data (an old message, say)."""
+    async def press_data(self, message_id: int, data: str, *, strict: bool = True) -> Reply:
+        """Press a button of a given message by its data (an old message, or a button gone since)."""
         marker = self.handle.marker()
-        return await self._wait(await self.handle.press_data(message_id, data), marker)
+        return await self._wait(await self.handle.press_data(message_id, data, strict=strict), marker)
+
+    def callback_answer(self) -> str | None:
+        """Return the text of the bot's answer to this person's latest button press."""
+        presses = [q for q in self.bot.emulator.callback_queries.values() if q.user_id == self.id]
+        assert presses, "no button was pressed"
+        answer = presses[-1].answer
+        return None if answer is None else str(answer.get("text") or "")
 
     async def sticker(self) -> Reply:
         marker = self.handle.marker()
@@ -111,8 +118,9 @@ class Person:
             reply = await self.do(action)
             fragments = [expected] if isinstance(expected, str) else expected
             for fragment in fragments:
-                assert fragment in reply.text, (
-                    f"after {action!r} the bot should say {fragment!r}; it said:\n{reply.text}"
+                shown = reply.text + "\n" + "\n".join(f"[{b}]" for b in reply.buttons)
+                assert fragment in shown, (
+                    f"after {action!r} the bot should say {fragment!r}; it said:\n{shown}"
                 )
             replies.append(reply)
         return replies
@@ -171,3 +179,11 @@ class RunningBot:
             handle = self.emulator.user(user_id, first_name, last_name=last_name, language_code=language)
             self.people[user_id] = Person(handle, self)
         return self.people[user_id]
+
+
+async def register(bot: RunningBot, admin: Person, person: Person, unit: str, role: str) -> None:
+    """Invite someone to a unit with a role and have them accept."""
+    invite = await admin.send(f"/invite {unit} {role}")
+    token = invite.text.split("?start=", 1)[1].split()[0]
+    welcome = await person.send(f"/start {token}")
+    assert "/help" in welcome.text or "/whoami" in welcome.text, welcome.text

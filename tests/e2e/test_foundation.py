@@ -41,10 +41,8 @@ async def test_admin_sets_up_units_and_invites_a_secretary(bot: RunningBot) -> N
 
     lan = bot.person(2001, "Lan", "Nguyễn", language="vi")
     welcome = await lan.send(f"/start {token}")
-    assert (
-        "Chào mừng đồng chí Lan Nguyễn! Đồng chí đã được đăng ký là bí thư chi bộ, đơn vị Chi bộ Công ty Honda."
-        in welcome
-    )
+    assert "Chào mừng đồng chí Lan Nguyễn!" in welcome
+    assert "Đồng chí đã được đăng ký là bí thư chi bộ, đơn vị Chi bộ Công ty Honda." in welcome
     assert "/meeting" in welcome
     assert "/invite" not in welcome
 

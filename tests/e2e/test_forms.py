@@ -1,0 +1,353 @@
+"""The forms as a secretary uses them, through the real bot: happy paths in both languages, bad
+answers, back / skip / cancel / change, a restart in the middle, stale buttons, a double confirm,
+another cell's records, and names full of HTML."""
+
+import sqlite3
+from dataclasses import dataclass
+
+import pytest
+
+from tests.e2e.conftest import ADMIN_ID
+from tests.e2e.harness import Person, RunningBot, register
+
+
+@dataclass
+class Cells:
+    admin: Person
+    lan: Person  # secretary of cb-honda, Vietnamese
+    minh: Person  # secretary of cb-canon, English
+
+
+@pytest.fixture
+async def cells(bot: RunningBot) -> Cells:
+    admin = bot.person(ADMIN_ID, "Hà", language="vi")
+    await admin.send("/addunit kcn-a Đảng bộ KCN A")
+    await admin.send("/addunit kcn-a/cb-honda Chi bộ Công ty Honda")
+    await admin.send("/addunit kcn-a/cb-canon Chi bộ Công ty Canon")
+    lan = bot.person(2001, "Lan", "Nguyễn", language="vi")
+    minh = bot.person(2002, "Minh", language="en")
+    await register(bot, admin, lan, "cb-honda", "bithu")
+    await register(bot, admin, minh, "cb-canon", "secretary")
+    return Cells(admin, lan, minh)
+
+
+def rows(bot: RunningBot, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+    with sqlite3.connect(bot.db_path) as db:
+        db.row_factory = sqlite3.Row
+        return list(db.execute(sql, params))
+
+
+async def test_meeting_in_vietnamese_with_bad_answers_and_a_fix_at_the_review(
+    bot: RunningBot, cells: Cells
+) -> None:
+    await cells.lan.dialog(
+        [
+            ("/meeting", ["Sinh hoạt chi bộ · 1/8", "Buổi sinh hoạt diễn ra ngày nào?", "24/11/2026"]),
+            ("32/13/2026", ["Không có ngày 32/13/2026", "Buổi sinh hoạt diễn ra ngày nào?"]),
+            ("25/11/2026", ["ở tương lai", "Buổi sinh hoạt diễn ra ngày nào?"]),
+            ("mai", ["ngày/tháng/năm", "Buổi sinh hoạt diễn ra ngày nào?"]),
+            ("hôm qua", "Hình thức sinh hoạt?"),
+            ("[1. Sinh hoạt định kỳ hằng tháng]", "Buổi sinh hoạt kéo dài bao nhiêu phút?"),
+            ("một trăm", ["chỉ gồm chữ số, từ 10 đến 600", "bao nhiêu phút"]),
+            ("5", ["Số phải từ 10 đến 600", "bao nhiêu phút"]),
+            ("60", ["cần kéo dài ít nhất 90 phút", "Chi bộ có tổng số bao nhiêu đảng viên?"]),
+            ("12", "Bao nhiêu đồng chí có mặt?"),
+            ("13", ["không thể lớn hơn tổng số đảng viên (12)", "có mặt"]),
+            ("10", "vắng có lý do"),
+            ("1", "vắng không lý do"),
+            ("0", "Chủ đề buổi sinh hoạt"),
+            ("/skip", ["Đồng chí kiểm tra lại", "1. Ngày: 23/11/2026", "Có mặt (10) + vắng có lý do (1)"]),
+        ]
+    )
+    review = (await cells.lan.send("/back")).text
+    assert "Chủ đề buổi sinh hoạt" in review
+    await cells.lan.dialog(
+        [
+            ("/skip", "= 11, nhưng tổng số là 12"),
+            ("[Sửa: Tổng số đảng viên]", ["Câu trả lời hiện tại: 12", "Chi bộ có tổng số"]),
+            ("11", ["Đồng chí kiểm tra lại", "4. Tổng số đảng viên: 11", "cần kéo dài ít nhất 90 phút"]),
+            ("[✅ Lưu]", "✅ Đã lưu: Sinh hoạt chi bộ."),
+        ]
+    )
+    stored = rows(bot, "SELECT * FROM meetings")
+    assert len(stored) == 1
+    meeting = stored[0]
+    assert (meeting["on_date"], meeting["kind"], meeting["minutes"], meeting["total"]) == (
+        "2026-11-23",
+        "regular",
+        60,
+        11,
+    )
+    assert (meeting["present"], meeting["absent_with_reason"], meeting["absent_without_reason"]) == (10, 1, 0)
+    assert meeting["topic"] is None
+    assert meeting["unit_id"] == rows(bot, "SELECT id FROM units WHERE code = 'cb-honda'")[0]["id"]
+
+
+async def test_meeting_in_english_typing_choices(bot: RunningBot, cells: Cells) -> None:
+    await cells.minh.dialog(
+        [
+            ("/meeting", "When was the meeting?"),
+            ("20-11-26", "What kind of meeting?"),
+            ("7", ["Please choose one of the options", "from 1 to 3"]),
+            ("thematic meeting", "How many minutes"),
+            ("100", ["at least 120 minutes", "How many members"]),
+            ("3", "present"),
+            ("3", "with a reason"),
+            ("0", "without a reason"),
+            ("0", "Topic"),
+            ("Nghị quyết Trung ương", ["Check your answers", "Topic: Nghị quyết Trung ương"]),
+            ("1", "✅ Saved: Cell meeting."),
+        ]
+    )
+    assert rows(bot, "SELECT kind, on_date FROM meetings")[0][:] == ("thematic", "2026-11-20")
+
+
+async def test_candidate_with_html_in_names_is_shown_as_typed(bot: RunningBot, cells: Cells) -> None:
+    replies = await cells.minh.dialog(
+        [
+            ("/candidate", "Full name of the outstanding worker?"),
+            ("L", "A name has 2 to 100 characters"),
+            ("123456789", "A name has letters in it"),
+            ("Lê <b>Văn</b> & Co", "Year of birth?"),
+            ("2015", "The number must be from 1940 to 2011"),
+            ("1960", ["is 66 this year", "18 to 60", "Gender?"]),
+            ("[1. Male]", "Position in the enterprise?"),
+            ("[2. Team leader]", "Youth Union member?"),
+            ("yes", "first party member"),
+            ("Trần <i>Bình</i>", "second party member"),
+            ("trần <i>bình</i>", "two different people"),
+            ("Phạm Thị Hoa", "Since when"),
+            ("today", "A short note"),
+            ("CCCD 001203004567", "ID or party card number"),
+            (
+                "/skip",
+                [
+                    "Check your answers",
+                    "Full name: Lê <b>Văn</b> & Co",
+                    "First helping member: Trần <i>Bình</i>",
+                ],
+            ),
+        ]
+    )
+    assert "<b>Lê &lt;b&gt;Văn&lt;/b&gt; &amp; Co</b>" in (replies[-1].last.html or "")
+    await cells.minh.press("✅ Save")
+    person = rows(bot, "SELECT * FROM people")[0]
+    assert person["full_name"] == "Lê <b>Văn</b> & Co"
+    assert (person["birth_year"], person["gender"], person["position"], person["youth_union"]) == (
+        1960,
+        "male",
+        "team_leader",
+        1,
+    )
+    assert rows(bot, "SELECT step, on_date FROM pipeline_steps")[0][:] == ("source", "2026-11-24")
+
+
+async def add_source(person: Person, name: str, year: int = 1998) -> None:
+    await person.dialog(
+        [
+            ("/candidate", "?"),
+            (name, "?"),
+            (str(year), "?"),
+            ("2", "?"),
+            ("1", "?"),
+            ("2", "?"),
+            ("Trần Bình", "?"),
+            ("Phạm Hoa", "?"),
+            ("01/03/2026", "?"),
+            ("/skip", "kiểm tra lại"),
+            ("1", "✅"),
+        ]
+    )
+
+
+async def test_progress_follows_the_pipeline_order(bot: RunningBot, cells: Cells) -> None:
+    await add_source(cells.lan, "Nguyễn Thị Thu")
+    await add_source(cells.lan, "Lê Văn Nam", 1990)
+    await cells.lan.dialog(
+        [
+            ("/progress", ["Bước của ai?", "Lê Văn Nam (1990)", "Nguyễn Thị Thu (1998)"]),
+            ("thu", "Bước nào?"),
+            ("[1. giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng]", "Vào ngày nào?"),
+            ("01/02/2026", ["không được sớm hơn bước trước (01/03/2026)", "Vào ngày nào?"]),
+            ("10/03/2026", "Ghi chú"),
+            ("/skip", "giấy chứng nhận lớp bồi dưỡng"),
+            ("[✅ Lưu]", "✅ Đã lưu: Bước kết nạp."),
+            ("/progress", "Bước của ai?"),
+            ("Thu", ["Bước nào?", "đơn xin vào Đảng"]),
+        ]
+    )
+    options = (await cells.lan.send("/back")).buttons
+    assert any("Nguyễn Thị Thu" in b for b in options)
+    await cells.lan.dialog(
+        [
+            ("Nguyễn Thị Thu", "đơn xin vào Đảng"),
+            ("1", "Vào ngày nào?"),
+            ("01/04/2026", "Ghi chú"),
+            ("/skip", "Lưu"),
+            ("[✅ Lưu]", "Đã lưu"),
+            ("/progress", "?"),
+            ("thu", "chi bộ biểu quyết"),
+            ("1", "?"),
+            ("15/05/2026", "Bao nhiêu đảng viên chính thức biểu quyết tán thành?"),
+            ("5", "Chi bộ có bao nhiêu đảng viên chính thức?"),
+            ("2", "Số phải từ 3 đến 500"),
+            ("4", "không thể nhiều hơn số đảng viên chính thức"),
+            ("8", "Ghi chú"),
+            ("/skip", ["5 phiếu tán thành là chưa đủ", "6 trên 8"]),
+            ("[Sửa: Số phiếu tán thành]", "tán thành"),
+            ("6", ["Số phiếu tán thành: 6", "✅ Lưu"]),
+            ("[✅ Lưu]", "Đã lưu"),
+        ]
+    )
+    steps = rows(bot, "SELECT step, on_date, votes_for, official_members FROM pipeline_steps ORDER BY id")
+    assert [tuple(r) for r in steps][-3:] == [
+        ("awareness_class", "2026-03-10", None, None),
+        ("application", "2026-04-01", None, None),
+        ("cell_vote", "2026-05-15", 6, 8),
+    ]
+
+
+async def test_back_skip_and_cancel(bot: RunningBot, cells: Cells) -> None:
+    await cells.minh.dialog(
+        [
+            ("/back", "There is no form open"),
+            ("/activity", "When did it take place?"),
+            ("/back", "This is the first question"),
+            ("/skip", "This question cannot be skipped"),
+            ("yesterday", "What kind of activity?"),
+            ("/back", ["When did it take place?", "Current answer: 23/11/2026"]),
+            ("[Keep: 23/11/2026]", "What kind of activity?"),
+            ("[2. Dialogue with the enterprise owner]", "Title of the activity?"),
+            ("/cancel", "Cancelled: Activity. Nothing was saved."),
+            ("/cancel", "There is nothing to cancel"),
+            ("/activity", "When did it take place?"),
+            ("yesterday", "?"),
+            ("1", "Title"),
+            ("Học Nghị quyết", "How many took part?"),
+            ("/cancel", ["Cancel Activity? Your 3 answers will be lost.", "Yes, cancel"]),
+            ("[No, continue]", "How many took part?"),
+            ("40", "A short note"),
+            ("/skip", "A photo of the activity"),
+            ("a caption instead of a photo", "Please send a photo, or /skip"),
+        ]
+    )
+    reply = await cells.minh.photo()
+    assert "Check your answers" in reply
+    assert "Photo: photo attached" in reply
+    await cells.minh.send("/cancel")
+    await cells.minh.press("Yes, cancel")
+    assert rows(bot, "SELECT COUNT(*) FROM activities")[0][0] == 0
+
+
+async def test_a_restart_in_the_middle_loses_nothing(bot: RunningBot, cells: Cells) -> None:
+    await cells.lan.dialog(
+        [("/transfer", "Chuyển đến hay chuyển đi?"), ("2", "Chính thức hay tạm thời?"), ("2", "Họ và tên")]
+    )
+    await bot.restart()
+    await cells.lan.dialog(
+        [
+            ("Đỗ Văn Long", "Ngày của quyết định hoặc giấy giới thiệu?"),
+            ("/start", ["Chào đồng chí Lan Nguyễn", "biểu mẫu đang làm dở", "Chuyển sinh hoạt đảng"]),
+            ("[Làm tiếp]", "Ngày của quyết định"),
+            ("01/10/2026", "để đi học"),
+            ("Không", "kết thúc"),
+            ("01/12/2027", ["từ 3 đến 12 tháng", "kết thúc"]),
+            ("01/03/2027", "Ghi chú"),
+            ("/skip", ["Đồng chí kiểm tra lại", "3. Đảng viên: Đỗ Văn Long"]),
+        ]
+    )
+    await bot.restart()
+    await cells.lan.dialog([("[✅ Lưu]", "Đã lưu: Chuyển sinh hoạt đảng")])
+    transfer = rows(bot, "SELECT direction, kind, study, member_name, on_date, end_date FROM transfers")
+    assert [tuple(r) for r in transfer] == [
+        ("out", "temporary", 0, "Đỗ Văn Long", "2026-10-01", "2027-03-01")
+    ]
+
+
+async def test_stale_buttons_and_a_double_confirm_save_once(bot: RunningBot, cells: Cells) -> None:
+    first = await cells.minh.send("/enterprise")
+    assert "Name of the enterprise?" in first
+    await cells.minh.dialog([("Canon Việt Nam", "Industrial zone"), ("KCN Quế Võ", "How many workers")])
+    for answer in ("1000", "400", "900", "120", "3"):
+        await cells.minh.send(answer)
+    review = cells.minh.handle.last_bot_message()
+    assert review is not None
+    assert "Check your answers" in (review.text or "")
+    save = next(b for row in review.buttons for b in row if b.text == "✅ Save")
+    await cells.minh.press("✅ Save")
+    again = await cells.minh.press_data(review.message_id, str(save.value), strict=False)
+    assert again.messages == []
+    assert cells.minh.callback_answer() == "This form was saved already."
+    assert rows(bot, "SELECT COUNT(*) FROM enterprise_snapshots")[0][0] == 1
+    # A button of an earlier question, pressed later, changes nothing.
+    await cells.minh.send("/meeting")
+    await cells.minh.send("yesterday")
+    question = cells.minh.handle.last_bot_message()
+    assert question is not None
+    button = question.buttons[0][0]
+    await cells.minh.send("2")
+    await cells.minh.press_data(question.message_id, str(button.value), strict=False)
+    assert cells.minh.callback_answer() == "This button belongs to an earlier question."
+    assert "How many minutes" in (cells.minh.handle.last_bot_message().text or "")  # type: ignore[union-attr]
+    # The next enterprise report starts from the last one.
+    await cells.minh.send("/cancel")
+    start = await cells.minh.send("/enterprise")
+    assert "Keep: Canon Việt Nam" in start.buttons
+
+
+async def test_a_secretary_cannot_touch_another_cells_records(bot: RunningBot, cells: Cells) -> None:
+    await add_source(cells.lan, "Nguyễn Thị Thu")
+    person_id = rows(bot, "SELECT id FROM people")[0]["id"]
+    mine = await cells.minh.send("/mine")
+    assert "You have entered nothing" in mine
+    await cells.minh.send("/mine")
+    message = cells.minh.handle.last_bot_message()
+    assert message is not None
+    for action in ("o", "e", "d", "y"):
+        await cells.minh.press_data(message.message_id, f"v1:m:{action}:person:{person_id}", strict=False)
+        assert cells.minh.callback_answer() == "This record no longer exists."
+    assert rows(bot, "SELECT deleted_at FROM people")[0]["deleted_at"] is None
+    progress = await cells.minh.send("/progress")
+    assert "Nguyễn Thị Thu" not in progress.text
+    assert "The list is empty" in progress
+
+
+async def test_mine_opens_corrects_and_deletes(bot: RunningBot, cells: Cells) -> None:
+    await add_source(cells.lan, "Nguyễn Thị Thu")
+    await cells.lan.dialog(
+        [
+            ("/mine", ["trang 1/1", "24/11/2026 · Quần chúng ưu tú mới: Nguyễn Thị Thu (1998)"]),
+            ("[1. Nguyễn Thị Thu (1998)]", ["Họ và tên: Nguyễn Thị Thu", "Sửa"]),
+            ("[✏️ Sửa]", ["Đồng chí kiểm tra lại", "Năm sinh: 1998"]),
+            ("[✏️ Sửa một câu trả lời]", "Đồng chí muốn sửa câu trả lời nào?"),
+            ("2", ["Năm sinh?", "Câu trả lời hiện tại: 1998"]),
+            ("1999", ["Năm sinh: 1999"]),
+            ("[✅ Lưu]", "✅ Đã sửa: Quần chúng ưu tú mới."),
+        ]
+    )
+    assert rows(bot, "SELECT birth_year FROM people")[0][0] == 1999
+    audit = rows(bot, "SELECT action, old_value, new_value FROM audit_log WHERE action = 'person.update'")
+    assert '"birth_year": 1998' in audit[0]["old_value"]
+    assert '"birth_year": 1999' in audit[0]["new_value"]
+    await cells.lan.dialog(
+        [
+            ("/mine", "Nguyễn Thị Thu (1999)"),
+            ("[1. Nguyễn Thị Thu (1999)]", "Xóa"),
+            ("[🗑 Xóa]", "Xóa bản ghi này?"),
+            ("[Có, xóa]", "Đã xóa"),
+            ("/mine", "chưa nhập nội dung nào"),
+        ]
+    )
+    assert rows(bot, "SELECT COUNT(*) FROM pipeline_steps WHERE deleted_at IS NULL")[0][0] == 0
+
+
+async def test_admins_choose_the_cell(bot: RunningBot, cells: Cells) -> None:
+    await cells.admin.dialog(
+        [
+            ("/meeting", ["Cho chi bộ nào?", "Chi bộ Công ty Canon", "Chi bộ Công ty Honda"]),
+            ("honda", "Buổi sinh hoạt diễn ra ngày nào?"),
+        ]
+    )
+    committee = bot.person(3001, "Bình", language="vi")
+    await register(bot, cells.admin, committee, "kcn-a", "capuy")
+    assert "Vai trò của đồng chí không dùng được lệnh này" in await committee.send("/meeting")
