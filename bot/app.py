@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -72,13 +71,9 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Chi
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_api_file_url)
         .context_types(ContextTypes(context=ChiboContext, bot_data=BotData))
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                tzinfo=settings.timezone,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+        # No default parse_mode: python-telegram-bot would add it to every method, even those
+        # without one (editMessageReplyMarkup); our send helpers pass HTML explicitly instead.
+        .defaults(Defaults(tzinfo=settings.timezone))
         .concurrent_updates(PerUserUpdateProcessor())
         # Retries after a 429 with Telegram's retry_after, and keeps within the flood limits.
         .rate_limiter(AIORateLimiter(max_retries=5))
