@@ -1,0 +1,186 @@
+"""SQL of the outbox: messages queued by scheduled work, delivered and marked one by one."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.database import Queryable
+from storage.models import from_db_time, to_db_time
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A message waiting in (or gone through) the outbox."""
+
+    id: int
+    key: str
+    user_id: int
+    kind: str
+    batch: str | None
+    text: str
+    buttons: list[list[tuple[str, str]]]
+    photo: bytes | None
+    caption: str | None
+    not_before: datetime
+    parts_sent: int
+    attempts: int
+    sent_at: datetime | None
+    failed_at: datetime | None
+
+
+def _message(row: sqlite3.Row) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"],
+        key=row["key"],
+        user_id=row["user_id"],
+        kind=row["kind"],
+        batch=row["batch"],
+        text=row["text"],
+        buttons=[[(label, data) for label, data in r] for r in json.loads(row["buttons"] or "[]")],
+        photo=row["photo"],
+        caption=row["caption"],
+        not_before=from_db_time(row["not_before"]),
+        parts_sent=row["parts_sent"],
+        attempts=row["attempts"],
+        sent_at=from_db_time(row["sent_at"]) if row["sent_at"] else None,
+        failed_at=from_db_time(row["failed_at"]) if row["failed_at"] else None,
+    )
+
+
+async def enqueue(
+    db: Queryable,
+    key: str,
+    user_id: int,
+    kind: str,
+    text: str,
+    now: datetime,
+    *,
+    not_before: datetime | None = None,
+    buttons: list[list[tuple[str, str]]] | None = None,
+    photo: bytes | None = None,
+    caption: str | None = None,
+    batch: str | None = None,
+) -> bool:
+    """Queue a message under a unique key; False when that key was queued before (nothing changes)."""
+    changed = await db.execute(
+        """
+        INSERT OR IGNORE INTO outbox
+            (key, user_id, kind, batch, text, buttons, photo, caption, not_before, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        (
+            key,
+            user_id,
+            kind,
+            batch,
+            text,
+            json.dumps(buttons or [], ensure_ascii=False),
+            photo,
+            caption,
+            to_db_time(not_before or now),
+            to_db_time(now),
+        ),
+    )
+    return changed == 1
+
+
+async def due(db: Queryable, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+    """Return messages ready to deliver (their time has come, no retry pending), oldest first."""
+    stamp = to_db_time(now)
+    rows = await db.fetchall(
+        """
+        SELECT * FROM outbox
+        WHERE sent_at IS NULL AND failed_at IS NULL AND not_before <= ?
+          AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+        ORDER BY not_before, id LIMIT ?
+        """,
+        (stamp, stamp, limit),
+    )
+    return [_message(r) for r in rows]
+
+
+async def get(db: Queryable, message_id: int) -> OutboxMessage | None:
+    """Return one outbox message."""
+    row = await db.fetchone("SELECT * FROM outbox WHERE id = ?", (message_id,))
+    return None if row is None else _message(row)
+
+
+async def part_sent(db: Queryable, message_id: int, parts: int) -> None:
+    """Record how many parts of a message are delivered (a crash resumes after them)."""
+    await db.execute("UPDATE outbox SET parts_sent = ? WHERE id = ?", (parts, message_id))
+
+
+async def mark_sent(db: Queryable, message_id: int, now: datetime) -> None:
+    """Record a message as delivered."""
+    await db.execute(
+        "UPDATE outbox SET sent_at = ?, error = NULL WHERE id = ? AND sent_at IS NULL",
+        (to_db_time(now), message_id),
+    )
+
+
+async def retry_later(db: Queryable, message_id: int, at: datetime, error: str) -> None:
+    """Count a failed attempt and set when to try again."""
+    await db.execute(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ? WHERE id = ?",
+        (to_db_time(at), error[:500], message_id),
+    )
+
+
+async def mark_failed(db: Queryable, message_id: int, now: datetime, error: str) -> None:
+    """Give up on a message (blocked recipient, or too many attempts)."""
+    await db.execute(
+        "UPDATE outbox SET failed_at = ?, error = ? WHERE id = ? AND sent_at IS NULL",
+        (to_db_time(now), error[:500], message_id),
+    )
+
+
+async def fail_pending_of(db: Queryable, user_id: int, now: datetime, error: str) -> int:
+    """Give up on every pending message of a recipient (they blocked the bot); return how many."""
+    return await db.execute(
+        """
+        UPDATE outbox SET failed_at = ?, error = ?
+        WHERE user_id = ? AND sent_at IS NULL AND failed_at IS NULL
+        """,
+        (to_db_time(now), error[:500], user_id),
+    )
+
+
+@dataclass(frozen=True)
+class BatchCount:
+    """Delivery state of a batch (a broadcast)."""
+
+    total: int
+    sent: int
+    failed: int
+
+    @property
+    def pending(self) -> int:
+        """Return how many are neither sent nor given up."""
+        return self.total - self.sent - self.failed
+
+
+async def batch_count(db: Queryable, batch: str) -> BatchCount:
+    """Count a batch's messages by state."""
+    row = await db.fetchone(
+        """
+        SELECT COUNT(*) AS total, COUNT(sent_at) AS sent, COUNT(failed_at) AS failed
+        FROM outbox WHERE batch = ?
+        """,
+        (batch,),
+    )
+    assert row is not None
+    return BatchCount(row["total"], row["sent"], row["failed"])
+
+
+async def next_due_at(db: Queryable) -> datetime | None:
+    """Return when the next pending message becomes due."""
+    value = await db.fetchval(
+        """
+        SELECT MIN(MAX(not_before, COALESCE(next_attempt_at, not_before))) FROM outbox
+        WHERE sent_at IS NULL AND failed_at IS NULL
+        """
+    )
+    return None if value is None else from_db_time(str(value))
