@@ -469,6 +469,18 @@ class BotApiEmulator:
         self._kick_webhook()
         return update_id
 
+    def redeliver(self, update_id: int) -> None:
+        """Hand an update the bot already received to it again, as Telegram does after a lost answer
+        (a webhook retry, or a restart before the offset was confirmed)."""
+        record = self.updates[update_id]
+        if record.dropped is not None:
+            raise ValueError(f"update {update_id} is never delivered: {record.dropped}")
+        record.confirmed = False
+        # Telegram keeps updates in id order; the redelivered one goes back in its place.
+        self._pending = sorted([*self._pending, record], key=lambda r: r.update_id)
+        self.notify()
+        self._kick_webhook()
+
     def confirm_below(self, offset: int) -> None:
         """Forget updates with an id below offset, as getUpdates does when given an offset."""
         while self._pending and self._pending[0].update_id < offset:

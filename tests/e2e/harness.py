@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.app import ChiboApp, build_application, start, stop
+from bot.app import ALLOWED_UPDATES, ChiboApp, build_application, start, stop
 from bot.config import Settings
 from bot.emulator import BotApiEmulator, ChatMessage, UserHandle
 from bot.processor import PerUserUpdateProcessor
@@ -152,6 +152,23 @@ class RunningBot:
     async def start(self) -> RunningBot:
         self.app = build_application(self.settings, clock=self.clock)
         await start(self.app, poll_timeout=5)
+        return self
+
+    async def start_webhook(self, port: int, secret: str) -> RunningBot:
+        """Start the bot behind a webhook (what `chibo run --webhook-url` does), the emulator posting to it."""
+        self.app = build_application(self.settings, clock=self.clock)
+        await self.app.initialize()
+        assert self.app.post_init is not None and self.app.updater is not None
+        await self.app.post_init(self.app)
+        await self.app.updater.start_webhook(
+            listen="127.0.0.1",
+            port=port,
+            url_path="telegram",
+            webhook_url=f"http://127.0.0.1:{port}/telegram",
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        await self.app.start()
         return self
 
     async def stop(self) -> None:

@@ -160,6 +160,24 @@ async def test_the_bot_answers_only_in_private_chats(bot: RunningBot, emulator: 
     assert len(group.bot_messages_since(marker)) == 1
 
 
+async def test_an_update_delivered_twice_is_processed_once(bot: RunningBot, emulator: BotApiEmulator) -> None:
+    admin = bot.person(ADMIN_ID, "Hà", language="vi")
+    await admin.send("/addunit cb Chi bộ A")
+    update_id = await admin.handle.send("/invite cb bithu")
+    await bot.processed(update_id)
+    answers = len(admin.handle.bot_messages())
+    # A restart before Telegram learnt the update was confirmed: it comes again.
+    await bot.stop()
+    emulator.redeliver(update_id)
+    await bot.start()
+    record = emulator.updates[update_id]
+    await emulator.wait_for(lambda: record.fetch_count >= 2, what="the update fetched again")
+    await bot.processed(update_id)
+    assert len(admin.handle.bot_messages()) == answers
+    invites = await admin.send("/invites")
+    assert invites.text.count("số ") == 1, invites.text
+
+
 async def test_command_menus_per_role_and_language(bot: RunningBot, emulator: BotApiEmulator) -> None:
     default_vi = [c["command"] for c in emulator.commands("all_private_chats", "vi")]
     assert default_vi == ["start", "help", "whoami", "language", "cancel"]
