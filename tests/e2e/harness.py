@@ -155,7 +155,7 @@ class RunningBot:
         return self
 
     async def start_webhook(self, port: int, secret: str) -> RunningBot:
-        """Start the bot behind a webhook (what `chibo run --webhook-url` does), the emulator posting to it."""
+        """Start the bot behind a webhook, as `chibo run --webhook-url` does; the emulator posts to it."""
         self.app = build_application(self.settings, clock=self.clock)
         await self.app.initialize()
         assert self.app.post_init is not None and self.app.updater is not None
