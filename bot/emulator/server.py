@@ -7,7 +7,8 @@ import base64
 import binascii
 import contextlib
 import json
-from collections.abc import Awaitable, Callable
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from bot.emulator.core import BotApiEmulator
     from bot.emulator.users import GroupHandle, UserHandle
 
-__all__ = ["build_app"]
+__all__ = ["add_routes", "build_app"]
 
 EMULATOR_KEY: web.AppKey[BotApiEmulator] = web.AppKey("emulator")
 MAX_BODY = 60 * 1024 * 1024  # uploads: Telegram takes documents up to 50 MB
@@ -27,9 +28,19 @@ MAX_WAIT = 60.0  # longest long-poll of the control API, seconds
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+# Routes other packages serve from an emulator's server (the sandbox's web page), per emulator.
+_EXTRA_ROUTES: weakref.WeakKeyDictionary[BotApiEmulator, list[web.AbstractRouteDef]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def add_routes(emu: BotApiEmulator, routes: Iterable[web.AbstractRouteDef]) -> None:
+    """Serve more routes from emu's server (the sandbox's page); call it before emu.start()."""
+    _EXTRA_ROUTES.setdefault(emu, []).extend(routes)
+
 
 def build_app(emu: BotApiEmulator) -> web.Application:
-    """Return the aiohttp application serving emu."""
+    """Return the aiohttp application serving emu (and the routes add_routes gave it)."""
     app = web.Application(client_max_size=MAX_BODY)
     app[EMULATOR_KEY] = emu
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
@@ -62,6 +73,7 @@ def build_app(emu: BotApiEmulator) -> web.Application:
     ]
     for verb, path, handler in control:
         app.router.add_route(verb, path, handler)
+    app.router.add_routes(_EXTRA_ROUTES.get(emu, ()))
     return app
 
 
@@ -423,10 +435,10 @@ async def chat_messages(request: web.Request) -> Any:
 
     found = changed()
     if not found and wait > 0:
-        try:
-            found = await emu.wait_for(changed, wait, f"messages in chat {chat_id}")
-        except TimeoutError:
-            found = []
+        # A stopping emulator answers at once: a pending long poll must not hold up its shutdown.
+        with contextlib.suppress(TimeoutError):
+            await emu.wait_for(lambda: changed() or emu.stopping, wait, f"messages in chat {chat_id}")
+        found = changed()
     return {
         "chat_id": chat_id,
         "messages": [m.to_json() for m in sorted(found, key=lambda m: m.seq)],
