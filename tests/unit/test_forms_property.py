@@ -169,7 +169,8 @@ def sensible(form_name: str, field_name: str) -> str:
     field = FORMS[form_name].field(field_name)
     if field.kind is Kind.INT:
         # The smallest allowed number never exceeds another count (young workers <= workers...).
-        return CONSISTENT_COUNTS.get(field_name, "3" if field_name == "votes_for" else str(field.minimum or 0))
+        smallest = "3" if field_name == "votes_for" else str(field.minimum or 0)
+        return CONSISTENT_COUNTS.get(field_name, smallest)
     if field.kind in (Kind.CHOICE, Kind.YESNO, Kind.PICK):
         return "1"
     return valid_answer(field.kind, 0, field_name)
