@@ -48,6 +48,10 @@ ALTER TABLE units ADD COLUMN meeting_day INTEGER NOT NULL DEFAULT 5 CHECK (meeti
 -- A user may mute the weekly and meeting nudges (never the deadline reminders).
 ALTER TABLE users ADD COLUMN mute_nudges INTEGER NOT NULL DEFAULT 0;
 
+-- Set when Telegram answers 403 (the user blocked the bot): nothing more is queued for them until
+-- they write to the bot again. Not the same as a revoked access (active = 0).
+ALTER TABLE users ADD COLUMN blocked_at TEXT;
+
 -- The last period each job completed (e.g. digest '2026-W48'), so missed runs are caught up at start.
 CREATE TABLE job_runs (
     job          TEXT PRIMARY KEY,
