@@ -1,0 +1,673 @@
+"""The weekly digest on a fixed day, against a real SQLite database filled through storage/records.py.
+
+The day is Monday 07/12/2026: the week is 30/11 to 06/12/2026, the year so far 01/01 to 06/12/2026,
+last month is November 2026, and "30 days" start on 07/11/2026 (Vietnam time). Every expected number
+below is worked out by hand from the records the fixture writes.
+
+Committee A (kcn-a) has four cells: Honda (busy), Canon (last record 06/11, so quiet), Toyota (one
+record just inside the 30 days), Yazaki (nothing). Committee B (kcn-b) has one cell, Samsung, which
+committee A must never see.
+"""
+
+import struct
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import digest as dg
+from bot.calendar import WorkingCalendar
+from bot.calendar_store import load_calendar
+from bot.deadlines import Kind, State
+from bot.emulator.entities import parse_html
+from bot.i18n import translator
+from bot.pipeline import Step
+from bot.text import split_message, utf16_len
+from storage import records, units
+from storage.database import Database
+
+TODAY = date(2026, 12, 7)
+RECENT = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # entered during the week
+CANON_AT = datetime(2026, 11, 6, 5, 0, tzinfo=UTC)  # 12:00 on 06/11 in Vietnam: before the 30 days
+TOYOTA_AT = datetime(2026, 11, 6, 17, 30, tzinfo=UTC)  # 00:30 on 07/11 in Vietnam: inside them
+
+HONDA = "Chi bộ <Honda> & Co"
+BINH = "Trần Thị <Bình>"
+
+
+class Tree:
+    """The ids of the fixture's units."""
+
+    def __init__(self) -> None:
+        self.a = self.b = self.honda = self.canon = self.toyota = self.yazaki = self.samsung = 0
+
+
+async def add_person(
+    db: Database, unit: int, name: str, steps: dict[Step, str], at: datetime = RECENT
+) -> int:
+    """Store a person and their steps, as the /candidate and /progress forms do."""
+    values = {
+        "full_name": name,
+        "birth_year": 1996,
+        "gender": "female",
+        "position": "worker",
+        "youth_union": 1,
+        "helper1": "Nguyễn Văn Một",
+        "helper2": "Lê Thị Hai",
+    }
+    person = await records.insert(db, "person", unit, values, None, at)
+    for step, day in steps.items():
+        await records.insert(db, "step", unit, {"person_id": person, "step": step, "on_date": day}, None, at)
+    return person
+
+
+async def add(db: Database, kind: str, unit: int, values: dict[str, Any], at: datetime = RECENT) -> int:
+    """Store one record of a kind."""
+    return await records.insert(db, kind, unit, values, None, at)
+
+
+def meeting(day: str, kind: str = "regular") -> dict[str, Any]:
+    """Return the values of a meeting."""
+    return {
+        "on_date": day,
+        "kind": kind,
+        "minutes": 120,
+        "total": 10,
+        "present": 9,
+        "absent_with_reason": 1,
+        "absent_without_reason": 0,
+    }
+
+
+def activity(day: str, kind: str) -> dict[str, Any]:
+    """Return the values of an activity."""
+    return {"on_date": day, "kind": kind, "title": "Hoạt động", "participants": 30}
+
+
+def transfer(name: str, direction: str, kind: str, day: str, end: str | None = None) -> dict[str, Any]:
+    """Return the values of a transfer."""
+    return {
+        "member_name": name,
+        "direction": direction,
+        "kind": kind,
+        "on_date": day,
+        "end_date": end,
+        "study": 0,
+    }
+
+
+def snapshot(
+    day: str, zone: str, workers: int, young: int, union: int, youth: int, elsewhere: int
+) -> dict[str, Any]:
+    """Return the values of an enterprise snapshot."""
+    return {
+        "on_date": day,
+        "name": "Công ty",
+        "zone": zone,
+        "workers": workers,
+        "young_workers": young,
+        "union_members": union,
+        "youth_union_members": youth,
+        "members_elsewhere": elsewhere,
+    }
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with Database(tmp_path / "t.db") as database:
+        await database.migrate()
+        yield database
+
+
+@pytest.fixture
+async def tree(db: Database) -> Tree:
+    """Fill the database with the two committees' records."""
+    ids = Tree()
+    setup = datetime(2025, 1, 1, tzinfo=UTC)
+    ids.a = (await units.add(db, "kcn-a", "Đảng bộ KCN A", units.ROOT_ID, setup)).id
+    ids.b = (await units.add(db, "kcn-b", "Đảng bộ KCN B", units.ROOT_ID, setup)).id
+    ids.honda = (await units.add(db, "cb-honda", HONDA, ids.a, setup)).id
+    ids.canon = (await units.add(db, "cb-canon", "Chi bộ Canon", ids.a, setup)).id
+    ids.toyota = (await units.add(db, "cb-toyota", "Chi bộ Toyota", ids.a, setup)).id
+    ids.yazaki = (await units.add(db, "cb-yazaki", "Chi bộ Yazaki", ids.a, setup)).id
+    ids.samsung = (await units.add(db, "cb-samsung", "Chi bộ Samsung", ids.b, setup)).id
+    S = Step
+
+    # Honda: the pipeline.
+    await add_person(db, ids.honda, "Nguyễn Văn An", {S.SOURCE: "2026-12-01"})
+    await add_person(
+        db,
+        ids.honda,
+        BINH,  # decision 01/10/2026: the ceremony was due within 30 working days, on 12/11/2026
+        {
+            S.SOURCE: "2025-06-01",
+            S.AWARENESS_CLASS: "2025-07-01",
+            S.APPLICATION: "2025-09-01",
+            S.CELL_VOTE: "2026-03-02",
+            S.ADMISSION_DECISION: "2026-10-01",
+        },
+    )
+    await add_person(
+        db,
+        ids.honda,
+        "Lê Văn Cường",  # admitted this week
+        {
+            S.SOURCE: "2025-01-10",
+            S.AWARENESS_CLASS: "2025-02-01",
+            S.APPLICATION: "2025-03-01",
+            S.CELL_VOTE: "2026-08-03",
+            S.ADMISSION_DECISION: "2026-11-20",
+            S.CEREMONY: "2026-12-02",
+        },
+    )
+    await add_person(
+        db,
+        ids.honda,
+        "Phạm Thị Dung",  # admitted in March
+        {
+            S.SOURCE: "2024-05-01",
+            S.AWARENESS_CLASS: "2024-06-01",
+            S.APPLICATION: "2024-09-01",
+            S.CELL_VOTE: "2025-12-01",
+            S.ADMISSION_DECISION: "2026-02-20",
+            S.CEREMONY: "2026-03-10",
+        },
+    )
+    await add_person(
+        db,
+        ids.honda,
+        "Hoàng Văn Em",  # recognised this week
+        {
+            S.SOURCE: "2024-01-10",
+            S.AWARENESS_CLASS: "2024-02-01",
+            S.APPLICATION: "2024-03-01",
+            S.CELL_VOTE: "2025-09-01",
+            S.ADMISSION_DECISION: "2025-10-01",
+            S.CEREMONY: "2025-11-10",
+            S.RECOGNITION: "2026-12-03",
+        },
+    )
+    await add_person(
+        db,
+        ids.honda,
+        "Vũ Thị Giang",  # probation ends on 20/12/2026
+        {
+            S.SOURCE: "2024-01-10",
+            S.AWARENESS_CLASS: "2024-02-01",
+            S.APPLICATION: "2024-03-01",
+            S.CELL_VOTE: "2025-10-01",
+            S.ADMISSION_DECISION: "2025-11-01",
+            S.CEREMONY: "2025-12-20",
+        },
+    )
+    deleted = await add_person(
+        db,
+        ids.honda,
+        "Đỗ Văn Xoá",  # deleted with all his steps: his ceremony this week does not count
+        {S.SOURCE: "2025-01-01", S.ADMISSION_DECISION: "2026-10-01", S.CEREMONY: "2026-12-02"},
+    )
+    await records.soft_delete(db, "person", deleted, RECENT)
+
+    for day, kind in (("2026-10-05", "regular"), ("2026-11-05", "regular"), ("2026-11-25", "both")):
+        await add(db, "meeting", ids.honda, meeting(day, kind))
+    await add(db, "meeting", ids.honda, meeting("2026-12-01", "thematic"))
+    gone = await add(db, "meeting", ids.honda, meeting("2026-11-20"))
+    await records.soft_delete(db, "meeting", gone, RECENT)
+
+    await add(db, "activity", ids.honda, activity("2026-12-03", "training"))
+    await add(db, "activity", ids.honda, activity("2026-05-01", "training"))
+    await add(db, "activity", ids.honda, activity("2026-06-01", "dialogue"))
+    gone = await add(db, "activity", ids.honda, activity("2026-12-03", "propaganda"))
+    await records.soft_delete(db, "activity", gone, RECENT)
+
+    await add(db, "transfer", ids.honda, transfer("Hà Văn Đến", "in", "official", "2026-12-02"))
+    # 60 working days from 14/09/2026 (Vietnam Cultural Day, 24/11, is off) end on Tue 08/12, or
+    # on Wed 09/12 with the admin's day off on 04/12.
+    await add(db, "transfer", ids.honda, transfer("Đinh Văn Hạn", "out", "official", "2026-09-14"))
+    # 60 working days from 07/09/2026 end on Tue 01/12/2026: overdue for 6 days.
+    await add(db, "transfer", ids.honda, transfer("Lý Văn Quá", "out", "official", "2026-09-07"))
+    # Due at the end of August: overdue too long ago to repeat (completion is not recorded).
+    await add(db, "transfer", ids.honda, transfer("Cao Văn Cũ", "out", "official", "2026-06-01"))
+    await add(
+        db, "transfer", ids.honda, transfer("Mai Văn Tạm", "out", "temporary", "2026-07-01", "2026-12-20")
+    )
+    await add(db, "transfer", ids.honda, transfer("Tô Văn Về", "in", "temporary", "2026-08-30", "2026-11-30"))
+
+    await add(db, "enterprise", ids.honda, snapshot("2026-01-10", "KCN A", 1000, 700, 600, 30, 4))
+    await add(db, "enterprise", ids.honda, snapshot("2026-11-20", "KCN A", 1200, 800, 900, 40, 5))
+
+    # Canon: everything entered on 06/11, a day before the 30 days.
+    await add_person(db, ids.canon, "Ngô Thị Hoa", {S.SOURCE: "2026-02-01"}, at=CANON_AT)
+    await add_person(
+        db,
+        ids.canon,
+        "Đặng Thị Lan",  # certificate of 28/12/2021: valid 60 months, to 28/12/2026
+        {S.SOURCE: "2021-10-01", S.AWARENESS_CLASS: "2021-12-28"},
+        at=CANON_AT,
+    )
+    await add(db, "meeting", ids.canon, meeting("2026-11-05"), at=CANON_AT)
+    await add(
+        db,
+        "enterprise",
+        ids.canon,
+        snapshot("2026-06-01", "KCN Quế Võ", 3000, 2000, 2500, 35, 3),
+        at=CANON_AT,
+    )
+    gone = await add(
+        db, "enterprise", ids.canon, snapshot("2026-11-01", "KCN Quế Võ", 9999, 9999, 9999, 9999, 99)
+    )
+    await records.soft_delete(db, "enterprise", gone, RECENT)
+
+    # Toyota: one activity entered at 00:30 on 07/11 Vietnam time.
+    await add(db, "activity", ids.toyota, activity("2026-11-06", "other"), at=TOYOTA_AT)
+
+    # Yazaki: one record, deleted.
+    gone = await add(db, "activity", ids.yazaki, activity("2026-12-02", "training"))
+    await records.soft_delete(db, "activity", gone, RECENT)
+
+    # Samsung, in committee B.
+    await add_person(
+        db, ids.samsung, "Bùi Văn Khoa", {S.SOURCE: "2026-12-02", S.ADMISSION_DECISION: "2026-09-01"}
+    )
+    await add(db, "meeting", ids.samsung, meeting("2026-12-02"))
+    await add(db, "transfer", ids.samsung, transfer("Samsung Out", "out", "official", "2026-12-01"))
+    await add(db, "enterprise", ids.samsung, snapshot("2026-10-01", "KCN B", 500, 300, 200, 100, 1))
+
+    for unit, target in ((ids.honda, 5), (ids.canon, 3), (ids.b, 4), (ids.samsung, 10)):
+        await db.execute(
+            "INSERT INTO targets (unit_id, year, admissions) VALUES (?, 2026, ?)", (unit, target)
+        )
+    await db.execute("INSERT INTO targets (unit_id, year, admissions) VALUES (?, 2025, 99)", (ids.yazaki,))
+    # A local day off on Friday 04/12/2026 moves a deadline counted in working days.
+    await db.execute(
+        "INSERT INTO calendar_days (day, kind, name, created_at) VALUES ('2026-12-04', 'off', ?, ?)",
+        ("Ngày nghỉ", RECENT.isoformat()),
+    )
+    return ids
+
+
+async def digest_of(db: Database, unit_id: int, **kwargs: Any) -> dg.Digest:
+    """Return the digest of a unit on the test's day, with the calendar stored in the database."""
+    return await dg.compute(db, unit_id, TODAY, await load_calendar(db), **kwargs)
+
+
+# ----- counts -------------------------------------------------------------------------------------
+
+
+async def test_periods_are_the_seven_days_to_yesterday_and_the_year_so_far(db: Database, tree: Tree) -> None:
+    d = await digest_of(db, tree.a)
+    assert d.week == dg.Period(date(2026, 11, 30), date(2026, 12, 6))
+    assert d.year == dg.Period(date(2026, 1, 1), date(2026, 12, 6))
+    assert d.last_month == dg.Period(date(2026, 11, 1), date(2026, 11, 30))
+
+
+async def test_week_start_picks_the_week_a_late_run_is_due_for(db: Database, tree: Tree) -> None:
+    d = await digest_of(db, tree.a, week_start=date(2026, 11, 23))
+    assert d.week == dg.Period(date(2026, 11, 23), date(2026, 11, 29))
+    # Nothing of the week of 23/11 was a ceremony; Cường's of 02/12 falls outside it and the year.
+    assert d.this_week.admissions == 0
+    assert d.this_year.admissions == 1
+    assert d.this_week.meetings == 1  # Honda's meeting of 25/11
+
+
+async def test_week_counts(db: Database, tree: Tree) -> None:
+    week = (await digest_of(db, tree.a)).this_week
+    assert dict(week.steps) == {
+        Step.SOURCE: 1,  # An (Xoá's steps were deleted with him)
+        Step.AWARENESS_CLASS: 0,
+        Step.APPLICATION: 0,
+        Step.CELL_VOTE: 0,
+        Step.ADMISSION_DECISION: 0,
+        Step.CEREMONY: 1,  # Cường
+        Step.RECOGNITION: 1,  # Em
+        Step.NOT_RECOGNISED: 0,
+        Step.WITHDREW: 0,
+    }
+    assert (week.new_sources, week.admissions, week.recognitions) == (1, 1, 1)
+    assert (week.transfers_in, week.transfers_out) == (1, 0)
+    assert (week.meetings, week.thematic_meetings) == (1, 1)
+    assert dict(week.activities) == {"training": 1, "dialogue": 0, "other": 0}
+
+
+async def test_year_counts(db: Database, tree: Tree) -> None:
+    year = (await digest_of(db, tree.a)).this_year
+    assert {k: v for k, v in year.steps.items() if v} == {
+        Step.SOURCE: 2,  # An, Hoa
+        Step.CELL_VOTE: 2,  # Bình, Cường
+        Step.ADMISSION_DECISION: 3,  # Bình, Cường, Dung
+        Step.CEREMONY: 2,  # Cường, Dung
+        Step.RECOGNITION: 1,  # Em
+    }
+    assert (year.transfers_in, year.transfers_out) == (2, 4)
+    assert (year.meetings, year.thematic_meetings) == (5, 2)  # the deleted meeting of 20/11 is not one
+    assert dict(year.activities) == {"training": 2, "dialogue": 1, "other": 1}
+
+
+async def test_admissions_against_target_and_summed_targets(db: Database, tree: Tree) -> None:
+    a = await digest_of(db, tree.a)
+    assert a.target == 8  # no row of its own: Honda's 5 + Canon's 3
+    assert [(c.name, c.admissions, c.target) for c in a.cells] == [
+        (HONDA, 2, 5),
+        ("Chi bộ Canon", 0, 3),
+        ("Chi bộ Toyota", 0, None),
+        ("Chi bộ Yazaki", 0, None),  # its target is for 2025
+    ]
+    assert a.parts == tuple(dg.UnitProgress(c.id, c.name, True, c.admissions, c.target) for c in a.cells)
+    assert (await digest_of(db, tree.b)).target == 4  # its own row wins over Samsung's 10
+    everything = await digest_of(db, units.ROOT_ID)
+    assert everything.target == 12  # A's 8 + B's 4
+    # The whole tree's chart shows a bar per committee, each summing its cells.
+    assert everything.parts == (
+        dg.UnitProgress(tree.a, "Đảng bộ KCN A", False, 2, 8),
+        dg.UnitProgress(tree.b, "Đảng bộ KCN B", False, 0, 4),
+    )
+    assert (
+        "Admissions in 2026 by unit, against the target\nAll cells: 2 admitted of the target 12"
+        in texts_of(everything, "en")
+    )
+
+
+async def test_a_committee_never_sees_another_committees_cells(db: Database, tree: Tree) -> None:
+    a = await digest_of(db, tree.a)
+    assert tree.samsung not in {c.id for c in a.cells}
+    assert all(c.id != tree.samsung for c in a.deadlines)
+    assert a.enterprises.workers == 4200  # not Samsung's 500
+    for locale in ("vi", "en"):
+        text = dg.render(a, translator(locale))
+        assert "Samsung" not in text and "Khoa" not in text
+
+    b = await digest_of(db, tree.b)
+    assert [c.name for c in b.cells] == ["Chi bộ Samsung"]
+    assert (b.this_week.new_sources, b.this_year.admissions, b.this_week.meetings) == (1, 0, 1)
+    assert [(c.name, [i.person for i in c.items]) for c in b.deadlines] == [
+        ("Chi bộ Samsung", ["Bùi Văn Khoa"])  # the ceremony of a decision of 01/09: overdue
+    ]
+    assert "Honda" not in dg.render(b, translator("vi"))
+
+    everything = await digest_of(db, units.ROOT_ID)
+    assert len(everything.cells) == 5
+    assert everything.this_year.admissions == 2
+    assert everything.this_year.new_sources == 3
+
+
+async def test_deleting_a_record_takes_it_out_of_the_counts(db: Database, tree: Tree) -> None:
+    before = await digest_of(db, tree.a)
+    cuong = await db.fetchval("SELECT id FROM people WHERE full_name = 'Lê Văn Cường'")
+    await records.soft_delete(db, "person", cuong, RECENT)
+    after = await digest_of(db, tree.a)
+    assert (before.this_week.admissions, after.this_week.admissions) == (1, 0)
+    assert (
+        before.this_year.steps[Step.ADMISSION_DECISION],
+        after.this_year.steps[Step.ADMISSION_DECISION],
+    ) == (3, 2)
+    assert after.cells[0].admissions == 1
+
+
+# ----- cells that need a look ---------------------------------------------------------------------
+
+
+async def test_quiet_cells(db: Database, tree: Tree) -> None:
+    d = await digest_of(db, tree.a)
+    # Canon's last record is from 06/11 (its deleted snapshot of this week does not count); Yazaki's
+    # only record is deleted. Toyota's record of 00:30 on 07/11, Vietnam time, is within the 30 days.
+    assert d.quiet_cells == (
+        dg.QuietCell(tree.canon, "Chi bộ Canon", date(2026, 11, 6)),
+        dg.QuietCell(tree.yazaki, "Chi bộ Yazaki", None),
+    )
+
+
+async def test_cells_without_a_meeting_last_month_and_meetings_by_month(db: Database, tree: Tree) -> None:
+    d = await digest_of(db, tree.a)
+    assert d.no_meeting == (
+        dg.CellRef(tree.toyota, "Chi bộ Toyota"),
+        dg.CellRef(tree.yazaki, "Chi bộ Yazaki"),
+    )
+    assert [(m.month, m.meetings, m.cells_met) for m in d.months] == [
+        (date(2026, 6, 1), 0, 0),
+        (date(2026, 7, 1), 0, 0),
+        (date(2026, 8, 1), 0, 0),
+        (date(2026, 9, 1), 0, 0),
+        (date(2026, 10, 1), 1, 1),
+        (date(2026, 11, 1), 3, 2),  # Honda twice (the deleted one of 20/11 aside), Canon once
+    ]
+
+
+async def test_deadlines_by_cell(db: Database, tree: Tree) -> None:
+    d = await digest_of(db, tree.a)
+    found = [(c.name, [(i.person, i.kind, i.due, i.state) for i in c.items]) for c in d.deadlines]
+    assert found == [
+        (
+            HONDA,
+            [
+                (BINH, Kind.CEREMONY, date(2026, 11, 12), State.OVERDUE),
+                ("Lý Văn Quá", Kind.OFFICIAL_TRANSFER, date(2026, 12, 1), State.OVERDUE),
+                ("Đinh Văn Hạn", Kind.OFFICIAL_TRANSFER, date(2026, 12, 9), State.DUE_SOON),
+                ("Mai Văn Tạm", Kind.TEMPORARY_TRANSFER_END, date(2026, 12, 20), State.DUE_SOON),
+                ("Vũ Thị Giang", Kind.PROBATION_END, date(2026, 12, 20), State.DUE_SOON),
+            ],
+        ),
+        ("Chi bộ Canon", [("Đặng Thị Lan", Kind.AWARENESS_EXPIRY, date(2026, 12, 28), State.DUE_SOON)]),
+    ]
+    assert (d.overdue, d.due_soon) == (2, 4)
+    assert d.deadlines[0].items[0].days_left == -25
+
+
+async def test_the_admins_days_off_move_deadlines(db: Database, tree: Tree) -> None:
+    d = await dg.compute(db, tree.a, TODAY, WorkingCalendar())
+    han = next(i for c in d.deadlines for i in c.items if i.person == "Đinh Văn Hạn")
+    assert han.due == date(2026, 12, 8)  # without the day off of 04/12
+
+
+async def test_load_calendar_reads_days_off_and_make_up_days(db: Database) -> None:
+    for day, kind, name in (
+        ("2026-12-04", "off", "Ngày hội"),
+        ("2026-12-12", "work", None),
+        ("2026-12-11", "off", None),
+    ):
+        await db.execute(
+            "INSERT INTO calendar_days (day, kind, name, created_at) VALUES (?, ?, ?, ?)",
+            (day, kind, name, RECENT.isoformat()),
+        )
+    calendar = await load_calendar(db)
+    assert not calendar.is_working_day(date(2026, 12, 4))
+    assert calendar.holiday_name(date(2026, 12, 4)) == "Ngày hội"
+    assert not calendar.is_working_day(date(2026, 12, 11))
+    assert calendar.is_working_day(date(2026, 12, 12))  # a Saturday made a working day
+    assert not calendar.is_working_day(date(2027, 1, 1))  # the national holidays are still there
+
+
+# ----- enterprises --------------------------------------------------------------------------------
+
+
+async def test_enterprise_picture_uses_each_cells_latest_live_report(db: Database, tree: Tree) -> None:
+    e = (await digest_of(db, tree.a)).enterprises
+    assert e == dg.Enterprises(
+        cells=4,
+        enterprises=2,  # Honda's of 20/11 (not of 10/01), Canon's of 01/06 (the later one is deleted)
+        zones=2,
+        workers=4200,
+        young_workers=2800,
+        union_members=3400,
+        youth_union_members=75,
+        members_elsewhere=8,
+    )
+
+
+async def test_the_youth_union_gap_of_the_source_article(db: Database) -> None:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    committee = await units.add(db, "kcn-pt", "Đảng bộ các KCN Phú Thọ", units.ROOT_ID, now)
+    cell = await units.add(db, "cb-1", "Chi bộ 1", committee.id, now)
+    await units.add(db, "cb-2", "Chi bộ 2", committee.id, now)
+    await add(
+        db,
+        "enterprise",
+        cell.id,
+        snapshot("2026-12-01", "KCN Thụy Vân", 20_000, 15_000, 12_000, 575, 40),
+        at=now,
+    )
+    d = await digest_of(db, committee.id)
+    vi = dg.render(d, translator("vi"))
+    assert "Thanh niên" in vi or "Đoàn" in vi
+    assert "15.000" in vi and "575" in vi and "3,8%" in vi
+    en = dg.render(d, translator("en"))
+    assert "Young workers (under 30): 15,000" in en
+    assert "Youth Union members: 575, 3.8% of the young workers" in en
+    assert "Enterprises with a party cell: 1 (reports from 1 of 2 cells, 1 zones)" in en
+    assert "not counted" in en  # the text says what the count leaves out
+
+
+# ----- text ---------------------------------------------------------------------------------------
+
+
+def check_html(text: str) -> None:
+    """Fail unless every line is HTML Telegram accepts on its own, using only <b> and <i>."""
+    for line in text.split("\n"):
+        parse_html(line)
+        for tag in ("<a", "<u>", "<s>", "<code", "<pre", "<span", "<blockquote"):
+            assert tag not in line, line
+
+
+async def test_render_in_vietnamese(db: Database, tree: Tree) -> None:
+    d = await digest_of(db, tree.a)
+    text = dg.render(d, translator("vi"))
+    check_html(text)
+    assert "<b>Bản tin tuần: Đảng bộ KCN A</b>" in text.splitlines()[0]
+    assert "Chi bộ &lt;Honda&gt; &amp; Co" in text
+    assert "Trần Thị &lt;Bình&gt;" in text
+    assert "<Honda>" not in text and "<Bình>" not in text
+    assert "12/11/2026" in text and "06/11/2026" in text  # the overdue ceremony, Canon's last record
+    assert "25%" in text  # 2 admitted of the target 8
+    assert "Chi bộ Yazaki" in text and "11/2026" in text
+
+
+async def test_render_in_english(db: Database, tree: Tree) -> None:
+    d = await digest_of(db, tree.a)
+    text = dg.render(d, translator("en"))
+    check_html(text)
+    lines = text.splitlines()
+    assert lines[0] == "<b>Weekly digest: Đảng bộ KCN A</b>"
+    assert lines[1] == "<i>Week 30/11/2026 to 06/12/2026; year so far: 01/01/2026 to 06/12/2026.</i>"
+    assert "Admitted: <b>2</b> of the target 8 (25%); 1 this week." in lines
+    assert "New sources: 1 / 2" in lines
+    assert "Admission ceremonies (admissions): 1 / 2" in lines
+    assert "Withdrew: 0 / 0" not in lines  # rare steps show only when they happened
+    assert "Out: 0 / 4" in lines
+    assert "Cell meetings: 1 / 5" in lines
+    assert "Training or political class: 1 / 2" in lines
+    assert "<b>Cells that recorded nothing in 30 days: 2 of 4</b>" in lines
+    assert "• Chi bộ Canon (last record 06/11/2026)" in lines
+    assert "• Chi bộ Yazaki (nothing recorded yet)" in lines
+    assert "<b>Cells with no meeting recorded in 11/2026: 2 of 4</b>" in lines
+    assert "<b>Deadlines: 2 overdue, 4 due in the next 30 days</b>" in lines
+    assert "<i>Chi bộ &lt;Honda&gt; &amp; Co</i>" in lines
+    assert "⚠ Trần Thị &lt;Bình&gt;: admission ceremony, due 12/11/2026, <b>overdue</b>" in lines
+    assert "• Đinh Văn Hạn: official transfer out, due 09/12/2026" in lines
+    assert "Workers: 4,200" in lines
+
+
+def big_digest(cells: int) -> dg.Digest:
+    """Return a digest of a province: many cells with long names, all quiet, each with deadlines."""
+    tally = dg.Tally(dict.fromkeys(Step, 3), 1, 2, 3, 1, {"training": 2})
+    names = [f"Chi bộ Công ty TNHH <Điện tử> & Linh kiện Số {i} " + "x" * 60 for i in range(cells)]
+    item = dg.DueItem("Nguyễn Thị <Hồng> & Lan", Kind.CEREMONY, date(2026, 11, 12), State.OVERDUE, -25)
+    soon = dg.DueItem("Lê Văn Hùng", Kind.RECOGNITION, date(2026, 12, 20), State.DUE_SOON, 13)
+    return dg.Digest(
+        unit_id=1,
+        unit_name="Đảng bộ Khối <Doanh nghiệp> tỉnh",
+        today=TODAY,
+        week=dg.Period(date(2026, 11, 30), date(2026, 12, 6)),
+        year=dg.Period(date(2026, 1, 1), date(2026, 12, 6)),
+        last_month=dg.Period(date(2026, 11, 1), date(2026, 11, 30)),
+        this_week=tally,
+        this_year=tally,
+        target=300,
+        cells=tuple(dg.CellProgress(i, n, i % 4, 3) for i, n in enumerate(names)),
+        parts=tuple(dg.UnitProgress(i, n, True, i % 4, 3) for i, n in enumerate(names)),
+        quiet_cells=tuple(dg.QuietCell(i, n, None) for i, n in enumerate(names)),
+        no_meeting=tuple(dg.CellRef(i, n) for i, n in enumerate(names)),
+        deadlines=tuple(dg.CellDeadlines(i, n, (item, soon, item)) for i, n in enumerate(names)),
+        enterprises=dg.Enterprises(cells, cells, 3, 150_000, 90_000, 120_000, 4_000, 800),
+        months=tuple(dg.MonthMeetings(date(2026, m, 1), 250, 240) for m in range(6, 12)),
+    )
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_a_long_digest_splits_at_lines_without_breaking_a_tag(locale: str) -> None:
+    text = dg.render(big_digest(300), translator(locale))
+    parts = split_message(text)
+    assert len(parts) > 10
+    assert "\n".join(parts) == text  # nothing lost, nothing cut inside a line
+    for part in parts:
+        assert utf16_len(part) <= 4096
+        parse_html(part)  # Telegram would accept each part on its own
+
+
+# ----- chart --------------------------------------------------------------------------------------
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Return the width and height of a PNG, after checking its signature."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def texts_of(d: dg.Digest, locale: str) -> list[str]:
+    """Return every text drawn in the chart's figure."""
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in dg.figure(d, translator(locale)).findobj(Text) if t.get_text()]
+
+
+async def test_chart_is_a_png_of_sane_size_with_localized_titles(db: Database, tree: Tree) -> None:
+    d = await digest_of(db, tree.a)
+    for locale in ("vi", "en"):
+        png = dg.chart(d, translator(locale))  # a missing glyph would warn, and warnings fail tests
+        assert png_size(png) == (1200, 900)
+        assert 10_000 < len(png) < 200_000
+    en, vi = texts_of(d, "en"), texts_of(d, "vi")
+    assert "Admissions in 2026 by cell, against the target\nAll cells: 2 admitted of the target 8" in en
+    title = translator("vi")("Admissions in {year} by cell, against the target").format(year=2026)
+    assert any(text.startswith(title) for text in vi)
+    assert not any(text.startswith(title) for text in en)
+    assert "Kết nạp" in title
+    assert "Đảng bộ KCN A" in vi  # the unit's name, as is
+    assert "2 / 5" in [t.strip() for t in en]  # Honda: 2 admitted of 5
+    from matplotlib.font_manager import FontProperties, findfont
+    from matplotlib.text import Text
+
+    texts = dg.figure(d, translator("vi")).findobj(Text)
+    assert {tuple(t.get_fontfamily()) for t in texts} == {("DejaVu Sans",)}
+    # The font is found as itself (matplotlib ships it), not replaced by a fallback without Vietnamese.
+    assert findfont(FontProperties(family="DejaVu Sans"), fallback_to_default=False).endswith(
+        "DejaVuSans.ttf"
+    )
+
+
+def test_chart_of_a_province_groups_the_smaller_cells() -> None:
+    d = big_digest(300)
+    texts = texts_of(d, "en")
+    assert f"Others ({300 - dg.CHART_TOP_CELLS})" in texts
+    # The 300 cells admitted 0, 1, 2, 3 in turn (450 in all); the 12 shown come first by name, "Số 0",
+    # "Số 1", "Số 10", "Số 100" to "Số 108", and admitted 15 of them. The others: 435 of 288 x 3.
+    assert "435 / 864" in [t.strip() for t in texts]
+    png = dg.chart(d, translator("vi"))
+    assert png_size(png) == (1200, 900) and len(png) < 200_000
+
+
+async def test_an_empty_committee_has_a_digest_too(db: Database) -> None:
+    committee = await units.add(db, "kcn-new", "Đảng bộ mới", units.ROOT_ID, RECENT - timedelta(days=1))
+    d = await digest_of(db, committee.id)
+    # A unit without children is a cell by definition, so the new committee counts as its own cell.
+    assert d.target is None and d.overdue == 0 and d.enterprises.enterprises == 0
+    check_html(dg.render(d, translator("vi")))
+    assert "No target is set for 2026." in dg.render(d, translator("en"))
+    assert png_size(dg.chart(d, translator("en"))) == (1200, 900)
+
+
+async def test_unknown_unit_is_refused(db: Database) -> None:
+    with pytest.raises(LookupError):
+        await digest_of(db, 999)
