@@ -21,6 +21,7 @@ from telegram.ext import (
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.context import BotData, ChiboContext
+from bot.jobs import Outbox, Scheduler
 from bot.processor import PerUserUpdateProcessor
 from storage import units
 from storage.database import Database
@@ -47,10 +48,25 @@ async def _post_init(app: ChiboApp) -> None:
     async with data.db.transaction() as tx:
         await units.rename(tx, units.ROOT_ID, data.settings.root_name)
     data.bot_username = app.bot.username
-    from handlers.menus import publish_default_menus  # noqa: PLC0415 - handlers depend on bot
+    from handlers.forms import ENGINE  # noqa: PLC0415 - handlers depend on bot
+    from handlers.menus import publish_default_menus  # noqa: PLC0415
+    from handlers.telegram_channel import TelegramChannel  # noqa: PLC0415
 
+    box = Outbox(data.db, data.settings, data.clock, {"telegram": TelegramChannel(app.bot)})
+    data.scheduler = Scheduler(data.db, data.settings, data.clock, box, ENGINE)
     await publish_default_menus(app.bot, data.settings)
+    if data.settings.tick_seconds > 0 and app.job_queue is not None:
+        # One tick runs whatever is due, catching up what was missed while the bot was down.
+        app.job_queue.run_repeating(_tick, interval=data.settings.tick_seconds, first=1, name="tick")
     log.info("chibo is up as @%s", app.bot.username)
+
+
+async def _tick(context: ChiboContext) -> None:
+    """Run the scheduler once; a failure is logged and the next tick tries again."""
+    try:
+        await context.scheduler.tick()
+    except Exception:
+        log.exception("scheduled work failed; it runs again at the next tick")
 
 
 async def _post_shutdown(app: ChiboApp) -> None:
@@ -61,7 +77,7 @@ async def _post_shutdown(app: ChiboApp) -> None:
 
 def build_application(settings: Settings, *, clock: Clock = system_clock) -> ChiboApp:
     """Return the Application of chibo for these settings (polling, webhook, tests and sandbox alike)."""
-    from handlers import admin, common, forms, start  # noqa: PLC0415 - handlers depend on bot
+    from handlers import admin, common, forms, schedule, start  # noqa: PLC0415 - handlers depend on bot
 
     if not settings.token:
         raise ValueError("build_application needs a bot token")
@@ -90,6 +106,7 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Chi
     start.register(app, GROUP_FEATURES)
     forms.register(app, GROUP_FEATURES)
     admin.register(app, GROUP_FEATURES)
+    schedule.register(app, GROUP_FEATURES)
     # After every command: typed answers, photos and other messages go to the open form.
     forms.register_answers(app, GROUP_FEATURES)
     # Last in its group: only what no feature above took reaches it.

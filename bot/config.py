@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +34,15 @@ class Settings:
     webhook_secret: str | None = None
     invitation_days: int = 7
     root_name: str = "Đảng bộ"
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(7, 0)
+    digest_weekday: int = 0  # Monday
+    digest_time: time = time(8, 0)
+    nudge_weekday: int = 4  # Friday
+    nudge_time: time = time(16, 0)
+    reminder_offsets: tuple[int, ...] = (30, 7, 1)
+    draft_ttl_hours: int = 24
+    tick_seconds: float = 30.0  # how often scheduled work runs; 0 = only when asked (tests)
 
     @property
     def bot_api_file_url(self) -> str:
@@ -56,6 +66,32 @@ def _int_list(name: str, raw: str) -> frozenset[int]:
             raise ConfigError(f"{name}: '{part}' is not a Telegram user id (digits only, comma-separated)")
         values.add(int(part))
     return frozenset(values)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _time(name: str, raw: str) -> time:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", raw.strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ConfigError(f"{name}: expected a time of day as HH:MM, got '{raw}'")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _weekly(name: str, raw: str) -> tuple[int, time]:
+    parts = raw.strip().lower().split()
+    if len(parts) != 2 or parts[0][:3] not in WEEKDAYS:
+        raise ConfigError(f"{name}: expected a weekday and a time, e.g. 'mon 08:00', got '{raw}'")
+    return WEEKDAYS.index(parts[0][:3]), _time(name, parts[1])
+
+
+def _offsets(name: str, raw: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and 0 <= int(p) <= 365 for p in parts):
+        raise ConfigError(
+            f"{name}: expected days before a deadline, comma-separated (e.g. 30,7,1), got '{raw}'"
+        )
+    return tuple(sorted({int(p) for p in parts}, reverse=True))
 
 
 def _positive_int(name: str, raw: str, *, minimum: int = 1, maximum: int = 10_000) -> int:
@@ -99,6 +135,13 @@ def load_settings(
     if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
         raise ConfigError("CHIBO_WEBHOOK_SECRET: 1-256 characters, only A-Z, a-z, 0-9, _ and -")
     invitation_days = get("CHIBO_INVITATION_DAYS")
+    quiet = get("CHIBO_QUIET_HOURS") or "21:00-07:00"
+    if quiet.count("-") != 1:
+        raise ConfigError(f"CHIBO_QUIET_HOURS: expected HH:MM-HH:MM, got '{quiet}'")
+    quiet_start, quiet_end = (_time("CHIBO_QUIET_HOURS", part) for part in quiet.split("-"))
+    digest_weekday, digest_time = _weekly("CHIBO_DIGEST_AT", get("CHIBO_DIGEST_AT") or "mon 08:00")
+    nudge_weekday, nudge_time = _weekly("CHIBO_NUDGE_AT", get("CHIBO_NUDGE_AT") or "fri 16:00")
+    ttl = get("CHIBO_DRAFT_TTL_HOURS")
     return Settings(
         token=token,
         bot_api_url=url,
@@ -111,4 +154,12 @@ def load_settings(
             _positive_int("CHIBO_INVITATION_DAYS", invitation_days, maximum=365) if invitation_days else 7
         ),
         root_name=get("CHIBO_ROOT_NAME") or "Đảng bộ",
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
+        digest_weekday=digest_weekday,
+        digest_time=digest_time,
+        nudge_weekday=nudge_weekday,
+        nudge_time=nudge_time,
+        reminder_offsets=_offsets("CHIBO_REMINDER_DAYS", get("CHIBO_REMINDER_DAYS") or "30,7,1"),
+        draft_ttl_hours=_positive_int("CHIBO_DRAFT_TTL_HOURS", ttl, maximum=24 * 30) if ttl else 24,
     )

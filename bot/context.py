@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -12,6 +12,9 @@ from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.i18n import Translator, translator
 from storage.database import Database
+
+if TYPE_CHECKING:
+    from bot.jobs import Scheduler
 
 
 class BotData:
@@ -22,6 +25,7 @@ class BotData:
         self.settings: Settings | None = None
         self.clock: Clock = system_clock
         self.bot_username: str = ""
+        self.scheduler: Scheduler | None = None
 
 
 class ChiboContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -50,6 +54,14 @@ class ChiboContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         settings = self.bot_data.settings
         assert settings is not None
         return settings
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """Return the scheduler (reminders, digests and the outbox)."""
+        scheduler = self.bot_data.scheduler
+        if scheduler is None:
+            raise RuntimeError("the scheduler starts with the application")
+        return scheduler
 
     def now(self) -> datetime:
         """Return the current moment (UTC, aware)."""

@@ -128,6 +128,11 @@ async def before_every_update(update: object, context: ChiboContext) -> None:
     if chat is not None and chat.type != ChatType.PRIVATE:
         await _refuse_group(update, context, chat)
         raise ApplicationHandlerStop
+    user = context.actor.user
+    if user is not None and user.blocked:
+        # They write again: they can be reached again.
+        async with context.db.transaction() as tx:
+            await users.set_blocked(tx, user.id, None)
     if context.actor.registered:
         from handlers.menus import sync_user_menu  # noqa: PLC0415 - menus import this module
 

@@ -48,7 +48,12 @@ async def start(update: Update, context: ChiboContext) -> None:
             return
         # The user may now have a role: speak from their new position.
         role = Role.ADMIN if actor.is_admin else registration.user.role
-        actor = dataclasses.replace(actor, user=registration.user, role=role)
+        user = registration.user
+        if user.language is None:
+            # Scheduled messages go out in this language until the user picks another with /language.
+            await admin.set_language(context.db, user.id, actor.locale, context.now())
+            user = dataclasses.replace(user, language=actor.locale)
+        actor = dataclasses.replace(actor, user=user, role=role)
         context.actor = actor
         t = actor.t
         await reply(

@@ -35,6 +35,8 @@ class Unit:
     code: str
     name: str
     parent_id: int | None
+    meeting_day: int = 5  # the day of the month of the cell's regular meeting
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class User:
     language: str | None
     active: bool
     menu_hash: str | None = None
+    mute_nudges: bool = False
+    blocked: bool = False
 
     @property
     def registered(self) -> bool:

@@ -6,13 +6,20 @@ import sqlite3
 from datetime import datetime
 
 from storage.database import Queryable
-from storage.models import Unit, to_db_time
+from storage.models import Unit, from_db_time, to_db_time
 
 ROOT_ID = 1
 
 
 def _unit(row: sqlite3.Row) -> Unit:
-    return Unit(id=row["id"], code=row["code"], name=row["name"], parent_id=row["parent_id"])
+    return Unit(
+        id=row["id"],
+        code=row["code"],
+        name=row["name"],
+        parent_id=row["parent_id"],
+        meeting_day=row["meeting_day"],
+        created_at=from_db_time(row["created_at"]),
+    )
 
 
 async def get(db: Queryable, unit_id: int) -> Unit | None:
@@ -64,3 +71,20 @@ async def subtree_ids(db: Queryable, unit_id: int) -> list[int]:
         (unit_id,),
     )
     return [r[0] for r in rows]
+
+
+async def cells(db: Queryable) -> list[Unit]:
+    """Return the cells (units under the root without units under them), by name."""
+    rows = await db.fetchall(
+        """
+        SELECT u.* FROM units u
+        WHERE u.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id)
+        ORDER BY u.name COLLATE NOCASE, u.id
+        """
+    )
+    return [_unit(r) for r in rows]
+
+
+async def set_meeting_day(db: Queryable, unit_id: int, day: int) -> None:
+    """Set the day of the month a cell holds its regular meeting."""
+    await db.execute("UPDATE units SET meeting_day = ? WHERE id = ?", (day, unit_id))

@@ -20,6 +20,8 @@ def _user(row: sqlite3.Row) -> User:
         language=row["language"],
         active=bool(row["active"]),
         menu_hash=row["menu_hash"],
+        mute_nudges=bool(row["mute_nudges"]),
+        blocked=row["blocked_at"] is not None,
     )
 
 
@@ -99,4 +101,30 @@ async def registered(db: Queryable, unit_ids: list[int] | None = None) -> list[U
 async def with_role_or_language(db: Queryable) -> list[User]:
     """Return every user whose chat may need its own command menu."""
     rows = await db.fetchall("SELECT * FROM users WHERE role IS NOT NULL OR menu_hash IS NOT NULL")
+    return [_user(r) for r in rows]
+
+
+async def set_blocked(db: Queryable, user_id: int, moment: datetime | None) -> None:
+    """Record that the user blocked the bot (a moment), or that they came back (None)."""
+    await db.execute(
+        "UPDATE users SET blocked_at = ? WHERE id = ?", (to_db_time(moment) if moment else None, user_id)
+    )
+
+
+async def set_mute_nudges(db: Queryable, user_id: int, muted: bool, now: datetime) -> None:
+    """Mute or unmute a user's nudges."""
+    await db.execute(
+        "UPDATE users SET mute_nudges = ?, updated_at = ? WHERE id = ?",
+        (int(muted), to_db_time(now), user_id),
+    )
+
+
+async def reachable(db: Queryable, role: str, unit_ids: list[int] | None = None) -> list[User]:
+    """Return active users of a role who have not blocked the bot, optionally only in some units."""
+    sql = "SELECT * FROM users WHERE role = ? AND active = 1 AND blocked_at IS NULL"
+    params: list[object] = [role]
+    if unit_ids is not None:
+        sql += f" AND unit_id IN ({','.join('?' * len(unit_ids))})"
+        params.extend(unit_ids)
+    rows = await db.fetchall(sql + " ORDER BY id", params)
     return [_user(r) for r in rows]

@@ -151,8 +151,14 @@ class Engine:
         *,
         record_id: int | None = None,
         prefill: Answers | None = None,
+        given: Answers | None = None,
     ) -> View:
-        """Open a form (or offer to resume the one already open)."""
+        """Open a form (or offer to resume the one already open).
+
+        prefill: answers offered back with a "Keep" button (the last enterprise report);
+        given: answers already decided (a reminder's button names the person and the step), whose
+        questions are not asked when they are still valid choices.
+        """
         form = self.forms[form_name]
         existing = await self.open_draft(ctx)
         if existing is not None:
@@ -174,9 +180,28 @@ class Engine:
             unit_id = stored.unit_id
             if ctx.role is not Role.SECRETARY:
                 answers[UNIT_FIELD_NAME] = str(unit_id)
+        skip_answered = False
+        if given:
+            probe = Draft(0, ctx.user.id, form_name, unit_id, None, {}, "", None, 0, "open", ctx.now, None)
+            for fld in self._fields(ctx, form):
+                if fld.name not in given:
+                    continue
+                probe = replace(probe, answers=answers)
+                if fld.kind in (Kind.PICK, Kind.CHOICE) and str(given[fld.name]) not in {
+                    v for v, _ in await self._options(ctx, probe, fld)
+                }:
+                    break  # no longer a valid choice (the step was recorded meanwhile): ask from here
+                answers[fld.name] = given[fld.name]
+                skip_answered = True
         async with ctx.db.transaction() as tx:
             draft = await drafts.create(tx, ctx.user.id, form_name, unit_id, record_id, answers, "", ctx.now)
-            position = REVIEW if record_id is not None else self._next_position(ctx, form, draft, None)
+            if record_id is not None:
+                position = REVIEW
+            elif skip_answered:
+                missing = [f for f in self._visible(ctx, form, answers) if f.name not in answers]
+                position = missing[0].name if missing else REVIEW
+            else:
+                position = self._next_position(ctx, form, draft, None)
             saved = await drafts.save_step(
                 tx, draft, answers=answers, position=position, return_to=None, unit_id=unit_id, now=ctx.now
             )

@@ -147,6 +147,7 @@ class RunningBot:
             admins=self.admins,
             locale=self.locale,
             root_name="Đảng bộ các Khu công nghiệp",
+            tick_seconds=0,  # scheduled work runs when a test calls tick()
         )
 
     async def start(self) -> RunningBot:
@@ -180,6 +181,11 @@ class RunningBot:
         """Build a new Application on the same database file, as after a crash or a deploy."""
         await self.stop()
         await self.start()
+
+    async def tick(self) -> None:
+        """Run the scheduler once, as the periodic job does."""
+        assert self.app is not None
+        await self.app.bot_data.scheduler.tick()  # type: ignore[union-attr]
 
     async def processed(self, update_id: int) -> None:
         assert self.app is not None

@@ -1,0 +1,398 @@
+"""The scheduler's commands: /digest, /remind, /target, /meetingday, /dayoff, /workday, /settings,
+and the button of a deadline reminder that opens the right form pre-filled."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+from markupsafe import Markup
+from telegram import Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot import callbacks, commands
+from bot import digest as digests
+from bot.admin import unit_by_code
+from bot.app import ChiboApp
+from bot.calendar_store import load_calendar
+from bot.commands import ADMIN, REGISTERED, Command
+from bot.context import ChiboContext
+from bot.errors import UserError
+from bot.forms.fields import Invalid, parse_date
+from bot.i18n import N_
+from bot.jobs import local
+from handlers.common import args_text, keyboard, reply, requires, user_error
+from handlers.forms import ENGINE, form_context, show
+from storage import audit, units, users
+from storage.models import Role
+
+WEEKDAY_NAMES = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+
+commands.register(
+    Command(
+        "digest", N_("The digest of your unit, now"), REGISTERED, usage=N_("/digest (admins: /digest all)")
+    )
+)
+commands.register(Command("settings", N_("Your reminders and their schedule"), REGISTERED))
+commands.register(
+    Command(
+        "meetingday",
+        N_("The day of your cell's monthly meeting"),
+        frozenset({Role.SECRETARY, Role.ADMIN}),
+        usage=N_("/meetingday [unit-code] day"),
+    )
+)
+commands.register(Command("remind", N_("Run the reminders now"), ADMIN))
+commands.register(
+    Command("target", N_("Set a year's admission target"), ADMIN, usage=N_("/target unit-code year number"))
+)
+commands.register(
+    Command("dayoff", N_("Add a day off to the calendar"), ADMIN, usage=N_("/dayoff dd/mm/yyyy [name]"))
+)
+commands.register(Command("workday", N_("Add a make-up working day"), ADMIN, usage=N_("/workday dd/mm/yyyy")))
+
+
+def _today(context: ChiboContext) -> date:
+    return local(context.now(), context.settings).date()
+
+
+@requires(Role.SECRETARY, Role.COMMITTEE, Role.ADMIN)
+async def digest(update: Update, context: ChiboContext) -> None:
+    """Send the digest of one's own unit now; /digest all queues it to every committee member."""
+    actor = context.actor
+    assert actor is not None and actor.user is not None
+    t = context.t
+    if args_text(update).lower() == "all":
+        if not actor.is_admin:
+            await reply(update, context, t("This is for admins only."))
+            return
+        queued = await context.scheduler.digest_pass(_today(context))
+        await reply(
+            update,
+            context,
+            Markup(
+                t(
+                    "The digest is queued for {count} committee members; "
+                    "it goes out now (or after the quiet hours)."
+                )
+            ).format(count=queued),
+        )
+        context.application.create_task(context.scheduler.outbox.deliver(), update=update)
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
+    unit_id = actor.user.unit_id if actor.user.unit_id is not None and not actor.is_admin else units.ROOT_ID
+    calendar = await load_calendar(context.db)
+    computed = await digests.compute(
+        context.db, unit_id, _today(context), calendar, zone=context.settings.timezone
+    )
+    png = await asyncio.to_thread(digests.chart, computed, t)
+    caption = str(Markup(t("Weekly digest: {unit}")).format(unit=computed.unit_name))
+    await context.bot.send_photo(chat.id, png, caption=caption, parse_mode=ParseMode.HTML)
+    await reply(update, context, digests.render(computed, t))
+
+
+@requires(Role.ADMIN)
+async def remind(update: Update, context: ChiboContext) -> None:
+    """Run the daily reminder pass now and deliver what it queued."""
+    t = context.t
+    queued = await context.scheduler.daily_pass(_today(context))
+    delivery = await context.scheduler.outbox.deliver()
+    await reply(
+        update,
+        context,
+        Markup(
+            t(
+                "Reminders checked: {queued} new, {sent} sent now. "
+                "Any others wait for the end of the quiet hours."
+            )
+        ).format(queued=queued, sent=delivery.sent),
+    )
+
+
+@requires(Role.ADMIN)
+async def target(update: Update, context: ChiboContext) -> None:
+    """Set the number of admissions a unit aims for in a year: /target unit year n."""
+    t = context.t
+    parts = args_text(update).split()
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        await reply(
+            update,
+            context,
+            t(
+                "Write the unit code, the year and the number, for example: "
+                "<code>/target kcn-a 2026 12</code>"
+            ),
+        )
+        return
+    try:
+        unit = await unit_by_code(context.db, parts[0])
+    except UserError as error:
+        await user_error(update, context, error)
+        return
+    year, number = int(parts[1]), int(parts[2])
+    if not 2000 <= year <= 2100 or number > 100_000:
+        await reply(update, context, t("The year is from 2000 to 2100 and the target at most 100000."))
+        return
+    actor = context.actor
+    async with context.db.transaction() as tx:
+        old = await tx.fetchval(
+            "SELECT admissions FROM targets WHERE unit_id = ? AND year = ?", (unit.id, year)
+        )
+        await tx.execute(
+            """
+            INSERT INTO targets (unit_id, year, admissions) VALUES (?, ?, ?)
+            ON CONFLICT (unit_id, year) DO UPDATE SET admissions = excluded.admissions
+            """,
+            (unit.id, year, number),
+        )
+        await audit.record(
+            tx,
+            context.now(),
+            actor.user.id if actor and actor.user else None,
+            "target.set",
+            unit_id=unit.id,
+            subject=f"target:{unit.id}:{year}",
+            old=old,
+            new=number,
+        )
+    await reply(
+        update,
+        context,
+        Markup(t("Target of {unit} for {year}: {number} admissions.")).format(
+            unit=unit.name, year=year, number=number
+        ),
+    )
+
+
+@requires(Role.SECRETARY, Role.ADMIN)
+async def meetingday(update: Update, context: ChiboContext) -> None:
+    """Show or set the day of the month of a cell's regular meeting."""
+    t = context.t
+    actor = context.actor
+    assert actor is not None and actor.user is not None
+    parts = args_text(update).split()
+    try:
+        if actor.role is Role.SECRETARY:
+            unit = await units.get(context.db, actor.user.unit_id or 0)
+            day_text = parts[0] if parts else ""
+        else:
+            if not parts:
+                raise UserError(N_("Write the unit code and the day, for example: /meetingday cb-honda 10"))
+            unit = await unit_by_code(context.db, parts[0])
+            day_text = parts[1] if len(parts) > 1 else ""
+    except UserError as error:
+        await user_error(update, context, error)
+        return
+    assert unit is not None
+    if not day_text:
+        await reply(
+            update,
+            context,
+            Markup(
+                t(
+                    "The regular meeting of {unit} is on day {day} of each month. "
+                    "Change it with /meetingday day."
+                )
+            ).format(unit=unit.name, day=unit.meeting_day),
+        )
+        return
+    if not day_text.isdigit() or not 1 <= int(day_text) <= 28:
+        await reply(update, context, t("The meeting day is a day of the month from 1 to 28."))
+        return
+    async with context.db.transaction() as tx:
+        await units.set_meeting_day(tx, unit.id, int(day_text))
+        await audit.record(
+            tx,
+            context.now(),
+            actor.user.id,
+            "unit.meeting_day",
+            unit_id=unit.id,
+            subject=f"unit:{unit.id}",
+            old=unit.meeting_day,
+            new=int(day_text),
+        )
+    await reply(
+        update,
+        context,
+        Markup(
+            t(
+                "From now on, the regular meeting of {unit} is on day {day} of each month; "
+                "I remind the secretary "
+                "the working day before."
+            )
+        ).format(unit=unit.name, day=int(day_text)),
+    )
+
+
+async def _calendar_day(update: Update, context: ChiboContext, kind: str) -> None:
+    t = context.t
+    actor = context.actor
+    text = args_text(update)
+    if not text:
+        rows = await context.db.fetchall(
+            "SELECT day, kind, name FROM calendar_days WHERE day >= ? ORDER BY day",
+            (_today(context).isoformat(),),
+        )
+        if not rows:
+            await reply(update, context, t("No day off or make-up working day has been added."))
+            return
+        lines = [Markup(t("Changes to the national calendar:"))]
+        for row in rows:
+            label = t("day off") if row["kind"] == "off" else t("make-up working day")
+            lines.append(
+                Markup("• {day}: {label} {name}").format(
+                    day=t.date(date.fromisoformat(row["day"])), label=label, name=row["name"] or ""
+                )
+            )
+        await reply(update, context, Markup("\n").join(lines))
+        return
+    first, _, name = text.partition(" ")
+    try:
+        day = date.fromisoformat(parse_date(first, _today(context)))
+    except Invalid as error:
+        await reply(update, context, Markup(t(error.message)).format(**error.params))
+        return
+    clean = " ".join(name.split())[:100] or None
+    async with context.db.transaction() as tx:
+        await tx.execute(
+            """
+            INSERT INTO calendar_days (day, kind, name, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name
+            """,
+            (
+                day.isoformat(),
+                kind,
+                clean,
+                actor.user.id if actor and actor.user else None,
+                context.now().isoformat(),
+            ),
+        )
+        await audit.record(
+            tx,
+            context.now(),
+            actor.user.id if actor and actor.user else None,
+            f"calendar.{kind}",
+            subject=f"day:{day.isoformat()}",
+            new=clean,
+        )
+    message = (
+        t("{day} is now a day off; deadlines counted in working days skip it.")
+        if kind == "off"
+        else t("{day} is now a working day; deadlines counted in working days count it.")
+    )
+    await reply(update, context, Markup(message).format(day=t.date(day)))
+
+
+@requires(Role.ADMIN)
+async def dayoff(update: Update, context: ChiboContext) -> None:
+    """Add a day off (or list the changes): /dayoff dd/mm/yyyy [name]."""
+    await _calendar_day(update, context, "off")
+
+
+@requires(Role.ADMIN)
+async def workday(update: Update, context: ChiboContext) -> None:
+    """Add a make-up working day: /workday dd/mm/yyyy."""
+    await _calendar_day(update, context, "work")
+
+
+def _settings_text(context: ChiboContext, muted: bool) -> tuple[str, list[list[tuple[str, str]]]]:
+    settings = context.settings
+    actor = context.actor
+    assert actor is not None
+    t = context.t
+    lines = [
+        Markup("<b>{}</b>").format(t("Your reminders")),
+        Markup(t("Quiet hours: {start}–{end}; nothing is sent then, it waits for the morning.")).format(
+            start=f"{settings.quiet_start:%H:%M}", end=f"{settings.quiet_end:%H:%M}"
+        ),
+    ]
+    if actor.role in (Role.SECRETARY, Role.ADMIN):
+        lines.append(
+            Markup(t("Deadline reminders: {days} days before, and when overdue (always on).")).format(
+                days=", ".join(str(d) for d in settings.reminder_offsets)
+            )
+        )
+        lines.append(
+            Markup(t("Weekly nudge when your cell recorded nothing: {day} {time}.")).format(
+                day=t(WEEKDAY_NAMES[settings.nudge_weekday]), time=f"{settings.nudge_time:%H:%M}"
+            )
+        )
+        lines.append(
+            Markup(t("Nudges (weekly, and a missing meeting report): {state}.")).format(
+                state=t("muted") if muted else t("on")
+            )
+        )
+    if actor.role in (Role.COMMITTEE, Role.ADMIN):
+        lines.append(
+            Markup(t("Weekly digest for committee members: {day} {time}.")).format(
+                day=t(WEEKDAY_NAMES[settings.digest_weekday]), time=f"{settings.digest_time:%H:%M}"
+            )
+        )
+    buttons = []
+    if actor.role in (Role.SECRETARY, Role.ADMIN):
+        label = t("🔔 Unmute nudges") if muted else t("🔕 Mute nudges")
+        buttons = [[(label, callbacks.encode("set", "unmute" if muted else "mute"))]]
+    return str(Markup("\n").join(lines)), buttons
+
+
+@requires(Role.SECRETARY, Role.COMMITTEE, Role.ADMIN)
+async def settings_command(update: Update, context: ChiboContext) -> None:
+    """Show the user's reminders and their schedule, with a button to mute nudges."""
+    actor = context.actor
+    assert actor is not None and actor.user is not None
+    text, buttons = _settings_text(context, actor.user.mute_nudges)
+    await reply(update, context, text, markup=keyboard(buttons) if buttons else None)
+
+
+@requires(Role.SECRETARY, Role.COMMITTEE, Role.ADMIN)
+async def settings_pressed(update: Update, context: ChiboContext) -> None:
+    """Mute or unmute the nudges."""
+    query = update.callback_query
+    actor = context.actor
+    assert query is not None and actor is not None and actor.user is not None
+    data = callbacks.decode(query.data)
+    muted = bool(data and data.args and data.args[0] == "mute")
+    async with context.db.transaction() as tx:
+        await users.set_mute_nudges(tx, actor.user.id, muted, context.now())
+    await query.answer(context.t("Nudges muted.") if muted else context.t("Nudges on again."))
+    text, buttons = _settings_text(context, muted)
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons))
+
+
+@requires(Role.SECRETARY, Role.ADMIN)
+async def record_step(update: Update, context: ChiboContext) -> None:
+    """Open /progress with the person and the step of a deadline reminder already chosen."""
+    query = update.callback_query
+    assert query is not None
+    data = callbacks.decode(query.data)
+    args = data.args if data else ()
+    if len(args) != 2 or not args[0].isdigit():
+        await query.answer(context.t("This button is no longer active. Please start again."))
+        return
+    await query.answer()
+    view = await ENGINE.start(form_context(context), "progress", given={"person": args[0], "step": args[1]})
+    await show(update, context, view)
+
+
+def register(app: ChiboApp, group: int) -> None:
+    """Add the scheduler's commands to the application."""
+    app.add_handler(CommandHandler("digest", digest), group)
+    app.add_handler(CommandHandler("remind", remind), group)
+    app.add_handler(CommandHandler("target", target), group)
+    app.add_handler(CommandHandler("meetingday", meetingday), group)
+    app.add_handler(CommandHandler("dayoff", dayoff), group)
+    app.add_handler(CommandHandler("workday", workday), group)
+    app.add_handler(CommandHandler("settings", settings_command), group)
+    app.add_handler(CallbackQueryHandler(settings_pressed, pattern=callbacks.pattern("set")), group)
+    app.add_handler(CallbackQueryHandler(record_step, pattern=callbacks.pattern("pf")), group)
