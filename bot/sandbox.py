@@ -1,8 +1,11 @@
-"""The sandbox: the real bot against the local Bot API emulator, with no Telegram account and
-no internet. `chibo sandbox` (or `chibo` with no token) starts both on a fresh database.
+"""The sandbox: the real bot against the local Bot API emulator, with no Telegram account and no
+internet, and a web page that looks like a chat app on a phone.
 
-The emulator's control API (under /_emu/ on the same port) lets a person act as a user:
-send text, press buttons, read the chat.
+`chibo sandbox` (or `chibo` with no TELEGRAM_BOT_TOKEN) starts the emulator, seeds a fresh SQLite
+file with the demo committee (bot/demo.py), starts the same application `chibo run` builds, and
+registers three people through real invitations: a cell secretary, a committee member and an admin.
+The page (bot/sandbox_web/) is served by the emulator's own server, beside its JSON control API under
+/_emu/, which the page uses to send, press buttons and long-poll each chat.
 """
 
 from __future__ import annotations
@@ -11,53 +14,254 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import tempfile
-from dataclasses import replace
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from bot.app import build_application, start, stop
+from aiohttp import web
+
+from bot import admin, demo
+from bot.app import ChiboApp, build_application, start, stop
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.emulator import BotApiEmulator
+from bot.emulator.server import add_routes
+from storage.database import Database
+from storage.models import Role
 
 log = logging.getLogger(__name__)
 
 SANDBOX_TOKEN = "777000:sandbox-token-for-the-local-emulator"
+BOT_USERNAME = "chibo_sandbox_bot"
 SANDBOX_ADMIN = 1000
+SANDBOX_SECRETARY = 1001
+SANDBOX_COMMITTEE = 1002
+READY = "chibo sandbox: open"  # the start of the line printed once the page can be opened
+REGISTRATION_WAIT = 30.0  # seconds: the bot answers /start at once; this only bounds a broken start
+ANSWER_WAIT_MAX = 10.0  # seconds a page may wait for the answer to a button press
+
+_STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
+
+
+@dataclass(frozen=True)
+class Persona:
+    """Someone the page lets you be; each has their own chat with the bot."""
+
+    user_id: int
+    name: str
+    role: Role
+    unit_code: str  # the unit of their invitation (the admin is one by configuration)
+
+
+PERSONAS: tuple[Persona, ...] = (
+    Persona(SANDBOX_SECRETARY, "Nguyễn Thị Lan", Role.SECRETARY, demo.SECRETARY_CELL),
+    Persona(SANDBOX_COMMITTEE, "Trần Văn Hùng", Role.COMMITTEE, "root"),
+    Persona(SANDBOX_ADMIN, "Phạm Minh Đức", Role.ADMIN, "root"),
+)
+
+
+@dataclass
+class Sandbox:
+    """A running sandbox: the emulator (and its page), the bot, and the demo it was seeded with."""
+
+    emulator: BotApiEmulator
+    app: ChiboApp
+    settings: Settings
+    demo: demo.DemoSummary
+
+    @property
+    def url(self) -> str:
+        """Return the address of the page."""
+        return self.emulator.url
+
+
+def sandbox_settings(settings: Settings, emulator: BotApiEmulator, folder: Path) -> Settings:
+    """Return the settings of the sandbox's bot: the emulator, a fresh database, the demo's admin."""
+    return replace(
+        settings,
+        token=SANDBOX_TOKEN,
+        bot_api_url=emulator.base_url,
+        db_path=folder / "sandbox.db",
+        admins=frozenset({SANDBOX_ADMIN}),
+        root_name=demo.COMMITTEE_NAME,
+        webhook_secret=None,
+    )
+
+
+async def _seed(settings: Settings, now: Clock) -> tuple[demo.DemoSummary, dict[int, str]]:
+    """Write the demo into the sandbox's database and invite the personas; return the invitation tokens."""
+    tokens: dict[int, str] = {}
+    async with Database(settings.db_path) as db:
+        await db.migrate()
+        summary = await demo.seed(db, now(), settings.timezone)
+        for persona in PERSONAS:
+            if persona.user_id in settings.admins:
+                continue
+            token, _, _ = await admin.invite(
+                db, None, persona.unit_code, persona.role.value, now(), settings.invitation_days
+            )
+            tokens[persona.user_id] = token
+    return summary, tokens
+
+
+async def _register(emulator: BotApiEmulator, tokens: dict[int, str]) -> None:
+    """Have each persona open their chat: the invited ones with their invitation link, as people do."""
+    for persona in PERSONAS:
+        handle = emulator.handle(persona.user_id)
+        token = tokens.get(persona.user_id)
+        update_id = await handle.send(f"/start {token}" if token else "/start")
+        await handle.wait_bot_messages(update_id, within=REGISTRATION_WAIT)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    folder: Path,
+    clock: Clock = system_clock,
+) -> AsyncIterator[Sandbox]:
+    """Run a seeded sandbox (port 0 picks a free port) with its database in folder, until the block ends."""
+    emulator = BotApiEmulator(
+        SANDBOX_TOKEN, bot_username=BOT_USERNAME, bot_first_name="chibo", host=host, port=port
+    )
+    add_routes(emulator, _routes(emulator))
+    await emulator.start()
+    try:
+        for persona in PERSONAS:
+            emulator.user(persona.user_id, persona.name, language_code="vi")
+        bot_settings = sandbox_settings(settings, emulator, folder)
+        summary, tokens = await _seed(bot_settings, clock)
+        app = build_application(bot_settings, clock=clock)
+        await start(app)
+        try:
+            await _register(emulator, tokens)
+            yield Sandbox(emulator, app, bot_settings, summary)
+        finally:
+            await stop(app)
+    finally:
+        await emulator.stop()
+
+
+# --------------------------------------------------------------------- the page
+
+
+def _routes(emulator: BotApiEmulator) -> list[web.RouteDef]:
+    """Return the page's routes: the page itself, its files, who you can be, and button answers."""
+
+    async def index(request: web.Request) -> web.StreamResponse:
+        return _file("index.html", "text/html")
+
+    async def static(request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        if name not in _STATIC:
+            raise web.HTTPNotFound()
+        return _file(name, _STATIC[name])
+
+    async def state(request: web.Request) -> web.StreamResponse:
+        return web.json_response(
+            {
+                "bot": {"name": emulator.bot.first_name, "username": emulator.bot.username},
+                "committee": demo.COMMITTEE_NAME,
+                "admin_id": SANDBOX_ADMIN,
+                "personas": [
+                    {
+                        "id": p.user_id,
+                        "name": p.name,
+                        "role": p.role.value,
+                        "unit": demo.demo_cell(p.unit_code).name
+                        if p.unit_code != "root"
+                        else demo.COMMITTEE_NAME,
+                    }
+                    for p in PERSONAS
+                ],
+            }
+        )
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        """Return the bot's answer to a button press (the toast Telegram shows), waiting for it."""
+        try:
+            update_id = int(request.match_info["update_id"])
+            wait = min(max(float(request.query.get("timeout", "5")), 0.0), ANSWER_WAIT_MAX)
+        except ValueError:
+            raise web.HTTPBadRequest(text="update_id and timeout are numbers") from None
+
+        def answered() -> dict[str, Any] | None:
+            for query in emulator.callback_queries.values():
+                if query.update_id == update_id and query.answer is not None:
+                    return query.answer
+            return None
+
+        def settled() -> bool:
+            return answered() is not None or emulator.stopping
+
+        if wait:
+            with contextlib.suppress(TimeoutError):
+                await emulator.wait_for(settled, wait, "the answer to a button press")
+        result = answered()
+        return web.json_response(
+            {
+                "answered": result is not None,
+                "text": (result or {}).get("text") or "",
+                "show_alert": bool((result or {}).get("show_alert")),
+            }
+        )
+
+    return [
+        web.get("/", index),
+        web.get("/sandbox/state", state),
+        web.get("/sandbox/answers/{update_id}", answer),
+        web.get("/sandbox/{name}", static),
+    ]
+
+
+def _file(name: str, content_type: str) -> web.Response:
+    """Return one of the page's files (read on each request, so an edited file shows on reload)."""
+    text = resources.files("bot.sandbox_web").joinpath(name).read_text(encoding="utf-8")
+    return web.Response(
+        text=text, content_type=content_type, charset="utf-8", headers={"Cache-Control": "no-store"}
+    )
+
+
+# --------------------------------------------------------------------- the command line
 
 
 async def serve(settings: Settings, *, host: str, port: int) -> None:
-    """Run the emulator and the bot until SIGINT or SIGTERM."""
-    emulator = BotApiEmulator(SANDBOX_TOKEN, bot_username="chibo_sandbox_bot", host=host, port=port)
-    await emulator.start()
-    emulator.user(SANDBOX_ADMIN, "Quản trị", language_code="vi")
+    """Run the sandbox until SIGINT or SIGTERM, on a database that lasts as long as it runs."""
     with tempfile.TemporaryDirectory(prefix="chibo-sandbox-") as folder:
-        sandbox_settings = replace(
-            settings,
-            token=SANDBOX_TOKEN,
-            bot_api_url=emulator.base_url,
-            db_path=Path(folder) / "sandbox.db",
-            admins=frozenset({SANDBOX_ADMIN}),
-        )
-        app = build_application(sandbox_settings)
-        await start(app)
-        print(f"chibo sandbox: the bot runs against the local emulator at {emulator.url}", flush=True)
-        print(
-            f"chibo sandbox: act as the admin (user {SANDBOX_ADMIN}) through {emulator.url}/_emu/", flush=True
-        )
-        stopped = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stopped.set)
-        try:
+        async with running(settings, host=host, port=port, folder=Path(folder)) as sandbox:
+            summary = sandbox.demo
+            print(
+                f"chibo sandbox: the bot runs against a local Bot API emulator, with the demo committee "
+                f"{summary.committee.name} ({len(summary.cells)} cells, {summary.members} members)",
+                flush=True,
+            )
+            print(f"{READY} {sandbox.url} in a browser (Ctrl-C stops it)", flush=True)
+            stopped = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(sig, stopped.set)
             await stopped.wait()
-        finally:
-            await stop(app)
-            await emulator.stop()
+            print("chibo sandbox: stopping", flush=True)
 
 
 def main(settings: Settings, *, port: int, host: str) -> int:
     """Run the sandbox from the command line."""
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         asyncio.run(serve(settings, host=host, port=port))
+    except KeyboardInterrupt:
+        return 0
+    except OSError as exc:
+        print(
+            f"chibo: cannot serve the sandbox on {host}:{port} ({exc.strerror or exc}); "
+            "try another port with `chibo sandbox --port 8090`",
+            file=sys.stderr,
+        )
+        return 2
     return 0

@@ -1,0 +1,74 @@
+"""`chibo sandbox` as people start it: a command that serves the page until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from bot.sandbox import READY
+
+START_WAIT = 60.0  # seconds: the sandbox is up in about two; this only bounds a broken start
+
+
+async def test_chibo_sandbox_serves_the_page_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN" and not k.startswith("CHIBO_")}
+    with (tmp_path / "stderr.log").open("wb") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "sandbox",
+            "--port",
+            "0",
+            cwd=tmp_path,  # no .env of the developer's
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+        )
+        assert process.stdout is not None
+        try:
+            output = []
+            async with asyncio.timeout(START_WAIT):
+                while not (line := (await process.stdout.readline()).decode()).startswith(READY):
+                    assert line, (
+                        f"chibo sandbox ended early: {output} {(tmp_path / 'stderr.log').read_text()}"
+                    )
+                    output.append(line)
+            assert "Đảng bộ các Khu công nghiệp (13 cells, 99 members)" in "".join(output)
+            url = line.removeprefix(READY).split()[0]
+            assert url.startswith("http://127.0.0.1:")
+
+            async with aiohttp.ClientSession() as session:
+                async with session.get(url) as response:
+                    assert response.status == 200
+                    assert response.content_type == "text/html"
+                    assert response.charset == "utf-8"
+                    page = await response.text()
+                assert '<html lang="vi">' in page and "/sandbox/app.js" in page
+                for name in ("app.js", "app.css"):
+                    async with session.get(f"{url}/sandbox/{name}") as response:
+                        assert response.status == 200
+                async with session.get(f"{url}/sandbox/state") as response:
+                    state = await response.json()
+                assert [(p["name"], p["role"]) for p in state["personas"]] == [
+                    ("Nguyễn Thị Lan", "secretary"),
+                    ("Trần Văn Hùng", "committee"),
+                    ("Phạm Minh Đức", "admin"),
+                ]
+                # The secretary was registered through her invitation before the page opened.
+                async with session.get(f"{url}/_emu/chats/1001/messages") as response:
+                    messages = (await response.json())["messages"]
+                assert "Chào mừng đồng chí Nguyễn Thị Lan" in messages[-1]["text"]
+
+            process.send_signal(signal.SIGINT)
+            async with asyncio.timeout(START_WAIT):
+                assert await process.wait() == 0
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()

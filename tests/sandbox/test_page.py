@@ -1,0 +1,103 @@
+"""The sandbox page in a real browser: a secretary reports a meeting with buttons and typed answers,
+each persona keeps their own chat, and the admin's scheduler buttons reach the bot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import Locator, Page, expect
+
+from bot import demo
+from bot.sandbox import Sandbox
+
+REPLY_WAIT = 15_000  # ms: the bot answers in well under a second; this only bounds a broken run
+
+
+def chat(page: Page) -> Locator:
+    """Return the chat shown now."""
+    return page.locator(".log:not([hidden])")
+
+
+def last_answer(page: Page) -> Locator:
+    """Return the bot's newest message in the chat shown now."""
+    return chat(page).locator(".msg.bot").last
+
+
+async def say(page: Page, text: str, answer: str) -> None:
+    """Type a message, send it with Enter, and wait for the bot's answer to contain a text."""
+    await page.fill("#input", text)
+    await page.press("#input", "Enter")
+    await expect(last_answer(page)).to_contain_text(answer, timeout=REPLY_WAIT)
+
+
+async def press(page: Page, label: str, answer: str) -> None:
+    """Press an inline button of the bot's newest message and wait for the answer."""
+    await last_answer(page).locator("button.inline", has_text=label).click()
+    await expect(last_answer(page)).to_contain_text(answer, timeout=REPLY_WAIT)
+
+
+async def test_a_secretary_reports_a_meeting_and_each_persona_keeps_their_chat(
+    page: Page, sandbox: Sandbox, shots: Path
+) -> None:
+    # The page opens on the secretary's chat, registered through her invitation.
+    await expect(page.locator(".persona")).to_have_count(3)
+    await expect(page.locator(".persona.active")).to_contain_text("Lan")
+    await expect(chat(page)).to_contain_text("Chào mừng đồng chí Nguyễn Thị Lan")
+    await expect(chat(page)).to_contain_text(demo.demo_cell(demo.SECRETARY_CELL).name)
+    # Telegram hides a deep link's invitation token, and so does the page.
+    await expect(chat(page).locator(".msg.me .text").first).to_have_text("/start")
+    await page.screenshot(path=shots / "01-open.png")
+
+    await say(page, "/meeting", "Buổi sinh hoạt diễn ra ngày nào?")
+    await say(page, "hôm qua", "Hình thức sinh hoạt?")
+    await page.screenshot(path=shots / "02-meeting-kind-buttons.png")
+    await press(page, "Sinh hoạt định kỳ hằng tháng", "bao nhiêu phút")
+    await say(page, "120", "tổng số bao nhiêu đảng viên")
+    await say(page, "12", "có mặt")
+    await say(page, "11", "vắng có lý do")
+    await say(page, "1", "vắng không lý do")
+    await say(page, "0", "Chủ đề")
+    await say(page, "Kết nạp <b>đảng viên</b> & Đoàn", "kiểm tra lại")
+    review = last_answer(page)
+    # What the secretary typed is shown as typed: the page renders only the bot's own tags.
+    await expect(review).to_contain_text("Chủ đề: Kết nạp <b>đảng viên</b> & Đoàn")
+    await expect(review.locator("b", has_text="Kết nạp")).to_have_count(1)
+    await expect(review.locator("b b")).to_have_count(0)
+    await page.screenshot(path=shots / "03-meeting-review.png")
+    await press(page, "Lưu", "Đã lưu: Sinh hoạt chi bộ")
+    await page.screenshot(path=shots / "04-meeting-saved.png")
+
+    db = sandbox.app.bot_data.db
+    assert db is not None
+    stored = await db.fetchall(
+        "SELECT m.* FROM meetings m JOIN units u ON u.id = m.unit_id"
+        " WHERE u.code = ? AND m.topic LIKE 'Kết nạp%'",
+        (demo.SECRETARY_CELL,),
+    )
+    assert [(m["kind"], m["minutes"], m["total"], m["present"], m["topic"]) for m in stored] == [
+        ("regular", 120, 12, 11, "Kết nạp <b>đảng viên</b> & Đoàn")
+    ]
+
+    # The committee member has a chat of his own, without the secretary's form.
+    await page.click(".persona[data-role=committee]")
+    await expect(page.locator(".persona.active")).to_contain_text("Hùng")
+    await expect(chat(page)).to_contain_text("Chào mừng đồng chí Trần Văn Hùng")
+    await expect(chat(page)).not_to_contain_text("Sinh hoạt chi bộ")
+    await say(page, "/whoami", "Trần Văn Hùng")
+    await expect(last_answer(page)).to_contain_text(demo.COMMITTEE_NAME)
+    await page.screenshot(path=shots / "05-committee-member.png")
+
+    # Back to the secretary: her chat is as she left it.
+    await page.click(".persona[data-role=secretary]")
+    await expect(last_answer(page)).to_contain_text("Đã lưu: Sinh hoạt chi bộ")
+    await expect(chat(page)).not_to_contain_text("Trần Văn Hùng")
+
+    # The admin runs the weekly digest now.
+    await page.click(".persona[data-role=admin]")
+    await expect(chat(page)).to_contain_text("Chào đồng chí Phạm Minh Đức")
+    await page.click("#run-digest")
+    await expect(chat(page).locator(".msg.me .text").last).to_have_text("/digest all")
+    answer = chat(page).locator(".msg.me:has-text('/digest all') ~ .msg.bot").first
+    await expect(answer).to_be_visible(timeout=REPLY_WAIT)
+    await page.screenshot(path=shots / "06-admin-runs-the-digest.png")
+    print("answer to /digest all:", await answer.inner_text())
