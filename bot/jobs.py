@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from markupsafe import Markup
 
+from bot import broadcast
 from bot import digest as digests
 from bot.calendar_store import load_calendar
 from bot.channels import Blocked, Channel, RetryLater
@@ -173,7 +174,7 @@ class Outbox:
 
     async def _deliver_one(self, message: outbox.OutboxMessage) -> str:
         user = await users.get(self.db, message.user_id)
-        if user is None or not user.active or user.blocked or user.role is None:
+        if user is None or not user.active or user.blocked:
             async with self.db.transaction() as tx:
                 await outbox.mark_failed(tx, message.id, self.clock(), "recipient no longer reachable")
             return "failed"
@@ -259,7 +260,31 @@ class Scheduler:
                 await self.digest_pass(today)
                 await self._close_period("digest", week)
         await self.draft_pass()
-        return await self.outbox.deliver()
+        delivery = await self.outbox.deliver()
+        if await self.broadcast_reports():
+            await self.outbox.deliver()
+        return delivery
+
+    async def broadcast_reports(self) -> int:
+        """Tell each admin whose broadcast is through how many secretaries received it."""
+        queued = 0
+        for batch, report, count in await broadcast.completed(self.db):
+            admin = await users.get(self.db, int(report["admin"]))
+            async with self.db.transaction() as tx:
+                await tx.execute("DELETE FROM kv WHERE key = ?", (broadcast.KV_PREFIX + batch,))
+                if admin is None:
+                    continue
+                t = translator_of(admin, self.settings)
+                text = Markup(
+                    t(N_("📢 Your message to {unit} was delivered to {sent} of {total} secretaries."))
+                ).format(unit=report["unit"], sent=count.sent, total=count.total)
+                if count.failed:
+                    text += Markup(" ") + Markup(
+                        t(N_("{failed} could not be reached (they blocked the bot or left)."))
+                    ).format(failed=count.failed)
+                if await self.outbox.enqueue(tx, f"broadcast-report:{batch}", admin, "report", str(text)):
+                    queued += 1
+        return queued
 
     async def _period_open(self, job: str, period: str) -> bool:
         """Tell whether a job still has to run for a period (a missed one is caught up)."""

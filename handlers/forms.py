@@ -9,6 +9,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot import callbacks, commands, mine
 from bot.app import ChiboApp
+from bot.broadcast import BROADCAST
 from bot.commands import Command
 from bot.context import ChiboContext
 from bot.forms.definitions import FORMS, latest_enterprise
@@ -33,14 +34,22 @@ commands.register(Command("mine", N_("My records of the last 30 days"), REPORTER
 commands.register(Command("back", N_("Go back to the previous question"), REPORTERS, in_menu=False))
 commands.register(Command("skip", N_("Skip an optional question"), REPORTERS, in_menu=False))
 
-ENGINE = Engine(FORMS)
+ENGINE = Engine(FORMS | {BROADCAST.name: BROADCAST})
 
 
 def form_context(context: ChiboContext) -> FormContext:
     """Return the engine's view of who is acting (a reporter has a stored user row)."""
     actor = context.actor
     assert actor is not None and actor.user is not None and actor.role is not None
-    return FormContext(context.db, actor.user, actor.role, context.now(), context.settings.timezone, actor.t)
+    return FormContext(
+        context.db,
+        actor.user,
+        actor.role,
+        context.now(),
+        context.settings.timezone,
+        actor.t,
+        outbox=context.scheduler.outbox,
+    )
 
 
 def _markup(view: View) -> InlineKeyboardMarkup | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -43,6 +43,9 @@ from storage.database import Database, Queryable
 from storage.drafts import Draft
 from storage.models import Role, User
 
+if TYPE_CHECKING:
+    from bot.jobs import Outbox
+
 log = logging.getLogger(__name__)
 
 REVIEW = "@review"
@@ -62,6 +65,7 @@ class FormContext:
     now: datetime
     tz: ZoneInfo
     t: Translator
+    outbox: Outbox | None = None  # for forms whose saving queues messages (a broadcast)
 
     @property
     def today(self) -> date:
@@ -481,16 +485,17 @@ class Engine:
         if problems:
             return await self._show(ctx, draft)
         unit_id = draft.unit_id
-        if unit_id is None or not _may_touch(ctx, unit_id):
+        if form.per_cell and (unit_id is None or not _may_touch(ctx, unit_id)):
             return await self._close_view(ctx, draft, "cancelled")
         payload = {k: v for k, v in answers.items() if k != UNIT_FIELD_NAME}
         try:
             async with ctx.db.transaction() as tx:
                 if not await drafts.close(tx, draft.id, "saved", ctx.now):
                     return View(ctx.t(N_("This form was saved already.")), stale=True)
-                old = await records.get(tx, form.kind, draft.record_id) if draft.record_id else None
+                stored = form.kind in records.KINDS
+                old = await records.get(tx, form.kind, draft.record_id) if draft.record_id and stored else None
                 record_id = await form.save(tx, ctx, payload, draft.record_id)
-                new = await records.get(tx, form.kind, record_id)
+                new = await records.get(tx, form.kind, record_id) if stored else None
                 await audit.record(
                     tx,
                     ctx.now,
@@ -499,12 +504,14 @@ class Engine:
                     unit_id=unit_id,
                     subject=f"{form.kind}:{record_id}",
                     old=old.values if old else None,
-                    new=new.values if new else None,
+                    new=new.values if new else payload,
                 )
         except Invalid as error:
             # Something changed meanwhile (another step recorded for the same person...).
             return await self._show(ctx, draft, error=error)
         title = ctx.t(form.title)
+        if form.done is not None:
+            return View(Markup(ctx.t(form.done)).format(title=title), closed=True, saved_record=record_id)
         text = Markup(ctx.t(N_("✅ Saved: {title}."))).format(title=title)
         if draft.record_id:
             text = Markup(ctx.t(N_("✅ Corrected: {title}."))).format(title=title)
@@ -528,7 +535,8 @@ class Engine:
     # ----- what is shown ----------------------------------------------------------------------
 
     def _fields(self, ctx: FormContext, form: Form) -> list[Field]:
-        return ([UNIT_FIELD] if ctx.role is not Role.SECRETARY else []) + list(form.fields)
+        admin_picks_cell = form.per_cell and ctx.role is not Role.SECRETARY
+        return ([UNIT_FIELD] if admin_picks_cell else []) + list(form.fields)
 
     def _visible(self, ctx: FormContext, form: Form, answers: Answers) -> list[Field]:
         return [f for f in self._fields(ctx, form) if f.shown(answers)]

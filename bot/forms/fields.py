@@ -246,6 +246,9 @@ class Form:
     load: Load | None = None  # the answers of a stored record, to correct it
     final_check: FinalCheck | None = None
     kind: str = ""  # the record kind it writes (for /mine)
+    per_cell: bool = True  # reports of one cell (admins first pick the cell); False: not tied to a cell
+    done: str | None = None  # what to say once saved, instead of "Saved"
+
 
     def field(self, name: str) -> Field:
         """Return a field by name."""

@@ -1,0 +1,34 @@
+"""A broadcast reaches exactly the secretaries of a subtree, once, and the admin gets the count."""
+
+from bot.emulator import BotApiEmulator
+from tests.e2e.harness import RunningBot
+from tests.e2e.test_scheduler import Tree, texts, tree  # noqa: F401 - the fixture is used by name
+
+
+async def test_a_broadcast_reaches_exactly_the_secretaries_of_the_subtree(
+    bot: RunningBot,
+    tree: Tree,
+    emulator: BotApiEmulator,  # noqa: F811
+) -> None:
+    before = {p.id: len(texts(p)) for p in (tree.lan, tree.minh, tree.son, tree.binh, tree.cuc)}
+    await tree.admin.dialog(
+        [
+            ("/broadcast nowhere", "Không có đơn vị mã nowhere"),
+            ("/broadcast kcn-a", "Viết nội dung"),
+            (
+                "Họp <khẩn> & đúng giờ: 14h thứ Sáu",
+                ["Gửi đến: Đảng bộ KCN A (kcn-a)", "Họp <khẩn> & đúng giờ"],
+            ),
+            ("[✅ Lưu]", "đang được gửi đến các bí thư"),
+        ]
+    )
+    await bot.tick()
+    message = "Họp <khẩn> & đúng giờ: 14h thứ Sáu"
+    assert texts(tree.lan)[before[tree.lan.id] :] == [f"📢 Tin nhắn của Hà gửi Đảng bộ KCN A:\n{message}"]
+    assert texts(tree.minh)[before[tree.minh.id] :] == [f"📢 Message from Hà to Đảng bộ KCN A:\n{message}"]
+    for other in (tree.son, tree.binh, tree.cuc):
+        assert len(texts(other)) == before[other.id]
+    assert "đã được gửi đến 2 trên 2 bí thư" in texts(tree.admin)[-1]
+    await bot.tick()
+    assert len(texts(tree.lan)) == before[tree.lan.id] + 1
+    assert "Lệnh này chỉ dành cho quản trị viên" in await tree.lan.send("/broadcast kcn-a")
