@@ -1,14 +1,14 @@
 """A broadcast reaches exactly the secretaries of a subtree, once, and the admin gets the count."""
 
 from bot.emulator import BotApiEmulator
+from tests.e2e.conftest import Tree, texts
 from tests.e2e.harness import RunningBot
-from tests.e2e.test_scheduler import Tree, texts, tree  # noqa: F401 - the fixture is used by name
 
 
 async def test_a_broadcast_reaches_exactly_the_secretaries_of_the_subtree(
     bot: RunningBot,
     tree: Tree,
-    emulator: BotApiEmulator,  # noqa: F811
+    emulator: BotApiEmulator,
 ) -> None:
     before = {p.id: len(texts(p)) for p in (tree.lan, tree.minh, tree.son, tree.binh, tree.cuc)}
     await tree.admin.dialog(

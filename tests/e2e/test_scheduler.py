@@ -3,104 +3,14 @@ that opens the form, the weekly digest with its chart to each committee member o
 only them, quiet hours, drafts that expire, a crash between queueing and sending, Telegram's flood
 limit, and a user who blocked the bot."""
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-
-import pytest
+from datetime import UTC, datetime
 
 from bot.emulator import BotApiEmulator, FloodControl
-from storage import records, units, users
+from storage import units, users
 from storage.database import Database
 from storage.models import Role
-from tests.e2e.conftest import ADMIN_ID
-from tests.e2e.harness import Person, RunningBot, register
-
-# Tuesday 24/11/2026, 10:00 in Hà Nội.
-NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
-
-
-@dataclass
-class Tree:
-    admin: Person
-    lan: Person  # secretary, cb-honda (kcn-a)
-    minh: Person  # secretary, cb-canon (kcn-a)
-    son: Person  # secretary, cb-sam (kcn-b)
-    binh: Person  # committee member, kcn-a
-    cuc: Person  # committee member, kcn-b
-
-
-@pytest.fixture
-async def tree(bot: RunningBot) -> Tree:
-    admin = bot.person(ADMIN_ID, "Hà", language="vi")
-    for command in (
-        "/addunit kcn-a Đảng bộ KCN A",
-        "/addunit kcn-a/cb-honda Chi bộ Công ty Honda",
-        "/addunit kcn-a/cb-canon Chi bộ Công ty Canon",
-        "/addunit kcn-b Đảng bộ KCN B",
-        "/addunit kcn-b/cb-sam Chi bộ Công ty Samsung",
-    ):
-        await admin.send(command)
-    people = Tree(
-        admin,
-        bot.person(2001, "Lan", language="vi"),
-        bot.person(2002, "Minh", language="en"),
-        bot.person(2003, "Sơn", language="vi"),
-        bot.person(3001, "Bình", language="vi"),
-        bot.person(3002, "Cúc", language="en"),
-    )
-    for person, unit, role in (
-        (people.lan, "cb-honda", "bithu"),
-        (people.minh, "cb-canon", "secretary"),
-        (people.son, "cb-sam", "bithu"),
-        (people.binh, "kcn-a", "capuy"),
-        (people.cuc, "kcn-b", "committee"),
-    ):
-        await register(bot, admin, person, unit, role)
-    return people
-
-
-@pytest.fixture
-async def side_db(bot: RunningBot) -> AsyncIterator[Database]:
-    """A second connection to the bot's database, to put records in as if entered earlier."""
-    async with Database(bot.db_path) as db:
-        yield db
-
-
-async def add_person(db: Database, unit_code: str, name: str, steps: dict[str, str]) -> int:
-    unit = await units.by_code(db, unit_code)
-    assert unit is not None
-    async with db.transaction() as tx:
-        person = await records.insert(
-            tx,
-            "person",
-            unit.id,
-            {
-                "full_name": name,
-                "birth_year": 1995,
-                "gender": "female",
-                "position": "worker",
-                "youth_union": 1,
-                "helper1": "Trần Bình",
-                "helper2": "Phạm Hoa",
-            },
-            None,
-            NOW - timedelta(days=200),
-        )
-        for step, on_date in steps.items():
-            await records.insert(
-                tx,
-                "step",
-                unit.id,
-                {"person_id": person, "step": step, "on_date": on_date},
-                None,
-                NOW - timedelta(days=200),
-            )
-    return person
-
-
-def texts(person: Person) -> list[str]:
-    return [m.text or m.caption or "" for m in person.handle.bot_messages()]
+from tests.e2e.conftest import NOW, Tree, add_person, texts
+from tests.e2e.harness import RunningBot
 
 
 async def test_a_deadline_reminder_reaches_the_right_secretary_and_opens_the_form(
