@@ -68,6 +68,10 @@ TRANSFER_OVERDUE_SHOWN_DAYS = 30
 # Sixty working days never span more than this many calendar days (12 weeks plus Tết and holidays).
 _OFFICIAL_TRANSFER_MAX_SPAN = 150
 CHART_TOP_CELLS = 12
+# The text names people for at most this many deadlines per cell, and in all; beyond, counts only,
+# so that a province's digest stays a few messages long.
+DEADLINES_PER_CELL = 5
+DEADLINES_LISTED = 40
 
 
 # ----- the data ----------------------------------------------------------------------------------
@@ -165,6 +169,16 @@ class CellDeadlines:
     name: str
     items: tuple[DueItem, ...]
 
+    @property
+    def overdue(self) -> int:
+        """Return how many of the cell's deadlines are overdue."""
+        return sum(i.state is State.OVERDUE for i in self.items)
+
+    @property
+    def due_soon(self) -> int:
+        """Return how many of the cell's deadlines fall due within 30 days."""
+        return sum(i.state is State.DUE_SOON for i in self.items)
+
 
 @dataclass(frozen=True)
 class MonthMeetings:
@@ -207,19 +221,19 @@ class Digest:
     parts: tuple[UnitProgress, ...]
     quiet_cells: tuple[QuietCell, ...]
     no_meeting: tuple[CellRef, ...]  # cells with no meeting in `last_month`
-    deadlines: tuple[CellDeadlines, ...]  # cells with open deadlines, by name
+    deadlines: tuple[CellDeadlines, ...]  # cells with open deadlines, the most overdue first
     enterprises: Enterprises
     months: tuple[MonthMeetings, ...]  # the last MONTHS_SHOWN calendar months, oldest first
 
     @property
     def overdue(self) -> int:
         """Return how many deadlines are overdue."""
-        return sum(i.state is State.OVERDUE for c in self.deadlines for i in c.items)
+        return sum(c.overdue for c in self.deadlines)
 
     @property
     def due_soon(self) -> int:
         """Return how many deadlines fall due within 30 days."""
-        return sum(i.state is State.DUE_SOON for c in self.deadlines for i in c.items)
+        return sum(c.due_soon for c in self.deadlines)
 
 
 # ----- computing it -------------------------------------------------------------------------------
@@ -391,14 +405,15 @@ def _months(by_month: Sequence[q.MonthCount], first: date) -> tuple[MonthMeeting
 async def _deadlines(
     db: Queryable, cells: Sequence[q.SubUnit], ids: Sequence[int], today: date, calendar: WorkingCalendar
 ) -> tuple[CellDeadlines, ...]:
-    """Return, by cell, the deadlines overdue or due within 30 days."""
+    """Return, by cell, the deadlines overdue or due within 30 days: the cells most overdue first."""
     found: dict[int, list[DueItem]] = defaultdict(list)
+    calendar = _RememberingCalendar(calendar)
 
     def keep(unit_id: int, who: str, deadline: Deadline, state: State) -> None:
         found[unit_id].append(DueItem(who, deadline.kind, deadline.due, state, deadline.days_left(today)))
 
     for person in await q.open_pipelines(db, ids):
-        pipeline = Pipeline({Step(k): v for k, v in person.steps.items() if k in Step.__members__.values()})
+        pipeline = Pipeline({Step(k): v for k, v in person.steps.items() if k in _STEP_VALUES})
         for deadline in deadlines_for(pipeline, calendar, today):
             state = deadline.state(today, SOON_DAYS)
             if state in (State.OVERDUE, State.DUE_SOON):
@@ -439,7 +454,39 @@ async def _deadlines(
     for uid in sorted(found, key=lambda u: (order.get(u, len(order)), u)):
         items = sorted(found[uid], key=lambda i: (i.due, i.person.casefold(), list(Kind).index(i.kind)))
         result.append(CellDeadlines(uid, names.get(uid, ""), tuple(items)))
-    return tuple(result)
+    # The text lists people only up to a limit, so the cells most behind come first.
+    return tuple(sorted(result, key=lambda c: -c.overdue))
+
+
+_STEP_VALUES = frozenset(s.value for s in Step)
+
+
+class _RememberingCalendar(WorkingCalendar):
+    """The same working calendar, remembering each day's answer.
+
+    A digest counts 30 or 60 working days for every open admission of a province, asking about the
+    same few hundred days thousands of times; the holidays library works each answer out afresh.
+    """
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        # Share the given calendar's days (including the admin's) rather than build them again.
+        self.__dict__.update(vars(calendar))
+        self._answers: dict[date, bool] = {}
+        self._sums: dict[tuple[date, int], date] = {}
+
+    def is_working_day(self, d: date) -> bool:
+        """Tell whether people work on this day."""
+        answer = self._answers.get(d)
+        if answer is None:
+            answer = self._answers[d] = super().is_working_day(d)
+        return answer
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """Return the n-th working day after `start` (see WorkingCalendar.add_working_days)."""
+        key = (start, n)
+        if key not in self._sums:
+            self._sums[key] = super().add_working_days(start, n)
+        return self._sums[key]
 
 
 # ----- the text -----------------------------------------------------------------------------------
@@ -607,9 +654,19 @@ def _deadline_lines(d: Digest, t: Translator) -> list[str]:
             soon=t.number(d.due_soon),
         )
     ]
+    budget = DEADLINES_LISTED
     for cell in d.deadlines:
-        lines.append(str(Markup("<i>{}</i>").format(cell.name)))
-        for item in cell.items:
+        lines.append(
+            _html(
+                t("<i>{cell}</i>: {overdue} overdue, {soon} due soon"),
+                cell=cell.name,
+                overdue=t.number(cell.overdue),
+                soon=t.number(cell.due_soon),
+            )
+        )
+        listed = cell.items[: min(DEADLINES_PER_CELL, budget)]
+        budget -= len(listed)
+        for item in listed:
             what = t(DEADLINE_NAMES[item.kind])
             if item.state is State.OVERDUE:
                 line = _html(
@@ -623,6 +680,9 @@ def _deadline_lines(d: Digest, t: Translator) -> list[str]:
                     t("• {person}: {what}, due {due}"), person=item.person, what=what, due=t.date(item.due)
                 )
             lines.append(line)
+        # A cell past the budget shows its counts alone, without a "more" line.
+        if listed and len(listed) < len(cell.items):
+            lines.append(_html(t("… and {n} more"), n=t.number(len(cell.items) - len(listed))))
     return lines
 
 

@@ -56,7 +56,7 @@ def _in_window(column: str) -> str:
 
 @dataclass(frozen=True)
 class SubUnit:
-    """A unit of the subtree; a unit without children is a cell."""
+    """A unit of the subtree; a unit without children is a cell (the root committee never is one)."""
 
     id: int
     name: str
@@ -127,7 +127,8 @@ async def subtree_units(db: Queryable, ids: Iterable[int]) -> list[SubUnit]:
     rows = await db.fetchall(
         f"""
         SELECT u.id, u.name, u.parent_id,
-               NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id) AS is_cell
+               u.parent_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id) AS is_cell
         FROM units u WHERE u.id {_IN}
         ORDER BY u.name COLLATE NOCASE, u.id
         """,

@@ -454,6 +454,16 @@ async def test_deadlines_by_cell(db: Database, tree: Tree) -> None:
     assert d.deadlines[0].items[0].days_left == -25
 
 
+async def test_the_cells_most_overdue_come_first(db: Database, tree: Tree) -> None:
+    d = await digest_of(db, units.ROOT_ID)
+    # By name it would be Honda, Canon, Samsung; Samsung has one overdue ceremony, Canon none.
+    assert [(c.name, c.overdue, c.due_soon) for c in d.deadlines] == [
+        (HONDA, 2, 3),
+        ("Chi bộ Samsung", 1, 0),
+        ("Chi bộ Canon", 0, 1),
+    ]
+
+
 async def test_the_admins_days_off_move_deadlines(db: Database, tree: Tree) -> None:
     d = await dg.compute(db, tree.a, TODAY, WorkingCalendar())
     han = next(i for c in d.deadlines for i in c.items if i.person == "Đinh Văn Hạn")
@@ -561,7 +571,7 @@ async def test_render_in_english(db: Database, tree: Tree) -> None:
     assert "• Chi bộ Yazaki (nothing recorded yet)" in lines
     assert "<b>Cells with no meeting recorded in 11/2026: 2 of 4</b>" in lines
     assert "<b>Deadlines: 2 overdue, 4 due in the next 30 days</b>" in lines
-    assert "<i>Chi bộ &lt;Honda&gt; &amp; Co</i>" in lines
+    assert "<i>Chi bộ &lt;Honda&gt; &amp; Co</i>: 2 overdue, 3 due soon" in lines
     assert "⚠ Trần Thị &lt;Bình&gt;: admission ceremony, due 12/11/2026, <b>overdue</b>" in lines
     assert "• Đinh Văn Hạn: official transfer out, due 09/12/2026" in lines
     assert "Workers: 4,200" in lines
@@ -591,6 +601,15 @@ def big_digest(cells: int) -> dg.Digest:
         enterprises=dg.Enterprises(cells, cells, 3, 150_000, 90_000, 120_000, 4_000, 800),
         months=tuple(dg.MonthMeetings(date(2026, m, 1), 250, 240) for m in range(6, 12)),
     )
+
+
+def test_a_province_digest_names_a_bounded_number_of_people() -> None:
+    lines = dg.render(big_digest(300), translator("en")).splitlines()
+    people = [line for line in lines if "Hồng" in line or "Hùng" in line]
+    assert len(people) == dg.DEADLINES_LISTED
+    # 13 cells have their 3 listed (39), the 14th one of 3, and the rest their counts alone.
+    assert lines.count("… and 2 more") == 1
+    assert sum(": 2 overdue, 1 due soon" in line for line in lines) == 300
 
 
 @pytest.mark.parametrize("locale", ["vi", "en"])
@@ -666,6 +685,13 @@ async def test_an_empty_committee_has_a_digest_too(db: Database) -> None:
     check_html(dg.render(d, translator("vi")))
     assert "No target is set for 2026." in dg.render(d, translator("en"))
     assert png_size(dg.chart(d, translator("en"))) == (1200, 900)
+
+
+async def test_the_root_of_a_new_tree_is_not_a_cell(db: Database) -> None:
+    d = await digest_of(db, units.ROOT_ID)
+    assert d.cells == () and d.quiet_cells == () and d.no_meeting == ()
+    assert "Cells: 0" in dg.render(d, translator("en")).splitlines()
+    assert png_size(dg.chart(d, translator("vi"))) == (1200, 900)
 
 
 async def test_unknown_unit_is_refused(db: Database) -> None:
