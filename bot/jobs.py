@@ -28,7 +28,7 @@ from bot.duties import Duty, open_duties
 from bot.forms.engine import Engine
 from bot.i18n import N_, Translator, translator
 from bot.pipeline import STEP_NAMES, Step
-from storage import digest_queries, drafts, outbox, units, users
+from storage import digest_queries, drafts, outbox, units, updates, users
 from storage.database import Database, Queryable
 from storage.models import Role, Unit, User, to_db_time
 
@@ -245,6 +245,9 @@ class Scheduler:
         if not in_quiet_hours(now, self.settings):
             if await self._period_open("daily", today.isoformat()):
                 await self.daily_pass(today)
+                async with self.db.transaction() as tx:
+                    # A redelivery comes within minutes; a week of update ids is plenty to recognise it.
+                    await updates.forget_before(tx, now - timedelta(days=7))
                 await self._close_period("daily", today.isoformat())
             week = iso_week(today)
             nudge_at = week_moment(

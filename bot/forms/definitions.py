@@ -7,7 +7,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from bot.deadlines import age_at, eligible_age, vote_passes
+from bot.deadlines import age_at, eligible_age, probation_end, vote_passes
 from bot.forms.engine import FormContext
 from bot.forms.fields import Answers, Choice, Field, Form, Invalid, Kind, Problem
 from bot.i18n import N_
@@ -204,7 +204,28 @@ async def _step_options(answers: Answers, ctx: FormContext) -> list[tuple[str, s
 
 async def _check_step_date(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
     pipeline = await _pipeline(ctx.db, answers, answers.get("_record"))
-    return _step_refusal(ctx, pipeline, Step(answers["step"]), _date(value))
+    step, when = Step(answers["step"]), _date(value)
+    end = probation_end(pipeline)
+    if step is Step.RECOGNITION and end is not None and when < end.due:
+        # Recognition is considered once the 12 months of probation are over, never before.
+        return Invalid(
+            N_("The probation ends on {end}; the cell considers recognition after that day."),
+            end=ctx.t.date(end.due),
+        )
+    return _step_refusal(ctx, pipeline, step, when)
+
+
+async def _warn_vote_age(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+    if answers.get("step") != Step.CELL_VOTE or not answers.get("person"):
+        return None
+    person = await records.person(ctx.db, int(answers["person"]))
+    if person is None or eligible_age(person.birth_year, _date(value)):
+        return None
+    return Invalid(
+        N_("{name} is {age} in the year of this vote; admission needs an age of 18 to 60."),
+        name=person.full_name,
+        age=age_at(person.birth_year, _date(value)),
+    )
 
 
 def _step_refusal(ctx: FormContext, pipeline: Pipeline, step: Step, when: date) -> Invalid | None:
@@ -282,7 +303,15 @@ PROGRESS = Form(
             options=_people_in_progress,
         ),
         Field("step", Kind.PICK, N_("Step"), N_("Which step?"), options=_step_options),
-        Field("on_date", Kind.DATE, N_("Date"), N_("On what date?"), past_only=True, check=_check_step_date),
+        Field(
+            "on_date",
+            Kind.DATE,
+            N_("Date"),
+            N_("On what date?"),
+            past_only=True,
+            check=_check_step_date,
+            warn=_warn_vote_age,
+        ),
         Field(
             "votes_for",
             Kind.INT,

@@ -142,7 +142,7 @@ async def test_candidate_with_html_in_names_is_shown_as_typed(bot: RunningBot, c
     assert rows(bot, "SELECT step, on_date FROM pipeline_steps")[0][:] == ("source", "2026-11-24")
 
 
-async def add_source(person: Person, name: str, year: int = 1998) -> None:
+async def add_source(person: Person, name: str, year: int = 1998, since: str = "01/03/2026") -> None:
     await person.dialog(
         [
             ("/candidate", "?"),
@@ -153,7 +153,7 @@ async def add_source(person: Person, name: str, year: int = 1998) -> None:
             ("2", "?"),
             ("Trần Bình", "?"),
             ("Phạm Hoa", "?"),
-            ("01/03/2026", "?"),
+            (since, "?"),
             ("/skip", "kiểm tra lại"),
             ("1", "✅"),
         ]
@@ -351,3 +351,56 @@ async def test_admins_choose_the_cell(bot: RunningBot, cells: Cells) -> None:
     committee = bot.person(3001, "Bình", language="vi")
     await register(bot, cells.admin, committee, "kcn-a", "capuy")
     assert "Vai trò của đồng chí không dùng được lệnh này" in await committee.send("/meeting")
+
+
+async def test_recognition_waits_for_the_end_of_probation(bot: RunningBot, cells: Cells) -> None:
+    await add_source(cells.lan, "Đỗ Thị Hoa", 1965, since="01/03/2025")
+    for day in ("01/04/2025", "01/05/2025", "02/06/2025", "01/07/2025", "15/07/2025"):
+        await cells.lan.send("/progress")
+        await cells.lan.send("hoa")
+        assert "Vào ngày nào?" in await cells.lan.send("1")
+        reply = await cells.lan.send(day)
+        if "biểu quyết tán thành" in reply.text:
+            # Born 1965: 60 in 2025, still within the age for admission.
+            assert "tuổi từ 18 đến 60" not in reply.text
+            await cells.lan.send("3")
+            await cells.lan.send("3")
+        if "Số quyết định" in reply.text:
+            await cells.lan.send("125-QĐ/ĐU")
+        await cells.lan.send("/skip")
+        assert "✅ Đã lưu" in await cells.lan.send("1")
+    await cells.lan.dialog(
+        [
+            ("/progress", "Bước của ai?"),
+            ("hoa", "công nhận đảng viên chính thức"),
+            ("1", "Vào ngày nào?"),
+            ("14/07/2026", "Thời gian dự bị kết thúc ngày 15/07/2026; chi bộ xét công nhận sau ngày đó."),
+            ("20/07/2026", "Ghi chú"),
+        ]
+    )
+
+
+async def test_a_vote_outside_the_age_is_warned(bot: RunningBot, cells: Cells) -> None:
+    await add_source(cells.lan, "Vũ Văn Già", 1964, since="01/03/2025")
+    for day in ("01/04/2025", "01/05/2025"):
+        for answer in ("/progress", "già", "1", day, "/skip", "1"):
+            await cells.lan.send(answer)
+    await cells.lan.dialog(
+        [
+            ("/progress", "Bước của ai?"),
+            ("già", "chi bộ biểu quyết"),
+            ("1", "Vào ngày nào?"),
+            ("02/06/2025", ["Năm biểu quyết, Vũ Văn Già 61 tuổi", "biểu quyết tán thành"]),
+        ]
+    )
+
+
+async def test_a_sticker_in_the_middle_of_a_form_gets_the_question_again(
+    bot: RunningBot, cells: Cells
+) -> None:
+    await cells.lan.send("/meeting")
+    reply = await cells.lan.sticker()
+    assert "Ở đây tôi chỉ đọc được chữ" in reply
+    assert "Buổi sinh hoạt diễn ra ngày nào?" in reply
+    await cells.lan.send("/cancel")
+    assert "Tôi chưa hiểu ý đồng chí" in await cells.lan.sticker()

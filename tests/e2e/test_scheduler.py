@@ -214,3 +214,38 @@ async def test_meeting_reminder_and_nudge_follow_the_cell_meeting_day(bot: Runni
         "Chưa có báo cáo buổi sinh hoạt nào của Chi bộ Công ty Samsung trong tháng 12/2026" in t
         for t in texts(tree.son)[count_son:]
     )
+
+
+async def test_targets_and_days_off_change_what_is_reported(
+    bot: RunningBot, tree: Tree, side_db: Database
+) -> None:
+    # A decision on 10/11/2026 makes the ceremony due on 23/12/2026 (30 working days).
+    await add_person(
+        side_db,
+        "cb-honda",
+        "Nguyễn Thị Thu",
+        {
+            "source": "2025-01-06",
+            "awareness_class": "2025-03-01",
+            "application": "2025-06-01",
+            "cell_vote": "2025-10-01",
+            "admission_decision": "2026-11-10",
+        },
+    )
+    await tree.admin.dialog(
+        [
+            ("/target kcn-a 2026 12", "Chỉ tiêu năm 2026 của Đảng bộ KCN A: kết nạp 12 đảng viên."),
+            ("/target kcn-a 1999 12", "Năm từ 2000 đến 2100"),
+            ("/target nowhere 2026 1", "Không có đơn vị mã nowhere"),
+            ("/dayoff 01/12/2026 Nghỉ bù", "Ngày 01/12/2026 nay là ngày nghỉ"),
+            ("/dayoff", ["01/12/2026: ngày nghỉ Nghỉ bù"]),
+            ("/dayoff 31/02/2026", "Không có ngày 31/02/2026"),
+        ]
+    )
+    # One more day off pushes the ceremony's deadline a working day later.
+    count = len(texts(tree.lan))
+    await bot.tick()
+    assert any("chậm nhất ngày 24/12/2026" in t for t in texts(tree.lan)[count:]), texts(tree.lan)[count:]
+    digest = await tree.binh.send("/digest")
+    assert "12" in digest.text and "chỉ tiêu" in digest.text.lower()
+    assert "Lệnh này chỉ dành cho quản trị viên" in await tree.lan.send("/target kcn-a 2026 1")
