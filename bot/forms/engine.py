@@ -493,7 +493,8 @@ class Engine:
                 if not await drafts.close(tx, draft.id, "saved", ctx.now):
                     return View(ctx.t(N_("This form was saved already.")), stale=True)
                 stored = form.kind in records.KINDS
-                old = await records.get(tx, form.kind, draft.record_id) if draft.record_id and stored else None
+                correcting = draft.record_id if stored else None
+                old = await records.get(tx, form.kind, correcting) if correcting else None
                 record_id = await form.save(tx, ctx, payload, draft.record_id)
                 new = await records.get(tx, form.kind, record_id) if stored else None
                 await audit.record(
