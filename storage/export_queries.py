@@ -271,14 +271,6 @@ async def count_rows(db: Queryable, unit_ids: Sequence[int], period: Period) -> 
     return int(total or 0)
 
 
-async def calendar_changes(db: Queryable) -> tuple[dict[date, str], list[date]]:
-    """Return the days off (with their names) and the make-up working days admins added."""
-    rows = await db.fetchall("SELECT day, kind, name FROM calendar_days")
-    off = {date.fromisoformat(r["day"]): r["name"] or "" for r in rows if r["kind"] == "off"}
-    work = [date.fromisoformat(r["day"]) for r in rows if r["kind"] == "work"]
-    return off, work
-
-
 @dataclass(frozen=True)
 class AuditLine:
     """An audit entry with the names the audit view shows."""
