@@ -1,0 +1,177 @@
+"""SQL of the data commands that write: deletion on request (a user, a person), the scrubbing of
+names it needs, and the import waiting for its confirmation.
+
+Run these inside one transaction (pass its `tx`): a deletion is all or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from markupsafe import escape
+
+from storage import records
+from storage.database import Queryable
+from storage.export_queries import FORGOTTEN_PREFIX
+from storage.models import to_db_time
+
+# What stands where a deleted name was.
+PLACEHOLDER = "—"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+async def records_entered_by(db: Queryable, user_id: int) -> int:
+    """Return how many live records a user entered, ever."""
+    return await records.count_recent_by_author(db, user_id, _EPOCH)
+
+
+@dataclass(frozen=True)
+class ForgetCounts:
+    """What deleting a user's data did."""
+
+    records_kept: int
+    drafts_deleted: int
+    messages_deleted: int
+
+
+async def forget_user(db: Queryable, user_id: int, now: datetime) -> ForgetCounts:
+    """Anonymise a user: no name, no account link, no role or access, no drafts, no pending messages.
+
+    The records they entered stay (they keep counting) and point to the anonymous row.
+    """
+    row = await db.fetchone("SELECT display_name FROM users WHERE id = ?", (user_id,))
+    if row is None:
+        return ForgetCounts(0, 0, 0)
+    name = str(row["display_name"])
+    kept = await records_entered_by(db, user_id)
+    drafts = await db.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,))
+    pending = await db.execute(
+        "DELETE FROM outbox WHERE user_id = ? AND sent_at IS NULL AND failed_at IS NULL", (user_id,)
+    )
+    # Delivered messages keep their row (delivery counts), not their words.
+    await db.execute(
+        "UPDATE outbox SET text = '', caption = NULL, photo = NULL, buttons = NULL WHERE user_id = ?",
+        (user_id,),
+    )
+    await db.execute("DELETE FROM kv WHERE key = ?", (pending_import_key(user_id),))
+    await db.execute(
+        """
+        UPDATE users SET display_name = ?, external_id = ?, role = NULL, unit_id = NULL, language = NULL,
+                         active = 0, menu_hash = NULL, updated_at = ?
+        WHERE id = ?
+        """,
+        (PLACEHOLDER, f"{FORGOTTEN_PREFIX}{user_id}", to_db_time(now), user_id),
+    )
+    if name and name != PLACEHOLDER:
+        await scrub_names(db, [name])
+    return ForgetCounts(kept, drafts, pending)
+
+
+def is_forgotten(external_id: str) -> bool:
+    """Tell whether a user's external id is the mark of deleted data."""
+    return external_id.startswith(FORGOTTEN_PREFIX)
+
+
+async def erase_person(db: Queryable, person_id: int) -> int | None:
+    """Delete a person and their steps for good, and what the audit and drafts held of them.
+
+    Return the number of steps deleted, or None when there is no such person.
+    """
+    row = await db.fetchone("SELECT full_name FROM people WHERE id = ?", (person_id,))
+    if row is None:
+        return None
+    step_ids = [
+        r["id"] for r in await db.fetchall("SELECT id FROM pipeline_steps WHERE person_id = ?", (person_id,))
+    ]
+    subjects = [f"person:{person_id}", *(f"step:{s}" for s in step_ids)]
+    # The audit keeps that something happened, not what the person's values were.
+    await db.execute(
+        """
+        UPDATE audit_log SET old_value = NULL, new_value = NULL
+        WHERE subject IN (SELECT value FROM json_each(?))
+        """,
+        (json.dumps(subjects),),
+    )
+    await db.execute(
+        """
+        DELETE FROM drafts
+        WHERE (form = 'candidate' AND record_id = :person)
+           OR (form = 'progress' AND CAST(json_extract(answers, '$.person') AS INTEGER) = :person)
+           OR (form = 'progress' AND record_id IN (SELECT value FROM json_each(:steps)))
+        """,
+        {"person": person_id, "steps": json.dumps(step_ids)},
+    )
+    await db.execute("DELETE FROM pipeline_steps WHERE person_id = ?", (person_id,))
+    await db.execute("DELETE FROM people WHERE id = ?", (person_id,))
+    await scrub_names(db, [str(row["full_name"])])
+    return len(step_ids)
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    # A whole name only: deleting "Lan" must not touch "Lang".
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+
+
+async def scrub_names(db: Queryable, names: list[str]) -> int:
+    """Replace names in the audit values (a whole JSON string) and in queued or sent messages."""
+    changed = 0
+    for name in names:
+        quoted = json.dumps(name, ensure_ascii=False)
+        for column in ("old_value", "new_value"):
+            changed += await db.execute(
+                f"UPDATE audit_log SET {column} = replace({column}, ?, ?) WHERE instr({column}, ?) > 0",
+                (quoted, json.dumps(PLACEHOLDER, ensure_ascii=False), quoted),
+            )
+        escaped = str(escape(name))  # as the name stands in an HTML message
+        for form in dict.fromkeys([name, escaped]):
+            pattern = _pattern(form)
+            rows = await db.fetchall(
+                "SELECT id, text, caption FROM outbox WHERE instr(text, ?) > 0 OR instr(caption, ?) > 0",
+                (form, form),
+            )
+            for r in rows:
+                text = pattern.sub(PLACEHOLDER, r["text"] or "")
+                caption = pattern.sub(PLACEHOLDER, r["caption"]) if r["caption"] is not None else None
+                changed += await db.execute(
+                    "UPDATE outbox SET text = ?, caption = ? WHERE id = ?", (text, caption, r["id"])
+                )
+    return changed
+
+
+# ----- an import waiting for its confirmation -------------------------------------------------------
+
+
+def pending_import_key(user_id: int) -> str:
+    """Return the kv key of a user's import waiting for confirmation."""
+    return f"import:{user_id}"
+
+
+async def set_pending_import(db: Queryable, user_id: int, value: dict[str, str]) -> None:
+    """Remember the file a user may confirm importing (the newest replaces an older one)."""
+    await db.execute(
+        "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (pending_import_key(user_id), json.dumps(value)),
+    )
+
+
+async def pending_import(db: Queryable, user_id: int) -> dict[str, str] | None:
+    """Return the file a user may confirm importing."""
+    raw = await db.fetchval("SELECT value FROM kv WHERE key = ?", (pending_import_key(user_id),))
+    return None if raw is None else dict(json.loads(raw))
+
+
+async def take_pending_import(db: Queryable, user_id: int, token: str) -> bool:
+    """Use up a confirmation once: True the first time for this token, False after (or for another)."""
+    current = await pending_import(db, user_id)
+    if current is None or current.get("token") != token:
+        return False
+    await db.execute("DELETE FROM kv WHERE key = ?", (pending_import_key(user_id),))
+    return True
+
+
+async def drop_pending_import(db: Queryable, user_id: int) -> None:
+    """Forget a user's import waiting for confirmation."""
+    await db.execute("DELETE FROM kv WHERE key = ?", (pending_import_key(user_id),))
