@@ -1,4 +1,4 @@
-"""The command line: `chibo run | sandbox | migrate`.
+"""The command line: `chibo run | sandbox | migrate | backup | restore | export`.
 
 With no command, chibo runs the real bot when TELEGRAM_BOT_TOKEN is set and the local sandbox
 when it is not, so the README's first command works on any machine.
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot import logs
+from bot import data_cli, logs
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import ConfigError, Settings, load_settings
 from storage.database import Database
@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="try chibo in a browser, with no Telegram account")
     sandbox.add_argument("--port", type=int, default=8080, help="port of the web page (8080)")
     sandbox.add_argument("--host", default="127.0.0.1", help="address to serve on (127.0.0.1)")
+    data_cli.add_commands(sub)
     return parser
 
 
@@ -66,6 +67,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return _fail(
             "TELEGRAM_BOT_TOKEN: not set. Get a token from @BotFather, or try `chibo sandbox` without one."
         )
+    if (in_use := data_cli.claim_database(settings)) is not None:
+        return _fail(in_use)
     app = build_application(settings)
     try:
         if args.webhook_url:
@@ -97,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     command = args.command or ("run" if settings.token else "sandbox")
+    if command in data_cli.COMMANDS:
+        return data_cli.run(settings, args)
     if command == "migrate":
         applied = asyncio.run(_migrate(settings))
         print(f"chibo: database {settings.db_path} is up to date ({len(applied)} migration(s) applied)")

@@ -43,6 +43,8 @@ class Settings:
     reminder_offsets: tuple[int, ...] = (30, 7, 1)
     draft_ttl_hours: int = 24
     tick_seconds: float = 30.0  # how often scheduled work runs; 0 = only when asked (tests)
+    backup_dir: Path | None = None  # daily backups; None: backups/ next to the database
+    backup_keep: int = 14  # daily backups kept
 
     @property
     def bot_api_file_url(self) -> str:
@@ -162,4 +164,6 @@ def load_settings(
         nudge_time=nudge_time,
         reminder_offsets=_offsets("CHIBO_REMINDER_DAYS", get("CHIBO_REMINDER_DAYS") or "30,7,1"),
         draft_ttl_hours=_positive_int("CHIBO_DRAFT_TTL_HOURS", ttl, maximum=24 * 30) if ttl else 24,
+        backup_dir=Path(folder) if (folder := get("CHIBO_BACKUP_DIR")) else None,
+        backup_keep=_positive_int("CHIBO_BACKUP_KEEP", get("CHIBO_BACKUP_KEEP") or "14", maximum=3650),
     )
