@@ -77,6 +77,7 @@ async def _post_shutdown(app: ChiboApp) -> None:
 
 def build_application(settings: Settings, *, clock: Clock = system_clock) -> ChiboApp:
     """Return the Application of chibo for these settings (polling, webhook, tests and sandbox alike)."""
+    import handlers.data as data_commands  # noqa: PLC0415 - exports, imports, audit, deletion on request, backups
     from handlers import admin, broadcast, common, forms, schedule, start  # noqa: PLC0415 - handlers depend on bot
 
     if not settings.token:
@@ -107,6 +108,7 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Chi
     forms.register(app, GROUP_FEATURES)
     admin.register(app, GROUP_FEATURES)
     schedule.register(app, GROUP_FEATURES)
+    data_commands.register(app, GROUP_FEATURES)
     broadcast.register(app, GROUP_FEATURES)
     # After every command: typed answers, photos and other messages go to the open form.
     forms.register_answers(app, GROUP_FEATURES)
