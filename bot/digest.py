@@ -1,6 +1,7 @@
 """The weekly digest of a committee: queries in, a plain data object out, then text and a chart.
 
-`compute` reads the subtree under a unit (a cell is a unit without children) and returns a `Digest`,
+`compute` reads the subtree under a unit (a cell is a unit without children, other than the root
+committee) and returns a `Digest`,
 a frozen tree of numbers, names and dates; `render` turns it into one Telegram-HTML text in the
 reader's language, and `chart` into one PNG. Nothing here sends anything or knows a channel.
 
@@ -20,6 +21,10 @@ Choices this module makes (and the text says where a reader needs to know):
   not record when they complete, so an official transfer out is shown until 30 days after its due
   date and then no longer repeated; a temporary transfer is shown while its end date is near; an
   official transfer in is complete (the member presented the letter to the cell that records it).
+  Cells come most overdue first; the text names people for at most 5 deadlines a cell and 40 in
+  all, and gives the other cells' counts only, so a province's digest stays a few messages long.
+- The chart has a bar per unit right under the digest's unit: cells for a committee, committees
+  (each summing its cells) for a province.
 - The enterprise picture sums every cell's latest enterprise snapshot. The bot knows an enterprise
   only through a cell that reports on it, so every known enterprise has a party cell; the text says so.
 """

@@ -9,6 +9,7 @@ record just inside the 30 days), Yazaki (nothing). Committee B (kcn-b) has one c
 committee A must never see.
 """
 
+import asyncio
 import struct
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -664,6 +665,16 @@ async def test_chart_is_a_png_of_sane_size_with_localized_titles(db: Database, t
     assert findfont(FontProperties(family="DejaVu Sans"), fallback_to_default=False).endswith(
         "DejaVuSans.ttf"
     )
+
+
+async def test_charts_can_be_drawn_in_threads_at_once(db: Database, tree: Tree) -> None:
+    d = await digest_of(db, tree.a)
+    alone = [dg.chart(d, translator("vi")), dg.chart(d, translator("en"))]
+    together = await asyncio.gather(
+        asyncio.to_thread(dg.chart, d, translator("vi")), asyncio.to_thread(dg.chart, d, translator("en"))
+    )
+    assert together == alone  # two figures drawn at the same time do not mix
+    assert alone[0] != alone[1]
 
 
 def test_chart_of_a_province_groups_the_smaller_cells() -> None:
