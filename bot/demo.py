@@ -31,6 +31,7 @@ COMMITTEE_NAME = "Đảng bộ các Khu công nghiệp"
 ZONE_THUY_VAN = "KCN Thụy Vân"
 ZONE_PHU_HA = "KCN Phú Hà"
 SECRETARY_CELL = "cb-saomai"  # the cell of the sandbox's secretary
+ADMISSION_TARGET = 12  # admissions the committee aims for this year (the sandbox's admin sets it)
 
 
 @dataclass(frozen=True)
@@ -105,14 +106,26 @@ def counted_back(calendar: WorkingCalendar, due: date, working_days: int) -> dat
     return start
 
 
+def admitted(ceremony: date) -> tuple[tuple[Step, date], ...]:
+    """Return the steps of someone admitted at a ceremony, the earlier ones spaced as they usually are."""
+    return (
+        (Step.SOURCE, ceremony - timedelta(days=420)),
+        (Step.AWARENESS_CLASS, ceremony - timedelta(days=350)),
+        (Step.APPLICATION, ceremony - timedelta(days=230)),
+        (Step.CELL_VOTE, ceremony - timedelta(days=100)),
+        (Step.ADMISSION_DECISION, ceremony - timedelta(days=24)),
+        (Step.CEREMONY, ceremony),
+    )
+
+
 def people(today: date, calendar: WorkingCalendar) -> list[DemoPerson]:
     """Return the people of the demo, their steps dated so that their deadlines fall around today."""
 
     def ago(days: int) -> date:
         return today - timedelta(days=days)
 
-    def months_ago(months: int, days: int = 0) -> date:
-        return add_months(today, -months) - timedelta(days=days)
+    def months_ago(months: int) -> date:
+        return add_months(today, -months)
 
     # The ceremony is due within 6 days (the 7-day reminder has come).
     hong_decision = counted_back(calendar, today + timedelta(days=6), CEREMONY_WORKING_DAYS)
@@ -124,13 +137,16 @@ def people(today: date, calendar: WorkingCalendar) -> list[DemoPerson]:
     long_ceremony = add_months(today - timedelta(days=63), -PROBATION_MONTHS)
     # The awareness certificate (valid 60 months) runs out 25 days from today.
     khai_class = add_months(today + timedelta(days=25), -60)
+    male, female = "male", "female"
 
     return [
+        # The secretary's cell: a ceremony due within the week, a probation ending this month, and
+        # two people earlier in the pipeline.
         DemoPerson(
             "cb-saomai",
             "Lê Thị Hồng",
             1995,
-            "female",
+            female,
             "team_leader",
             True,
             ("Nguyễn Văn Thắng", "Phạm Thị Hoa"),
@@ -149,18 +165,11 @@ def people(today: date, calendar: WorkingCalendar) -> list[DemoPerson]:
             "cb-saomai",
             "Đỗ Minh Tuấn",
             1991,
-            "male",
+            male,
             "technician",
             False,
             ("Nguyễn Văn Thắng", "Trần Quốc Bảo"),
-            (
-                (Step.SOURCE, tuan_ceremony - timedelta(days=420)),
-                (Step.AWARENESS_CLASS, tuan_ceremony - timedelta(days=360)),
-                (Step.APPLICATION, tuan_ceremony - timedelta(days=250)),
-                (Step.CELL_VOTE, tuan_ceremony - timedelta(days=120)),
-                (Step.ADMISSION_DECISION, tuan_ceremony - timedelta(days=30)),
-                (Step.CEREMONY, tuan_ceremony),
-            ),
+            admitted(tuan_ceremony),
             vote=(9, 10),
             decision_number="188-QĐ/ĐU",
         ),
@@ -168,7 +177,7 @@ def people(today: date, calendar: WorkingCalendar) -> list[DemoPerson]:
             "cb-saomai",
             "Hoàng Văn Nam",
             1998,
-            "male",
+            male,
             "worker",
             True,
             ("Phạm Thị Hoa", "Trần Quốc Bảo"),
@@ -182,29 +191,23 @@ def people(today: date, calendar: WorkingCalendar) -> list[DemoPerson]:
             "cb-saomai",
             "Vũ Thị Mai",
             2001,
-            "female",
+            female,
             "worker",
             True,
             ("Nguyễn Văn Thắng", "Lê Văn Cường"),
             ((Step.SOURCE, ago(40)),),
             note="Công nhân giỏi năm nay",
         ),
+        # Overdue elsewhere: a recognition the cell has not considered, a ceremony not held.
         DemoPerson(
             "cb-bachhac",
             "Phan Văn Long",
             1987,
-            "male",
+            male,
             "manager",
             False,
             ("Đinh Thị Nga", "Hà Văn Sơn"),
-            (
-                (Step.SOURCE, long_ceremony - timedelta(days=400)),
-                (Step.AWARENESS_CLASS, long_ceremony - timedelta(days=330)),
-                (Step.APPLICATION, long_ceremony - timedelta(days=240)),
-                (Step.CELL_VOTE, long_ceremony - timedelta(days=100)),
-                (Step.ADMISSION_DECISION, long_ceremony - timedelta(days=25)),
-                (Step.CEREMONY, long_ceremony),
-            ),
+            admitted(long_ceremony),
             vote=(10, 11),
             decision_number="142-QĐ/ĐU",
         ),
@@ -212,25 +215,20 @@ def people(today: date, calendar: WorkingCalendar) -> list[DemoPerson]:
             "cb-hungvuong",
             "Bùi Thị Thu",
             1993,
-            "female",
+            female,
             "worker",
             True,
             ("Lương Thị Hạnh", "Kiều Văn Toàn"),
-            (
-                (Step.SOURCE, thu_decision - timedelta(days=420)),
-                (Step.AWARENESS_CLASS, thu_decision - timedelta(days=350)),
-                (Step.APPLICATION, thu_decision - timedelta(days=200)),
-                (Step.CELL_VOTE, thu_decision - timedelta(days=60)),
-                (Step.ADMISSION_DECISION, thu_decision),
-            ),
+            admitted(thu_decision + timedelta(days=24))[:-1],
             vote=(8, 9),
             decision_number="201-QĐ/ĐU",
         ),
+        # A director as a source (the article asks for them), whose certificate runs out soon.
         DemoPerson(
             "cb-songlo",
             "Ngô Văn Khải",
             1985,
-            "male",
+            male,
             "director",
             False,
             ("Tạ Quang Vinh", "Nguyễn Thị Thanh"),
@@ -241,11 +239,12 @@ def people(today: date, calendar: WorkingCalendar) -> list[DemoPerson]:
             ),
             note="Phó giám đốc sản xuất",
         ),
+        # New sources of the last weeks.
         DemoPerson(
             "cb-tienkien",
             "Đặng Thị Yến",
             1997,
-            "female",
+            female,
             "technician",
             True,
             ("Lại Văn Hùng", "Triệu Thị Mơ"),
@@ -255,7 +254,7 @@ def people(today: date, calendar: WorkingCalendar) -> list[DemoPerson]:
             "cb-haphu",
             "Trịnh Văn Đức",
             1994,
-            "male",
+            male,
             "team_leader",
             False,
             ("Đoàn Văn Tùng", "Hồ Thị Liên"),
@@ -265,49 +264,84 @@ def people(today: date, calendar: WorkingCalendar) -> list[DemoPerson]:
             "cb-thanhminh",
             "Lý Thị Ngọc",
             2000,
-            "female",
+            female,
             "worker",
             True,
             ("Vương Thị Hằng", "Mạc Văn Quý"),
             ((Step.SOURCE, ago(4)),),
             note="Chi đoàn đề nghị",
         ),
+        # Probationary members admitted over the last months, one of them this week.
+        DemoPerson(
+            "cb-minhphat",
+            "Hà Thị Thúy",
+            1997,
+            female,
+            "worker",
+            True,
+            ("Phùng Văn Hiếu", "Đào Thị Loan"),
+            admitted(ago(3)),
+            vote=(7, 8),
+            decision_number="226-QĐ/ĐU",
+        ),
+        DemoPerson(
+            "cb-haphu",
+            "Nông Thị Huyền",
+            1996,
+            female,
+            "team_leader",
+            True,
+            ("Đoàn Văn Tùng", "Hồ Thị Liên"),
+            admitted(months_ago(2)),
+            vote=(6, 7),
+            decision_number="203-QĐ/ĐU",
+        ),
         DemoPerson(
             "cb-nhuaphuha",
             "Mai Văn Hải",
             1989,
-            "male",
+            male,
             "worker",
             False,
             ("Khúc Văn Lâm", "Tô Thị Duyên"),
-            (
-                (Step.SOURCE, months_ago(20)),
-                (Step.AWARENESS_CLASS, months_ago(18)),
-                (Step.APPLICATION, months_ago(12)),
-                (Step.CELL_VOTE, months_ago(7)),
-                (Step.ADMISSION_DECISION, months_ago(5)),
-                (Step.CEREMONY, months_ago(4)),
-            ),
+            admitted(months_ago(4)),
             vote=(4, 5),
             decision_number="97-QĐ/ĐU",
         ),
         DemoPerson(
+            "cb-hungvuong",
+            "Tống Văn Phong",
+            1990,
+            male,
+            "technician",
+            False,
+            ("Lương Thị Hạnh", "Kiều Văn Toàn"),
+            admitted(months_ago(5)),
+            vote=(9, 9),
+            decision_number="88-QĐ/ĐU",
+        ),
+        DemoPerson(
+            "cb-thanhminh",
+            "Chu Thị Bích",
+            1998,
+            female,
+            "worker",
+            True,
+            ("Vương Thị Hằng", "Mạc Văn Quý"),
+            admitted(months_ago(7)),
+            vote=(5, 5),
+            decision_number="61-QĐ/ĐU",
+        ),
+        # Recognised as a full member last month: the pipeline is done.
+        DemoPerson(
             "cb-datto",
             "Cao Thị Lan Anh",
             1996,
-            "female",
+            female,
             "manager",
             False,
             ("Ninh Văn Phúc", "Âu Thị Thảo"),
-            (
-                (Step.SOURCE, months_ago(30)),
-                (Step.AWARENESS_CLASS, months_ago(28)),
-                (Step.APPLICATION, months_ago(24)),
-                (Step.CELL_VOTE, months_ago(17)),
-                (Step.ADMISSION_DECISION, months_ago(15)),
-                (Step.CEREMONY, months_ago(14)),
-                (Step.RECOGNITION, months_ago(1)),
-            ),
+            (*admitted(months_ago(14)), (Step.RECOGNITION, months_ago(1))),
             vote=(4, 4),
             decision_number="64-QĐ/ĐU",
         ),
@@ -323,8 +357,9 @@ TOPICS = (
 )
 THEMATIC_TOPIC = "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh"
 
-# Days before today of each cell's meetings, in CELLS order. The last two cells have not met for
-# nearly two months, which the digest and the meeting nudges should point out.
+# Days before today of each cell's meetings of the last weeks, in CELLS order; before those, each
+# cell met once a month (HISTORY_MONTHS more meetings). The last two cells have not met for nearly
+# two months, which the digest and the meeting nudges should point out.
 MEETING_DAYS_AGO: tuple[tuple[int, ...], ...] = (
     (33, 5),
     (31, 6),
@@ -340,37 +375,35 @@ MEETING_DAYS_AGO: tuple[tuple[int, ...], ...] = (
     (56,),
     (58,),
 )
+HISTORY_MONTHS = 5
 THEMATIC = {("cb-songlo", 16), ("cb-phongchau", 18), ("cb-hahoa", 15)}
+QUARTERLY = 3  # the history meeting this many months back had a thematic part (one a quarter)
 
 
 def meetings(today: date) -> list[tuple[str, dict[str, Any]]]:
     """Return (cell code, values) of each demo meeting; attendance adds up to the cell's members."""
     found = []
-    for cell, days in zip(CELLS, MEETING_DAYS_AGO, strict=True):
+    for cell, recent in zip(CELLS, MEETING_DAYS_AGO, strict=True):
         rng = random.Random(cell.code)  # the same demo every time
-        for index, days_ago in enumerate(days):
+        history = [max(recent) + 30 * month + rng.randint(-3, 3) for month in range(1, HISTORY_MONTHS + 1)]
+        for index, days_ago in enumerate(sorted((*recent, *history), reverse=True)):
             thematic = (cell.code, days_ago) in THEMATIC
+            both = days_ago == history[QUARTERLY - 1]
             excused = rng.choice((0, 0, 1, 1, 2))
             unexcused = 1 if rng.random() < 0.15 else 0
-            found.append(
-                (
-                    cell.code,
-                    {
-                        "on_date": (today - timedelta(days=days_ago)).isoformat(),
-                        "kind": "thematic" if thematic else "regular",
-                        "minutes": rng.choice((120, 135, 150))
-                        if thematic
-                        else rng.choice((90, 95, 100, 120)),
-                        "total": cell.members,
-                        "present": cell.members - excused - unexcused,
-                        "absent_with_reason": excused,
-                        "absent_without_reason": unexcused,
-                        "topic": THEMATIC_TOPIC
-                        if thematic
-                        else TOPICS[(index + len(cell.code)) % len(TOPICS)],
-                    },
-                )
-            )
+            values = {
+                "on_date": (today - timedelta(days=days_ago)).isoformat(),
+                "kind": "thematic" if thematic else "both" if both else "regular",
+                "minutes": rng.choice((120, 135, 150)) if thematic or both else rng.choice((90, 95, 100)),
+                "total": cell.members,
+                "present": cell.members - excused - unexcused,
+                "absent_with_reason": excused,
+                "absent_without_reason": unexcused,
+                "topic": THEMATIC_TOPIC
+                if thematic or both
+                else TOPICS[(index + len(cell.code)) % len(TOPICS)],
+            }
+            found.append((cell.code, values))
     return found
 
 

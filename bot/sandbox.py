@@ -2,10 +2,11 @@
 internet, and a web page that looks like a chat app on a phone.
 
 `chibo sandbox` (or `chibo` with no TELEGRAM_BOT_TOKEN) starts the emulator, seeds a fresh SQLite
-file with the demo committee (bot/demo.py), starts the same application `chibo run` builds, and
-registers three people through real invitations: a cell secretary, a committee member and an admin.
-The page (bot/sandbox_web/) is served by the emulator's own server, beside its JSON control API under
-/_emu/, which the page uses to send, press buttons and long-poll each chat.
+file with the demo committee (bot/demo.py), and starts the same application `chibo run` builds. You
+can be three people: a cell secretary and a committee member, who accepted real invitations, and
+the admin (user 1000, an admin by configuration as CHIBO_ADMINS makes one). The page
+(bot/sandbox_web/) is served by the emulator's own server, beside its JSON control API under /_emu/,
+which the page uses to send, press buttons and long-poll each chat.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from datetime import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import admin, demo
+from bot.access import TELEGRAM
 from bot.app import ChiboApp, build_application, start, stop
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -41,7 +44,7 @@ SANDBOX_ADMIN = 1000
 SANDBOX_SECRETARY = 1001
 SANDBOX_COMMITTEE = 1002
 READY = "chibo sandbox: open"  # the start of the line printed once the page can be opened
-REGISTRATION_WAIT = 30.0  # seconds: the bot answers /start at once; this only bounds a broken start
+REGISTRATION_WAIT = 30.0  # seconds: the bot answers at once; this only bounds a broken start
 ANSWER_WAIT_MAX = 10.0  # seconds a page may wait for the answer to a button press
 
 _STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
@@ -89,12 +92,18 @@ def sandbox_settings(settings: Settings, emulator: BotApiEmulator, folder: Path)
         admins=frozenset({SANDBOX_ADMIN}),
         root_name=demo.COMMITTEE_NAME,
         webhook_secret=None,
+        # No quiet hours: a demo runs at any hour, and what the scheduler buttons queue must show now.
+        quiet_start=time(0, 0),
+        quiet_end=time(0, 0),
     )
 
 
-async def _seed(settings: Settings, now: Clock) -> tuple[demo.DemoSummary, dict[int, str]]:
-    """Write the demo into the sandbox's database and invite the personas; return the invitation tokens."""
-    tokens: dict[int, str] = {}
+async def _seed(settings: Settings, now: Clock) -> demo.DemoSummary:
+    """Write the demo into the sandbox's database and register the invited personas.
+
+    They accept real invitations (admin.invite, then admin.redeem as /start does) before the bot
+    starts, so the scheduler's first run already finds the secretary and sends her the reminders.
+    """
     async with Database(settings.db_path) as db:
         await db.migrate()
         summary = await demo.seed(db, now(), settings.timezone)
@@ -104,17 +113,21 @@ async def _seed(settings: Settings, now: Clock) -> tuple[demo.DemoSummary, dict[
             token, _, _ = await admin.invite(
                 db, None, persona.unit_code, persona.role.value, now(), settings.invitation_days
             )
-            tokens[persona.user_id] = token
-    return summary, tokens
+            await admin.redeem(db, TELEGRAM, str(persona.user_id), persona.name, token, now())
+    return summary
 
 
-async def _register(emulator: BotApiEmulator, tokens: dict[int, str]) -> None:
-    """Have each persona open their chat: the invited ones with their invitation link, as people do."""
+async def _open_chats(emulator: BotApiEmulator, year: int) -> None:
+    """Have each persona open their chat with /start, and the admin set this year's admission target."""
     for persona in PERSONAS:
         handle = emulator.handle(persona.user_id)
-        token = tokens.get(persona.user_id)
-        update_id = await handle.send(f"/start {token}" if token else "/start")
-        await handle.wait_bot_messages(update_id, within=REGISTRATION_WAIT)
+        commands = ["/start"]
+        if persona.role is Role.ADMIN:
+            # The digest measures admissions against it; the admin's chat shows how it is set.
+            commands.append(f"/target root {year} {demo.ADMISSION_TARGET}")
+        for command in commands:
+            update_id = await handle.send(command)
+            await handle.wait_bot_messages(update_id, within=REGISTRATION_WAIT)
 
 
 @contextlib.asynccontextmanager
@@ -136,11 +149,11 @@ async def running(
         for persona in PERSONAS:
             emulator.user(persona.user_id, persona.name, language_code="vi")
         bot_settings = sandbox_settings(settings, emulator, folder)
-        summary, tokens = await _seed(bot_settings, clock)
+        summary = await _seed(bot_settings, clock)
         app = build_application(bot_settings, clock=clock)
         await start(app)
         try:
-            await _register(emulator, tokens)
+            await _open_chats(emulator, clock().astimezone(bot_settings.timezone).year)
             yield Sandbox(emulator, app, bot_settings, summary)
         finally:
             await stop(app)

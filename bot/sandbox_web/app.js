@@ -12,8 +12,8 @@ const TEXTS = {
     scheduler_hint: "Chạy ngay, không phải chờ lịch",
     run_digest: "Chạy bản tin tuần ngay",
     run_reminders: "Chạy nhắc việc ngay",
-    run_digest_short: "Bản tin tuần",
-    run_reminders_short: "Nhắc việc",
+    run_digest_short: "Chạy bản tin tuần",
+    run_reminders_short: "Chạy nhắc việc",
     bot: "bot",
     typing: "đang trả lời…",
     offline: "Mất kết nối với sandbox, đang thử lại…",
@@ -42,8 +42,8 @@ const TEXTS = {
     scheduler_hint: "Run now instead of waiting",
     run_digest: "Run the weekly digest now",
     run_reminders: "Run reminders now",
-    run_digest_short: "Weekly digest",
-    run_reminders_short: "Reminders",
+    run_digest_short: "Run the digest",
+    run_reminders_short: "Run reminders",
     bot: "bot",
     typing: "typing…",
     offline: "Lost the connection to the sandbox, retrying…",
@@ -140,33 +140,45 @@ function element(tag, attrs) {
 function renderHtml(html, target) {
   const stack = [{ tag: null, el: target }];
   const top = () => stack[stack.length - 1];
-  const inCode = () => stack.some((s) => s.tag === "code" || s.tag === "pre" || s.tag === "a");
+  const plain = () => stack.some((s) => s.tag === "code" || s.tag === "pre" || s.tag === "a");
+  let text = ""; // text between two tags, entities decoded, so a command is seen whole
+  let before = ""; // all the text so far
+  const flush = () => {
+    if (text) appendText(top().el, text, plain(), before);
+    before += text;
+    text = "";
+  };
   for (const m of html.matchAll(TOKEN)) {
     const [all, closing, rawTag, rawAttrs, entityName] = m;
     const tag = rawTag ? rawTag.toLowerCase() : null;
     if (tag && tag in TAGS && !closing) {
+      flush();
       const el = element(tag, attributes(rawAttrs || ""));
       top().el.appendChild(el);
       stack.push({ tag, el });
     } else if (tag && tag in TAGS && closing && stack.some((s) => s.tag === tag)) {
+      flush();
       while (stack.length > 1 && stack.pop().tag !== tag);
     } else if (entityName !== undefined) {
-      appendText(top().el, entity(entityName) ?? all, inCode());
+      text += entity(entityName) ?? all;
     } else {
-      appendText(top().el, all, inCode());
+      text += all;
     }
   }
+  flush();
 }
 
-// Text, with /commands made clickable as Telegram does (not inside code or links).
-function appendText(parent, text, plain) {
+// Text, with /commands made clickable as Telegram does: a slash and a letter after a space or the
+// start (not inside code or links, nor "5/12" after a bold "5": `before` is the preceding text).
+function appendText(parent, text, plain, before = "") {
   if (plain) {
     parent.appendChild(document.createTextNode(text));
     return;
   }
-  const command = /(^|[\s(])(\/[a-zA-Z0-9_]{1,32})(?=$|[\s.,;:!?)])/g;
+  const command = /(^|[\s(])(\/[a-zA-Z][a-zA-Z0-9_]{0,31})(?=$|[\s.,;:!?)])/g;
   let last = 0;
   for (const m of text.matchAll(command)) {
+    if (m.index === 0 && m[1] === "" && before && !/[\s(]$/.test(before)) continue;
     const start = m.index + m[1].length;
     parent.appendChild(document.createTextNode(text.slice(last, start)));
     const link = document.createElement("button");
@@ -284,7 +296,10 @@ function receive(persona, message) {
   }
   if (message.from_bot && !known) {
     stopTyping(persona);
-    if (persona !== app.active && persona.loaded) persona.unread += 1;
+    if (persona !== app.active && persona.loaded) {
+      persona.unread += 1;
+      persona.firstUnread ??= message.message_id;
+    }
   }
   persona.preview = previewOf(message);
   renderPersonaTab(persona);
@@ -327,7 +342,7 @@ function renderMessage(persona, message) {
     img.className = "photo";
     img.src = message.file.url;
     img.alt = message.caption || t("photo");
-    img.addEventListener("load", () => persona === app.active && nearBottom(400) && scrollToBottom());
+    img.addEventListener("load", () => persona === app.active && nearBottom(img.height + 160) && scrollToBottom());
     link.appendChild(img);
     bubble.appendChild(link);
   } else if (message.kind === "document" && message.file) {
@@ -511,7 +526,9 @@ function activate(persona) {
     app.active.tab.setAttribute("aria-selected", "false");
   }
   app.active = persona;
+  const firstUnread = persona.firstUnread;
   persona.unread = 0;
+  persona.firstUnread = undefined;
   persona.log.hidden = false;
   persona.tab.classList.add("active");
   persona.tab.setAttribute("aria-selected", "true");
@@ -522,7 +539,10 @@ function activate(persona) {
   $("status").classList.toggle("typing", !persona.typing.hidden);
   renderKeyboard();
   hideMenu();
-  if (persona.scroll === undefined) scrollToBottom();
+  // As chat apps do: open at the first message not read yet, else where the chat was left.
+  const unread = firstUnread && persona.log.querySelector(`[data-id="${firstUnread}"]`);
+  if (unread) unread.scrollIntoView({ block: "start" });
+  else if (persona.scroll === undefined) scrollToBottom();
   else $("chat").scrollTop = persona.scroll;
   $("input").focus({ preventScroll: true });
 }

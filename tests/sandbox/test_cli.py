@@ -60,10 +60,11 @@ async def test_chibo_sandbox_serves_the_page_and_stops_on_ctrl_c(tmp_path: Path)
                     ("Trần Văn Hùng", "committee"),
                     ("Phạm Minh Đức", "admin"),
                 ]
-                # The secretary was registered through her invitation before the page opened.
+                # The secretary accepted her invitation before the page opened: she has her commands.
                 async with session.get(f"{url}/_emu/chats/1001/messages") as response:
-                    messages = (await response.json())["messages"]
-                assert "Chào mừng đồng chí Nguyễn Thị Lan" in messages[-1]["text"]
+                    texts = [m["text"] or "" for m in (await response.json())["messages"]]
+                greeting = next(t for t in texts if t.startswith("Chào đồng chí Nguyễn Thị Lan"))
+                assert "/meeting" in greeting
 
             process.send_signal(signal.SIGINT)
             async with asyncio.timeout(START_WAIT):

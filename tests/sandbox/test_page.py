@@ -9,6 +9,7 @@ from playwright.async_api import Locator, Page, expect
 
 from bot import demo
 from bot.sandbox import Sandbox
+from tests.sandbox.conftest import PHONE
 
 REPLY_WAIT = 15_000  # ms: the bot answers in well under a second; this only bounds a broken run
 
@@ -39,13 +40,14 @@ async def press(page: Page, label: str, answer: str) -> None:
 async def test_a_secretary_reports_a_meeting_and_each_persona_keeps_their_chat(
     page: Page, sandbox: Sandbox, shots: Path
 ) -> None:
-    # The page opens on the secretary's chat, registered through her invitation.
+    # The page opens on the secretary's chat, where the scheduler has put the demo's reminders.
     await expect(page.locator(".persona")).to_have_count(3)
     await expect(page.locator(".persona.active")).to_contain_text("Lan")
-    await expect(chat(page)).to_contain_text("Chào mừng đồng chí Nguyễn Thị Lan")
-    await expect(chat(page)).to_contain_text(demo.demo_cell(demo.SECRETARY_CELL).name)
-    # Telegram hides a deep link's invitation token, and so does the page.
-    await expect(chat(page).locator(".msg.me .text").first).to_have_text("/start")
+    await expect(chat(page)).to_contain_text("Chào đồng chí Nguyễn Thị Lan")
+    reminder = chat(page).locator(".msg.bot", has_text="Lê Thị Hồng")
+    await expect(reminder).to_contain_text("lễ kết nạp", timeout=REPLY_WAIT)
+    await expect(reminder.locator("button.inline")).to_have_count(1)
+    await say(page, "/whoami", demo.demo_cell(demo.SECRETARY_CELL).name)
     await page.screenshot(path=shots / "01-open.png")
 
     await say(page, "/meeting", "Buổi sinh hoạt diễn ra ngày nào?")
@@ -81,7 +83,7 @@ async def test_a_secretary_reports_a_meeting_and_each_persona_keeps_their_chat(
     # The committee member has a chat of his own, without the secretary's form.
     await page.click(".persona[data-role=committee]")
     await expect(page.locator(".persona.active")).to_contain_text("Hùng")
-    await expect(chat(page)).to_contain_text("Chào mừng đồng chí Trần Văn Hùng")
+    await expect(chat(page)).to_contain_text("Chào đồng chí Trần Văn Hùng")
     await expect(chat(page)).not_to_contain_text("Sinh hoạt chi bộ")
     await say(page, "/whoami", "Trần Văn Hùng")
     await expect(last_answer(page)).to_contain_text(demo.COMMITTEE_NAME)
@@ -92,12 +94,67 @@ async def test_a_secretary_reports_a_meeting_and_each_persona_keeps_their_chat(
     await expect(last_answer(page)).to_contain_text("Đã lưu: Sinh hoạt chi bộ")
     await expect(chat(page)).not_to_contain_text("Trần Văn Hùng")
 
-    # The admin runs the weekly digest now.
+    # The admin runs the weekly digest now; it reaches the committee member, chart and all.
     await page.click(".persona[data-role=admin]")
     await expect(chat(page)).to_contain_text("Chào đồng chí Phạm Minh Đức")
     await page.click("#run-digest")
     await expect(chat(page).locator(".msg.me .text").last).to_have_text("/digest all")
     answer = chat(page).locator(".msg.me:has-text('/digest all') ~ .msg.bot").first
     await expect(answer).to_be_visible(timeout=REPLY_WAIT)
+    await expect(answer).not_to_contain_text("Không có lệnh này")
+    badge = page.locator(".persona[data-role=committee] .badge")
+    await expect(badge).to_be_visible(timeout=REPLY_WAIT)
     await page.screenshot(path=shots / "06-admin-runs-the-digest.png")
-    print("answer to /digest all:", await answer.inner_text())
+
+    await page.click(".persona[data-role=committee]")
+    await expect(badge).to_be_hidden()
+    chart = chat(page).locator(".msg.bot img.photo")
+    await expect(chart).to_have_count(1, timeout=REPLY_WAIT)
+    await expect(chart).to_be_visible()
+    assert await chart.evaluate("img => img.complete && img.naturalWidth") > 0
+    await expect(chat(page).locator(".msg.bot").last).to_contain_text(demo.COMMITTEE_NAME)
+    await expect(chart).to_be_in_viewport()
+    await page.screenshot(path=shots / "07-committee-member-gets-the-digest.png")
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await page.screenshot(path=shots / "08-desktop.png")
+    await page.set_viewport_size(PHONE)
+
+    # And the reminders: they went out when the sandbox started, so the run finds none new.
+    await page.click("#run-reminders")
+    await expect(page.locator(".persona.active")).to_contain_text("Đức")
+    await expect(chat(page).locator(".msg.me .text").last).to_have_text("/remind")
+    answer = chat(page).locator(".msg.me:has-text('/remind') ~ .msg.bot").first
+    await expect(answer).to_be_visible(timeout=REPLY_WAIT)
+    await expect(answer).not_to_contain_text("Không có lệnh này")
+    await page.screenshot(path=shots / "09-admin-runs-the-reminders.png")
+
+
+async def test_the_page_renders_only_telegrams_tags(page: Page) -> None:
+    html = (
+        '<b>đậm</b> <i>nghiêng</i> <a href="https://example.org/x">liên kết</a> '
+        '<a href="javascript:alert(1)">xấu</a> <img src=x onerror="window.pwned=1"> '
+        "<script>window.pwned=2</script> &lt;b&gt;chữ&lt;/b&gt; &amp; <code>/meeting</code> /help "
+        "<b>5</b>/12"
+    )
+    shown = await page.evaluate(
+        """html => {
+            const box = document.createElement("div");
+            renderHtml(html, box);
+            return {
+                text: box.textContent,
+                tags: [...box.querySelectorAll("*")].map(e => e.tagName.toLowerCase()),
+                hrefs: [...box.querySelectorAll("a")].map(a => a.getAttribute("href")),
+                commands: [...box.querySelectorAll("button.command")].map(b => b.textContent),
+                pwned: window.pwned ?? null,
+            };
+        }""",
+        html,
+    )
+    assert shown["tags"] == ["b", "i", "a", "a", "code", "button", "b"]
+    assert shown["hrefs"] == ["https://example.org/x", None]
+    # A command in <code> is text, as in Telegram, and so is a fraction after a bold number.
+    assert shown["commands"] == ["/help"]
+    assert '<img src=x onerror="window.pwned=1">' in shown["text"]
+    assert "<script>window.pwned=2</script>" in shown["text"]
+    assert "<b>chữ</b> &" in shown["text"] and shown["text"].endswith("/help 5/12")
+    assert shown["pwned"] is None
