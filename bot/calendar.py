@@ -44,6 +44,9 @@ class WorkingCalendar:
         # also knows the weekend days it turned into working days (`weekend_workdays`, e.g.
         # Saturday 22/08/2026 for Monday 31/08/2026) and honours them in `is_working_day`.
         self._holidays = holidays.country_holidays("VN", language=language)
+        # The holidays library works each answer out afresh; a digest or a reminder pass asks about
+        # the same few hundred days thousands of times, so each instance remembers its answers.
+        self._working: dict[date, bool] = {}
 
     @property
     def extra_days_off(self) -> frozenset[date]:
@@ -57,11 +60,16 @@ class WorkingCalendar:
 
     def is_working_day(self, d: date) -> bool:
         """Tell whether people work on this day."""
-        if d in self._days_off:
-            return False
-        if d in self._make_up_days:
-            return True
-        return self._holidays.is_working_day(d)
+        answer = self._working.get(d)
+        if answer is None:
+            if d in self._days_off:
+                answer = False
+            elif d in self._make_up_days:
+                answer = True
+            else:
+                answer = bool(self._holidays.is_working_day(d))
+            self._working[d] = answer
+        return answer
 
     def holiday_name(self, d: date) -> str | None:
         """Return the name of the day off on this date, or None for a working day or a plain weekend."""

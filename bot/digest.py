@@ -47,18 +47,14 @@ from matplotlib.text import Text
 
 from bot.calendar import VIETNAM, WorkingCalendar, add_months
 from bot.deadlines import (
-    Deadline,
     Direction,
     Kind,
     State,
-    TransferFacts,
-    TransferKind,
-    deadlines_for,
-    transfer_deadline,
 )
+from bot.duties import open_duties
 from bot.forms.definitions import ACTIVITY_KINDS
 from bot.i18n import N_, Translator
-from bot.pipeline import Pipeline, Step
+from bot.pipeline import Step
 from storage import digest_queries as q
 from storage import units
 from storage.database import Queryable
@@ -71,7 +67,6 @@ MONTHS_SHOWN = 6
 # Transfers do not record their completion, so an overdue one is repeated this long, then dropped.
 TRANSFER_OVERDUE_SHOWN_DAYS = 30
 # Sixty working days never span more than this many calendar days (12 weeks plus Tết and holidays).
-_OFFICIAL_TRANSFER_MAX_SPAN = 150
 CHART_TOP_CELLS = 12
 # The text names people for at most this many deadlines per cell, and in all; beyond, counts only,
 # so that a province's digest stays a few messages long.
@@ -410,49 +405,29 @@ def _months(by_month: Sequence[q.MonthCount], first: date) -> tuple[MonthMeeting
 async def _deadlines(
     db: Queryable, cells: Sequence[q.SubUnit], ids: Sequence[int], today: date, calendar: WorkingCalendar
 ) -> tuple[CellDeadlines, ...]:
-    """Return, by cell, the deadlines overdue or due within 30 days: the cells most overdue first."""
+    """Return, by cell, the deadlines overdue or due within 30 days: the cells most overdue first.
+
+    Every overdue admission deadline stays listed until it is met; an official transfer out stays
+    for 30 days past its due date (we do not record its completion); a temporary transfer only
+    while its end is ahead.
+    """
     found: dict[int, list[DueItem]] = defaultdict(list)
-    calendar = _RememberingCalendar(calendar)
-
-    def keep(unit_id: int, who: str, deadline: Deadline, state: State) -> None:
-        found[unit_id].append(DueItem(who, deadline.kind, deadline.due, state, deadline.days_left(today)))
-
-    for person in await q.open_pipelines(db, ids):
-        pipeline = Pipeline({Step(k): v for k, v in person.steps.items() if k in _STEP_VALUES})
-        for deadline in deadlines_for(pipeline, calendar, today):
-            state = deadline.state(today, SOON_DAYS)
-            if state in (State.OVERDUE, State.DUE_SOON):
-                keep(person.unit_id, person.full_name, deadline, state)
-
-    rows = await q.transfers_near(
+    duties = await open_duties(
         db,
         ids,
-        official_since=today - timedelta(days=_OFFICIAL_TRANSFER_MAX_SPAN + TRANSFER_OVERDUE_SHOWN_DAYS),
-        temporary_from=today,
-        temporary_to=today + timedelta(days=SOON_DAYS),
+        today,
+        calendar,
+        soon_days=SOON_DAYS,
+        overdue_days=None,
+        official_transfer_overdue_days=TRANSFER_OVERDUE_SHOWN_DAYS,
+        temporary_transfer_overdue_days=0,
     )
-    for row in rows:
-        temporary = row.kind == TransferKind.TEMPORARY
-        try:
-            facts = TransferFacts(
-                kind=TransferKind(row.kind),
-                direction=Direction(row.direction),
-                date=row.on_date,
-                end_date=row.end_date if temporary else None,
-            )
-        except ValueError:
-            # The form refuses such dates; a row fixed by hand in the database should not stop a digest.
-            log.warning("transfer of unit %s with impossible dates skipped", row.unit_id)
-            continue
-        due = transfer_deadline(facts, calendar)
-        if due is None:
-            continue
-        state = due.state(today, SOON_DAYS)
-        if state is State.DUE_SOON or (
-            state is State.OVERDUE and not temporary and -due.days_left(today) <= TRANSFER_OVERDUE_SHOWN_DAYS
-        ):
-            keep(row.unit_id, row.member_name, due, state)
-
+    for duty in duties:
+        deadline = duty.deadline
+        state = deadline.state(today, SOON_DAYS)
+        found[duty.unit_id].append(
+            DueItem(duty.who, deadline.kind, deadline.due, state, deadline.days_left(today))
+        )
     names = {u.id: u.name for u in cells}
     order = {u.id: i for i, u in enumerate(cells)}  # cells come by name
     result = []
@@ -461,37 +436,6 @@ async def _deadlines(
         result.append(CellDeadlines(uid, names.get(uid, ""), tuple(items)))
     # The text lists people only up to a limit, so the cells most behind come first.
     return tuple(sorted(result, key=lambda c: -c.overdue))
-
-
-_STEP_VALUES = frozenset(s.value for s in Step)
-
-
-class _RememberingCalendar(WorkingCalendar):
-    """The same working calendar, remembering each day's answer.
-
-    A digest counts 30 or 60 working days for every open admission of a province, asking about the
-    same few hundred days thousands of times; the holidays library works each answer out afresh.
-    """
-
-    def __init__(self, calendar: WorkingCalendar) -> None:
-        # Share the given calendar's days (including the admin's) rather than build them again.
-        self.__dict__.update(vars(calendar))
-        self._answers: dict[date, bool] = {}
-        self._sums: dict[tuple[date, int], date] = {}
-
-    def is_working_day(self, d: date) -> bool:
-        """Tell whether people work on this day."""
-        answer = self._answers.get(d)
-        if answer is None:
-            answer = self._answers[d] = super().is_working_day(d)
-        return answer
-
-    def add_working_days(self, start: date, n: int) -> date:
-        """Return the n-th working day after `start` (see WorkingCalendar.add_working_days)."""
-        key = (start, n)
-        if key not in self._sums:
-            self._sums[key] = super().add_working_days(start, n)
-        return self._sums[key]
 
 
 # ----- the text -----------------------------------------------------------------------------------

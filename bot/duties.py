@@ -48,27 +48,31 @@ async def open_duties(
     calendar: WorkingCalendar,
     *,
     soon_days: int,
-    overdue_days: int,
+    overdue_days: int | None,
+    official_transfer_overdue_days: int,
+    temporary_transfer_overdue_days: int,
 ) -> list[Duty]:
-    """Return the deadlines due within soon_days or overdue by at most overdue_days, by due date."""
+    """Return the deadlines due within soon_days, and those overdue by at most the given days
+    (overdue_days None: every overdue admission deadline), by due date."""
     ids = list(unit_ids)
     found: list[Duty] = []
 
-    def keep(unit_id: int, person_id: int | None, who: str, deadline: Deadline) -> None:
+    def keep(unit_id: int, person_id: int | None, who: str, deadline: Deadline, late: int | None) -> None:
         state = deadline.state(today, soon_days)
-        if state is State.DUE_SOON or (state is State.OVERDUE and -deadline.days_left(today) <= overdue_days):
+        overdue = state is State.OVERDUE and (late is None or -deadline.days_left(today) <= late)
+        if state is State.DUE_SOON or overdue:
             found.append(Duty(unit_id, person_id, who, deadline))
 
     for person in await q.open_pipelines(db, ids):
-        pipeline = Pipeline({Step(k): v for k, v in person.steps.items() if k in Step.__members__.values()})
+        pipeline = Pipeline({Step(k): v for k, v in person.steps.items() if k in _STEP_VALUES})
         for deadline in deadlines_for(pipeline, calendar, today):
-            keep(person.unit_id, person.id, person.full_name, deadline)
+            keep(person.unit_id, person.id, person.full_name, deadline, overdue_days)
 
     rows = await q.transfers_near(
         db,
         ids,
-        official_since=today - timedelta(days=OFFICIAL_TRANSFER_MAX_SPAN + overdue_days),
-        temporary_from=today - timedelta(days=overdue_days),
+        official_since=today - timedelta(days=OFFICIAL_TRANSFER_MAX_SPAN + official_transfer_overdue_days),
+        temporary_from=today - timedelta(days=temporary_transfer_overdue_days),
         temporary_to=today + timedelta(days=soon_days),
     )
     for row in rows:
@@ -86,6 +90,10 @@ async def open_duties(
             continue
         due = transfer_deadline(facts, calendar)
         if due is not None:
-            keep(row.unit_id, None, row.member_name, due)
+            late = temporary_transfer_overdue_days if temporary else official_transfer_overdue_days
+            keep(row.unit_id, None, row.member_name, due, late)
     found.sort(key=lambda d: (d.deadline.due, d.who.casefold()))
     return found
+
+
+_STEP_VALUES = frozenset(s.value for s in Step)

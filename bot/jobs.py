@@ -331,8 +331,16 @@ class Scheduler:
                 by_cell.setdefault(secretary.unit_id, []).append(secretary)
         if not by_cell:
             return 0
+        # A month of overdue notices to catch up on; each deadline gets its "overdue" once.
         duties = await open_duties(
-            self.db, list(by_cell), today, calendar, soon_days=max(offsets, default=0), overdue_days=1
+            self.db,
+            list(by_cell),
+            today,
+            calendar,
+            soon_days=max(offsets, default=0),
+            overdue_days=30,
+            official_transfer_overdue_days=30,
+            temporary_transfer_overdue_days=30,
         )
         sent = await self._sent_reminders()
         queued = 0
