@@ -89,6 +89,9 @@ def next_steps(pipeline: Pipeline) -> list[Step]:
     last = pipeline.last
     index = ORDER.index(last) if last is not None else -1
     candidates = [ORDER[index + 1]] if index + 1 < len(ORDER) else []
+    if Step.AWARENESS_CLASS in pipeline.steps and Step.ADMISSION_DECISION not in pipeline.steps:
+        # A certificate expires after 60 months; the person retakes the class and a new one replaces it.
+        candidates.append(Step.AWARENESS_CLASS)
     if Step.CEREMONY in pipeline.steps:
         # Only a probationary member can fail recognition.
         candidates.append(Step.NOT_RECOGNISED)

@@ -14,6 +14,7 @@ from bot.i18n import N_
 from bot.pipeline import STEP_NAMES, Pipeline, Step, next_steps, refusal
 from storage import records
 from storage.database import Queryable
+from storage.models import to_db_time
 
 # ----- shared rules ----------------------------------------------------------------------------
 
@@ -199,7 +200,15 @@ async def _step_options(answers: Answers, ctx: FormContext) -> list[tuple[str, s
     if not answers.get("person"):
         return []
     pipeline = await _pipeline(ctx.db, answers, answers.get("_record"))
-    return [(s.value, ctx.t(STEP_NAMES[s])) for s in next_steps(pipeline)]
+    return [
+        (
+            s.value,
+            ctx.t(N_("new awareness class certificate (class retaken)"))
+            if s in pipeline.steps
+            else ctx.t(STEP_NAMES[s]),
+        )
+        for s in next_steps(pipeline)
+    ]
 
 
 async def _check_step_date(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
@@ -272,6 +281,15 @@ async def _save_step(tx: Queryable, ctx: FormContext, answers: Answers, record_i
         raise error
     values = {k: answers.get(k) for k in records.KINDS["step"][1]}
     values["person_id"] = int(answers["person"])
+    if record_id is None and Step(answers["step"]) in pipeline.steps:
+        # A renewed certificate: the old one stays in the history (deleted), the new one counts.
+        await tx.execute(
+            """
+            UPDATE pipeline_steps SET deleted_at = ?
+            WHERE person_id = ? AND step = ? AND deleted_at IS NULL
+            """,
+            (to_db_time(ctx.now), values["person_id"], answers["step"]),
+        )
     try:
         if record_id is None:
             return await records.insert(tx, "step", _unit(answers), values, ctx.user.id, ctx.now)

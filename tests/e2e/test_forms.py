@@ -404,3 +404,24 @@ async def test_a_sticker_in_the_middle_of_a_form_gets_the_question_again(
     assert "Buổi sinh hoạt diễn ra ngày nào?" in reply
     await cells.lan.send("/cancel")
     assert "Tôi chưa hiểu ý đồng chí" in await cells.lan.sticker()
+
+
+async def test_an_expired_certificate_is_replaced_by_a_new_one(bot: RunningBot, cells: Cells) -> None:
+    await add_source(cells.lan, "Trịnh Văn Cũ", 1990, since="01/01/2020")
+    for answer in ("/progress", "cũ", "1", "01/03/2020", "/skip", "1"):
+        await cells.lan.send(answer)
+    await cells.lan.dialog(
+        [
+            ("/progress", "Bước của ai?"),
+            ("cũ", ["đơn xin vào Đảng", "giấy chứng nhận mới (học lại lớp)"]),
+            ("[2. giấy chứng nhận mới (học lại lớp)]", "Vào ngày nào?"),
+            ("01/04/2025", "Ghi chú"),
+            ("/skip", "Lưu"),
+            ("[✅ Lưu]", "Đã lưu"),
+        ]
+    )
+    live = rows(
+        bot, "SELECT on_date FROM pipeline_steps WHERE step = 'awareness_class' AND deleted_at IS NULL"
+    )
+    assert [r["on_date"] for r in live] == ["2025-04-01"]
+    assert rows(bot, "SELECT COUNT(*) FROM pipeline_steps WHERE step = 'awareness_class'")[0][0] == 2

@@ -132,6 +132,10 @@ def test_the_pipeline_goes_in_order() -> None:
     assert next_steps(empty) == [Step.SOURCE, Step.WITHDREW]
     source = Pipeline({Step.SOURCE: date(2026, 1, 5)})
     assert next_steps(source) == [Step.AWARENESS_CLASS, Step.WITHDREW]
+    # Until the admission decision, an expired certificate can be replaced by a new one.
+    certified = Pipeline({Step.SOURCE: date(2020, 1, 5), Step.AWARENESS_CLASS: date(2020, 3, 1)})
+    assert next_steps(certified) == [Step.APPLICATION, Step.AWARENESS_CLASS, Step.WITHDREW]
+    assert refusal(certified, Step.AWARENESS_CLASS, date(2025, 4, 1)) is None
     assert refusal(source, Step.APPLICATION, date(2026, 2, 1)) is not None
     assert refusal(source, Step.AWARENESS_CLASS, date(2026, 1, 4)) is not None
     assert refusal(source, Step.AWARENESS_CLASS, date(2026, 1, 5)) is None
