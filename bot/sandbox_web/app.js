@@ -27,6 +27,7 @@ const TEXTS = {
     photo: "Ảnh",
     no_commands: "Chưa có lệnh nào.",
     sent_as_admin: "Đã gửi {command} với tư cách quản trị",
+    bot_language: "Trang đã chuyển sang tiếng Việt; bot nói ngôn ngữ mỗi người chọn bằng /language.",
     roles: { secretary: "Bí thư chi bộ", committee: "Cấp ủy viên", admin: "Quản trị" },
     roles_short: { secretary: "Bí thư", committee: "Cấp ủy", admin: "Quản trị" },
     about:
@@ -57,6 +58,7 @@ const TEXTS = {
     photo: "Photo",
     no_commands: "No commands yet.",
     sent_as_admin: "Sent {command} as the admin",
+    bot_language: "The page is in English now; the bot speaks Vietnamese until you send /language.",
     roles: { secretary: "Cell secretary", committee: "Committee member", admin: "Admin" },
     roles_short: { secretary: "Secretary", committee: "Committee", admin: "Admin" },
     about:
@@ -701,6 +703,7 @@ async function start() {
     app.lang = app.lang === "vi" ? "en" : "vi";
     localStorage.setItem("chibo-sandbox-lang", app.lang);
     translatePage();
+    toast(t("bot_language"));
   });
   document.addEventListener("click", (event) => {
     if (!event.target.closest("#menu, #menu-button, #input")) hideMenu();

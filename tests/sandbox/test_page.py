@@ -3,8 +3,10 @@ each persona keeps their own chat, and the admin's scheduler buttons reach the b
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import openpyxl
 from playwright.async_api import Locator, Page, expect
 
 from bot import demo
@@ -158,3 +160,40 @@ async def test_the_page_renders_only_telegrams_tags(page: Page) -> None:
     assert "<script>window.pwned=2</script>" in shown["text"]
     assert "<b>chữ</b> &" in shown["text"] and shown["text"].endswith("/help 5/12")
     assert shown["pwned"] is None
+
+
+async def test_each_persona_has_their_menu_and_the_admin_downloads_an_export(
+    page: Page, sandbox: Sandbox, shots: Path
+) -> None:
+    # The secretary's menu holds the forms and no admin command.
+    await page.click("#menu-button")
+    items = page.locator(".menu-item .menu-command")
+
+    def item(command: str) -> Locator:
+        return items.filter(has_text=re.compile(f"^{command}$"))
+
+    await expect(item("/meeting")).to_have_count(1)
+    await expect(item("/export")).to_have_count(0)
+    await page.screenshot(path=shots / "01-secretary-menu.png")
+    await page.keyboard.press("Escape")
+
+    # The admin's menu has /export; picking it sends it, and the bot answers with an Excel file.
+    await page.click(".persona[data-role=admin]")
+    await page.click("#menu-button")
+    await item("/export").click()
+    await expect(chat(page).locator(".msg.me .text").last).to_have_text("/export")
+    document = chat(page).locator(".msg.bot a.document")
+    await expect(document).to_have_count(1, timeout=REPLY_WAIT)
+    await expect(document).to_contain_text(".xlsx")
+    await page.screenshot(path=shots / "02-admin-export.png")
+    async with page.expect_download() as download_info:
+        await document.click()
+    download = await download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    saved = shots / download.suggested_filename
+    await download.save_as(saved)
+    workbook = openpyxl.load_workbook(saved, read_only=True)
+    try:
+        assert len(workbook.sheetnames) > 1
+    finally:
+        workbook.close()
