@@ -499,7 +499,7 @@ def _choice(values: dict[str, Any], key: str, choices: Sequence[Choice]) -> str:
         raise _Refused(
             key,
             N_("Write one of: {choices}."),
-            choices=", ".join(translator("vi")(c.label) for c in choices),
+            choices="; ".join(translator("vi")(c.label) for c in choices),
         )
     return chosen
 
@@ -674,7 +674,6 @@ async def check(db: Queryable, parsed: Parsed, t: Translator, today: date) -> Pl
             new_units[code] = (raw.number, NewUnit(code, name, parent))
         except _Refused as refused:
             fail(SHEET_UNITS, raw.number, refused.column, refused.message, **refused.params)
-    children_in_file = {unit.parent for _, unit in new_units.values() if unit.parent}
     for code, (row, unit) in list(new_units.items()):
         if not unit.parent:
             continue
@@ -704,6 +703,8 @@ async def check(db: Queryable, parsed: Parsed, t: Translator, today: date) -> Pl
             "parent",
             N_("These units are each other's parents; one of them must come first."),
         )
+    # A unit that gets units under it in this file is a committee from now on.
+    children_in_file = {unit.parent for unit in plan.units if unit.parent}
 
     # People: the rules of the forms, in a cell that exists here or in the file.
     file_cells = {u.code for u in plan.units if u.code not in children_in_file}

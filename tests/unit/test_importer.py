@@ -1,0 +1,353 @@
+"""The Excel import: the template, a valid file loaded in full, an invalid one refused row by row
+with nothing changed, and files that are not the template at all."""
+
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from bot import admin, export, importer
+from bot.errors import UserError
+from bot.i18n import Translator, translator
+from storage import records, users
+from storage.database import Database
+from storage.models import Role
+
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 24)
+VI = translator("vi")
+EN = translator("en")
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with Database(tmp_path / "t.db") as database:
+        await database.migrate()
+        await admin.add_unit(database, None, "kcn-a", "Đảng bộ KCN A", NOW)
+        await admin.add_unit(database, None, "kcn-a/cb-honda", "Chi bộ Công ty Honda", NOW)
+        yield database
+
+
+def filled(units: list[dict[str, Any]], people: list[dict[str, Any]], t: Translator = VI) -> bytes:
+    """Return the template of a language with rows written under its headers (by column key)."""
+    book = load_workbook(io.BytesIO(importer.template(t)))
+    for title, columns, rows in (
+        (importer.SHEET_UNITS, importer.UNIT_COLUMNS, units),
+        (importer.SHEET_PEOPLE, importer.PEOPLE_COLUMNS, people),
+    ):
+        sheet = book[t(title)]
+        position = {c.key: i for i, c in enumerate(columns, 1)}
+        for number, row in enumerate(rows, 2):
+            for key, value in row.items():
+                sheet.cell(row=number, column=position[key], value=value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def person(**changes: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "cell": "cb-honda",
+        "full_name": "Lê Văn An",
+        "birth_year": 1996,
+        "gender": "Nam",
+        "position": "Công nhân",
+        "youth_union": "Có",
+        "helper1": "Trần Bình",
+        "helper2": "Phạm Hoa",
+        "source": "10/01/2024",
+    }
+    row.update(changes)
+    return row
+
+
+async def counts(db: Database) -> tuple[int, int, int]:
+    return (
+        int(await db.fetchval("SELECT COUNT(*) FROM units")),
+        int(await db.fetchval("SELECT COUNT(*) FROM people")),
+        int(await db.fetchval("SELECT COUNT(*) FROM pipeline_steps")),
+    )
+
+
+def test_the_template_explains_itself_in_the_readers_language() -> None:
+    book = load_workbook(io.BytesIO(importer.template(VI)))
+    assert book.sheetnames == ["Đơn vị", "Quần chúng, đảng viên", "Hướng dẫn"]
+    people = book["Quần chúng, đảng viên"]
+    headers = [c.value for c in people[1]]
+    assert headers[:4] == ["Mã chi bộ", "Họ và tên", "Năm sinh", "Giới tính"]
+    assert "Lễ kết nạp" in headers and "Số phiếu tán thành" in headers
+    assert people.freeze_panes == "A2"
+    gender = people.cell(1, 4).comment
+    assert gender is not None and "Nam, Nữ" in gender.text and "Bắt buộc" in gender.text
+    help_rows = [r for r in book["Hướng dẫn"].iter_rows(values_only=True) if r and r[0]]
+    assert help_rows[5][:3] == ("Đơn vị", "Mã", "Có")
+    assert any(r[1] == "Số quyết định" and "125-QĐ/ĐU" in str(r[3]) for r in help_rows if len(r) > 3)
+    english = load_workbook(io.BytesIO(importer.template(EN)))
+    assert english.sheetnames == ["Units", "People", "Help"]
+    assert [c.value for c in english["Units"][1]] == ["Code", "Parent code", "Name"]
+
+
+async def test_a_valid_file_is_checked_then_loaded_in_full(db: Database) -> None:
+    data = filled(
+        [
+            {"code": "kcn-b", "name": "Đảng bộ KCN B"},
+            {"code": "cb-sam", "parent": "kcn-b", "name": "Chi bộ Công ty Samsung"},
+            {"code": "cb-lg", "parent": "KCN-B", "name": "Chi bộ Công ty LG"},
+        ],
+        [
+            person(
+                awareness_class=date(2024, 3, 1),  # a real Excel date
+                application="02/05/2024",
+                cell_vote="05/09/2024",
+                votes_for=9,
+                official_members=12,
+                admission_decision="01/10/2024",
+                decision_number="125-QĐ/ĐU",
+                ceremony="20/10/2024",
+                note="Tổ trưởng",
+            ),
+            person(
+                cell="cb-sam",
+                full_name="Phạm Thị Sen",
+                gender="female",
+                position="Cán bộ quản lý",
+                youth_union="không",
+            ),
+            person(cell="CB-LG", full_name="Đỗ Minh", source="hôm nay", withdrew="24/11/2026"),
+        ],
+    )
+    parsed = importer.read_workbook(data, VI)
+    plan = await importer.check(db, parsed, VI, TODAY)
+    assert plan.errors == []
+    assert [u.code for u in plan.units] == ["kcn-b", "cb-sam", "cb-lg"]
+    assert (len(plan.people), plan.steps) == (3, 6 + 1 + 2)
+    text = importer.render_plan(plan, parsed, "danh-sach.xlsx", VI)
+    assert "đơn vị sẽ thêm: 3" in text and "người sẽ thêm: 3 (kèm 9 bước kết nạp)" in text
+    assert "Tất cả các dòng đều hợp lệ" in text
+    before = await counts(db)
+    assert before == (3, 0, 0)  # nothing changes at the check
+
+    done = await importer.apply(db, parsed, VI, None, NOW, TODAY)
+    assert done is not None
+    assert await counts(db) == (6, 3, 9)
+    an = await db.fetchone("SELECT * FROM people WHERE full_name = 'Lê Văn An'")
+    assert an is not None
+    assert (an["birth_year"], an["gender"], an["position"], an["youth_union"], an["note"]) == (
+        1996,
+        "male",
+        "worker",
+        1,
+        "Tổ trưởng",
+    )
+    steps = {
+        r["step"]: (r["on_date"], r["votes_for"], r["official_members"], r["decision_number"])
+        for r in await db.fetchall("SELECT * FROM pipeline_steps WHERE person_id = ?", (an["id"],))
+    }
+    assert steps["awareness_class"] == ("2024-03-01", None, None, None)
+    assert steps["cell_vote"] == ("2024-09-05", 9, 12, None)
+    assert steps["admission_decision"][3] == "125-QĐ/ĐU"
+    sen = await db.fetchone("SELECT * FROM people WHERE full_name = 'Phạm Thị Sen'")
+    assert sen is not None and (sen["gender"], sen["position"], sen["youth_union"]) == (
+        "female",
+        "manager",
+        0,
+    )
+    lg = await db.fetchone(
+        "SELECT p.code AS parent FROM units u JOIN units p ON p.id = u.parent_id WHERE u.code = 'cb-lg'"
+    )
+    assert lg is not None and lg["parent"] == "kcn-b"
+    line = await db.fetchone("SELECT * FROM audit_log WHERE action = 'data.import'")
+    assert line is not None and line["new_value"] == '{"people": 3, "steps": 9, "units": 3}'
+    # The same file again: everything is there already.
+    again = await importer.check(db, importer.read_workbook(data, VI), VI, TODAY)
+    assert {e.row for e in again.errors if e.sheet == importer.SHEET_UNITS} == {2, 3, 4}
+
+
+async def test_an_invalid_file_is_refused_row_by_row_and_changes_nothing(db: Database) -> None:
+    async with db.transaction() as tx:
+        honda = await db_unit(tx, "cb-honda")
+        lan = await users.upsert_contact(tx, "telegram", "2001", "Lan", NOW)
+        await users.set_role(tx, lan.id, Role.SECRETARY, honda, NOW)
+        existing = await records.insert(
+            tx,
+            "person",
+            honda,
+            {
+                "full_name": "Lê Văn An",
+                "birth_year": 1996,
+                "gender": "male",
+                "position": "worker",
+                "youth_union": 1,
+                "helper1": "A B",
+                "helper2": "C D",
+            },
+            None,
+            NOW,
+        )
+        await records.insert(
+            tx, "step", honda, {"person_id": existing, "step": "source", "on_date": "2024-01-01"}, None, NOW
+        )
+    data = filled(
+        [
+            {"code": "kcn b", "name": "Đảng bộ KCN B"},  # 2: a space in the code
+            {"code": "kcn-a", "name": "Trùng mã"},  # 3: taken
+            {"code": "cb-x", "parent": "nowhere", "name": "Chi bộ X"},  # 4: no such parent
+            {"code": "cb-y", "parent": "cb-honda", "name": "Chi bộ Y"},  # 5: under a cell with a secretary
+            {"code": "cb-z", "name": "Chi bộ 001203004567"},  # 6: an ID-like number
+            {"code": "cb-ok", "name": "Chi bộ Hợp lệ"},  # 7: fine
+        ],
+        [
+            person(),  # 2: already in the list
+            person(full_name="Ngô Văn 079203001234"),  # 3: an ID-like number
+            person(full_name="Hà Văn Ba", birth_year=2020),  # 4: too young to work
+            person(full_name="Hà Văn Bốn", gender="Khác"),  # 5: no such gender
+            person(full_name="Hà Văn Năm", helper2="trần bình"),  # 6: the same helper twice
+            person(full_name="Hà Văn Sáu", ceremony="01/02/2024"),  # 7: a ceremony without the steps before
+            person(full_name="Hà Văn Bảy", awareness_class="01/01/2023"),  # 8: before the source date
+            person(
+                full_name="Hà Văn Tám",
+                application="01/02/2024",
+                cell_vote="01/03/2024",
+                votes_for=7,
+                official_members=12,
+            ),  # 9: 7 of 12 is less than two thirds
+            person(
+                full_name="Hà Văn Chín",
+                application="01/02/2024",
+                cell_vote="01/03/2024",
+                votes_for=9,
+                official_members=12,
+                admission_decision="01/04/2024",
+            ),  # 10: no decision number
+            person(full_name="Hà Văn Mười", cell="kcn-a"),  # 11: a committee, not a cell
+            person(full_name="Hà Văn Một", cell="cb-none"),  # 12: no such cell
+            person(full_name="Hà Văn Hai", source="25/12/2026"),  # 13: in the future
+            person(full_name="Hà Văn Ba Mươi", source=None),  # 14: no source date
+            person(full_name="Hà Văn Bốn Mươi", votes_for=9),  # 15: votes without a vote
+            person(full_name="Hà Thị Đúng", cell="cb-ok"),  # 16: fine, in the new cell
+        ],
+    )
+    before = await counts(db)
+    parsed = importer.read_workbook(data, VI)
+    plan = await importer.check(db, parsed, VI, TODAY)
+    where = {(e.sheet, e.row): (e.column, e.message) for e in plan.errors}
+    units_sheet, people_sheet = importer.SHEET_UNITS, importer.SHEET_PEOPLE
+    assert {row for sheet, row in where if sheet == units_sheet} == {2, 3, 4, 5, 6}
+    assert {row for sheet, row in where if sheet == people_sheet} == set(range(2, 16))
+    assert where[(units_sheet, 2)][1].startswith("A unit code has")
+    assert where[(units_sheet, 3)][1] == "The code {code} is taken already."
+    assert where[(units_sheet, 4)] == ("parent", "There is no unit with code {code}. See /units.")
+    assert "a cell cannot have units under it" in where[(units_sheet, 5)][1]
+    assert "ID or party card" in where[(units_sheet, 6)][1]
+    assert where[(people_sheet, 2)] == ("full_name", "{name} (born {year}) is already in this cell's list.")
+    assert "ID or party card" in where[(people_sheet, 3)][1]
+    assert where[(people_sheet, 4)][0] == "birth_year"
+    assert where[(people_sheet, 5)] == ("gender", "Write one of: {choices}.")
+    assert where[(people_sheet, 6)][0] == "helper2"
+    assert where[(people_sheet, 7)][0] == "ceremony" and "follow the order" in where[(people_sheet, 7)][1]
+    assert (
+        where[(people_sheet, 8)][0] == "awareness_class"
+        and "before the previous step" in where[(people_sheet, 8)][1]
+    )
+    assert where[(people_sheet, 9)][0] == "votes_for" and "two thirds" in where[(people_sheet, 9)][1]
+    assert where[(people_sheet, 10)] == ("decision_number", "This column cannot be empty.")
+    assert where[(people_sheet, 11)] == ("cell", "{unit} is a committee: people belong to a cell.")
+    assert where[(people_sheet, 12)][0] == "cell"
+    assert where[(people_sheet, 13)][1].startswith("This date is in the future")
+    assert where[(people_sheet, 14)] == ("source", "This column cannot be empty.")
+    assert where[(people_sheet, 15)][0] == "votes_for"
+    assert [u.code for u in plan.units] == ["cb-ok"] and [p.values["full_name"] for p in plan.people] == [
+        "Hà Thị Đúng"
+    ]
+
+    text = importer.render_plan(plan, parsed, "sai.xlsx", VI)
+    assert "<b>19 dòng có lỗi</b>" in text
+    assert "<b>Đơn vị, dòng 3, cột “Mã”</b>: Mã kcn-a đã được dùng." in text
+    assert "<b>Quần chúng, đảng viên, dòng 9, cột “Số phiếu tán thành”</b>: " in text
+    assert "Đồng chí sửa các dòng này rồi gửi lại tệp." in text
+    with pytest.raises(importer.ImportRefused):
+        await importer.apply(db, parsed, VI, None, NOW, TODAY)
+    assert await counts(db) == before  # the good rows were not loaded either
+
+
+async def db_unit(db: Any, code: str) -> int:
+    return int(await db.fetchval("SELECT id FROM units WHERE code = ?", (code,)))
+
+
+async def test_a_confirmation_is_used_once(db: Database) -> None:
+    parsed = importer.read_workbook(filled([], [person()]), VI)
+    uses = iter([True, False])
+
+    async def claim(tx: Any) -> bool:
+        return next(uses)
+
+    assert await importer.apply(db, parsed, VI, None, NOW, TODAY, claim=claim) is not None
+    assert await importer.apply(db, parsed, VI, None, NOW, TODAY, claim=claim) is None
+    assert (await counts(db))[1] == 1
+
+
+async def test_an_export_imports_into_another_deployment(db: Database, tmp_path: Path) -> None:
+    await importer.apply(
+        db,
+        importer.read_workbook(
+            filled([], [person(awareness_class="02/05/2024", note="ghi chú"), person(full_name="Bùi Lan")]),
+            VI,
+        ),
+        VI,
+        None,
+        NOW,
+        TODAY,
+    )
+    request = await export.request_for(db, Role.ADMIN, None, "", TODAY)
+    exported = await export.run(db, request, EN, ZoneInfo("Asia/Ho_Chi_Minh"), NOW)
+    async with Database(tmp_path / "other.db") as other:
+        await other.migrate()
+        await admin.add_unit(other, None, "cb-honda", "Chi bộ Honda", NOW)
+        parsed = importer.read_workbook(exported.data, VI)
+        assert {"Committee", "Cell", "Current step", "Entered by"} <= set(parsed.ignored_columns)
+        plan = await importer.apply(other, parsed, VI, None, NOW, TODAY)
+        assert plan is not None and (len(plan.people), plan.steps) == (2, 3)
+
+
+def _sheet_bytes(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"Ho ten,Nam sinh\nLan,1990\n", importer.NOT_XLSX),
+        (b"PK\x03\x04 not really a zip", importer.NOT_XLSX),
+        (_sheet_bytes([["Họ tên", "Địa chỉ"], ["Lan", "Hà Nội"]]), importer.WRONG_COLUMNS),
+        (_sheet_bytes([["Mã chi bộ", "Họ và tên"], ["cb-honda", "Lan"]]), importer.MISSING_COLUMNS),
+        (
+            b"x" * (importer.MAX_BYTES + 1),
+            "The file is too big: at most {size} MB. Split it into several files.",
+        ),
+    ],
+)
+def test_files_that_are_not_the_template(data: bytes, message: str) -> None:
+    with pytest.raises(UserError) as refused:
+        importer.read_workbook(data, VI)
+    assert refused.value.message == message
+    text = refused.value.render(VI)
+    assert "{" not in text
+
+
+def test_the_missing_columns_are_named() -> None:
+    with pytest.raises(UserError) as refused:
+        importer.read_workbook(_sheet_bytes([["Cell code", "Full name", "Gender"], ["cb", "Lan", "Nữ"]]), VI)
+    text = refused.value.render(VI)
+    assert "Năm sinh" in text and "Là quần chúng ưu tú từ ngày" in text and "Giới tính" not in text
