@@ -50,6 +50,10 @@ ANSWER_WAIT_MAX = 10.0  # seconds a page may wait for the answer to a button pre
 _STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
 
 
+class PortUnavailableError(Exception):
+    """The sandbox's address is taken (another sandbox, another server) or cannot be bound."""
+
+
 @dataclass(frozen=True)
 class Persona:
     """Someone the page lets you be; each has their own chat with the bot."""
@@ -144,7 +148,12 @@ async def running(
         SANDBOX_TOKEN, bot_username=BOT_USERNAME, bot_first_name="chibo", host=host, port=port
     )
     add_routes(emulator, _routes(emulator))
-    await emulator.start()
+    try:
+        await emulator.start()
+    except OSError as exc:
+        raise PortUnavailableError(
+            f"cannot serve the sandbox on {host}:{port} ({exc.strerror or exc})"
+        ) from exc
     try:
         for persona in PERSONAS:
             emulator.user(persona.user_id, persona.name, language_code="vi")
@@ -270,11 +279,7 @@ def main(settings: Settings, *, port: int, host: str) -> int:
         asyncio.run(serve(settings, host=host, port=port))
     except KeyboardInterrupt:
         return 0
-    except OSError as exc:
-        print(
-            f"chibo: cannot serve the sandbox on {host}:{port} ({exc.strerror or exc}); "
-            "try another port with `chibo sandbox --port 8090`",
-            file=sys.stderr,
-        )
+    except PortUnavailableError as exc:
+        print(f"chibo: {exc}; try another port, e.g. `chibo sandbox --port 8090`", file=sys.stderr)
         return 2
     return 0

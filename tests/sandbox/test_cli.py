@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -15,8 +16,12 @@ from bot.sandbox import READY
 START_WAIT = 60.0  # seconds: the sandbox is up in about two; this only bounds a broken start
 
 
+def _environment() -> dict[str, str]:
+    """Return this environment without a bot token or chibo settings, as on a new machine."""
+    return {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN" and not k.startswith("CHIBO_")}
+
+
 async def test_chibo_sandbox_serves_the_page_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN" and not k.startswith("CHIBO_")}
     with (tmp_path / "stderr.log").open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -26,7 +31,7 @@ async def test_chibo_sandbox_serves_the_page_and_stops_on_ctrl_c(tmp_path: Path)
             "--port",
             "0",
             cwd=tmp_path,  # no .env of the developer's
-            env=env,
+            env=_environment(),
             stdout=asyncio.subprocess.PIPE,
             stderr=stderr,
         )
@@ -73,3 +78,28 @@ async def test_chibo_sandbox_serves_the_page_and_stops_on_ctrl_c(tmp_path: Path)
             if process.returncode is None:
                 process.kill()
                 await process.wait()
+
+
+async def test_a_taken_port_is_named_with_a_way_out(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "sandbox",
+            "--port",
+            str(port),
+            cwd=tmp_path,
+            env=_environment(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        async with asyncio.timeout(START_WAIT):
+            _, stderr = await process.communicate()
+    assert process.returncode == 2
+    message = stderr.decode()
+    assert f"cannot serve the sandbox on 127.0.0.1:{port}" in message
+    assert "--port" in message
