@@ -303,7 +303,8 @@ function receive(persona, message) {
       persona.firstUnread ??= message.message_id;
     }
   }
-  persona.preview = previewOf(message);
+  const newest = persona.messages.get(Math.max(...persona.messages.keys()));
+  persona.preview = previewOf(newest);
   renderPersonaTab(persona);
   if (stick || (persona === app.active && !message.from_bot)) scrollToBottom();
 }
