@@ -14,6 +14,7 @@ Telegram.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -45,7 +46,7 @@ from bot.forms.fields import (
 )
 from bot.i18n import N_, Translator, translator
 from bot.pipeline import ORDER, STEP_NAMES, Pipeline, Step, next_steps, refusal
-from storage import audit, records, units
+from storage import audit, data_ops, units
 from storage.database import Database, Queryable
 from storage.models import Role
 
@@ -648,6 +649,12 @@ def _ordered_units(new: dict[str, tuple[int, NewUnit]], known: set[str]) -> tupl
 async def check(db: Queryable, parsed: Parsed, t: Translator, today: date) -> Plan:
     """Check every row of a file against the rules and the database; change nothing."""
     snapshot = await _snapshot(db)
+    # Thousands of rows are plain CPU work: in a thread, so the bot goes on answering others.
+    return await asyncio.to_thread(_check_rows, snapshot, parsed, t, today)
+
+
+def _check_rows(snapshot: _Snapshot, parsed: Parsed, t: Translator, today: date) -> Plan:
+    """Check the rows of a file against the rules and what the database held."""
     plan = Plan()
     bad_rows: set[tuple[str, int]] = set()
 
@@ -784,22 +791,20 @@ async def apply(
             else:
                 parent_id = units.ROOT_ID
             ids[unit.code] = (await units.add(tx, unit.code, unit.name, parent_id, now)).id
-        for person in plan.people:
-            unit_id = ids.get(person.cell)
-            if unit_id is None:
-                cell = await units.by_code(tx, person.cell)
-                assert cell is not None
-                unit_id = cell.id
-            person_id = await records.insert(tx, "person", unit_id, person.values, actor_id, now)
-            for step, on_date, extra in person.steps:
-                await records.insert(
-                    tx,
-                    "step",
-                    unit_id,
-                    {"person_id": person_id, "step": step.value, "on_date": on_date, **extra},
-                    actor_id,
-                    now,
-                )
+        # Thousands of rows: two statements, not one per row, so the transaction stays short.
+        cells = {person.cell for person in plan.people}
+        for code in cells - set(ids):
+            cell = await units.by_code(tx, code)
+            assert cell is not None
+            ids[code] = cell.id
+        people = [(ids[person.cell], person.values) for person in plan.people]
+        person_ids = await data_ops.insert_many(tx, "person", people, actor_id, now)
+        steps = [
+            (ids[person.cell], {"person_id": person_id, "step": step.value, "on_date": on_date, **extra})
+            for person, person_id in zip(plan.people, person_ids, strict=True)
+            for step, on_date, extra in person.steps
+        ]
+        await data_ops.insert_many(tx, "step", steps, actor_id, now)
         await audit.record(
             tx,
             now,

@@ -10,11 +10,12 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from markupsafe import escape
 
 from storage import records
-from storage.database import Queryable
+from storage.database import Queryable, Transaction
 from storage.export_queries import FORGOTTEN_PREFIX
 from storage.models import to_db_time
 
@@ -139,6 +140,34 @@ async def scrub_names(db: Queryable, names: list[str]) -> int:
                     "UPDATE outbox SET text = ?, caption = ? WHERE id = ?", (text, caption, r["id"])
                 )
     return changed
+
+
+# ----- many records at once (an import) ---------------------------------------------------------------
+
+
+async def insert_many(
+    tx: Transaction, kind: str, rows: list[tuple[int, dict[str, Any]]], user_id: int | None, now: datetime
+) -> list[int]:
+    """Store many new records of a kind, (unit id, values) each, in one statement; return their ids.
+
+    Inside the write transaction nobody else inserts, so the ids are the next ones in order.
+    """
+    if not rows:
+        return []
+    table, columns = records.KINDS[kind]
+    start = int(await tx.fetchval(f"SELECT COALESCE(MAX(id), 0) FROM {table}"))
+    ids = list(range(start + 1, start + 1 + len(rows)))
+    stamp = to_db_time(now)
+    names = ", ".join(["id", *columns, "unit_id", "created_by", "created_at", "updated_at"])
+    marks = ", ".join("?" * (len(columns) + 5))
+    await tx.executemany(
+        f"INSERT INTO {table} ({names}) VALUES ({marks})",
+        [
+            [new_id, *(values.get(c) for c in columns), unit_id, user_id, stamp, stamp]
+            for new_id, (unit_id, values) in zip(ids, rows, strict=True)
+        ],
+    )
+    return ids
 
 
 # ----- an import waiting for its confirmation -------------------------------------------------------
