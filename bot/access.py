@@ -9,6 +9,7 @@ from bot.i18n import Translator, translator
 from storage.models import Role, User
 
 TELEGRAM = "telegram"
+ZALO = "zalo"
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ class Actor:
 
 
 def is_configured_admin(settings: Settings, channel: str, external_id: str) -> bool:
-    """Tell whether CHIBO_ADMINS names this account."""
+    """Tell whether CHIBO_ADMINS (or CHIBO_ZALO_ADMINS, for Zalo) names this account."""
+    if channel == ZALO:
+        return external_id in settings.zalo_admins
     return channel == TELEGRAM and external_id.lstrip("-").isdigit() and int(external_id) in settings.admins
 
 

@@ -13,8 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
+ZALO_API_URL = "https://bot-api.zaloplatforms.com"
 SUPPORTED_LOCALES = ("vi", "en")
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+_ZALO_TOKEN_RE = re.compile(r"^\d{1,25}:[A-Za-z0-9_-]{8,}$")  # {bot id}:{access token}
+_URL_RE = re.compile(r"^https?://[^\s/]+")
 
 
 class ConfigError(Exception):
@@ -45,6 +48,10 @@ class Settings:
     tick_seconds: float = 30.0  # how often scheduled work runs; 0 = only when asked (tests)
     backup_dir: Path | None = None  # daily backups; None: backups/ next to the database
     backup_keep: int = 14  # daily backups kept
+    zalo_token: str | None = None
+    zalo_api_url: str = ZALO_API_URL
+    zalo_admins: frozenset[str] = field(default_factory=frozenset)  # Zalo user ids
+    public_url: str | None = None  # where Zalo fetches pictures and users open export links
 
     @property
     def bot_api_file_url(self) -> str:
@@ -71,6 +78,22 @@ def _int_list(name: str, raw: str) -> frozenset[int]:
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _zalo_ids(name: str, raw: str) -> frozenset[str]:
+    ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    for value in ids:
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", value):
+            raise ConfigError(
+                f"{name}: '{value}' is not a Zalo user id (letters and digits, comma-separated)"
+            )
+    return ids
+
+
+def _url(name: str, raw: str | None) -> str | None:
+    if raw is not None and not _URL_RE.match(raw):
+        raise ConfigError(f"{name}: expected an http(s) URL, got '{raw}'")
+    return raw.rstrip("/") if raw else None
 
 
 def _time(name: str, raw: str) -> time:
@@ -144,6 +167,9 @@ def load_settings(
     digest_weekday, digest_time = _weekly("CHIBO_DIGEST_AT", get("CHIBO_DIGEST_AT") or "mon 08:00")
     nudge_weekday, nudge_time = _weekly("CHIBO_NUDGE_AT", get("CHIBO_NUDGE_AT") or "fri 16:00")
     ttl = get("CHIBO_DRAFT_TTL_HOURS")
+    zalo_token = get("ZALO_BOT_TOKEN")
+    if zalo_token is not None and not _ZALO_TOKEN_RE.match(zalo_token):
+        raise ConfigError("ZALO_BOT_TOKEN: does not look like a token from Zalo Bot Creator (digits:letters)")
     return Settings(
         token=token,
         bot_api_url=url,
@@ -166,4 +192,8 @@ def load_settings(
         draft_ttl_hours=_positive_int("CHIBO_DRAFT_TTL_HOURS", ttl, maximum=24 * 30) if ttl else 24,
         backup_dir=Path(folder) if (folder := get("CHIBO_BACKUP_DIR")) else None,
         backup_keep=_positive_int("CHIBO_BACKUP_KEEP", get("CHIBO_BACKUP_KEEP") or "14", maximum=3650),
+        zalo_token=zalo_token,
+        zalo_api_url=_url("CHIBO_ZALO_API_URL", get("CHIBO_ZALO_API_URL")) or ZALO_API_URL,
+        zalo_admins=_zalo_ids("CHIBO_ZALO_ADMINS", get("CHIBO_ZALO_ADMINS") or ""),
+        public_url=_url("CHIBO_PUBLIC_URL", get("CHIBO_PUBLIC_URL")),
     )
