@@ -1,0 +1,87 @@
+"""Short-lived signed links: how a picture or an export reaches a Zalo chat.
+
+Zalo takes a picture only as a URL it fetches (sendPhoto) and has no way to send a file at all. So
+the bot keeps the bytes in memory for a while and sends a link to them under CHIBO_PUBLIC_URL:
+``{public}/zalo/files/{id}/{name}?exp={unix time}&sig={hmac}``. The id is random and the signature
+binds it to its expiry with a key made at start, so a link cannot be guessed, stretched or kept
+past its time, and nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from bot.clock import Clock, system_clock
+
+LINK_TTL = timedelta(hours=1)
+MAX_BYTES = 256 * 1024 * 1024  # what the links may hold at once; the oldest go first
+PATH = "/zalo/files"
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """Bytes behind a link."""
+
+    data: bytes
+    name: str
+    content_type: str
+    expires: int  # unix time
+
+
+class SignedFiles:
+    """Bytes offered for a while under signed links."""
+
+    def __init__(self, public_url: str, *, ttl: timedelta = LINK_TTL, clock: Clock = system_clock) -> None:
+        self.public_url = public_url.rstrip("/")
+        self.ttl = ttl
+        self.clock = clock
+        self._key = secrets.token_bytes(32)
+        self._files: OrderedDict[str, SharedFile] = OrderedDict()
+        self._size = 0
+
+    def _signature(self, file_id: str, expires: int) -> str:
+        return hmac.new(self._key, f"{file_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _now(self) -> int:
+        return int(self.clock().timestamp())
+
+    def put(self, data: bytes, name: str, content_type: str) -> str:
+        """Keep bytes for the link's lifetime and return the link."""
+        self._forget_expired()
+        while self._files and self._size + len(data) > MAX_BYTES:
+            _, dropped = self._files.popitem(last=False)
+            self._size -= len(dropped.data)
+        file_id = secrets.token_urlsafe(16)
+        expires = self._now() + int(self.ttl.total_seconds())
+        self._files[file_id] = SharedFile(data, name, content_type, expires)
+        self._size += len(data)
+        return (
+            f"{self.public_url}{PATH}/{file_id}/{quote(name)}"
+            f"?exp={expires}&sig={self._signature(file_id, expires)}"
+        )
+
+    def get(self, file_id: str, expires: str, signature: str) -> SharedFile | None:
+        """Return the file of a link, or None when the link is wrong, altered or expired."""
+        if not expires.isdigit():
+            return None
+        if not hmac.compare_digest(signature, self._signature(file_id, int(expires))):
+            return None
+        shared = self._files.get(file_id)
+        if shared is None or shared.expires != int(expires) or shared.expires <= self._now():
+            return None
+        return shared
+
+    def expiry(self) -> datetime:
+        """Return when a link made now stops working."""
+        return self.clock() + self.ttl
+
+    def _forget_expired(self) -> None:
+        now = self._now()
+        for file_id in [k for k, f in self._files.items() if f.expires <= now]:
+            self._size -= len(self._files.pop(file_id).data)
