@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+import signal
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
@@ -13,16 +17,23 @@ from telegram.ext import (
     CallbackQueryHandler,
     ContextTypes,
     Defaults,
+    ExtBot,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
+from bot.access import TELEGRAM, ZALO
+from bot.channels import Channel
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.context import BotData, ChiboContext
 from bot.jobs import Outbox, Scheduler
 from bot.processor import PerUserUpdateProcessor
+from bot.zalo.api import ZaloApi
+from bot.zalo.channel import ZaloChannel
+from bot.zalo.files import SignedFiles
+from bot.zalo.messenger import ZaloMessenger
 from storage import units
 from storage.database import Database
 
@@ -39,26 +50,47 @@ GROUP_GATE = -90  # people without an invitation only get the open commands
 GROUP_FEATURES = 0  # commands, buttons and forms; the catch-all answer comes last in this group
 
 
-async def _post_init(app: ChiboApp) -> None:
-    """Open the database, bring it up to date and publish the command menus."""
-    data = app.bot_data
-    assert data.db is not None and data.settings is not None
-    await data.db.open()
-    await data.db.migrate()
-    async with data.db.transaction() as tx:
-        await units.rename(tx, units.ROOT_ID, data.settings.root_name)
-    data.bot_username = app.bot.username
-    from handlers.forms import ENGINE  # noqa: PLC0415 - handlers depend on bot
-    from handlers.menus import publish_default_menus  # noqa: PLC0415
-    from handlers.telegram_channel import TelegramChannel  # noqa: PLC0415
+class Runtime:
+    """What the applications of one process share (a Telegram and a Zalo one, or one alone): one
+    database, one outbox delivering through every channel, one scheduler ticking in the first."""
 
-    box = Outbox(data.db, data.settings, data.clock, {"telegram": TelegramChannel(app.bot)})
-    data.scheduler = Scheduler(data.db, data.settings, data.clock, box, ENGINE)
+    def __init__(
+        self, settings: Settings, clock: Clock = system_clock, public_url: str | None = None
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.db = Database(settings.db_path)
+        self.channels: dict[str, Channel] = {}
+        public_url = public_url or settings.public_url
+        # Pictures and exports for Zalo, which takes them only as links (served by handlers/zalo_web.py).
+        self.files = SignedFiles(public_url, clock=clock) if public_url else None
+        self.scheduler: Scheduler | None = None
+        self.started = 0  # applications initialised and not shut down yet
+
+
+async def _post_init(app: ChiboApp, runtime: Runtime) -> None:
+    """Open the database (once for all channels), bring it up to date and publish the command menus."""
+    data = app.bot_data
+    assert data.settings is not None
+    if runtime.scheduler is None:
+        await runtime.db.open()
+        await runtime.db.migrate()
+        async with runtime.db.transaction() as tx:
+            await units.rename(tx, units.ROOT_ID, data.settings.root_name)
+        from handlers.forms import ENGINE  # noqa: PLC0415 - handlers depend on bot
+
+        box = Outbox(runtime.db, data.settings, data.clock, runtime.channels)
+        runtime.scheduler = Scheduler(runtime.db, data.settings, data.clock, box, ENGINE)
+        if data.settings.tick_seconds > 0 and app.job_queue is not None:
+            # One tick runs whatever is due, catching up what was missed while the bot was down.
+            app.job_queue.run_repeating(_tick, interval=data.settings.tick_seconds, first=1, name="tick")
+    runtime.started += 1
+    data.scheduler = runtime.scheduler
+    data.bot_username = app.bot.username
+    from handlers.menus import publish_default_menus  # noqa: PLC0415
+
     await publish_default_menus(app.bot, data.settings)
-    if data.settings.tick_seconds > 0 and app.job_queue is not None:
-        # One tick runs whatever is due, catching up what was missed while the bot was down.
-        app.job_queue.run_repeating(_tick, interval=data.settings.tick_seconds, first=1, name="tick")
-    log.info("chibo is up as @%s", app.bot.username)
+    log.info("chibo is up on %s as @%s", getattr(app.bot, "channel", TELEGRAM), app.bot.username)
 
 
 async def _tick(context: ChiboContext) -> None:
@@ -69,38 +101,62 @@ async def _tick(context: ChiboContext) -> None:
         log.exception("scheduled work failed; it runs again at the next tick")
 
 
-async def _post_shutdown(app: ChiboApp) -> None:
-    """Close the database."""
-    if app.bot_data.db is not None:
-        await app.bot_data.db.close()
+async def _post_shutdown(app: ChiboApp, runtime: Runtime) -> None:
+    """Close the database when the last application of the process stops."""
+    runtime.started = max(0, runtime.started - 1)
+    if runtime.started == 0:
+        await runtime.db.close()
+        runtime.scheduler = None
 
 
-def build_application(settings: Settings, *, clock: Clock = system_clock) -> ChiboApp:
-    """Return the Application of chibo for these settings (polling, webhook, tests and sandbox alike)."""
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    runtime: Runtime | None = None,
+    bot: ExtBot[Any] | None = None,
+) -> ChiboApp:
+    """Return the Application of chibo for these settings (polling, webhook, tests and sandbox alike).
+
+    With no bot it is the Telegram application; another channel's bot (a ZaloBot) gets the same
+    handlers. Applications built with one runtime share its database and scheduler.
+    """
     import handlers.data as data_commands  # noqa: PLC0415 - exports, imports, audit, deletion on request, backups
     from handlers import admin, broadcast, common, forms, schedule, start  # noqa: PLC0415 - handlers depend on bot
 
-    if not settings.token:
-        raise ValueError("build_application needs a bot token")
+    runtime = runtime or Runtime(settings, clock)
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any]
+    if bot is None:
+        if not settings.token:
+            raise ValueError("build_application needs a bot token")
+        builder = (
+            ApplicationBuilder()
+            .token(settings.token)
+            .base_url(settings.bot_api_url)
+            .base_file_url(settings.bot_api_file_url)
+            # No default parse_mode: python-telegram-bot would add it to every method, even those
+            # without one (editMessageReplyMarkup); our send helpers pass HTML explicitly instead.
+            .defaults(Defaults(tzinfo=settings.timezone))
+            # Retries after a 429 with Telegram's retry_after, and keeps within the flood limits.
+            .rate_limiter(AIORateLimiter(max_retries=5))
+        )
+    else:
+        # Another channel's bot comes with its own connection and defaults.
+        builder = ApplicationBuilder().bot(bot)
     builder = (
-        ApplicationBuilder()
-        .token(settings.token)
-        .base_url(settings.bot_api_url)
-        .base_file_url(settings.bot_api_file_url)
-        .context_types(ContextTypes(context=ChiboContext, bot_data=BotData))
-        # No default parse_mode: python-telegram-bot would add it to every method, even those
-        # without one (editMessageReplyMarkup); our send helpers pass HTML explicitly instead.
-        .defaults(Defaults(tzinfo=settings.timezone))
+        builder.context_types(ContextTypes(context=ChiboContext, bot_data=BotData))
         .concurrent_updates(PerUserUpdateProcessor())
-        # Retries after a 429 with Telegram's retry_after, and keeps within the flood limits.
-        .rate_limiter(AIORateLimiter(max_retries=5))
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
+        .post_init(functools.partial(_post_init, runtime=runtime))
+        .post_shutdown(functools.partial(_post_shutdown, runtime=runtime))
     )
     app: ChiboApp = builder.build()
     app.bot_data.settings = settings
     app.bot_data.clock = clock
-    app.bot_data.db = Database(settings.db_path)
+    app.bot_data.db = runtime.db
+    if bot is None:
+        from handlers.telegram_channel import TelegramChannel  # noqa: PLC0415
+
+        runtime.channels[TELEGRAM] = TelegramChannel(app.bot)
 
     app.add_handler(TypeHandler(Update, common.before_every_update), GROUP_FIRST)
     app.add_handler(TypeHandler(Update, common.gate_unregistered), GROUP_GATE)
@@ -117,6 +173,100 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Chi
     app.add_handler(CallbackQueryHandler(common.unknown), GROUP_FEATURES)
     app.add_error_handler(common.on_error)
     return app
+
+
+def build_zalo_application(
+    settings: Settings, *, clock: Clock = system_clock, runtime: Runtime | None = None
+) -> ChiboApp:
+    """Return the Application of chibo on Zalo: the same handlers, a bot that talks to Zalo."""
+    from handlers.zalo import ZaloBot  # noqa: PLC0415 - handlers depend on bot
+
+    if not settings.zalo_token:
+        raise ValueError("build_zalo_application needs a Zalo bot token")
+    runtime = runtime or Runtime(settings, clock)
+    api = ZaloApi(settings.zalo_token, settings.zalo_api_url)
+    messenger = ZaloMessenger(api, runtime.db, settings, files=runtime.files, clock=clock)
+    runtime.channels[ZALO] = ZaloChannel(messenger)
+    bot = ZaloBot(messenger, defaults=Defaults(tzinfo=settings.timezone))
+    return build_application(settings, clock=clock, runtime=runtime, bot=bot)
+
+
+def build_applications(settings: Settings, channels: Sequence[str], runtime: Runtime) -> dict[str, ChiboApp]:
+    """Return one Application per channel ("telegram", "zalo"), all on the runtime's database."""
+    apps: dict[str, ChiboApp] = {}
+    for channel in channels:
+        if channel == TELEGRAM:
+            apps[channel] = build_application(settings, clock=runtime.clock, runtime=runtime)
+        elif channel == ZALO:
+            apps[channel] = build_zalo_application(settings, clock=runtime.clock, runtime=runtime)
+        else:
+            raise ValueError(f"unknown channel {channel!r}")
+    return apps
+
+
+async def serve(
+    settings: Settings,
+    channels: Sequence[str],
+    *,
+    webhook_url: str | None = None,
+    listen: str = "127.0.0.1",
+    port: int = 8443,
+    secret: str = "",
+    stopping: asyncio.Event | None = None,
+) -> None:
+    """Run the channels in one process until SIGINT or SIGTERM (or stopping is set).
+
+    Long polling for each channel, or with webhook_url one web server on listen:port taking both
+    channels' webhooks (/telegram, /zalo); it also serves Zalo's signed links, under CHIBO_PUBLIC_URL
+    or else the webhook URL, so it runs in polling mode too when CHIBO_PUBLIC_URL is set.
+    """
+    from handlers.zalo import ZaloBot  # noqa: PLC0415
+    from handlers.zalo_web import TELEGRAM_PATH, ZALO_PATH, WebServer  # noqa: PLC0415
+
+    stopping = stopping or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stopping.set)
+    base = webhook_url.rstrip("/") if webhook_url else None
+    runtime = Runtime(settings, public_url=settings.public_url or base)
+    apps = build_applications(settings, channels, runtime)
+    web = WebServer(secret=secret, files=runtime.files) if base or runtime.files else None
+    started: list[ChiboApp] = []
+    try:
+        for app in apps.values():
+            await app.initialize()
+            started.append(app)
+            assert app.post_init is not None
+            await app.post_init(app)
+        if web is not None:
+            if base is not None:
+                web.telegram = apps.get(TELEGRAM)
+                web.zalo = apps.get(ZALO)
+            await web.start(listen, port)
+        for channel, app in apps.items():
+            if base is None:
+                assert app.updater is not None
+                await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            elif channel == TELEGRAM:
+                await app.bot.set_webhook(
+                    base + TELEGRAM_PATH, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+                )
+            else:
+                assert isinstance(app.bot, ZaloBot)
+                await app.bot.messenger.api.set_webhook(base + ZALO_PATH, secret)
+            await app.start()
+        await stopping.wait()
+    finally:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+        if web is not None:
+            await web.stop()
+        for app in reversed(started):
+            try:
+                await stop(app)
+            except Exception:
+                # One channel failing to stop must not keep the others (and the database) open.
+                log.exception("stopping the %s application failed", getattr(app.bot, "channel", TELEGRAM))
 
 
 async def start(app: ChiboApp, *, poll_timeout: int = 10) -> None:

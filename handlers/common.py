@@ -26,7 +26,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import commands
-from bot.access import TELEGRAM, Actor, effective_role, is_configured_admin
+from bot.access import TELEGRAM, ZALO, Actor, effective_role, is_configured_admin
 from bot.admin import ensure_user
 from bot.context import ChiboContext
 from bot.errors import UserError
@@ -95,22 +95,36 @@ def command_name(message: Message | None) -> str | None:
     return word.split("@", 1)[0].lower() or None
 
 
+def channel_of(context: ChiboContext) -> str:
+    """Return the channel of the application handling the update ("telegram", "zalo")."""
+    return str(getattr(context.bot, "channel", TELEGRAM))
+
+
+async def account_of(context: ChiboContext, user_id: int) -> tuple[str, str]:
+    """Return the channel and the channel's own id of the user with this (Bot API) id."""
+    # Another channel's bot (Zalo) maps its string ids to the integers python-telegram-bot wants.
+    to_external = getattr(context.bot, "external_id", None)
+    if callable(to_external):
+        return channel_of(context), str(await to_external(user_id))
+    return TELEGRAM, str(user_id)
+
+
 async def load_actor(update: Update, context: ChiboContext) -> Actor | None:
     """Return who sent the update, creating the stored row of a configured admin."""
     tg_user = update.effective_user
     if tg_user is None or tg_user.is_bot:
         return None
-    external_id = str(tg_user.id)
+    channel, external_id = await account_of(context, tg_user.id)
     name = tg_user.full_name
     settings = context.settings
-    user = await users.by_external(context.db, TELEGRAM, external_id)
-    first_contact_of_admin = user is None and is_configured_admin(settings, TELEGRAM, external_id)
+    user = await users.by_external(context.db, channel, external_id)
+    first_contact_of_admin = user is None and is_configured_admin(settings, channel, external_id)
     renamed = user is not None and user.registered and user.display_name != name
     if first_contact_of_admin or renamed:
-        user = await ensure_user(context.db, TELEGRAM, external_id, name, context.now())
-    role = effective_role(settings, TELEGRAM, external_id, user)
+        user = await ensure_user(context.db, channel, external_id, name, context.now())
+    role = effective_role(settings, channel, external_id, user)
     locale = pick_locale(user.language if user else None, tg_user.language_code, settings.locale)
-    return Actor(TELEGRAM, external_id, name, user, role, locale)
+    return Actor(channel, external_id, name, user, role, locale)
 
 
 async def before_every_update(update: object, context: ChiboContext) -> None:
@@ -118,7 +132,7 @@ async def before_every_update(update: object, context: ChiboContext) -> None:
     if not isinstance(update, Update):
         raise ApplicationHandlerStop
     # Webhook retries and a restart during polling can deliver an update again.
-    if not await updates.claim(context.db, TELEGRAM, update.update_id, context.now()):
+    if not await updates.claim(context.db, channel_of(context), update.update_id, context.now()):
         log.info("update %s seen before, skipped", update.update_id)
         raise ApplicationHandlerStop
     context.actor = await load_actor(update, context)
@@ -173,13 +187,19 @@ async def gate_unregistered(update: Update, context: ChiboContext) -> None:
 def not_registered_text(context: ChiboContext) -> str:
     """Return the polite explanation of how to get an invitation."""
     t = context.t
-    return Markup(
-        t(
+    if context.actor is not None and context.actor.channel == ZALO:
+        text = t(
+            "Hello {name}! chibo is for party cell secretaries and committee members who have been "
+            "invited. To get an invitation, ask your committee's office and give them your "
+            "Zalo id: <code>{id}</code>."
+        )
+    else:
+        text = t(
             "Hello {name}! chibo is for party cell secretaries and committee members who have been "
             "invited. To get an invitation link, ask your committee's office and give them your "
             "Telegram id: <code>{id}</code>."
         )
-    ).format(
+    return Markup(text).format(
         name=context.actor.display_name if context.actor else "",
         id=context.actor.external_id if context.actor else "",
     )

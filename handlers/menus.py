@@ -12,7 +12,7 @@ from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from telegram.error import TelegramError
 
 from bot import commands
-from bot.access import Actor
+from bot.access import TELEGRAM, Actor
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.context import ChiboContext
 from bot.i18n import translator
@@ -42,6 +42,8 @@ async def sync_user_menu(context: ChiboContext, actor: Actor) -> None:
 
 async def set_user_menu(bot: Bot, db: Database, user: User, actor: Actor) -> None:
     """Publish the menu of the actor's role in the user's chat unless it is there already."""
+    if user.channel != TELEGRAM:
+        return  # Zalo has no command menu (and its ids are no Telegram chat ids)
     t = actor.t
     wanted = commands.menu_hash(actor.role, t)
     if user.menu_hash == wanted:
@@ -60,6 +62,8 @@ async def set_user_menu(bot: Bot, db: Database, user: User, actor: Actor) -> Non
 
 async def clear_user_menu(bot: Bot, db: Database, user: User) -> None:
     """Remove a user's own menu, so their chat falls back to the newcomers' one."""
+    if user.channel != TELEGRAM:
+        return
     try:
         await bot.delete_my_commands(scope=BotCommandScopeChat(int(user.external_id)))
     except TelegramError as exc:
