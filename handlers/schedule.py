@@ -24,7 +24,7 @@ from bot.i18n import N_
 from bot.jobs import local
 from handlers.common import args_text, keyboard, reply, requires, user_error
 from handlers.forms import ENGINE, form_context, show
-from storage import audit, units, users
+from storage import audit, schedule, units, users
 from storage.models import Role
 
 WEEKDAY_NAMES = (
@@ -146,16 +146,7 @@ async def target(update: Update, context: ChiboContext) -> None:
         return
     actor = context.actor
     async with context.db.transaction() as tx:
-        old = await tx.fetchval(
-            "SELECT admissions FROM targets WHERE unit_id = ? AND year = ?", (unit.id, year)
-        )
-        await tx.execute(
-            """
-            INSERT INTO targets (unit_id, year, admissions) VALUES (?, ?, ?)
-            ON CONFLICT (unit_id, year) DO UPDATE SET admissions = excluded.admissions
-            """,
-            (unit.id, year, number),
-        )
+        old = await schedule.set_target(tx, unit.id, year, number)
         await audit.record(
             tx,
             context.now(),
@@ -240,19 +231,16 @@ async def _calendar_day(update: Update, context: ChiboContext, kind: str) -> Non
     actor = context.actor
     text = args_text(update)
     if not text:
-        rows = await context.db.fetchall(
-            "SELECT day, kind, name FROM calendar_days WHERE day >= ? ORDER BY day",
-            (_today(context).isoformat(),),
-        )
+        rows = await schedule.calendar_days_from(context.db, _today(context))
         if not rows:
             await reply(update, context, t("No day off or make-up working day has been added."))
             return
         lines = [Markup(t("Changes to the national calendar:"))]
-        for row in rows:
-            label = t("day off") if row["kind"] == "off" else t("make-up working day")
+        for listed, listed_kind, listed_name in rows:
+            label = t("day off") if listed_kind == "off" else t("make-up working day")
             lines.append(
                 Markup("• {day}: {label} {name}").format(
-                    day=t.date(date.fromisoformat(row["day"])), label=label, name=row["name"] or ""
+                    day=t.date(listed), label=label, name=listed_name or ""
                 )
             )
         await reply(update, context, Markup("\n").join(lines))
@@ -265,18 +253,8 @@ async def _calendar_day(update: Update, context: ChiboContext, kind: str) -> Non
         return
     clean = " ".join(name.split())[:100] or None
     async with context.db.transaction() as tx:
-        await tx.execute(
-            """
-            INSERT INTO calendar_days (day, kind, name, created_by, created_at) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name
-            """,
-            (
-                day.isoformat(),
-                kind,
-                clean,
-                actor.user.id if actor and actor.user else None,
-                context.now().isoformat(),
-            ),
+        await schedule.set_calendar_day(
+            tx, day, kind, clean, actor.user.id if actor and actor.user else None, context.now()
         )
         await audit.record(
             tx,
