@@ -117,7 +117,9 @@ def _period_text(request: export.ExportRequest, t: Translator) -> str:
 
 
 def _progress_text(request: export.ExportRequest, progress: export.Progress, t: Translator) -> str:
-    if progress.phase == "read":
+    if progress.phase == "read" and progress.total == 0:
+        step = t("getting ready")
+    elif progress.phase == "read":
         step = Markup(t("reading the records: {done} of {total}")).format(
             done=t.number(progress.done), total=t.number(progress.total)
         )
