@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -214,7 +215,14 @@ def restore(source: Path, db_path: Path, now: datetime, tz: ZoneInfo) -> Path | 
         kept: Path | None = None
         if db_path.exists():
             kept = db_path.with_name(f"{db_path.name}.before-restore-{now.astimezone(tz):%Y%m%d-%H%M%S}")
-            _copy(db_path, kept)  # through SQLite, so what the write-ahead log held is kept too
+            try:
+                _copy(db_path, kept)  # through SQLite, so what the write-ahead log held is kept too
+            except sqlite3.Error:
+                # The current database may be the broken one being replaced: keep its bytes as they are.
+                kept.unlink(missing_ok=True)
+                for suffix in ("", "-wal"):
+                    if Path(f"{db_path}{suffix}").exists():
+                        shutil.copy2(f"{db_path}{suffix}", f"{kept}{suffix}")
         staged = db_path.with_name(f".{db_path.name}.restoring")
         staged.unlink(missing_ok=True)
         try:

@@ -168,6 +168,16 @@ async def test_restore_replaces_the_database_and_keeps_the_old_one(tmp_path: Pat
     assert kept.name == "chibo.db.before-restore-20261125-023000"
 
 
+async def test_restore_over_a_broken_database(tmp_path: Path) -> None:
+    db_path = tmp_path / "chibo.db"
+    await _filled(db_path, "saved")
+    backup.backup(db_path, tmp_path / "saved.db")
+    db_path.write_bytes(b"\x00" * 8192)  # the disk ate it
+    kept = backup.restore(tmp_path / "saved.db", db_path, NOW, TZ)
+    assert _state(db_path) == "saved"
+    assert kept is not None and kept.read_bytes() == b"\x00" * 8192
+
+
 @pytest.mark.parametrize("damage", ["garbage", "torn", "foreign", "newer"])
 async def test_restore_refuses_a_bad_file_and_changes_nothing(tmp_path: Path, damage: str) -> None:
     db_path = tmp_path / "chibo.db"
