@@ -64,6 +64,7 @@ BACKUP_TIME = time(2, 30)
 PROGRESS_SECONDS = 2.0  # how often a running export's progress message may change
 CHAT_ACTION_SECONDS = 4.0  # Telegram shows a chat action for about five seconds
 PICK_PAGE = 8
+DOCUMENT_LIMIT = 50 * 2**20  # the largest document a bot may send
 STALE = N_("This button is no longer active. Please start again.")
 
 
@@ -169,6 +170,18 @@ async def export_command(update: Update, context: ChiboContext) -> None:
     except Exception:
         await _edit(context, status, t("The export failed. Please try again; nothing was sent."))
         raise
+    if len(result.data) > DOCUMENT_LIMIT:
+        await _edit(
+            context,
+            status,
+            Markup(
+                t(
+                    "The export of <b>{unit}</b> is too big to send ({size} MB). "
+                    "Export a smaller unit or a shorter period."
+                )
+            ).format(unit=request.unit.name, size=len(result.data) // 2**20),
+        )
+        return
     counts = {title: t.number(n) for title, n in result.counts.items()}
     caption = Markup(
         t(
