@@ -154,17 +154,21 @@ async def export_command(update: Update, context: ChiboContext) -> None:
         export.run(context.db, request, t, context.settings.timezone, context.now(), progress)
     )
     # Say how far it is instead of staying silent: the message changes, and "sending a file..." shows.
-    while True:
-        done, _ = await asyncio.wait({work}, timeout=PROGRESS_SECONDS)
-        if done:
-            break
-        text = _progress_text(request, progress, t)
-        if text != shown:
-            await _edit(context, status, text)
-            shown = text
-        if loop.time() - last_action >= CHAT_ACTION_SECONDS:
-            await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
-            last_action = loop.time()
+    try:
+        while True:
+            done, _ = await asyncio.wait({work}, timeout=PROGRESS_SECONDS)
+            if done:
+                break
+            text = _progress_text(request, progress, t)
+            if text != shown:
+                await _edit(context, status, text)
+                shown = text
+            if loop.time() - last_action >= CHAT_ACTION_SECONDS:
+                await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
+                last_action = loop.time()
+    finally:
+        if not work.done():
+            work.cancel()  # the bot is stopping: the export is not wanted any more
     try:
         result = work.result()
     except Exception:
