@@ -138,7 +138,10 @@ def build_application(
             # without one (editMessageReplyMarkup); our send helpers pass HTML explicitly instead.
             .defaults(Defaults(tzinfo=settings.timezone))
             # Retries after a 429 with Telegram's retry_after, and keeps within the flood limits.
-            .rate_limiter(AIORateLimiter(max_retries=5))
+            # One request every 1/29 s rather than the default "30 per second": that bucket lets 30
+            # go at once and 30 more within the same second, past Telegram's 30 a second, and each
+            # 429 halts every request for a second (bench/broadcast: 24 messages/s, 29 with this).
+            .rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29, max_retries=5))
         )
     else:
         # Another channel's bot comes with its own connection and defaults.
