@@ -19,6 +19,7 @@ characters, photo an http(s) URL it can fetch (it fetches it, as Zalo does), a w
     await lan.send_image("https://...", caption="x"); await lan.send_sticker(); await lan.send_other()
     lan.bot_messages(), lan.bot_messages_since(marker), lan.marker(), lan.last_bot_message()
     emu.redeliver(message_id); await emu.wait_fetched(message_id); emu.fetch_count(message_id)
+    await emu.wait_for(lambda: len(lan.bot_messages()) > 2)   # bounded wait for what the bot does
     emu.block("a1b2c3d4e5")              # sendMessage to them: 403 (an assumption: Zalo documents none)
     emu.calls, emu.errors                # every call; the refusals that point at a bug of the bot
     emu.webhook                          # (url, secret) once the bot called setWebhook
@@ -43,6 +44,7 @@ import re
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -313,8 +315,12 @@ class ZaloEmulator:
 
     async def wait_fetched(self, message_id: str, within: float = 10.0, count: int = 1) -> None:
         """Wait until the bot got a message's update (count times)."""
+        await self.wait_for(lambda: self.fetch_count(message_id) >= count, within)
+
+    async def wait_for(self, predicate: Callable[[], bool], within: float = 10.0) -> None:
+        """Wait until something the bot does makes predicate true (a message, a fetch)."""
         async with asyncio.timeout(within):
-            while self.fetch_count(message_id) < count:
+            while not predicate():
                 self._changed.clear()
                 await self._changed.wait()
 
@@ -376,11 +382,13 @@ class ZaloEmulator:
             result = await getattr(self, "_m_" + _snake(method))(request, params)
         except _Refused as refused:
             self.calls.append(Call(method, params, refused.status, refused.description))
+            self._changed.set()
             if refused.bug:
                 self.errors.append(ErrorRecord(method, params, refused.description))
             body = {"ok": False, "error_code": refused.status, "description": refused.description}
             return web.json_response(body, status=refused.status)
         self.calls.append(Call(method, params, 200))
+        self._changed.set()
         return web.json_response({"ok": True} if result is None else {"ok": True, "result": result})
 
     def _chat(self, params: dict[str, Any]) -> str:
