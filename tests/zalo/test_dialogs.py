@@ -4,6 +4,8 @@ by a number that answers a question."""
 
 import sqlite3
 
+import aiohttp
+
 from bot.zalo.api import TEXT_LIMIT
 from tests.zalo.conftest import ADMIN, Cells
 from tests.zalo.harness import RunningZalo, register
@@ -239,3 +241,14 @@ async def test_a_long_text_comes_in_parts_of_at_most_2000_characters(bot: Runnin
             f"Chi bộ Công ty Trách nhiệm hữu hạn Số {number:02d} Việt Nam (cb-{number:02d})" in line
             for line in lines
         )
+
+
+async def test_an_export_comes_as_a_short_lived_link(bot: RunningZalo, cells: Cells) -> None:
+    said = await cells.admin.send("/export")
+    link = next(word for word in said.text.split() if "/zalo/files/" in word)
+    assert ".xlsx" in link and "Đường dẫn dùng được đến" in said
+    async with aiohttp.ClientSession() as session, session.get(link) as response:
+        assert response.status == 200
+        assert (await response.read()).startswith(b"PK")  # an .xlsx is a zip file
+        async with session.get(link.replace("sig=", "sig=1")) as altered:
+            assert altered.status == 404

@@ -129,3 +129,25 @@ async def test_a_user_zalo_cannot_reach_is_marked_and_the_others_still_get_their
     assert "Tuần này có gì cần báo cáo không?" in cells.lan.texts()[-1]
     stored = await users.by_external(side_db, "zalo", cells.minh.id)
     assert stored is not None and stored.blocked
+
+
+async def test_a_broadcast_from_zalo_reaches_the_secretaries_and_the_admin_gets_the_count(
+    bot: RunningZalo, cells: Cells
+) -> None:
+    before = {p.id: len(p.texts()) for p in (cells.lan, cells.minh, cells.binh)}
+    await cells.admin.dialog(
+        [
+            ("/broadcast kcn-a", "Viết nội dung"),
+            (
+                "Họp <khẩn> & đúng giờ: 14h thứ Sáu",
+                ["Gửi đến: Đảng bộ KCN A (kcn-a)", "Họp <khẩn> & đúng giờ"],
+            ),
+            ("1", "đang được gửi đến các bí thư"),
+        ]
+    )
+    await bot.tick()
+    message = "Họp <khẩn> & đúng giờ: 14h thứ Sáu"
+    assert cells.lan.texts()[before[cells.lan.id] :] == [f"📢 Tin nhắn của Hà gửi Đảng bộ KCN A:\n{message}"]
+    assert cells.minh.texts()[before[cells.minh.id] :] == [f"📢 Message from Hà to Đảng bộ KCN A:\n{message}"]
+    assert len(cells.binh.texts()) == before[cells.binh.id]
+    assert "đã được gửi đến 2 trên 2 bí thư" in cells.admin.texts()[-1]
