@@ -264,7 +264,8 @@ async def serve(
             loop.remove_signal_handler(number)
         if web is not None:
             await web.stop()
-        for app in reversed(started):
+        # In build order: the first application runs the scheduler, which the others' bots serve.
+        for app in started:
             try:
                 await stop(app)
             except Exception:

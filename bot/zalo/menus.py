@@ -50,6 +50,7 @@ class Menu:
 
     entries: tuple[Entry, ...]
     hint: bool = True  # say how to answer (a form's question says it itself)
+    by_label: bool = True  # typing a label presses too (not in a form's question: the text is the answer)
 
     def text(self, t: Translator) -> str:
         """Return the list to put under the message."""
@@ -67,7 +68,8 @@ class Menu:
             if entry.pressable and cleaned == entry.key.lower():
                 return entry
         wanted = label_key(typed)
-        if not wanted or wanted.isdigit():
+        # A command is a command; a digit that is no key is text for the handlers.
+        if not self.by_label or cleaned.startswith("/") or not wanted or wanted.isdigit():
             return None
         for entry in self.entries:
             if entry.pressable and label_key(entry.label) == wanted:
@@ -82,7 +84,11 @@ class Menu:
     def to_json(self) -> str:
         """Return the menu as stored between restarts."""
         return json.dumps(
-            {"hint": self.hint, "entries": [[e.key, e.label, e.data, e.pressable] for e in self.entries]},
+            {
+                "hint": self.hint,
+                "by_label": self.by_label,
+                "entries": [[e.key, e.label, e.data, e.pressable] for e in self.entries],
+            },
             ensure_ascii=False,
         )
 
@@ -91,7 +97,7 @@ class Menu:
         """Return a stored menu."""
         raw = json.loads(text)
         entries = tuple(Entry(str(k), str(lb), str(d), bool(p)) for k, lb, d, p in raw["entries"])
-        return cls(entries, bool(raw["hint"]))
+        return cls(entries, bool(raw["hint"]), bool(raw.get("by_label", True)))
 
 
 def label_key(text: str) -> str:
@@ -166,7 +172,7 @@ def _question(flat: list[tuple[str, str]], actions: list[str]) -> Menu:
             entries.append(Entry(word, label, data, pressable=True))
         else:
             entries.append(Entry("/keep" if action == "kp" else f"/{action}", label, data, pressable=True))
-    return Menu(tuple(entries), hint=False)
+    return Menu(tuple(entries), hint=False, by_label=False)
 
 
 def _review(flat: list[tuple[str, str]]) -> Menu:

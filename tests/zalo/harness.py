@@ -124,7 +124,7 @@ class RunningZalo:
         if self.web is not None:
             await self.web.stop()
             self.web = None
-        for app in reversed(list(self.apps.values())):
+        for app in self.apps.values():  # the scheduler's application first, as serve() does
             await stop(app)
         self.apps = {}
 

@@ -41,7 +41,7 @@ def test_buttons_become_a_numbered_list_and_a_number_or_a_label_presses_one() ->
     ):
         entry = menu.press(typed)
         assert entry is not None and entry.data == data, typed
-    for typed in ("3", "0", "French", "", "/keep"):
+    for typed in ("3", "0", "French", "", "/keep", "/english"):
         assert menu.press(typed) is None, typed
 
 
@@ -79,7 +79,7 @@ def test_a_form_question_shows_its_choices_but_leaves_typed_numbers_to_the_engin
         "/skip — Skip",
     ]
     # "2" or "9" typed to a question is the answer, read by the engine, never a press.
-    for typed in ("9", "2", "Option 9", "keep", "/skip"):
+    for typed in ("9", "2", "Option 9", "keep", "Keep: 12", "next", "/skip"):
         assert menu.press(typed) is None, typed
     assert menu.press("/keep").data == form(5, 2, "kp")  # type: ignore[union-attr]
     assert menu.press("/NEXT").data == form(5, 2, "pg", "2")  # type: ignore[union-attr]
