@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -35,19 +36,21 @@ async def record(
     )
 
 
+def entry(row: sqlite3.Row) -> AuditEntry:
+    """Return the audit entry of a row of audit_log (joined rows may carry more columns)."""
+    return AuditEntry(
+        id=row["id"],
+        at=from_db_time(row["at"]),
+        actor_id=row["actor_id"],
+        action=row["action"],
+        unit_id=row["unit_id"],
+        subject=row["subject"],
+        old_value=row["old_value"],
+        new_value=row["new_value"],
+    )
+
+
 async def latest(db: Queryable, limit: int = 50, offset: int = 0) -> list[AuditEntry]:
     """Return the newest entries first."""
     rows = await db.fetchall("SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset))
-    return [
-        AuditEntry(
-            id=r["id"],
-            at=from_db_time(r["at"]),
-            actor_id=r["actor_id"],
-            action=r["action"],
-            unit_id=r["unit_id"],
-            subject=r["subject"],
-            old_value=r["old_value"],
-            new_value=r["new_value"],
-        )
-        for r in rows
-    ]
+    return [entry(r) for r in rows]

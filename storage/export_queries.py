@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from storage import audit
 from storage.database import Queryable
-from storage.models import AuditEntry, from_db_time
+from storage.models import AuditEntry
 
 BATCH = 2000
 
@@ -295,16 +296,7 @@ async def audit_lines(db: Queryable, unit_ids: Sequence[int] | None, limit: int)
     )
     return [
         AuditLine(
-            entry=AuditEntry(
-                id=r["id"],
-                at=from_db_time(r["at"]),
-                actor_id=r["actor_id"],
-                action=r["action"],
-                unit_id=r["unit_id"],
-                subject=r["subject"],
-                old_value=r["old_value"],
-                new_value=r["new_value"],
-            ),
+            entry=audit.entry(r),
             actor=None if r["actor_id"] is None else _author(r),
             unit_name=r["unit_name"],
         )
