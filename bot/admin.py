@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.access import TELEGRAM, ZALO
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.privacy import looks_like_id_number
@@ -17,6 +18,7 @@ from storage.models import Invitation, Role, Unit, User
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+CHANNELS = (TELEGRAM, ZALO)
 ROLE_WORDS = {
     "secretary": Role.SECRETARY,
     "bithu": Role.SECRETARY,
@@ -239,17 +241,29 @@ async def list_users(db: Queryable) -> list[tuple[User, Unit | None]]:
     return [(u, unit_by_id.get(u.unit_id or -1)) for u in await users.registered(db)]
 
 
-async def revoke_user(
-    db: Database, actor: User | None, external_id: str, now: datetime, channel: str = "telegram"
-) -> User:
+def account_label(user: User) -> str:
+    """Return how /users shows a user's id: the Telegram id, or "zalo:<id>" for another channel."""
+    return user.external_id if user.channel == TELEGRAM else f"{user.channel}:{user.external_id}"
+
+
+def parse_account(text: str) -> tuple[str, str]:
+    """Return the channel and the id of an account written as /users shows it."""
+    key = text.strip()
+    channel, _, rest = key.partition(":")
+    if rest and channel in CHANNELS and rest.strip():
+        return channel, rest.strip()
+    if key.lstrip("-").isdigit():
+        return TELEGRAM, key
+    raise UserError(N_("Give the user's id, as /users shows it."))
+
+
+async def revoke_user(db: Database, actor: User | None, account: str, now: datetime) -> User:
     """Take away a registered user's access (they keep nothing but the audit line)."""
-    key = external_id.strip()
-    if not key.lstrip("-").isdigit():
-        raise UserError(N_("Give the user's id, as /users shows it."))
+    channel, key = parse_account(account)
     async with db.transaction() as tx:
         user = await users.by_external(tx, channel, key)
         if user is None or not user.registered:
-            raise UserError(N_("No registered user has the id {id}."), id=key)
+            raise UserError(N_("No registered user has the id {id}."), id=account.strip())
         if actor is not None and user.id == actor.id:
             raise UserError(N_("You cannot revoke your own access."))
         await users.set_active(tx, user.id, False, now)

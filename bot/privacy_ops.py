@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.access import is_configured_admin
+from bot.admin import parse_account
 from bot.config import Settings
 from bot.errors import UserError
 from bot.forms.definitions import pipeline_of
@@ -37,13 +38,9 @@ class ForgetTarget:
     records: int
 
 
-async def forget_target(
-    db: Queryable, settings: Settings, actor: User | None, channel: str, external_id: str
-) -> ForgetTarget:
-    """Return the user an id names, or refuse (an admin by configuration, oneself, nobody)."""
-    key = external_id.strip()
-    if not key.lstrip("-").isdigit():
-        raise UserError(N_("Give the user's id, as /users shows it."))
+async def forget_target(db: Queryable, settings: Settings, actor: User | None, account: str) -> ForgetTarget:
+    """Return the user an id names (as /users shows it), or refuse (a configured admin, oneself, nobody)."""
+    channel, key = parse_account(account)
     if is_configured_admin(settings, channel, key):
         raise UserError(N_("This person is an admin by configuration (CHIBO_ADMINS); remove them there."))
     user = await users.by_external(db, channel, key)

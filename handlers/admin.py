@@ -12,7 +12,7 @@ from bot.app import ChiboApp
 from bot.context import ChiboContext
 from bot.errors import UserError
 from bot.text import role_name
-from handlers.common import args_text, reply, requires, user_error
+from handlers.common import args_text, channel_of, reply, requires, user_error
 from handlers.menus import clear_user_menu
 from storage.models import Role
 
@@ -104,8 +104,27 @@ async def invite(update: Update, context: ChiboContext) -> None:
     except UserError as error:
         await user_error(update, context, error)
         return
-    link = f"https://t.me/{context.bot.username}?start={token}"
     expires = invitation.expires_at.astimezone(context.settings.timezone)
+    if channel_of(context) != TELEGRAM:
+        # Zalo has no deep links: the invited person sends the command (on Zalo or Telegram).
+        await reply(
+            update,
+            context,
+            Markup(
+                t(
+                    "Invitation no. {number}: {role} of <b>{unit}</b>, valid until {until}.\n"
+                    "Send this to that person only; it works once. They send me:\n<code>/start {token}</code>"
+                )
+            ).format(
+                number=invitation.id,
+                role=role_name(invitation.role, t),
+                unit=unit.name,
+                until=t.datetime(expires),
+                token=token,
+            ),
+        )
+        return
+    link = f"https://t.me/{context.bot.username}?start={token}"
     await reply(
         update,
         context,
@@ -180,7 +199,7 @@ async def users_list(update: Update, context: ChiboContext) -> None:
                 name=user.display_name,
                 role=role_name(user.role, t),
                 unit=unit.name if unit else "",
-                id=user.external_id,
+                id=admin.account_label(user),
             )
         )
     await reply(update, context, Markup("\n").join(lines))
@@ -191,7 +210,12 @@ async def revoke(update: Update, context: ChiboContext) -> None:
     """Take away a user's access: /revoke user-id."""
     t = context.t
     target = args_text(update)
-    if target and is_configured_admin(context.settings, TELEGRAM, target.strip()):
+    try:
+        channel, key = admin.parse_account(target)
+    except UserError as error:
+        await user_error(update, context, error)
+        return
+    if is_configured_admin(context.settings, channel, key):
         await reply(
             update,
             context,
@@ -200,9 +224,7 @@ async def revoke(update: Update, context: ChiboContext) -> None:
         return
     actor = context.actor
     try:
-        user = await admin.revoke_user(
-            context.db, actor.user if actor else None, target, context.now(), channel=TELEGRAM
-        )
+        user = await admin.revoke_user(context.db, actor.user if actor else None, target, context.now())
     except UserError as error:
         await user_error(update, context, error)
         return

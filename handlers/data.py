@@ -444,9 +444,7 @@ async def forget_command(update: Update, context: ChiboContext) -> None:
         )
         return
     try:
-        target = await privacy_ops.forget_target(
-            context.db, context.settings, actor.user, TELEGRAM, target_id
-        )
+        target = await privacy_ops.forget_target(context.db, context.settings, actor.user, target_id)
     except UserError as error:
         await user_error(update, context, error)
         return

@@ -10,6 +10,7 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import admin, callbacks, commands
+from bot.access import TELEGRAM
 from bot.app import ChiboApp
 from bot.context import ChiboContext
 from bot.errors import UserError
@@ -116,7 +117,11 @@ async def whoami(update: Update, context: ChiboContext) -> None:
         unit_name = root.name if root else ""
     lines = [
         Markup(t("Name: <b>{name}</b>")).format(name=actor.display_name),
-        Markup(t("Telegram id: <code>{id}</code>")).format(id=actor.external_id),
+        (
+            Markup(t("Telegram id: <code>{id}</code>")).format(id=actor.external_id)
+            if actor.channel == TELEGRAM
+            else Markup(t("Zalo id: <code>{id}</code>")).format(id=actor.external_id)
+        ),
         Markup(t("Role: {role}")).format(role=role_name(actor.role, t)),
     ]
     if unit_name:
