@@ -7,6 +7,7 @@ message (names, codes, what a user typed) goes in through Markup(...).format(), 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -277,12 +278,17 @@ async def on_error(update: object, context: ChiboContext) -> None:
             "Sorry, something went wrong on my side. Please try again; if it happens again, "
             "tell your committee's office."
         )
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        # The handler may have answered the press before it failed: the message goes out anyway.
+        with contextlib.suppress(TelegramError):
             await update.callback_query.answer()
+    try:
         await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML)
     except TelegramError:
         log.warning("update %s: could not tell the user about the error", update_id)
+    # python-telegram-bot hands an update to the next handler group after an error; after a failed
+    # first step (no claim, no actor: the database was locked) the features must not see it.
+    raise ApplicationHandlerStop
 
 
 async def noop(*_: Any) -> None:

@@ -41,6 +41,16 @@ class DatabaseBusyError(Exception):
     """The database stayed locked or full; the user should try again."""
 
 
+# SQLite's answers that mean "not now" rather than "wrong": another process holds the lock, the disk
+# is full or failing (sqlite_errorname, Python 3.11+, e.g. SQLITE_BUSY, SQLITE_IOERR_WRITE).
+_TRANSIENT = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_FULL", "SQLITE_IOERR")
+
+
+def _transient(exc: sqlite3.OperationalError) -> bool:
+    """Tell whether an error is the database being locked or full, which passes."""
+    return str(getattr(exc, "sqlite_errorname", "")).startswith(_TRANSIENT)
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """Return the numbered migrations (number, name, SQL) in order."""
     found = []
@@ -172,6 +182,12 @@ class Database(_Runner):
             self._holder = task
             try:
                 yield
+            except sqlite3.OperationalError as exc:
+                # A statement of its own (outside transaction()) meets the same lock or full disk as
+                # a transaction does; every update's first write is one (storage.updates.claim).
+                if _transient(exc):
+                    raise DatabaseBusyError(str(exc)) from exc
+                raise
             finally:
                 self._holder = None
 
@@ -210,13 +226,20 @@ class Database(_Runner):
                 yield tx
             except sqlite3.OperationalError as exc:
                 # Locked by another process, disk full, I/O error: nothing half-written stays.
-                await self._conn.execute("ROLLBACK")
+                await self._rollback()
                 raise DatabaseBusyError(str(exc)) from exc
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._rollback()
                 raise
             try:
                 await self._conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                await self._conn.execute("ROLLBACK")
+                await self._rollback()
                 raise DatabaseBusyError(str(exc)) from exc
+
+    async def _rollback(self) -> None:
+        """Roll the open transaction back, unless SQLite has done it already."""
+        # After a full disk or an I/O error SQLite may roll back by itself; a ROLLBACK then fails
+        # with "no transaction is active" and would hide the error the user should hear about.
+        if self._conn.in_transaction:
+            await self._conn.execute("ROLLBACK")
