@@ -62,7 +62,10 @@ from bot.i18n import translator
 _t = translator("vi")
 SAVED = _t("✅ Saved: {title}.").split("{", 1)[0]
 BUSY = _t("The database is busy right now. Nothing was saved; please try again in a moment.")
-SORRY = _t("Sorry, something went wrong on my side.").split(".", 1)[0]
+SORRY = _t(
+    "Sorry, something went wrong on my side. Please try again; if it happens again, "
+    "tell your committee's office."
+).split(".", 1)[0]
 QUESTION = re.compile(r"· (\d+)/(\d+)")
 SCHEDULED = ("📢", "📅")  # broadcasts and reminders: not answers to what a secretary did
 BROADCAST_BODY = "Diễn tập: thông báo số {n}"
@@ -187,6 +190,7 @@ class Secretary:
             await self._again()
         elif text.startswith(SORRY):
             self.error_answers += 1
+            await asyncio.sleep(1.0)  # "please try again": a moment later, as people do
             await self._ask()
         elif "rs" in actions:
             self._resuming = True
