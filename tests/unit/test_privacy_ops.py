@@ -97,7 +97,7 @@ async def test_forgetting_a_user_keeps_their_records_without_their_name(world: W
         await audit.record(
             tx, NOW, world.ha.id, "note", new={"by": "Nguyễn Thị Lan", "about": "Nguyễn Thị Lanh"}
         )
-    target = await privacy_ops.forget_target(db, SETTINGS, world.ha, "telegram", "2001")
+    target = await privacy_ops.forget_target(db, SETTINGS, world.ha, "2001")
     assert (target.user.id, target.records) == (lan.id, 4)  # two people and two awareness steps
 
     counts = await privacy_ops.forget(db, world.ha.id, lan.id, NOW)
@@ -145,13 +145,13 @@ async def test_forgetting_a_user_keeps_their_records_without_their_name(world: W
 )
 async def test_forget_refuses(world: World, external: str, message: str) -> None:
     with pytest.raises(UserError) as refused:
-        await privacy_ops.forget_target(world.db, SETTINGS, world.ha, "telegram", external)
+        await privacy_ops.forget_target(world.db, SETTINGS, world.ha, external)
     assert refused.value.message == message
 
 
 async def test_nobody_forgets_themselves(world: World) -> None:
     with pytest.raises(UserError) as refused:
-        await privacy_ops.forget_target(world.db, Settings(), world.ha, "telegram", "1000")
+        await privacy_ops.forget_target(world.db, Settings(), world.ha, "1000")
     assert refused.value.message == "You cannot delete your own data; ask another admin."
 
 

@@ -128,10 +128,9 @@ async def test_telegram_and_zalo_in_one_process_on_one_database(
             await bot.tick()
             assert any("Bản tin tuần: Đảng bộ KCN A" in t for t in member.texts())
             # A Telegram admin revokes a Zalo user by the id /users shows.
-            assert "Lan không còn quyền sử dụng chibo" in await admin_says("/revoke zalo:e4ea2cd5189df1c3a88c")
-            assert "Không có người dùng đã đăng ký nào có id zalo:e4ea2cd5189df1c3a88c" in await admin_says(
-                "/revoke zalo:e4ea2cd5189df1c3a88c"
-            )
+            lan_id = "zalo:e4ea2cd5189df1c3a88c"
+            assert "Lan không còn quyền sử dụng chibo" in await admin_says(f"/revoke {lan_id}")
+            assert f"Không có người dùng đã đăng ký nào có id {lan_id}" in await admin_says(f"/revoke {lan_id}")
             assert telegram.errors == []
         finally:
             await bot.stop()
