@@ -11,8 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.calendar import WorkingCalendar
+from bot.calendar import WorkingCalendar, add_months
 from bot.deadlines import (
+    AWARENESS_VALID_MONTHS,
+    CEREMONY_WORKING_DAYS,
+    PROBATION_MONTHS,
+    RECOGNITION_WORKING_DAYS,
     Deadline,
     Direction,
     State,
@@ -29,6 +33,8 @@ log = logging.getLogger(__name__)
 
 # An official transfer is due 60 working days after its letter: never more than ~150 calendar days.
 OFFICIAL_TRANSFER_MAX_SPAN = 150
+# add_months moves a day that the target month lacks (31/01 + 1 month) back to its last day.
+MONTH_END_SLACK = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,8 @@ async def open_duties(
         if state is State.DUE_SOON or overdue:
             found.append(Duty(unit_id, person_id, who, deadline))
 
-    for person in await q.open_pipelines(db, ids):
+    dates = step_dates(today, calendar, soon_days=soon_days, overdue_days=overdue_days)
+    for person in await q.open_pipelines(db, ids, dates):
         pipeline = Pipeline({Step(k): v for k, v in person.steps.items() if k in _STEP_VALUES})
         for deadline in deadlines_for(pipeline, calendar, today):
             keep(person.unit_id, person.id, person.full_name, deadline, overdue_days)
@@ -97,3 +104,39 @@ async def open_duties(
 
 
 _STEP_VALUES = frozenset(s.value for s in Step)
+
+
+def step_dates(
+    today: date, calendar: WorkingCalendar, *, soon_days: int, overdue_days: int | None
+) -> q.StepDates:
+    """Return where the steps that start an admission deadline lie when it is due by today + soon_days
+    (and, with overdue_days, overdue by at most that): each range at least as wide as the rules need."""
+    last_due = today + timedelta(days=soon_days)
+    first_due = None if overdue_days is None else today - timedelta(days=overdue_days)
+
+    def before(day: date | None, working_days: int) -> date | None:
+        # A period of n working days ending on or after `day` starts on or after the (n+1)-th working
+        # day before it; None stays None (no first day).
+        return None if day is None else calendar.add_working_days(day, -(working_days + 1))
+
+    def months_back(day: date | None, months: int, slack: timedelta) -> date | None:
+        return None if day is None else add_months(day, -months) + slack
+
+    # A certificate expires 60 months after the class (met by the admission decision).
+    class_to = add_months(last_due, -AWARENESS_VALID_MONTHS) + MONTH_END_SLACK
+    class_from = months_back(first_due, AWARENESS_VALID_MONTHS, -MONTH_END_SLACK)
+    # The ceremony is due 30 working days after the decision, so never sooner than 30 days after it.
+    decision_to = last_due - timedelta(days=CEREMONY_WORKING_DAYS)
+    decision_from = before(first_due, CEREMONY_WORKING_DAYS)
+    # Probation ends 12 months after the ceremony (due soon until then, never overdue); recognition is
+    # due 30 working days after that.
+    ceremony_to = add_months(last_due, -PROBATION_MONTHS) + MONTH_END_SLACK
+    ceremony_from = months_back(
+        before(first_due, RECOGNITION_WORKING_DAYS), PROBATION_MONTHS, -MONTH_END_SLACK
+    )
+    return q.StepDates(
+        today=today,
+        awareness_class=(class_from, class_to),
+        admission_decision=(decision_from, decision_to),
+        ceremony=(ceremony_from, ceremony_to),
+    )
