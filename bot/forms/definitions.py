@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.deadlines import age_at, eligible_age, probation_end, vote_passes
 from bot.forms.engine import FormContext
-from bot.forms.fields import Answers, Choice, Field, Form, Invalid, Kind, Problem
+from bot.forms.fields import Answers, Check, Choice, Field, Form, Invalid, Kind, Problem
 from bot.i18n import N_
 from bot.pipeline import STEP_NAMES, Pipeline, Step, next_steps, refusal
 from storage import records
@@ -476,15 +476,19 @@ async def _warn_minutes(value: Any, answers: Answers, ctx: FormContext) -> Inval
     return None
 
 
-def _not_more_than_total(label: str) -> Any:
+def _at_most(other: str, message: str) -> Check:
+    """Return a check refusing a count larger than another answer (present <= total...)."""
+
     async def check(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
-        if answers.get("total") is not None and int(value) > int(answers["total"]):
-            return Invalid(
-                N_("This cannot be more than the total number of members ({total})."), total=answers["total"]
-            )
+        if answers.get(other) is not None and int(value) > int(answers[other]):
+            return Invalid(message, limit=answers[other])
         return None
 
     return check
+
+
+NOT_MORE_THAN_TOTAL = N_("This cannot be more than the total number of members ({limit}).")
+NOT_MORE_THAN_WORKERS = N_("This cannot be more than the workers ({limit}).")
 
 
 async def _meeting_check(answers: Answers, ctx: FormContext) -> list[Problem]:
@@ -552,7 +556,7 @@ MEETING = Form(
             N_("How many were present?"),
             minimum=0,
             maximum=500,
-            check=_not_more_than_total("present"),
+            check=_at_most("total", NOT_MORE_THAN_TOTAL),
         ),
         Field(
             "absent_with_reason",
@@ -561,7 +565,7 @@ MEETING = Form(
             N_("How many were absent with a reason?"),
             minimum=0,
             maximum=500,
-            check=_not_more_than_total("absent_with_reason"),
+            check=_at_most("total", NOT_MORE_THAN_TOTAL),
         ),
         Field(
             "absent_without_reason",
@@ -570,7 +574,7 @@ MEETING = Form(
             N_("How many were absent without a reason?"),
             minimum=0,
             maximum=500,
-            check=_not_more_than_total("absent_without_reason"),
+            check=_at_most("total", NOT_MORE_THAN_TOTAL),
         ),
         Field(
             "topic",
@@ -637,15 +641,6 @@ ACTIVITY = Form(
 # ----- /enterprise ----------------------------------------------------------------------------------
 
 
-def _at_most(other: str, message: str) -> Any:
-    async def check(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
-        if answers.get(other) is not None and int(value) > int(answers[other]):
-            return Invalid(message, limit=answers[other])
-        return None
-
-    return check
-
-
 async def _save_enterprise(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
     answers = dict(answers)
     if record_id is None:
@@ -693,7 +688,7 @@ ENTERPRISE = Form(
             N_("Of them, how many are under 30?"),
             minimum=0,
             maximum=500_000,
-            check=_at_most("workers", N_("This cannot be more than the workers ({limit}).")),
+            check=_at_most("workers", NOT_MORE_THAN_WORKERS),
         ),
         Field(
             "union_members",
@@ -702,7 +697,7 @@ ENTERPRISE = Form(
             N_("How many are trade union members?"),
             minimum=0,
             maximum=500_000,
-            check=_at_most("workers", N_("This cannot be more than the workers ({limit}).")),
+            check=_at_most("workers", NOT_MORE_THAN_WORKERS),
         ),
         Field(
             "youth_union_members",
@@ -711,7 +706,7 @@ ENTERPRISE = Form(
             N_("How many are Youth Union members?"),
             minimum=0,
             maximum=500_000,
-            check=_at_most("workers", N_("This cannot be more than the workers ({limit}).")),
+            check=_at_most("workers", NOT_MORE_THAN_WORKERS),
         ),
         Field(
             "members_elsewhere",
@@ -720,7 +715,7 @@ ENTERPRISE = Form(
             N_("How many party members work here but are still registered where they live?"),
             minimum=0,
             maximum=10_000,
-            check=_at_most("workers", N_("This cannot be more than the workers ({limit}).")),
+            check=_at_most("workers", NOT_MORE_THAN_WORKERS),
         ),
     ),
     save=_save_enterprise,
