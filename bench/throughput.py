@@ -1,6 +1,7 @@
 """Throughput and latency: simulated secretaries fill and confirm /activity forms as fast as the bot asks.
 
     python -m bench throughput [--secretaries 50] [--forms 4] [--rounds 1] [--as-deployed]
+                               [--slow-neighbour] [--only echo,chibo,...]
 
 Each secretary fills a form in eight steps (/activity, the date typed, the kind pressed, the title and
 the number of participants typed, the note and the photo skipped with their buttons, Save pressed) and
@@ -18,6 +19,10 @@ By default both bots run without the overall limit of 30 requests a second that 
 production (bench/chibo_proc.py --unthrottled), so the numbers show how fast the bots work rather than
 how fast Telegram lets them send. --as-deployed adds the pair with the limiter on, as chibo really runs.
 
+--slow-neighbour adds an admin asking for the digest (a chart drawn in a thread, half a second) again
+and again while the secretaries fill their forms: what the per-user processor is for, since with
+sequential processing every secretary waits behind each digest.
+
 Reported: updates per second (updates / time from the first action to the last answer), p50 and p99 of
 the answer latency (from an action to the bot's next message in that chat), the bot process's peak RSS,
 and chibo's ratios to the echo bot.
@@ -34,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.common import (
+    ADMIN_ID,
     CACHE,
     CHIBO_RUN,
     FIRST_SECRETARY_ID,
@@ -88,6 +94,7 @@ class Result:
     peak_rss_mb: float
     forms_saved: int
     forms_stored: int
+    digests: int = 0  # the slow neighbour's digests meanwhile
 
     @property
     def rate(self) -> float:
@@ -134,7 +141,21 @@ async def fill_form(chat: ChatView, title: str, latencies: list[float]) -> ChatM
     return last
 
 
-async def run_variant(variant: Variant, secretaries: int, forms: int, folder: Path) -> Result:
+async def neighbour(chat: ChatView, done: asyncio.Event) -> int:
+    """Ask for the digest again and again until done (an admin's slow request); return how many."""
+    asked = 0
+    while not done.is_set():
+        await chat.send("/digest")
+        # The digest is a chart, then its text: the text is the last answer.
+        if await chat.reply(REPLY_WITHIN, lambda m: m.kind == "text") is None:
+            raise TimeoutError("no digest within {REPLY_WITHIN}s")
+        asked += 1
+    return asked
+
+
+async def run_variant(
+    variant: Variant, secretaries: int, forms: int, folder: Path, *, slow_neighbour: bool = False
+) -> Result:
     """Measure one bot: start it on a fresh emulator (and database), play the load, stop it."""
     saved_text = translator("vi")("✅ Saved: {title}.").split("{", 1)[0]
     async with BenchEmulator() as emu:
@@ -160,9 +181,17 @@ async def run_variant(variant: Variant, secretaries: int, forms: int, folder: Pa
                     last = await fill_form(chat, f"Hoạt động {chat.id}-{n}", latencies)
                     saved += (last.text or "").startswith(saved_text)
 
+            done = asyncio.Event()
+            admin = (
+                asyncio.create_task(neighbour(ChatView(emu, ADMIN_ID, "Quản trị"), done))
+                if slow_neighbour
+                else None
+            )
             started = time.perf_counter()
             await asyncio.gather(*(secretary(c) for c in chats))
             seconds = time.perf_counter() - started
+            done.set()
+            digests = await admin if admin is not None else 0
             rss = process.peak_rss_mb()
         finally:
             await process.stop()
@@ -171,14 +200,19 @@ async def run_variant(variant: Variant, secretaries: int, forms: int, folder: Pa
         if variant.chibo:
             stored = scalar(db_path, "SELECT COUNT(*) FROM activities WHERE title != 'warm-up'")
         assert not emu.errors, emu.errors[:3]
-    return Result(variant.name, secretaries * forms * STEPS_PER_FORM, seconds, latencies, rss, saved, stored)
+    return Result(
+        variant.name, secretaries * forms * STEPS_PER_FORM, seconds, latencies, rss, saved, stored, digests
+    )
 
 
-def report(rounds: Sequence[dict[str, Result]], secretaries: int, forms: int) -> str:
+def report(rounds: Sequence[dict[str, Result]], secretaries: int, forms: int, slow_neighbour: bool) -> str:
     """Return the Markdown report of the runs."""
     rows = []
     for number, results in enumerate(rounds, 1):
-        for result in results.values():
+        for name in VARIANTS:
+            if name not in results:
+                continue
+            result = results[name]
             rows.append(
                 [
                     number,
@@ -190,15 +224,18 @@ def report(rounds: Sequence[dict[str, Result]], secretaries: int, forms: int) ->
                     f"{result.p99_ms:.1f}",
                     f"{result.peak_rss_mb:.0f}",
                     f"{result.forms_saved}/{result.forms_stored}" if result.forms_stored else "-",
+                    *([result.digests] if slow_neighbour else []),
                 ]
             )
     lines = [
         f"Throughput: {secretaries} secretaries x {forms} forms x {STEPS_PER_FORM} updates, "
-        f"{len(rounds)} round(s)",
+        f"{len(rounds)} round(s)"
+        + (", an admin asking for the root digest meanwhile" if slow_neighbour else ""),
         machine_line(),
         "",
         table(
-            ["round", "bot", "updates", "s", "updates/s", "p50 ms", "p99 ms", "peak RSS MiB", "saved/stored"],
+            ["round", "bot", "updates", "s", "updates/s", "p50 ms", "p99 ms", "peak RSS MiB", "saved/stored"]
+            + (["digests"] if slow_neighbour else []),
             rows,
         ),
         "",
@@ -232,14 +269,17 @@ async def main_async(args: argparse.Namespace) -> int:
     rounds = []
     for number in range(args.rounds):
         results = {}
-        for name in names:
+        # Every other round in reverse order, so a machine getting busier does not favour one bot.
+        for name in names if number % 2 == 0 else names[::-1]:
             print(f"round {number + 1}: {name}...", flush=True)
-            results[name] = await run_variant(VARIANTS[name], args.secretaries, args.forms, folder)
+            results[name] = await run_variant(
+                VARIANTS[name], args.secretaries, args.forms, folder, slow_neighbour=args.slow_neighbour
+            )
             r = results[name]
             rss = r.peak_rss_mb
             print(f"  {r.rate:.0f} updates/s, p50 {r.p50_ms:.0f} ms, p99 {r.p99_ms:.0f} ms, {rss:.0f} MiB")
         rounds.append(results)
-    text = report(rounds, args.secretaries, args.forms)
+    text = report(rounds, args.secretaries, args.forms, args.slow_neighbour)
     print()
     print(text)
     saved = save_result(
@@ -276,4 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="repeat every bot this many times (1)")
     parser.add_argument("--as-deployed", action="store_true", help="also both bots with the 30/s limiter")
     parser.add_argument("--only", help="comma-separated bots to run (echo,chibo,chibo-sequential,...)")
+    parser.add_argument(
+        "--slow-neighbour", action="store_true", help="an admin asks for the digest (a chart) all along"
+    )
     return asyncio.run(main_async(parser.parse_args(argv)))
