@@ -350,11 +350,20 @@ def broadcast_counts(stage: Stage, body: str) -> Counter[int]:
     return counts
 
 
-async def broadcast_done(stage: Stage, within: float) -> bool:
-    """Wait until the outbox has no broadcast message left to deliver."""
+async def broadcast_done(stage: Stage, within: float, nudge: float | None = None) -> bool:
+    """Wait until the outbox has no broadcast message left to deliver.
+
+    With nudge, the admin sends /remind (which delivers what is due) every `nudge` seconds instead of
+    waiting for the scheduler's next tick, 30 seconds after a failed delivery (short drills).
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
+    admin = ChatView(stage.emu, ADMIN_ID, "Quản trị")
+    nudged = loop.time()
     while loop.time() < deadline:
+        if nudge is not None and loop.time() - nudged >= nudge:
+            await admin.send("/remind")
+            nudged = loop.time()
         pending = scalar(
             stage.db_path,
             "SELECT COUNT(*) FROM outbox WHERE kind = 'broadcast' AND sent_at IS NULL AND failed_at IS NULL",
@@ -549,6 +558,7 @@ async def faults_drill(
     passive: int = 300,
     patience: float = 3.0,
     at_least: int = 0,
+    nudge: float | None = None,
 ) -> DrillReport:
     """One sending request in ten answered 502 or dropped, while forms are filled and a broadcast goes out."""
     report = DrillReport("502 / dropped, 1 in 10")
@@ -564,7 +574,7 @@ async def faults_drill(
             await until_confirmed(stage, at_least, within=60)
             stop.set()
             await finish_people(tasks, within=patience * 6 + 30)
-            if not await broadcast_done(stage, within=passive / 10 + 60):
+            if not await broadcast_done(stage, within=passive / 10 + 60, nudge=nudge):
                 report.problems.append("the broadcast did not finish")
             emu.faults = None
             await asyncio.sleep(1.0)

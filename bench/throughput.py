@@ -146,9 +146,12 @@ async def neighbour(chat: ChatView, done: asyncio.Event) -> int:
     asked = 0
     while not done.is_set():
         await chat.send("/digest")
-        # The digest is a chart, then its text: the text is the last answer.
+        # The digest is a chart, then its text in one or more messages: the bot is done with it when
+        # nothing more comes for a moment (asking again sooner would pile requests up).
         if await chat.reply(REPLY_WITHIN, lambda m: m.kind == "text") is None:
-            raise TimeoutError("no digest within {REPLY_WITHIN}s")
+            raise TimeoutError(f"no digest within {REPLY_WITHIN}s")
+        while await chat.reply(0.3) is not None:
+            pass
         asked += 1
     return asked
 

@@ -6,7 +6,9 @@ from bench.drills import faults_drill
 
 
 async def test_bad_gateways_and_dropped_connections_lose_nothing(tmp_path: Path) -> None:
-    report = await faults_drill(tmp_path, secretaries=3, forms=4.0, passive=15, patience=2.0, at_least=1)
+    report = await faults_drill(
+        tmp_path, secretaries=3, forms=4.0, passive=15, patience=2.0, at_least=1, nudge=2.0
+    )
     assert report.problems == []  # the bot process is still running, among others
     assert report.extra["faults injected"] > 0
     assert report.confirmed >= 3

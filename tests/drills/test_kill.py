@@ -9,7 +9,7 @@ KILLS = 2
 
 async def test_a_killed_bot_keeps_every_confirmed_form_once_and_every_draft(tmp_path: Path) -> None:
     report = await kill_drill(
-        tmp_path, secretaries=3, kills=KILLS, every=(1.0, 2.0), passive=15, patience=3.0, at_least=1
+        tmp_path, secretaries=3, kills=KILLS, every=(0.8, 1.6), passive=15, patience=2.5, at_least=1
     )
     assert report.problems == []
     assert report.confirmed >= 3
