@@ -10,7 +10,8 @@ Sizes (DOMAIN.md's units: a root committee, committees, cells):
 The records span the last four years; people are at every stage of admission (about a quarter have a
 deadline running); each cell has a secretary, an enterprise snapshot and two transfers. The database is
 written with executemany in large transactions and kept under bench/.cache/scale/ (gitignored); a second
-run reuses it (--regenerate writes it again) and applies any newer migration first, timed.
+run reuses it (--regenerate writes it again) and applies any newer migration first, timed; a
+migration whose text changed after it was applied to the kept database has it written again.
 
 Measured, each the median of --repeat runs: one committee's weekly digest (compute, render the text,
 draw the chart) and the root's; /export of one committee (bot/export.py: rows, then the workbook); the
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import random
 import shutil
@@ -100,6 +102,14 @@ class Generated:
     committee_code: str
     today: str
     version: int = GENERATOR_VERSION
+    migrations: dict[str, str] = field(default_factory=dict)  # name -> hash of what was applied
+
+
+def _migration_hashes() -> dict[str, str]:
+    """Return a hash of each migration's SQL, to tell a cached database built on an older text."""
+    from storage.database import migrations  # noqa: PLC0415
+
+    return {name: hashlib.sha256(sql.encode()).hexdigest()[:16] for _, name, sql in migrations()}
 
 
 def _stamp(day: str) -> str:
@@ -394,10 +404,14 @@ def cached(size: Size, regenerate: bool) -> tuple[Path, Generated, bool]:
     meta = folder / f"{size.name}.json"
     if not regenerate and path.is_file() and meta.is_file():
         info = Generated(**json.loads(meta.read_text()))
-        if info.version == GENERATOR_VERSION:
+        current = _migration_hashes()
+        # Newer migrations are applied to a kept database; one whose applied text changed since is not.
+        changed = [name for name, digest in info.migrations.items() if current.get(name) != digest]
+        if info.version == GENERATOR_VERSION and not changed:
             return path, info, False
     today = datetime.now(TZ).date()
     info = generate(path, size, today)
+    info.migrations = _migration_hashes()
     meta.write_text(json.dumps(vars(info), indent=2))
     return path, info, True
 
@@ -659,6 +673,8 @@ def main(argv: list[str] | None = None) -> int:
     applied, migration_seconds = asyncio.run(migrate(path))
     if applied:
         print(f"  migrations applied now: {applied} in {migration_seconds:.1f} s", flush=True)
+    info.migrations = _migration_hashes()
+    (CACHE / "scale" / f"{size.name}.json").write_text(json.dumps(vars(info), indent=2))
     log = QueryLog() if args.plans else None
     results = asyncio.run(measure(path, info, args.repeat, log))
     baseline: dict[str, Measured] = {}
