@@ -72,6 +72,9 @@ CHART_TOP_CELLS = 12
 # so that a province's digest stays a few messages long.
 DEADLINES_PER_CELL = 5
 DEADLINES_LISTED = 40
+# Each list of cells names at most this many; a city's digest stays a few messages, and /export
+# has every line.
+CELLS_LISTED = 30
 
 
 # ----- the data ----------------------------------------------------------------------------------
@@ -573,13 +576,14 @@ def _quiet_lines(d: Digest, t: Translator) -> list[str]:
             cells=cells,
         )
     ]
-    for quiet in d.quiet_cells:
+    for quiet in d.quiet_cells[:CELLS_LISTED]:
         if quiet.last_record is None:
             lines.append(_html(t("• {cell} (nothing recorded yet)"), cell=quiet.name))
         else:
             lines.append(
                 _html(t("• {cell} (last record {day})"), cell=quiet.name, day=t.date(quiet.last_record))
             )
+    lines += _more(t, len(d.quiet_cells))
     month = f"{d.last_month.start.month:02d}/{d.last_month.start.year}"
     lines += [
         "",
@@ -590,8 +594,15 @@ def _quiet_lines(d: Digest, t: Translator) -> list[str]:
             cells=cells,
         ),
     ]
-    lines += [str(Markup("• {}").format(cell.name)) for cell in d.no_meeting]
-    return lines
+    lines += [str(Markup("• {}").format(cell.name)) for cell in d.no_meeting[:CELLS_LISTED]]
+    return lines + _more(t, len(d.no_meeting))
+
+
+def _more(t: Translator, count: int) -> list[str]:
+    """Return the line saying how many cells a list leaves out, if any."""
+    if count <= CELLS_LISTED:
+        return []
+    return [_html(t("… and {n} more cells (all of them are in /export)"), n=t.number(count - CELLS_LISTED))]
 
 
 def _deadline_lines(d: Digest, t: Translator) -> list[str]:
@@ -604,7 +615,7 @@ def _deadline_lines(d: Digest, t: Translator) -> list[str]:
         )
     ]
     budget = DEADLINES_LISTED
-    for cell in d.deadlines:
+    for cell in d.deadlines[:CELLS_LISTED]:
         lines.append(
             _html(
                 t("<i>{cell}</i>: {overdue} overdue, {soon} due soon"),
@@ -632,7 +643,7 @@ def _deadline_lines(d: Digest, t: Translator) -> list[str]:
         # A cell past the budget shows its counts alone, without a "more" line.
         if listed and len(listed) < len(cell.items):
             lines.append(_html(t("… and {n} more"), n=t.number(len(cell.items) - len(listed))))
-    return lines
+    return lines + _more(t, len(d.deadlines))
 
 
 def _enterprise_lines(d: Digest, t: Translator) -> list[str]:
