@@ -7,6 +7,7 @@ message (names, codes, what a user typed) goes in through Markup(...).format(), 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -23,7 +24,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import commands
@@ -45,6 +46,7 @@ H = TypeVar("H", bound=Handler)
 # Commands and buttons someone without an invitation may use.
 OPEN_COMMANDS = frozenset(c.name for c in commands.COMMANDS if None in c.roles)
 OPEN_CALLBACKS = frozenset({"lang"})
+REPLY_ATTEMPTS = 3
 # Links in our messages (invitations) are for copying, not for a preview card.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -68,13 +70,24 @@ async def send(
     sent: Message | None = None
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        sent = await context.bot.send_message(
-            chat_id,
-            part,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=NO_PREVIEW,
-            reply_markup=markup if last else None,
-        )
+        for attempt in range(REPLY_ATTEMPTS):
+            try:
+                sent = await context.bot.send_message(
+                    chat_id,
+                    part,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=NO_PREVIEW,
+                    reply_markup=markup if last else None,
+                )
+                break
+            except BadRequest:
+                raise
+            except NetworkError:
+                # A lost answer ("✅ Saved" after a 502) would make the person enter the form again;
+                # a repeated one costs nothing. 429s are the rate limiter's (it waits and retries).
+                if attempt == REPLY_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.5 * 2**attempt)
     return sent
 
 

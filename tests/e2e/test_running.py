@@ -140,3 +140,15 @@ async def test_a_missing_token_is_one_clear_line(tmp_path: Path) -> None:
     assert err.decode().strip().splitlines() == [
         "chibo: TELEGRAM_BOT_TOKEN: not set. Get a token from @BotFather, or try `chibo sandbox` without one."
     ]
+
+
+async def test_a_reply_lost_to_a_502_is_sent_again(bot: RunningBot, emulator: BotApiEmulator) -> None:
+    from bot.emulator import Faults
+
+    admin = bot.person(ADMIN_ID, "Hà", language="vi")
+    # Seeded: the first sendMessage gets 502 Bad Gateway, the second goes through.
+    emulator.faults = Faults(rate=0.5, kinds=("502",), seed=4, methods=frozenset({"sendMessage"}))
+    reply = await admin.send("/whoami")
+    emulator.faults = None
+    assert "Vai trò: quản trị viên" in reply
+    assert emulator.counters.faults == 1
