@@ -30,6 +30,8 @@ class Queryable(Protocol):
 
     async def insert(self, sql: str, params: Params = ()) -> int: ...
 
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
+
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None: ...
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]: ...
@@ -202,6 +204,11 @@ class Database(_Runner):
         """Run one INSERT in its own transaction and return the new row id."""
         async with self._locked():
             return await super().insert(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for many parameter rows, in its own transaction."""
+        async with self._locked():
+            await super().executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """Return the first row of a query, or None."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,6 +51,53 @@ def _message(row: sqlite3.Row) -> OutboxMessage:
     )
 
 
+_INSERT = """
+    INSERT OR IGNORE INTO outbox
+        (key, user_id, kind, batch, text, buttons, photo, caption, not_before, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to queue under its unique key."""
+
+    key: str
+    user_id: int
+    kind: str
+    text: str
+    buttons: list[list[tuple[str, str]]] | None = None
+    photo: bytes | None = None
+    caption: str | None = None
+    batch: str | None = None
+
+
+async def enqueue_many(
+    db: Queryable, messages: Sequence[NewMessage], now: datetime, not_before: datetime
+) -> int:
+    """Queue messages in one statement; those whose key was queued before are skipped. Return how many."""
+    before = int(await db.fetchval("SELECT total_changes()"))
+    await db.executemany(
+        _INSERT,
+        [
+            (
+                m.key,
+                m.user_id,
+                m.kind,
+                m.batch,
+                m.text,
+                json.dumps(m.buttons or [], ensure_ascii=False),
+                m.photo,
+                m.caption,
+                to_db_time(not_before),
+                to_db_time(now),
+            )
+            for m in messages
+        ],
+    )
+    return int(await db.fetchval("SELECT total_changes()")) - before
+
+
 async def enqueue(
     db: Queryable,
     key: str,
@@ -65,26 +113,8 @@ async def enqueue(
     batch: str | None = None,
 ) -> bool:
     """Queue a message under a unique key; False when that key was queued before (nothing changes)."""
-    changed = await db.execute(
-        """
-        INSERT OR IGNORE INTO outbox
-            (key, user_id, kind, batch, text, buttons, photo, caption, not_before, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        (
-            key,
-            user_id,
-            kind,
-            batch,
-            text,
-            json.dumps(buttons or [], ensure_ascii=False),
-            photo,
-            caption,
-            to_db_time(not_before or now),
-            to_db_time(now),
-        ),
-    )
-    return changed == 1
+    message = NewMessage(key, user_id, kind, text, buttons, photo, caption, batch)
+    return await enqueue_many(db, [message], now, not_before or now) == 1
 
 
 async def due(db: Queryable, now: datetime, limit: int = 100) -> list[OutboxMessage]:
