@@ -31,6 +31,8 @@ async def _targets(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
 async def _save(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
     if ctx.outbox is None:
         raise RuntimeError("a broadcast needs the outbox")
+    if ctx.role is not Role.ADMIN:
+        raise Invalid(N_("This is for admins only."))
     target = await units.get(tx, int(answers["target"]))
     if target is None:
         raise Invalid(N_("This unit no longer exists."))
@@ -58,6 +60,7 @@ async def _save(tx: Queryable, ctx: FormContext, answers: Answers, record_id: in
 BROADCAST = Form(
     name="broadcast",
     kind="broadcast",
+    admin_only=True,
     title=N_("Broadcast"),
     per_cell=False,
     done=N_(

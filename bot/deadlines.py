@@ -25,10 +25,9 @@ from datetime import date
 from enum import StrEnum
 
 from bot.calendar import WorkingCalendar, add_months
-from bot.pipeline import Pipeline, Step
+from bot.pipeline import Pipeline, Step, probation_ends
 
 CEREMONY_WORKING_DAYS = 30
-PROBATION_MONTHS = 12
 RECOGNITION_WORKING_DAYS = 30
 AWARENESS_VALID_MONTHS = 60
 OFFICIAL_TRANSFER_WORKING_DAYS = 60
@@ -109,9 +108,9 @@ def ceremony_deadline(pipeline: Pipeline, calendar: WorkingCalendar) -> Deadline
 def probation_end(pipeline: Pipeline) -> Deadline | None:
     """Return the end of probation (12 months after the ceremony), once the ceremony is recorded."""
     ceremony = pipeline.date_of(Step.CEREMONY)
-    if ceremony is None:
+    end = probation_ends(pipeline)
+    if ceremony is None or end is None:
         return None
-    end = add_months(ceremony, PROBATION_MONTHS)
     # Probation ends by itself: it is done on its day and never overdue; what the cell must do
     # then is the recognition deadline.
     return Deadline(kind=Kind.PROBATION_END, due=end, counts_from=ceremony, done_on=end)

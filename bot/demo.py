@@ -21,8 +21,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.calendar import WorkingCalendar, add_months
-from bot.deadlines import CEREMONY_WORKING_DAYS, PROBATION_MONTHS, eligible_age, vote_passes
-from bot.pipeline import Pipeline, Step, refusal
+from bot.deadlines import CEREMONY_WORKING_DAYS, eligible_age, vote_passes
+from bot.pipeline import PROBATION_MONTHS, Pipeline, Step, refusal
 from storage import audit, records, units
 from storage.database import Database, Queryable
 from storage.models import Unit

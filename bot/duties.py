@@ -15,7 +15,6 @@ from bot.calendar import WorkingCalendar, add_months
 from bot.deadlines import (
     AWARENESS_VALID_MONTHS,
     CEREMONY_WORKING_DAYS,
-    PROBATION_MONTHS,
     RECOGNITION_WORKING_DAYS,
     Deadline,
     Direction,
@@ -25,7 +24,7 @@ from bot.deadlines import (
     deadlines_for,
     transfer_deadline,
 )
-from bot.pipeline import Pipeline, Step
+from bot.pipeline import PROBATION_MONTHS, Pipeline, Step
 from storage import digest_queries as q
 from storage.database import Queryable
 

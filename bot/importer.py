@@ -45,7 +45,7 @@ from bot.forms.fields import (
     parse_yesno,
 )
 from bot.i18n import N_, Translator, translator
-from bot.pipeline import ORDER, STEP_NAMES, Pipeline, Step, next_steps, refusal
+from bot.pipeline import ORDER, Pipeline, Step, explain_refusal
 from storage import audit, data_ops, units
 from storage.database import Database, Queryable
 from storage.models import Role
@@ -513,12 +513,8 @@ def _name(values: dict[str, Any], key: str) -> str:
 
 
 def _step_refusal(t: Translator, pipeline: Pipeline, step: Step, when: date) -> _Refused | None:
-    reason = refusal(pipeline, step, when)
-    if reason is None:
-        return None
-    upcoming = ", ".join(t(STEP_NAMES[s]) for s in next_steps(pipeline))
-    previous = t.date(pipeline.last_date) if pipeline.last_date else ""
-    return _Refused(step.value, reason, next=upcoming, previous=previous)
+    explained = explain_refusal(pipeline, step, when, t)
+    return None if explained is None else _Refused(step.value, explained[0], **explained[1])
 
 
 def _person(values: dict[str, Any], t: Translator, today: date) -> NewPerson:

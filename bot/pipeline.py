@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from bot.i18n import N_
+from bot.calendar import add_months
+from bot.i18n import N_, Translator
 
 
 class Step(StrEnum):
@@ -38,6 +39,7 @@ ORDER: tuple[Step, ...] = (
     Step.RECOGNITION,
 )
 TERMINAL = frozenset({Step.RECOGNITION, Step.NOT_RECOGNISED, Step.WITHDREW})
+PROBATION_MONTHS = 12
 
 STEP_NAMES = {
     Step.SOURCE: N_("source (outstanding worker)"),
@@ -108,4 +110,29 @@ def refusal(pipeline: Pipeline, step: Step, when: date) -> str | None:
     last_date = pipeline.last_date
     if last_date is not None and when < last_date:
         return N_("The date cannot be before the previous step ({previous}).")
+    end = probation_ends(pipeline)
+    if step is Step.RECOGNITION and end is not None and when < end:
+        # Recognition is considered once the 12 months of probation are over, never before.
+        return N_("The probation ends on {end}; the cell considers recognition after that day.")
     return None
+
+
+def probation_ends(pipeline: Pipeline) -> date | None:
+    """Return the day probation ends: 12 calendar months after the ceremony."""
+    ceremony = pipeline.date_of(Step.CEREMONY)
+    return None if ceremony is None else add_months(ceremony, PROBATION_MONTHS)
+
+
+def explain_refusal(
+    pipeline: Pipeline, step: Step, when: date, t: Translator
+) -> tuple[str, dict[str, str]] | None:
+    """Return why a step cannot be recorded (a catalog message) with its parameters, or None."""
+    reason = refusal(pipeline, step, when)
+    if reason is None:
+        return None
+    end = probation_ends(pipeline)
+    return reason, {
+        "next": ", ".join(t(STEP_NAMES[s]) for s in next_steps(pipeline)),
+        "previous": t.date(pipeline.last_date) if pipeline.last_date else "",
+        "end": t.date(end) if end else "",
+    }

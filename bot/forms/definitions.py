@@ -7,11 +7,11 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from bot.deadlines import age_at, eligible_age, probation_end, vote_passes
+from bot.deadlines import age_at, eligible_age, vote_passes
 from bot.forms.engine import FormContext
 from bot.forms.fields import Answers, Check, Choice, Field, Form, Invalid, Kind, Problem
 from bot.i18n import N_
-from bot.pipeline import STEP_NAMES, Pipeline, Step, next_steps, refusal
+from bot.pipeline import STEP_NAMES, Pipeline, Step, explain_refusal, next_steps
 from storage import records
 from storage.database import Queryable
 from storage.models import to_db_time
@@ -213,15 +213,7 @@ async def _step_options(answers: Answers, ctx: FormContext) -> list[tuple[str, s
 
 async def _check_step_date(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
     pipeline = await _pipeline(ctx.db, answers, answers.get("_record"))
-    step, when = Step(answers["step"]), _date(value)
-    end = probation_end(pipeline)
-    if step is Step.RECOGNITION and end is not None and when < end.due:
-        # Recognition is considered once the 12 months of probation are over, never before.
-        return Invalid(
-            N_("The probation ends on {end}; the cell considers recognition after that day."),
-            end=ctx.t.date(end.due),
-        )
-    return _step_refusal(ctx, pipeline, step, when)
+    return _step_refusal(ctx, pipeline, Step(answers["step"]), _date(value))
 
 
 async def _warn_vote_age(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
@@ -238,12 +230,8 @@ async def _warn_vote_age(value: Any, answers: Answers, ctx: FormContext) -> Inva
 
 
 def _step_refusal(ctx: FormContext, pipeline: Pipeline, step: Step, when: date) -> Invalid | None:
-    reason = refusal(pipeline, step, when)
-    if reason is None:
-        return None
-    upcoming = ", ".join(ctx.t(STEP_NAMES[s]) for s in next_steps(pipeline))
-    previous = ctx.t.date(pipeline.last_date) if pipeline.last_date else ""
-    return Invalid(reason, next=upcoming, previous=previous)
+    explained = explain_refusal(pipeline, step, when, ctx.t)
+    return None if explained is None else Invalid(explained[0], **explained[1])
 
 
 async def _check_members(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:

@@ -157,13 +157,16 @@ class Engine:
         prefill: Answers | None = None,
         given: Answers | None = None,
     ) -> View:
-        """Open a form (or offer to resume the one already open).
+        """Open a form (or offer to resume the one already open); refuse a form the role may not use.
 
         prefill: answers offered back with a "Keep" button (the last enterprise report);
         given: answers already decided (a reminder's button names the person and the step), whose
         questions are not asked when they are still valid choices.
         """
         form = self.forms[form_name]
+        if form.admin_only and ctx.role is not Role.ADMIN:
+            # The handlers check roles too; the engine does not trust a button's data to have done so.
+            return View(ctx.t(N_("This is for admins only.")), closed=True)
         existing = await self.open_draft(ctx)
         if existing is not None:
             return self._resume_offer(ctx, existing, then=form_name)
@@ -342,7 +345,7 @@ class Engine:
         if action == "ch" and position == REVIEW:
             return await self._move(ctx, draft, draft.answers, CHANGE, return_to=None)
         if action == "ed" and position in (REVIEW, CHANGE):
-            names = [f.name for f in self._visible(ctx, form, draft.answers)]
+            names = [f.name for f in self._changeable(ctx, form, draft)]
             if arg not in names:
                 return await self._show(ctx, draft)
             return await self._move(ctx, draft, draft.answers, arg, return_to=REVIEW)
@@ -481,7 +484,7 @@ class Engine:
 
     async def _confirm(self, ctx: FormContext, draft: Draft, form: Form) -> View:
         answers = _with_scope(draft, self._kept_answers(ctx, form, draft.answers))
-        problems = await self._problems(ctx, form, answers)
+        problems = await self._problems(ctx, form, draft, answers)
         if problems:
             return await self._show(ctx, draft)
         unit_id = draft.unit_id
@@ -539,6 +542,11 @@ class Engine:
         admin_picks_cell = form.per_cell and ctx.role is not Role.SECRETARY
         return ([UNIT_FIELD] if admin_picks_cell else []) + list(form.fields)
 
+    def _changeable(self, ctx: FormContext, form: Form, draft: Draft) -> list[Field]:
+        """Return the questions whose answer may be changed (a stored record stays in its cell)."""
+        fields = self._visible(ctx, form, draft.answers)
+        return [f for f in fields if not (draft.record_id is not None and f.name == UNIT_FIELD_NAME)]
+
     def _visible(self, ctx: FormContext, form: Form, answers: Answers) -> list[Field]:
         return [f for f in self._fields(ctx, form) if f.shown(answers)]
 
@@ -562,10 +570,30 @@ class Engine:
             return await fld.options(_with_scope(draft, draft.answers), scoped)
         return []
 
-    async def _problems(self, ctx: FormContext, form: Form, answers: Answers) -> list[Problem]:
-        if form.final_check is None:
-            return []
-        return await form.final_check(answers, ctx)
+    async def _problems(self, ctx: FormContext, form: Form, draft: Draft, answers: Answers) -> list[Problem]:
+        """Return what the answers break together, each answer checked again against the others.
+
+        A field's own check ran when it was answered; an answer changed later at the review (the
+        date of the step, the number of workers, the cell) can break it, so every answer is checked
+        again here, and a choice must still be one of its options.
+        """
+        problems: list[Problem] = []
+        scoped = replace(draft, answers=answers)
+        for fld in self._visible(ctx, form, answers):
+            value = answers.get(fld.name)
+            if value is None:
+                continue
+            choice = fld.kind in (Kind.CHOICE, Kind.PICK)
+            if choice and str(value) not in {v for v, _ in await self._options(ctx, scoped, fld)}:
+                problems.append(Problem(fld.name, N_("This choice is no longer available: choose again.")))
+                continue
+            if fld.check is not None:
+                error = await fld.check(value, answers, ctx)
+                if error is not None:
+                    problems.append(Problem(fld.name, error.message, dict(error.params)))
+        if form.final_check is not None:
+            problems += await form.final_check(answers, ctx)
+        return problems
 
     async def _show(
         self,
@@ -592,7 +620,7 @@ class Engine:
         elif position == CHANGE:
             lines.append(Markup("<b>{}</b>").format(t(form.title)))
             lines.append(t(N_("Which answer do you want to change?")))
-            visible = self._visible(ctx, form, draft.answers)
+            visible = self._changeable(ctx, form, draft)
             buttons = [[Button(f"{i}. {t(f.label)}", "ed", f.name)] for i, f in enumerate(visible, 1)]
             buttons.append([Button(t(N_("Back to the review")), "rv")])
         elif position == CANCEL:
@@ -702,7 +730,7 @@ class Engine:
                 warning = await fld.warn(answers[fld.name], answers, ctx)
                 if warning is not None:
                     lines.append(Markup("   ℹ️ ") + Markup(t(warning.message)).format(**warning.params))
-        problems = await self._problems(ctx, form, answers)
+        problems = await self._problems(ctx, form, draft, answers)
         buttons: list[list[Button]] = []
         if problems:
             lines.append("")

@@ -247,6 +247,7 @@ class Form:
     final_check: FinalCheck | None = None
     kind: str = ""  # the record kind it writes (for /mine)
     per_cell: bool = True  # reports of one cell (admins first pick the cell); False: not tied to a cell
+    admin_only: bool = False  # only admins may open it (a broadcast)
     done: str | None = None  # what to say once saved, instead of "Saved"
 
 

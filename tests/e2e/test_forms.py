@@ -425,3 +425,63 @@ async def test_an_expired_certificate_is_replaced_by_a_new_one(bot: RunningBot, 
     )
     assert [r["on_date"] for r in live] == ["2025-04-01"]
     assert rows(bot, "SELECT COUNT(*) FROM pipeline_steps WHERE step = 'awareness_class'")[0][0] == 2
+
+
+async def test_an_answer_changed_at_the_review_is_checked_again(bot: RunningBot, cells: Cells) -> None:
+    # Workers lowered below the young workers already given: shown, and not saved.
+    await cells.minh.send("/enterprise")
+    for answer in ("Canon Việt Nam", "KCN Quế Võ", "100", "50", "60", "10", "1"):
+        await cells.minh.send(answer)
+    await cells.minh.dialog(
+        [
+            ("[✏️ Change an answer]", "Which answer"),
+            ("3", "How many workers"),
+            ("10", ["❗ This cannot be more than the workers (10).", "[Change: Young workers (under 30)]"]),
+            ("[Change: Young workers (under 30)]", "how many are under 30"),
+            ("5", "❗ This cannot be more than the workers (10)."),  # the trade union members: 60
+        ]
+    )
+    assert rows(bot, "SELECT COUNT(*) FROM enterprise_snapshots")[0][0] == 0
+    await cells.minh.send("/cancel")
+    await cells.minh.press("Yes, cancel")
+    # A temporary transfer whose start is moved years back no longer fits 3 to 12 months.
+    await cells.minh.send("/transfer")
+    for answer in ("1", "2", "Đỗ Văn Long", "01/10/2026", "no", "01/03/2027", "/skip"):
+        await cells.minh.send(answer)
+    reply = await cells.minh.press("✏️ Change an answer")
+    assert "Which answer" in reply
+    await cells.minh.send("4")
+    reply = await cells.minh.send("01/01/2020")
+    assert "❗ A temporary transfer lasts 3 to 12 months" in reply
+    assert "✅ Save" not in reply.buttons
+    assert rows(bot, "SELECT COUNT(*) FROM transfers")[0][0] == 0
+
+
+async def test_an_admin_who_changes_the_cell_chooses_the_person_again(bot: RunningBot, cells: Cells) -> None:
+    await add_source(cells.lan, "Nguyễn Thị Thu")
+    await cells.admin.dialog(
+        [
+            ("/progress", "Cho chi bộ nào?"),
+            ("honda", "Bước của ai?"),
+            ("thu", "Bước nào?"),
+            ("1", "Vào ngày nào?"),
+            ("hôm nay", "Ghi chú"),
+            ("/skip", "Lưu"),
+            ("[✏️ Sửa một câu trả lời]", "sửa câu trả lời nào"),
+            ("1", "Cho chi bộ nào?"),
+            ("canon", ["❗ Lựa chọn này không còn nữa: đồng chí chọn lại.", "Sửa: Người"]),
+        ]
+    )
+    assert rows(bot, "SELECT COUNT(*) FROM pipeline_steps WHERE step = 'awareness_class'")[0][0] == 0
+
+
+async def test_a_secretary_cannot_open_the_broadcast_form_with_a_forged_button(
+    bot: RunningBot, cells: Cells
+) -> None:
+    await cells.minh.send("/meeting")
+    offer = await cells.minh.send("/activity")
+    discard = next(b for m in offer.messages for row in m.buttons for b in row if b.text == "Discard it")
+    forged = str(discard.value).rsplit(":", 1)[0] + ":broadcast"
+    reply = await cells.minh.press_data(offer.last.message_id, forged, strict=False)
+    assert "This is for admins only." in reply
+    assert "To which unit" not in reply.text
