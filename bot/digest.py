@@ -802,4 +802,6 @@ def figure(digest: Digest, t: Translator) -> Figure:
     # without Vietnamese letters.
     for artist in fig.findobj(Text):
         artist.set_fontfamily(_FONT)
+        # Names are user text: "$...$" in a unit's name must stay text, not become mathtext.
+        artist.set_parse_math(False)
     return fig

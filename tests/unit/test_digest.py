@@ -710,3 +710,13 @@ async def test_the_root_of_a_new_tree_is_not_a_cell(db: Database) -> None:
 async def test_unknown_unit_is_refused(db: Database) -> None:
     with pytest.raises(LookupError):
         await digest_of(db, 999)
+
+
+def test_names_with_dollar_signs_are_drawn_as_text() -> None:
+    from dataclasses import replace
+
+    digest = big_digest(3)
+    odd = tuple(replace(p, name=f"Chi bộ Cty $\\x$ {p.name[:5]}") for p in digest.parts)
+    digest = replace(digest, parts=odd, unit_name="Đảng bộ $\\frac{1}{0}$")
+    png = dg.chart(digest, translator("vi"))  # mathtext would raise on "$\x$"
+    assert png_size(png) == (1200, 900)
