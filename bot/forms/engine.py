@@ -320,7 +320,7 @@ class Engine:
                 return await self._show(ctx, draft)
             return await self._advance(ctx, draft, form, fld, draft.answers)
         if action == "pg" and not position.startswith("@"):
-            return await self._show(ctx, draft, page=int(arg) if arg.isdigit() else 0)
+            return await self._show(ctx, draft, page=int(arg) if arg.isdecimal() else 0)
         if action == "sk":
             if position.startswith("@"):
                 return await self._show(ctx, draft, error=Invalid(N_("There is no question to skip here.")))
@@ -383,7 +383,7 @@ class Engine:
                 chosen = "yes" if parse_yesno(text) else "no"
             except Invalid as refused:
                 return await self._show(ctx, draft, error=refused)
-        if chosen is None and fld.kind is Kind.PICK and not text.strip().isdigit():
+        if chosen is None and fld.kind is Kind.PICK and not text.strip().isdecimal():
             found = search(text, options)
             if len(found) == 1:
                 chosen = found[0][0]
@@ -725,7 +725,7 @@ class Engine:
         lines = [Markup("<b>{}</b>").format(t(form.title)), t(N_("Check your answers:"))]
         for i, fld in enumerate(self._visible(ctx, form, draft.answers), 1):
             shown = await self._display(ctx, draft, fld, answers.get(fld.name))
-            lines.append(Markup("{i}. {label}: <b>{value}</b>").format(i=i, label=t(fld.label), value=shown))
+            lines.append(Markup("{i}. {label}: ").format(i=i, label=t(fld.label)) + _bold(shown))
             if fld.warn is not None and answers.get(fld.name) is not None:
                 warning = await fld.warn(answers[fld.name], answers, ctx)
                 if warning is not None:
@@ -790,7 +790,7 @@ class Engine:
         lines = []
         for fld in form.visible(answers):
             shown = await self._display(ctx, probe, fld, answers.get(fld.name))
-            lines.append(Markup("{label}: <b>{value}</b>").format(label=ctx.t(fld.label), value=shown))
+            lines.append(Markup("{label}: ").format(label=ctx.t(fld.label)) + _bold(shown))
         return Markup("\n").join(lines)
 
     # ----- expiry -------------------------------------------------------------------------------
@@ -805,6 +805,11 @@ class Engine:
             d for d in await drafts.idle_since(db, now - ttl * 3 / 4, reminded=False) if d.id not in expiring
         ]
         return remind, expire
+
+
+def _bold(value: str) -> Markup:
+    """Return a value in bold, line by line: a long text is split at line ends, so no tag may span two."""
+    return Markup("\n").join(Markup("<b>{}</b>").format(line) for line in value.split("\n"))
 
 
 def _with_scope(draft: Draft, answers: Answers) -> Answers:

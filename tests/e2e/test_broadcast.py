@@ -32,3 +32,16 @@ async def test_a_broadcast_reaches_exactly_the_secretaries_of_the_subtree(
     await bot.tick()
     assert len(texts(tree.lan)) == before[tree.lan.id] + 1
     assert "Lệnh này chỉ dành cho quản trị viên" in await tree.lan.send("/broadcast kcn-a")
+
+
+async def test_a_long_message_of_many_lines_is_previewed_and_sent_whole(bot: RunningBot, tree: Tree) -> None:
+    message = "\n".join(f"Tin & tức & họp số {n}: chi bộ <b>nhớ</b> đến đúng giờ" for n in range(60))
+    await tree.admin.send("/broadcast kcn-b")
+    preview = await tree.admin.send(message)
+    assert len(preview.messages) >= 2  # the preview is long: it is split, each part valid HTML
+    assert "Tin & tức & họp số 59" in preview.text
+    await tree.admin.press("✅ Lưu")
+    await bot.tick()
+    received = "\n".join(texts(tree.son)[-2:])
+    assert "Tin & tức & họp số 0: chi bộ <b>nhớ</b> đến đúng giờ" in received
+    assert "Tin & tức & họp số 59" in received
