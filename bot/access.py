@@ -43,7 +43,7 @@ def is_configured_admin(settings: Settings, channel: str, external_id: str) -> b
     """Tell whether CHIBO_ADMINS (or CHIBO_ZALO_ADMINS, for Zalo) names this account."""
     if channel == ZALO:
         return external_id in settings.zalo_admins
-    return channel == TELEGRAM and external_id.lstrip("-").isdigit() and int(external_id) in settings.admins
+    return channel == TELEGRAM and external_id.lstrip("-").isdecimal() and int(external_id) in settings.admins
 
 
 def effective_role(settings: Settings, channel: str, external_id: str, user: User | None) -> Role | None:

@@ -167,7 +167,7 @@ async def open_invitations(db: Queryable, now: datetime) -> list[tuple[Invitatio
 
 async def uninvite(db: Database, actor_id: int | None, number: str, now: datetime) -> Invitation:
     """Revoke an open invitation by its number."""
-    if not number.strip().isdigit():
+    if not number.strip().isdecimal():
         raise UserError(N_("Give the invitation's number, as /invites shows it."))
     async with db.transaction() as tx:
         invitation = await invitations.get(tx, int(number))
@@ -252,7 +252,7 @@ def parse_account(text: str) -> tuple[str, str]:
     channel, _, rest = key.partition(":")
     if rest and channel in CHANNELS and rest.strip():
         return channel, rest.strip()
-    if key.lstrip("-").isdigit():
+    if key.lstrip("-").isdecimal():
         return TELEGRAM, key
     raise UserError(N_("Give the user's id, as /users shows it."))
 

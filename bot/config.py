@@ -71,7 +71,7 @@ def _int_list(name: str, raw: str) -> frozenset[int]:
     for part in raw.replace(" ", "").split(","):
         if not part:
             continue
-        if not part.lstrip("-").isdigit():
+        if not part.lstrip("-").isdecimal():
             raise ConfigError(f"{name}: '{part}' is not a Telegram user id (digits only, comma-separated)")
         values.add(int(part))
     return frozenset(values)
@@ -112,7 +112,7 @@ def _weekly(name: str, raw: str) -> tuple[int, time]:
 
 def _offsets(name: str, raw: str) -> tuple[int, ...]:
     parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not parts or not all(p.isdigit() and 0 <= int(p) <= 365 for p in parts):
+    if not parts or not all(p.isdecimal() and 0 <= int(p) <= 365 for p in parts):
         raise ConfigError(
             f"{name}: expected days before a deadline, comma-separated (e.g. 30,7,1), got '{raw}'"
         )
@@ -120,7 +120,7 @@ def _offsets(name: str, raw: str) -> tuple[int, ...]:
 
 
 def _positive_int(name: str, raw: str, *, minimum: int = 1, maximum: int = 10_000) -> int:
-    if not raw.strip().isdigit() or not minimum <= int(raw) <= maximum:
+    if not raw.strip().isdecimal() or not minimum <= int(raw) <= maximum:
         raise ConfigError(f"{name}: expected a whole number from {minimum} to {maximum}, got '{raw}'")
     return int(raw)
 

@@ -304,7 +304,7 @@ def _match_headers(
         text = "" if cell is None else str(cell).strip().rstrip("*").strip()
         if not text:
             continue
-        key = None if text.isdigit() else match_option(text, options)
+        key = None if text.isdecimal() else match_option(text, options)
         if key is None or key in found:
             unknown.append(text)
         else:
@@ -495,7 +495,7 @@ def _choice(values: dict[str, Any], key: str, choices: Sequence[Choice]) -> str:
     text = _required(values, key)
     options = [(c.value, translator(locale)(c.label)) for locale in SUPPORTED_LOCALES for c in choices]
     options += [(c.value, c.value) for c in choices]
-    chosen = None if text.isdigit() else match_option(text, options)
+    chosen = None if text.isdecimal() else match_option(text, options)
     if chosen is None:
         raise _Refused(
             key,

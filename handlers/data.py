@@ -415,7 +415,7 @@ async def audit_pressed(update: Update, context: ChiboContext) -> None:
     assert query is not None
     data = callbacks.decode(query.data)
     args = data.args if data else ()
-    if len(args) != 2 or not args[0].isdigit() or not args[1].isdigit():
+    if len(args) != 2 or not args[0].isdecimal() or not args[1].isdecimal():
         await query.answer(context.t(STALE))
         return
     await query.answer()
@@ -478,7 +478,7 @@ async def forget_pressed(update: Update, context: ChiboContext) -> None:
     t = context.t
     data = callbacks.decode(query.data)
     args = data.args if data else ()
-    if len(args) != 2 or not args[1].isdigit():
+    if len(args) != 2 or not args[1].isdecimal():
         await query.answer(t(STALE))
         return
     user = await users.get(context.db, int(args[1]))
@@ -496,7 +496,7 @@ async def forget_pressed(update: Update, context: ChiboContext) -> None:
         return
     await query.answer()
     # The menu lives in the user's chat: remove it while we still know which chat that is.
-    if user.channel == TELEGRAM and user.external_id.lstrip("-").isdigit():
+    if user.channel == TELEGRAM and user.external_id.lstrip("-").isdecimal():
         await clear_user_menu(context.bot, context.db, user)
     counts = await privacy_ops.forget(context.db, _user_id(context), user.id, context.now())
     if counts is None:
@@ -591,7 +591,7 @@ async def deleteperson_pressed(update: Update, context: ChiboContext) -> None:
     t = context.t
     data = callbacks.decode(query.data)
     args = data.args if data else ()
-    if len(args) != 2 or not args[1].isdigit():
+    if len(args) != 2 or not args[1].isdecimal():
         await query.answer(t(STALE))
         return
     action, number = args[0], int(args[1])

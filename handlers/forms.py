@@ -138,8 +138,8 @@ async def on_press(update: Update, context: ChiboContext) -> None:
         actor is None
         or actor.role not in REPORTERS
         or len(args) < 3
-        or not args[0].isdigit()
-        or not args[1].isdigit()
+        or not args[0].isdecimal()
+        or not args[1].isdecimal()
     ):
         await query.answer(context.t("This button is no longer active. Please start again."))
         return
@@ -279,11 +279,11 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
     args = data.args if data else ()
     ctx = form_context(context)
     t = ctx.t
-    if len(args) == 2 and args[0] == "p" and args[1].isdigit():
+    if len(args) == 2 and args[0] == "p" and args[1].isdecimal():
         await query.answer()
         await _mine_page(update, context, int(args[1]))
         return
-    if len(args) != 3 or not args[2].isdigit():
+    if len(args) != 3 or not args[2].isdecimal():
         await query.answer(t("This button is no longer active. Please start again."))
         return
     action, kind, record_id = args[0], args[1], int(args[2])

@@ -125,7 +125,7 @@ async def target(update: Update, context: ChiboContext) -> None:
     """Set the number of admissions a unit aims for in a year: /target unit year n."""
     t = context.t
     parts = args_text(update).split()
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+    if len(parts) != 3 or not parts[1].isdecimal() or not parts[2].isdecimal():
         await reply(
             update,
             context,
@@ -198,7 +198,7 @@ async def meetingday(update: Update, context: ChiboContext) -> None:
             ).format(unit=unit.name, day=unit.meeting_day),
         )
         return
-    if not day_text.isdigit() or not 1 <= int(day_text) <= 28:
+    if not day_text.isdecimal() or not 1 <= int(day_text) <= 28:
         await reply(update, context, t("The meeting day is a day of the month from 1 to 28."))
         return
     async with context.db.transaction() as tx:
@@ -355,7 +355,7 @@ async def record_step(update: Update, context: ChiboContext) -> None:
     assert query is not None
     data = callbacks.decode(query.data)
     args = data.args if data else ()
-    if len(args) != 2 or not args[0].isdigit():
+    if len(args) != 2 or not args[0].isdecimal():
         await query.answer(context.t("This button is no longer active. Please start again."))
         return
     await query.answer()

@@ -98,7 +98,7 @@ class ZaloBot(ExtBot[None]):
     # ----- the methods ----------------------------------------------------------------------------
 
     async def _zalo_chat(self, chat_id: object) -> str:
-        if isinstance(chat_id, int) or (isinstance(chat_id, str) and chat_id.lstrip("-").isdigit()):
+        if isinstance(chat_id, int) or (isinstance(chat_id, str) and chat_id.lstrip("-").isdecimal()):
             return await self._messenger.zalo_id_of(int(chat_id))
         raise BadRequest(f"chat not found: {chat_id!r}")
 

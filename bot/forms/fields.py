@@ -135,7 +135,7 @@ def parse_date(text: str, today: date, *, past_only: bool = False) -> str:
 def parse_int(text: str, minimum: int, maximum: int) -> int:
     """Read a whole number within bounds (digits only)."""
     cleaned = text.strip().replace(" ", "")
-    if not cleaned.isdigit() or not cleaned.isascii():
+    if not cleaned.isdecimal() or not cleaned.isascii():
         raise Invalid(
             N_("Write a whole number with digits only, from {min} to {max}."), min=minimum, max=maximum
         )
@@ -203,7 +203,7 @@ def _label_key(text: str) -> str:
 def match_option(text: str, options: list[tuple[str, str]]) -> str | None:
     """Return the value of the option typed as its number or its label (None when none fits)."""
     cleaned = text.strip().rstrip(".)")
-    if cleaned.isdigit():
+    if cleaned.isdecimal():
         index = int(cleaned) - 1
         return options[index][0] if 0 <= index < len(options) else None
     key = _label_key(text)

@@ -68,7 +68,7 @@ class SignedFiles:
 
     def get(self, file_id: str, expires: str, signature: str) -> SharedFile | None:
         """Return the file of a link, or None when the link is wrong, altered or expired."""
-        if not expires.isdigit():
+        if not expires.isdecimal():
             return None
         if not hmac.compare_digest(signature, self._signature(file_id, int(expires))):
             return None

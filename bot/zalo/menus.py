@@ -41,7 +41,7 @@ class Entry:
 
     def line(self) -> str:
         """Return the line that shows the button."""
-        return f"{self.key}. {self.label}" if self.key.isdigit() else f"{self.key} — {self.label}"
+        return f"{self.key}. {self.label}" if self.key.isdecimal() else f"{self.key} — {self.label}"
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Menu:
     def text(self, t: Translator) -> str:
         """Return the list to put under the message."""
         lines = [entry.line() for entry in self.entries]
-        if self.hint and any(entry.key.isdigit() for entry in self.entries):
+        if self.hint and any(entry.key.isdecimal() for entry in self.entries):
             lines.append(t(HINT))
         return "\n".join(lines)
 
@@ -69,7 +69,7 @@ class Menu:
                 return entry
         wanted = label_key(typed)
         # A command is a command; a digit that is no key is text for the handlers.
-        if not self.by_label or cleaned.startswith("/") or not wanted or wanted.isdigit():
+        if not self.by_label or cleaned.startswith("/") or not wanted or wanted.isdecimal():
             return None
         for entry in self.entries:
             if entry.pressable and label_key(entry.label) == wanted:

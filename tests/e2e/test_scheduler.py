@@ -186,6 +186,7 @@ async def test_an_idle_draft_is_reminded_once_then_dropped(bot: RunningBot, tree
 
 async def test_meeting_reminder_and_nudge_follow_the_cell_meeting_day(bot: RunningBot, tree: Tree) -> None:
     assert "ngày 5 hằng tháng" in await tree.lan.send("/meetingday")
+    assert "từ 1 đến 28" in await tree.lan.send("/meetingday ²")  # a superscript is no day, and no crash
     assert "ngày 10 hằng tháng" in await tree.lan.send("/meetingday 10")
     assert "Lệnh này chỉ dành cho quản trị viên" in await tree.lan.send("/remind")
     # 10/12/2026 is a Thursday: the reminder goes on Wednesday 9th.
