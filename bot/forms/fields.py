@@ -250,7 +250,6 @@ class Form:
     admin_only: bool = False  # only admins may open it (a broadcast)
     done: str | None = None  # what to say once saved, instead of "Saved"
 
-
     def field(self, name: str) -> Field:
         """Return a field by name."""
         for candidate in self.fields:
