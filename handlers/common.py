@@ -32,7 +32,7 @@ from bot.access import TELEGRAM, ZALO, Actor, effective_role, is_configured_admi
 from bot.admin import ensure_user
 from bot.context import ChiboContext
 from bot.errors import UserError
-from bot.i18n import pick_locale
+from bot.i18n import Translator, pick_locale, translator
 from bot.text import split_message
 from storage import updates, users
 from storage.database import DatabaseBusyError
@@ -283,7 +283,7 @@ async def on_error(update: object, context: ChiboContext) -> None:
     log.error("update %s failed", update_id, exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    t = context.t
+    t = await _error_translator(update, context, busy=isinstance(error, DatabaseBusyError))
     if isinstance(error, DatabaseBusyError):
         text = t("The database is busy right now. Nothing was saved; please try again in a moment.")
     else:
@@ -302,6 +302,24 @@ async def on_error(update: object, context: ChiboContext) -> None:
     # python-telegram-bot hands an update to the next handler group after an error; after a failed
     # first step (no claim, no actor: the database was locked) the features must not see it.
     raise ApplicationHandlerStop
+
+
+async def _error_translator(update: Update, context: ChiboContext, busy: bool) -> Translator:
+    """Return the translator of the user whose update failed (the error's context has no actor)."""
+    if context.actor is not None:
+        return context.actor.t
+    tg_user = update.effective_user
+    if tg_user is None:
+        return context.t
+    preferred = None
+    if not busy:  # a locked database would only fail again: the app's language will do
+        try:
+            channel, external_id = await account_of(context, tg_user.id)
+            user = await users.by_external(context.db, channel, external_id)
+            preferred = user.language if user else None
+        except Exception:  # the apology must go out whatever else is broken
+            log.warning("update %s: could not look up the user's language", update.update_id)
+    return translator(pick_locale(preferred, tg_user.language_code, context.settings.locale))
 
 
 async def noop(*_: Any) -> None:

@@ -76,6 +76,12 @@ async def test_an_error_is_answered_and_the_bot_goes_on(
     assert any(r.exc_info for r in caplog.records)
     monkeypatch.undo()
     assert "Vai trò: quản trị viên" in await admin.send("/whoami")
+    # The apology speaks the language the user chose, not the bot's default nor the phone's.
+    await admin.send("/language")
+    await admin.press("English")
+    monkeypatch.setattr(start_handlers.units, "get", broken)
+    reply = await admin.send("/whoami")
+    assert "Sorry, something went wrong on my side" in reply
 
 
 async def test_logs_never_hold_the_token(bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
