@@ -9,8 +9,9 @@ from bot.forms.definitions import FORMS
 from bot.forms.engine import FormContext
 from bot.forms.fields import Form
 from bot.i18n import N_
-from bot.pipeline import STEP_NAMES, Step
+from bot.pipeline import ORDER, STEP_NAMES, Step
 from storage import audit, records
+from storage.database import Queryable
 from storage.models import Role
 from storage.records import Record
 
@@ -104,8 +105,8 @@ async def delete(ctx: FormContext, kind: str, record_id: int) -> bool:
         record = await records.get(tx, kind, record_id)
         if record is None or not await may_touch(ctx, record):
             return False
-        if kind == "step" and record.values["step"] == Step.SOURCE:
-            return False  # a source step goes with its person
+        if await refusal(tx, record) is not None:
+            return False
         if not await records.soft_delete(tx, kind, record_id, ctx.now):
             return False
         await audit.record(
@@ -118,6 +119,26 @@ async def delete(ctx: FormContext, kind: str, record_id: int) -> bool:
             old=record.values,
         )
     return True
+
+
+def _rank(step: str) -> int:
+    """Return how far along the pipeline a step is (an ending step is the furthest)."""
+    return ORDER.index(Step(step)) if Step(step) in ORDER else len(ORDER)
+
+
+async def refusal(db: Queryable, record: Record) -> str | None:
+    """Return why a record may not be deleted (a message id), or None when it may."""
+    if record.kind != "step":
+        return None
+    step = record.values["step"]
+    if step == Step.SOURCE:
+        return N_("The source step goes with the person: delete the person's record instead.")
+    person = await records.person(db, int(record.values["person_id"]))
+    later = [s for s in (person.steps if person else {}) if _rank(s) > _rank(step)]
+    if later:
+        # A step in the middle would leave a gap: the pipeline is undone from its end.
+        return N_("Only a person's latest step can be deleted. Delete the later steps first.")
+    return None
 
 
 NOTHING_RECENT = N_("You have entered nothing in the last 30 days. Report with /report.")

@@ -312,6 +312,10 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
     elif action == "e":
         await show(update, context, await ENGINE.start(ctx, form.name, record_id=record_id))
     elif action == "d":
+        refused = await mine.refusal(ctx.db, record)
+        if refused is not None:
+            await reply(update, context, t(refused))
+            return
         headline = await mine.headline(ctx, record)
         buttons = [
             [

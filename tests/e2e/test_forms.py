@@ -485,3 +485,41 @@ async def test_a_secretary_cannot_open_the_broadcast_form_with_a_forged_button(
     reply = await cells.minh.press_data(offer.last.message_id, forged, strict=False)
     assert "This is for admins only." in reply
     assert "To which unit" not in reply.text
+
+
+async def test_only_the_latest_step_of_a_person_can_be_deleted(bot: RunningBot, cells: Cells) -> None:
+    await add_source(cells.lan, "Nguyễn Thị Thu")
+    for answer in ("/progress", "thu", "1", "10/03/2026", "/skip", "1"):
+        await cells.lan.send(answer)
+    for answer in ("/progress", "thu", "1", "01/04/2026", "/skip", "1"):
+        await cells.lan.send(answer)
+    # The certificate is not the last step: deleting it would leave the application without one.
+    await cells.lan.dialog(
+        [
+            ("/mine", "3. Nguyễn Thị Thu (1998)"),
+            ("[2. Nguyễn Thị Thu: giấy chứng nhận lớp bồi dưỡng n…]", "Xóa"),
+            ("[🗑 Xóa]", "Chỉ xóa được bước mới nhất của một người"),
+        ]
+    )
+    live = "SELECT step FROM pipeline_steps WHERE deleted_at IS NULL ORDER BY on_date"
+    assert [r["step"] for r in rows(bot, live)] == ["source", "awareness_class", "application"]
+    await cells.lan.dialog(
+        [
+            ("/mine", "trang 1/1"),
+            ("[1. Nguyễn Thị Thu: đơn xin vào Đảng]", "Xóa"),
+            ("[🗑 Xóa]", "Xóa bản ghi này?"),
+            ("[Có, xóa]", "Đã xóa"),
+            ("/mine", "trang 1/1"),
+            ("[1. Nguyễn Thị Thu: giấy chứng nhận lớp bồi dưỡng n…]", "Xóa"),
+            ("[🗑 Xóa]", "Xóa bản ghi này?"),
+            ("[Có, xóa]", "Đã xóa"),
+        ]
+    )
+    assert [r["step"] for r in rows(bot, live)] == ["source"]
+    # A source step goes with the person, whose record is what a secretary deletes.
+    step_id = rows(bot, "SELECT id FROM pipeline_steps WHERE step = 'source'")[0]["id"]
+    await cells.lan.send("/mine")
+    message = cells.lan.handle.last_bot_message()
+    assert message is not None
+    refused = await cells.lan.press_data(message.message_id, f"v1:m:d:step:{step_id}", strict=False)
+    assert "xóa bản ghi của người đó" in refused
