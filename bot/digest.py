@@ -268,20 +268,27 @@ async def compute(
     start = week_start if week_start is not None else today - timedelta(days=7)
     week = Period(start, start + timedelta(days=6))
     year = Period(date(week.end.year, 1, 1), week.end)
-    window = q.Window(week.start, week.end, year.start, year.end)
+    # The year's whole months come from the counts kept on write (migration 0006); the week and the
+    # days of the year's last month so far are counted from the records themselves.
+    counted_from = month_start(year.end)
+    window = q.Window(week.start, week.end, counted_from, year.end)
+    whole_months = (year.start, counted_from - timedelta(days=1))
     this_month = month_start(today)
     last_month = Period(add_months(this_month, -1), this_month - timedelta(days=1))
 
     steps = await q.step_counts(db, ids, window)
+    earlier = await q.month_totals(db, root.id, *whole_months)
     week_tally, year_tally = _tallies(
-        steps,
-        await q.transfer_counts(db, ids, window),
-        await q.meeting_counts(db, ids, window),
-        await q.activity_counts(db, ids, window),
+        steps + _year_counts(earlier, "step"),
+        await q.transfer_counts(db, ids, window) + _year_counts(earlier, "transfer"),
+        await q.meeting_counts(db, ids, window) + _year_counts(earlier, "meeting"),
+        await q.activity_counts(db, ids, window) + _year_counts(earlier, "activity"),
     )
 
     targets = await q.targets(db, ids, year.end.year)
-    admitted: dict[int, int] = defaultdict(int)
+    admitted: dict[int, int] = defaultdict(
+        int, await q.step_totals_by_unit(db, cell_ids, Step.CEREMONY, *whole_months)
+    )
     for count in steps:
         if count.key == Step.CEREMONY and count.unit_id is not None:
             admitted[count.unit_id] += count.year
@@ -293,9 +300,10 @@ async def compute(
     )
 
     first_month = add_months(this_month, -MONTHS_SHOWN)
-    by_month = await q.meetings_by_month(db, ids, first_month, last_month.end)
-    months = _months(by_month, first_month)
-    met_last_month = {m.unit_id for m in by_month if m.month == last_month.start.isoformat()[:7]}
+    cells_met = await q.cells_met_by_month(db, cell_ids, first_month, last_month.end)
+    per_month = await q.per_month(db, root.id, "meeting", first_month, last_month.end)
+    months = _months(cells_met, per_month, first_month)
+    not_met = await q.cells_without_meeting(db, cell_ids, last_month.start)
 
     last_records = await q.last_record_at(db, cell_ids)
     quiet_since = datetime.combine(today - timedelta(days=QUIET_DAYS), time(0), tzinfo=zone)
@@ -319,7 +327,7 @@ async def compute(
         cells=progress,
         parts=parts,
         quiet_cells=quiet,
-        no_meeting=tuple(CellRef(c.id, c.name) for c in cells if c.id not in met_last_month),
+        no_meeting=tuple(CellRef(c.id, c.name) for c in cells if c.id in not_met),
         deadlines=await _deadlines(db, cells, ids, today, calendar),
         enterprises=Enterprises(
             cells=len(cells),
@@ -333,6 +341,11 @@ async def compute(
         ),
         months=months,
     )
+
+
+def _year_counts(totals: Sequence[q.MonthTotal], kind: str) -> list[q.Count]:
+    """Return the counted months' totals of one kind as counts of the year (none in the week)."""
+    return [q.Count(None, t.key, 0, t.n) for t in totals if t.kind == kind]
 
 
 def _tallies(
@@ -394,15 +407,19 @@ class _Branches:
         return counts.get(unit_id, 0) + sum(self.total(c.id, counts) for c in self.children.get(unit_id, []))
 
 
-def _months(by_month: Sequence[q.MonthCount], first: date) -> tuple[MonthMeetings, ...]:
+def _months(
+    cells_met: Mapping[str, int], per_month: Mapping[str, int], first: date
+) -> tuple[MonthMeetings, ...]:
     """Return the meetings and the cells that met in each of the months from `first`, oldest first."""
     result = []
     for i in range(MONTHS_SHOWN):
         month = add_months(first, i)
         key = month.isoformat()[:7]
-        rows = [m for m in by_month if m.month == key]
-        result.append(MonthMeetings(month, sum(m.meetings for m in rows), len({m.unit_id for m in rows})))
+        result.append(MonthMeetings(month, per_month.get(key, 0), cells_met.get(key, 0)))
     return tuple(result)
+
+
+_KIND_ORDER = {kind: i for i, kind in enumerate(Kind)}
 
 
 async def _deadlines(
@@ -435,7 +452,7 @@ async def _deadlines(
     order = {u.id: i for i, u in enumerate(cells)}  # cells come by name
     result = []
     for uid in sorted(found, key=lambda u: (order.get(u, len(order)), u)):
-        items = sorted(found[uid], key=lambda i: (i.due, i.person.casefold(), list(Kind).index(i.kind)))
+        items = sorted(found[uid], key=lambda i: (i.due, i.person.casefold(), _KIND_ORDER[i.kind]))
         result.append(CellDeadlines(uid, names.get(uid, ""), tuple(items)))
     # The text lists people only up to a limit, so the cells most behind come first.
     return tuple(sorted(result, key=lambda c: -c.overdue))

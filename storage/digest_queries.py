@@ -75,15 +75,6 @@ class Count:
 
 
 @dataclass(frozen=True)
-class MonthCount:
-    """How many meetings a cell recorded in one calendar month ("2026-10")."""
-
-    unit_id: int
-    month: str
-    meetings: int
-
-
-@dataclass(frozen=True)
 class EnterpriseTotals:
     """The sums of the latest enterprise snapshot of every cell that has one."""
 
@@ -118,6 +109,16 @@ class TransferRow:
     end_date: date | None
 
 
+# Listing every value of the column before the date lets SQLite seek each (unit, value) to the dates
+# it wants, instead of reading all of a unit's rows through an index that has the value first.
+MEETING_KINDS = ("regular", "thematic", "both")  # the CHECK of meetings.kind (migration 0002)
+
+
+def _sql_list(values: Iterable[str]) -> str:
+    """Return constant SQL text values as an SQL list (never user input)."""
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
 def _json(ids: Iterable[int]) -> str:
     return json.dumps([int(i) for i in ids])
 
@@ -138,19 +139,21 @@ async def subtree_units(db: Queryable, ids: Iterable[int]) -> list[SubUnit]:
 
 
 async def step_counts(db: Queryable, ids: Iterable[int], window: Window) -> list[Count]:
-    """Return the pipeline steps reached in the window, by cell and step."""
+    """Return the pipeline steps reached in the window, by step; ceremonies (admissions) by unit too."""
     # A step counts only while its person is live (deleting a person deletes their steps too,
     # but a step must never outlive its person in a count).
     rows = await db.fetchall(
         f"""
-        SELECT s.unit_id, s.step AS key, {_counts_of("s.on_date")}
+        SELECT CASE WHEN s.step = 'ceremony' THEN s.unit_id END AS by_unit, s.step AS key,
+               {_counts_of("s.on_date")}
         FROM pipeline_steps s JOIN people p ON p.id = s.person_id AND p.deleted_at IS NULL
-        WHERE s.unit_id {_IN} AND s.deleted_at IS NULL AND {_in_window("s.on_date")}
-        GROUP BY s.unit_id, s.step
+        WHERE s.unit_id {_IN} AND s.step IN {_sql_list(_STEP_COLUMNS)} AND s.deleted_at IS NULL
+          AND {_in_window("s.on_date")}
+        GROUP BY by_unit, s.step
         """,
         window.params(ids),
     )
-    return [Count(r["unit_id"], r["key"], r["week"], r["year"]) for r in rows]
+    return [Count(r["by_unit"], r["key"], r["week"], r["year"]) for r in rows]
 
 
 async def transfer_counts(db: Queryable, ids: Iterable[int], window: Window) -> list[Count]:
@@ -181,30 +184,106 @@ async def _counts(db: Queryable, table: str, column: str, ids: Iterable[int], wi
     return [Count(None, r["key"], r["week"], r["year"]) for r in rows]
 
 
-async def meetings_by_month(db: Queryable, ids: Iterable[int], first: date, last: date) -> list[MonthCount]:
-    """Return the meetings each cell held in each calendar month from `first` to `last`."""
+async def cells_met_by_month(
+    db: Queryable, cell_ids: Iterable[int], first: date, last: date
+) -> dict[str, int]:
+    """Return how many of these cells held a meeting in each calendar month from `first` to `last`.
+
+    A committee's row in record_counts counts its whole subtree's meetings: pass cells only.
+    """
     rows = await db.fetchall(
         f"""
-        SELECT unit_id, substr(on_date, 1, 7) AS month, COUNT(*) AS n FROM meetings
-        WHERE unit_id {_IN} AND deleted_at IS NULL AND on_date BETWEEN :first AND :last
-        GROUP BY unit_id, month
+        WITH met AS (
+            SELECT unit_id, month FROM record_counts
+            WHERE unit_id {_IN} AND kind = 'meeting' AND key IN {_sql_list(MEETING_KINDS)}
+              AND month BETWEEN :first AND :last
+            GROUP BY unit_id, month HAVING SUM(n) > 0
+        )
+        SELECT month, COUNT(*) AS cells FROM met GROUP BY month
         """,
-        {"ids": _json(ids), "first": first.isoformat(), "last": last.isoformat()},
+        {"ids": _json(cell_ids), "first": _month(first), "last": _month(last)},
     )
-    return [MonthCount(r["unit_id"], r["month"], r["n"]) for r in rows]
+    return {r["month"]: r["cells"] for r in rows}
+
+
+async def cells_without_meeting(db: Queryable, cell_ids: Iterable[int], month: date) -> set[int]:
+    """Return the cells that recorded no meeting in the calendar month of `month`."""
+    rows = await db.fetchall(
+        f"""
+        SELECT c.value AS unit_id FROM json_each(:ids) c
+        WHERE NOT EXISTS (
+            SELECT 1 FROM record_counts
+            WHERE unit_id = c.value AND kind = 'meeting' AND key IN {_sql_list(MEETING_KINDS)}
+              AND month = :month AND n > 0
+        )
+        """,
+        {"ids": _json(cell_ids), "month": _month(month)},
+    )
+    return {r["unit_id"] for r in rows}
+
+
+@dataclass(frozen=True)
+class MonthTotal:
+    """How many live records of one kind and key a unit's subtree holds in some whole months."""
+
+    kind: str  # 'step', 'transfer', 'meeting', 'activity'
+    key: str
+    n: int
+
+
+async def month_totals(db: Queryable, unit_id: int, first: date, last: date) -> list[MonthTotal]:
+    """Return the records of a unit and every unit below it in the months from `first` to `last`."""
+    # record_counts holds a row per unit, kind, key and month for each unit above a record too
+    # (migration 0006): a city's year is a few hundred rows, not a million records.
+    rows = await db.fetchall(
+        """
+        SELECT kind, key, SUM(n) AS n FROM record_counts
+        WHERE unit_id = :unit AND month BETWEEN :first AND :last
+        GROUP BY kind, key
+        """,
+        {"unit": unit_id, "first": _month(first), "last": _month(last)},
+    )
+    return [MonthTotal(r["kind"], r["key"], r["n"]) for r in rows]
+
+
+async def step_totals_by_unit(
+    db: Queryable, ids: Iterable[int], step: str, first: date, last: date
+) -> dict[int, int]:
+    """Return, per unit, how many people reached a step in the months from `first` to `last`."""
+    rows = await db.fetchall(
+        f"""
+        SELECT unit_id, SUM(n) AS n FROM record_counts
+        WHERE unit_id {_IN} AND kind = 'step' AND key = :step AND month BETWEEN :first AND :last
+        GROUP BY unit_id
+        """,
+        {"ids": _json(ids), "step": step, "first": _month(first), "last": _month(last)},
+    )
+    return {r["unit_id"]: r["n"] for r in rows}
+
+
+async def per_month(db: Queryable, unit_id: int, kind: str, first: date, last: date) -> dict[str, int]:
+    """Return the records of one kind in a unit's subtree in each month from `first` to `last`."""
+    rows = await db.fetchall(
+        """
+        SELECT month, SUM(n) AS n FROM record_counts
+        WHERE unit_id = :unit AND kind = :kind AND month BETWEEN :first AND :last
+        GROUP BY month
+        """,
+        {"unit": unit_id, "kind": kind, "first": _month(first), "last": _month(last)},
+    )
+    return {r["month"]: r["n"] for r in rows}
+
+
+def _month(d: date) -> str:
+    return d.isoformat()[:7]
 
 
 async def last_record_at(db: Queryable, ids: Iterable[int]) -> dict[int, datetime]:
     """Return, per unit, when its latest live record of any kind was entered (units with none are absent)."""
-    # One index seek per unit and table (the (unit_id, created_at) indexes of migration 0005): grouping
-    # every record by unit read all 5 million records of a large city (bench/scale).
-    parts = " UNION ALL ".join(
-        f"SELECT u.value AS unit_id, (SELECT MAX(created_at) FROM {table} "
-        f"WHERE unit_id = u.value AND deleted_at IS NULL) AS at FROM json_each(:ids) u"
-        for table in RECORD_TABLES
-    )
+    # unit_last_record is kept by the triggers of migration 0006: one row per unit, where seeking each
+    # unit's newest record in six tables took 0.3 to 0.9 s for a large city (bench/scale).
     rows = await db.fetchall(
-        f"SELECT unit_id, MAX(at) AS at FROM ({parts}) WHERE at IS NOT NULL GROUP BY unit_id",
+        f"SELECT unit_id, at FROM unit_last_record WHERE unit_id {_IN} AND at IS NOT NULL",
         {"ids": _json(ids)},
     )
     return {r["unit_id"]: from_db_time(r["at"]) for r in rows}
@@ -247,10 +326,6 @@ async def enterprise_totals(db: Queryable, ids: Iterable[int]) -> EnterpriseTota
     )
 
 
-# Steps after which nothing is due (bot/pipeline.py).
-_TERMINAL_STEPS = "('recognition', 'not_recognised', 'withdrew')"
-
-
 @dataclass(frozen=True)
 class StepDates:
     """Where the steps that start a deadline lie when the deadline falls in a period of interest.
@@ -270,37 +345,38 @@ class StepDates:
 _BEFORE_ANY = "0001-01-01"
 
 
+_STEP_COLUMNS = (
+    "source",
+    "awareness_class",
+    "application",
+    "cell_vote",
+    "admission_decision",
+    "ceremony",
+    "recognition",
+    "not_recognised",
+    "withdrew",
+)
+
+
 async def open_pipelines(db: Queryable, ids: Iterable[int], dates: StepDates) -> list[OpenPerson]:
     """Return the live people with a step in its range of dates and no step that ends the process."""
-    # The candidates come first (CROSS JOIN keeps that order), found unit by unit through the
-    # (unit_id, step, on_date) index of migration 0005; the units' people are never scanned.
+    # pipelines (migration 0006) holds one row per person with the date of each live step; the three
+    # partial indexes on open admissions find the people with a step in its range, where going
+    # through each unit's steps took 1.2 to 1.8 s for a large city (bench/scale).
     rows = await db.fetchall(
         f"""
-        WITH candidate(id) AS (
-            SELECT a.person_id FROM pipeline_steps a
-            WHERE a.unit_id {_IN} AND a.step = 'awareness_class' AND a.deleted_at IS NULL
-              AND a.on_date BETWEEN :class_from AND :class_to
-              AND NOT EXISTS (SELECT 1 FROM pipeline_steps d WHERE d.person_id = a.person_id
-                              AND d.step = 'admission_decision' AND d.deleted_at IS NULL
-                              AND d.on_date <= :today)
-            UNION
-            SELECT a.person_id FROM pipeline_steps a
-            WHERE a.unit_id {_IN} AND a.step = 'admission_decision' AND a.deleted_at IS NULL
-              AND a.on_date BETWEEN :decision_from AND :decision_to
-              AND NOT EXISTS (SELECT 1 FROM pipeline_steps d WHERE d.person_id = a.person_id
-                              AND d.step = 'ceremony' AND d.deleted_at IS NULL AND d.on_date <= :today)
-            UNION
-            SELECT a.person_id FROM pipeline_steps a
-            WHERE a.unit_id {_IN} AND a.step = 'ceremony' AND a.deleted_at IS NULL
-              AND a.on_date BETWEEN :ceremony_from AND :ceremony_to
-        )
-        SELECT p.id, p.unit_id, p.full_name, s.step, s.on_date
-        FROM candidate c CROSS JOIN people p ON p.id = c.id
-        JOIN pipeline_steps s ON s.person_id = p.id AND s.deleted_at IS NULL
-        WHERE p.unit_id {_IN} AND p.deleted_at IS NULL
-          AND NOT EXISTS (SELECT 1 FROM pipeline_steps e WHERE e.person_id = p.id AND e.deleted_at IS NULL
-                          AND e.step IN {_TERMINAL_STEPS})
-        ORDER BY p.id
+        SELECT l.person_id, l.unit_id, p.full_name, {", ".join(f"l.{c}" for c in _STEP_COLUMNS)}
+        FROM pipelines l JOIN people p ON p.id = l.person_id AND p.deleted_at IS NULL
+        WHERE l.recognition IS NULL AND l.not_recognised IS NULL AND l.withdrew IS NULL
+          AND (
+            (l.awareness_class BETWEEN :class_from AND :class_to
+             AND (l.admission_decision IS NULL OR l.admission_decision > :today))
+            OR (l.admission_decision BETWEEN :decision_from AND :decision_to
+                AND (l.ceremony IS NULL OR l.ceremony > :today))
+            OR l.ceremony BETWEEN :ceremony_from AND :ceremony_to
+          )
+          AND l.unit_id {_IN}
+        ORDER BY l.person_id
         """,
         {
             "ids": _json(ids),
@@ -310,11 +386,15 @@ async def open_pipelines(db: Queryable, ids: Iterable[int], dates: StepDates) ->
             **_range("ceremony", dates.ceremony),
         },
     )
-    people: dict[int, OpenPerson] = {}
-    for r in rows:
-        person = people.setdefault(r["id"], OpenPerson(r["id"], r["unit_id"], r["full_name"], {}))
-        person.steps[r["step"]] = date.fromisoformat(r["on_date"])
-    return list(people.values())
+    return [
+        OpenPerson(
+            r["person_id"],
+            r["unit_id"],
+            r["full_name"],
+            {c: date.fromisoformat(r[c]) for c in _STEP_COLUMNS if r[c] is not None},
+        )
+        for r in rows
+    ]
 
 
 def _range(name: str, dates: tuple[date | None, date]) -> dict[str, str]:
