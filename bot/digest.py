@@ -31,12 +31,13 @@ Choices this module makes (and the text says where a reader needs to know):
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import textwrap
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from babel.numbers import format_percent
@@ -51,7 +52,7 @@ from bot.deadlines import (
     Kind,
     State,
 )
-from bot.duties import open_duties
+from bot.duties import Duty, open_duties
 from bot.forms.definitions import ACTIVITY_KINDS
 from bot.i18n import N_, Translator
 from bot.pipeline import Step
@@ -260,11 +261,26 @@ async def compute(
     root = await units.get(db, unit_id)
     if root is None:
         raise LookupError(f"no unit {unit_id}")
-    ids = await units.subtree_ids(db, unit_id)
-    subtree = await q.subtree_units(db, ids)
+    subtree = await q.subtree_units(db, await units.subtree_ids(db, unit_id))
     cells = [u for u in subtree if u.is_cell]
-    cell_ids = [u.id for u in cells]
 
+    counted = await _counted(db, root, subtree, cells, today, week_start, zone)
+    ids = [u.id for u in subtree]
+    return replace(counted, deadlines=await _deadlines(db, cells, ids, today, calendar))
+
+
+async def _counted(
+    db: Queryable,
+    root: units.Unit,
+    subtree: Sequence[q.SubUnit],
+    cells: Sequence[q.SubUnit],
+    today: date,
+    week_start: date | None,
+    zone: tzinfo,
+) -> Digest:
+    """Return the digest without its deadlines: the counts, targets, meetings and quiet cells."""
+    ids = [u.id for u in subtree]
+    cell_ids = [u.id for u in cells]
     start = week_start if week_start is not None else today - timedelta(days=7)
     week = Period(start, start + timedelta(days=6))
     year = Period(date(week.end.year, 1, 1), week.end)
@@ -328,7 +344,7 @@ async def compute(
         parts=parts,
         quiet_cells=quiet,
         no_meeting=tuple(CellRef(c.id, c.name) for c in cells if c.id in not_met),
-        deadlines=await _deadlines(db, cells, ids, today, calendar),
+        deadlines=(),
         enterprises=Enterprises(
             cells=len(cells),
             enterprises=totals.enterprises,
@@ -431,7 +447,6 @@ async def _deadlines(
     for 30 days past its due date (we do not record its completion); a temporary transfer only
     while its end is ahead.
     """
-    found: dict[int, list[DueItem]] = defaultdict(list)
     duties = await open_duties(
         db,
         ids,
@@ -442,6 +457,12 @@ async def _deadlines(
         official_transfer_overdue_days=TRANSFER_OVERDUE_SHOWN_DAYS,
         temporary_transfer_overdue_days=0,
     )
+    return await asyncio.to_thread(_by_cell, duties, cells, today)
+
+
+def _by_cell(duties: Sequence[Duty], cells: Sequence[q.SubUnit], today: date) -> tuple[CellDeadlines, ...]:
+    """Return the deadlines grouped by cell, each cell's by due date, the cells most overdue first."""
+    found: dict[int, list[DueItem]] = defaultdict(list)
     for duty in duties:
         deadline = duty.deadline
         state = deadline.state(today, SOON_DAYS)

@@ -6,6 +6,7 @@ from the rules of bot/deadlines.py over the people and transfers in storage.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -60,6 +61,41 @@ async def open_duties(
     """Return the deadlines due within soon_days, and those overdue by at most the given days
     (overdue_days None: every overdue admission deadline), by due date."""
     ids = list(unit_ids)
+    dates = step_dates(today, calendar, soon_days=soon_days, overdue_days=overdue_days)
+    people = await q.open_pipelines(db, ids, dates)
+    transfers = await q.transfers_near(
+        db,
+        ids,
+        official_since=today - timedelta(days=OFFICIAL_TRANSFER_MAX_SPAN + official_transfer_overdue_days),
+        temporary_from=today - timedelta(days=temporary_transfer_overdue_days),
+        temporary_to=today + timedelta(days=soon_days),
+    )
+    # Working out a city's 16,000 deadlines takes a good half second of Python (bench/scale): in a
+    # thread, the event loop goes on answering other people meanwhile.
+    return await asyncio.to_thread(
+        _due,
+        people,
+        transfers,
+        today,
+        calendar,
+        soon_days,
+        overdue_days,
+        official_transfer_overdue_days,
+        temporary_transfer_overdue_days,
+    )
+
+
+def _due(
+    people: list[q.OpenPerson],
+    transfers: list[q.TransferRow],
+    today: date,
+    calendar: WorkingCalendar,
+    soon_days: int,
+    overdue_days: int | None,
+    official_transfer_overdue_days: int,
+    temporary_transfer_overdue_days: int,
+) -> list[Duty]:
+    """Return the deadlines of these people and transfers that are due soon or overdue, by due date."""
     found: list[Duty] = []
 
     def keep(unit_id: int, person_id: int | None, who: str, deadline: Deadline, late: int | None) -> None:
@@ -68,20 +104,12 @@ async def open_duties(
         if state is State.DUE_SOON or overdue:
             found.append(Duty(unit_id, person_id, who, deadline))
 
-    dates = step_dates(today, calendar, soon_days=soon_days, overdue_days=overdue_days)
-    for person in await q.open_pipelines(db, ids, dates):
+    for person in people:
         pipeline = Pipeline({_STEPS[k]: v for k, v in person.steps.items() if k in _STEPS})
         for deadline in deadlines_for(pipeline, calendar, today):
             keep(person.unit_id, person.id, person.full_name, deadline, overdue_days)
 
-    rows = await q.transfers_near(
-        db,
-        ids,
-        official_since=today - timedelta(days=OFFICIAL_TRANSFER_MAX_SPAN + official_transfer_overdue_days),
-        temporary_from=today - timedelta(days=temporary_transfer_overdue_days),
-        temporary_to=today + timedelta(days=soon_days),
-    )
-    for row in rows:
+    for row in transfers:
         temporary = row.kind == TransferKind.TEMPORARY
         try:
             facts = TransferFacts(
