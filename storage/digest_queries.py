@@ -24,7 +24,8 @@ RECORD_TABLES = ("people", "pipeline_steps", "transfers", "meetings", "activitie
 
 @dataclass(frozen=True)
 class Window:
-    """The two periods a digest counts: the week and the year so far (both ends included)."""
+    """The two periods a digest counts from the records: the week, and the days of the year so far that
+    the kept monthly counts do not cover (both ends included)."""
 
     week_start: date
     week_end: date
