@@ -70,64 +70,45 @@ async def open_duties(
         temporary_from=today - timedelta(days=temporary_transfer_overdue_days),
         temporary_to=today + timedelta(days=soon_days),
     )
+
+    def work_out() -> list[Duty]:
+        """Return the deadlines of these people and transfers due soon or overdue, by due date."""
+        found: list[Duty] = []
+
+        def keep(unit_id: int, person_id: int | None, who: str, deadline: Deadline, late: int | None) -> None:
+            state = deadline.state(today, soon_days)
+            overdue = state is State.OVERDUE and (late is None or -deadline.days_left(today) <= late)
+            if state is State.DUE_SOON or overdue:
+                found.append(Duty(unit_id, person_id, who, deadline))
+
+        for person in people:
+            pipeline = Pipeline({_STEPS[k]: v for k, v in person.steps.items() if k in _STEPS})
+            for deadline in deadlines_for(pipeline, calendar, today):
+                keep(person.unit_id, person.id, person.full_name, deadline, overdue_days)
+
+        for row in transfers:
+            temporary = row.kind == TransferKind.TEMPORARY
+            try:
+                facts = TransferFacts(
+                    kind=TransferKind(row.kind),
+                    direction=Direction(row.direction),
+                    date=row.on_date,
+                    end_date=row.end_date if temporary else None,
+                )
+            except ValueError:
+                # The form refuses such dates; a row fixed by hand must not stop the others.
+                log.warning("transfer of unit %s with impossible dates skipped", row.unit_id)
+                continue
+            due = transfer_deadline(facts, calendar)
+            if due is not None:
+                late = temporary_transfer_overdue_days if temporary else official_transfer_overdue_days
+                keep(row.unit_id, None, row.member_name, due, late)
+        found.sort(key=lambda d: (d.deadline.due, d.who.casefold()))
+        return found
+
     # Working out a city's 16,000 deadlines takes a good half second of Python (bench/scale): in a
     # thread, the event loop goes on answering other people meanwhile.
-    return await asyncio.to_thread(
-        _due,
-        people,
-        transfers,
-        today,
-        calendar,
-        soon_days,
-        overdue_days,
-        official_transfer_overdue_days,
-        temporary_transfer_overdue_days,
-    )
-
-
-def _due(
-    people: list[q.OpenPerson],
-    transfers: list[q.TransferRow],
-    today: date,
-    calendar: WorkingCalendar,
-    soon_days: int,
-    overdue_days: int | None,
-    official_transfer_overdue_days: int,
-    temporary_transfer_overdue_days: int,
-) -> list[Duty]:
-    """Return the deadlines of these people and transfers that are due soon or overdue, by due date."""
-    found: list[Duty] = []
-
-    def keep(unit_id: int, person_id: int | None, who: str, deadline: Deadline, late: int | None) -> None:
-        state = deadline.state(today, soon_days)
-        overdue = state is State.OVERDUE and (late is None or -deadline.days_left(today) <= late)
-        if state is State.DUE_SOON or overdue:
-            found.append(Duty(unit_id, person_id, who, deadline))
-
-    for person in people:
-        pipeline = Pipeline({_STEPS[k]: v for k, v in person.steps.items() if k in _STEPS})
-        for deadline in deadlines_for(pipeline, calendar, today):
-            keep(person.unit_id, person.id, person.full_name, deadline, overdue_days)
-
-    for row in transfers:
-        temporary = row.kind == TransferKind.TEMPORARY
-        try:
-            facts = TransferFacts(
-                kind=TransferKind(row.kind),
-                direction=Direction(row.direction),
-                date=row.on_date,
-                end_date=row.end_date if temporary else None,
-            )
-        except ValueError:
-            # The form refuses such dates; a row fixed by hand must not stop the others.
-            log.warning("transfer of unit %s with impossible dates skipped", row.unit_id)
-            continue
-        due = transfer_deadline(facts, calendar)
-        if due is not None:
-            late = temporary_transfer_overdue_days if temporary else official_transfer_overdue_days
-            keep(row.unit_id, None, row.member_name, due, late)
-    found.sort(key=lambda d: (d.deadline.due, d.who.casefold()))
-    return found
+    return await asyncio.to_thread(work_out)
 
 
 _STEPS = {s.value: s for s in Step}  # a dictionary look-up: Step(k) costs more, 16,000 times a digest
