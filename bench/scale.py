@@ -598,8 +598,8 @@ def _nothing() -> Iterator[None]:
 
 
 def _digest_note(digest: Any) -> str:
-    deadlines = sum(len(c.items) for c in digest.deadlines)
-    return f"{len(digest.cells)} cells, {deadlines} deadlines listed"
+    named = sum(len(c.items) for c in digest.deadlines)
+    return f"{len(digest.cells)} cells, {digest.overdue + digest.due_soon} deadlines, {named} named"
 
 
 def plans(path: Path, log: QueryLog, n: int = 12) -> str:

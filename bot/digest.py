@@ -31,7 +31,6 @@ Choices this module makes (and the text says where a reader needs to know):
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import textwrap
@@ -52,7 +51,7 @@ from bot.deadlines import (
     Kind,
     State,
 )
-from bot.duties import Duty, open_duties
+from bot.duties import Duty, count_open, open_duties
 from bot.forms.definitions import ACTIVITY_KINDS
 from bot.i18n import N_, Translator
 from bot.pipeline import Step
@@ -167,21 +166,14 @@ class DueItem:
 
 @dataclass(frozen=True)
 class CellDeadlines:
-    """The open deadlines of one cell, by due date."""
+    """How many deadlines of one cell are open, and the first of them by due date for a cell the text
+    lists (the first CELLS_LISTED, at most DEADLINES_PER_CELL each); /export has them all."""
 
     id: int
     name: str
+    overdue: int
+    due_soon: int
     items: tuple[DueItem, ...]
-
-    @property
-    def overdue(self) -> int:
-        """Return how many of the cell's deadlines are overdue."""
-        return sum(i.state is State.OVERDUE for i in self.items)
-
-    @property
-    def due_soon(self) -> int:
-        """Return how many of the cell's deadlines fall due within 30 days."""
-        return sum(i.state is State.DUE_SOON for i in self.items)
 
 
 @dataclass(frozen=True)
@@ -441,27 +433,37 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(Kind)}
 async def _deadlines(
     db: Queryable, cells: Sequence[q.SubUnit], ids: Sequence[int], today: date, calendar: WorkingCalendar
 ) -> tuple[CellDeadlines, ...]:
-    """Return, by cell, the deadlines overdue or due within 30 days: the cells most overdue first.
+    """Return, by cell, how many deadlines are overdue or due within 30 days, the cells most overdue
+    first, with the first deadlines of the cells the text lists.
 
     Every overdue admission deadline stays listed until it is met; an official transfer out stays
     for 30 days past its due date (we do not record its completion); a temporary transfer only
     while its end is ahead.
     """
-    duties = await open_duties(
-        db,
-        ids,
-        today,
-        calendar,
-        soon_days=SOON_DAYS,
-        overdue_days=None,
-        official_transfer_overdue_days=TRANSFER_OVERDUE_SHOWN_DAYS,
-        temporary_transfer_overdue_days=0,
+    kept = {
+        "soon_days": SOON_DAYS,
+        "official_transfer_overdue_days": TRANSFER_OVERDUE_SHOWN_DAYS,
+        "temporary_transfer_overdue_days": 0,
+    }
+    counts = await count_open(db, ids, today, calendar, **kept)
+    order = {u.id: i for i, u in enumerate(cells)}  # cells come by name
+    names = {u.id: u.name for u in cells}
+    # The text lists people only up to a limit, so the cells most behind come first.
+    ranked = sorted(counts, key=lambda u: (-counts[u].overdue, order.get(u, len(order)), u))
+    listed = ranked[:CELLS_LISTED]
+    # Only the people of the cells the text lists are worked out one by one.
+    duties = await open_duties(db, listed, today, calendar, overdue_days=None, **kept)
+    items = _by_cell(duties, today)
+    return tuple(
+        CellDeadlines(
+            u, names.get(u, ""), counts[u].overdue, counts[u].due_soon, items.get(u, ())[:DEADLINES_PER_CELL]
+        )
+        for u in ranked
     )
-    return await asyncio.to_thread(_by_cell, duties, cells, today)
 
 
-def _by_cell(duties: Sequence[Duty], cells: Sequence[q.SubUnit], today: date) -> tuple[CellDeadlines, ...]:
-    """Return the deadlines grouped by cell, each cell's by due date, the cells most overdue first."""
+def _by_cell(duties: Sequence[Duty], today: date) -> dict[int, tuple[DueItem, ...]]:
+    """Return the deadlines grouped by cell, each cell's by due date, then person and kind."""
     found: dict[int, list[DueItem]] = defaultdict(list)
     for duty in duties:
         deadline = duty.deadline
@@ -469,14 +471,10 @@ def _by_cell(duties: Sequence[Duty], cells: Sequence[q.SubUnit], today: date) ->
         found[duty.unit_id].append(
             DueItem(duty.who, deadline.kind, deadline.due, state, deadline.days_left(today))
         )
-    names = {u.id: u.name for u in cells}
-    order = {u.id: i for i, u in enumerate(cells)}  # cells come by name
-    result = []
-    for uid in sorted(found, key=lambda u: (order.get(u, len(order)), u)):
-        items = sorted(found[uid], key=lambda i: (i.due, i.person.casefold(), _KIND_ORDER[i.kind]))
-        result.append(CellDeadlines(uid, names.get(uid, ""), tuple(items)))
-    # The text lists people only up to a limit, so the cells most behind come first.
-    return tuple(sorted(result, key=lambda c: -c.overdue))
+    return {
+        unit: tuple(sorted(items, key=lambda i: (i.due, i.person.casefold(), _KIND_ORDER[i.kind])))
+        for unit, items in found.items()
+    }
 
 
 # ----- the text -----------------------------------------------------------------------------------
@@ -679,8 +677,9 @@ def _deadline_lines(d: Digest, t: Translator) -> list[str]:
                 )
             lines.append(line)
         # A cell past the budget shows its counts alone, without a "more" line.
-        if listed and len(listed) < len(cell.items):
-            lines.append(_html(t("… and {n} more"), n=t.number(len(cell.items) - len(listed))))
+        total = cell.overdue + cell.due_soon
+        if listed and len(listed) < total:
+            lines.append(_html(t("… and {n} more"), n=t.number(total - len(listed))))
     return lines + _more(t, len(d.deadlines))
 
 

@@ -19,10 +19,12 @@ from bot.deadlines import (
     RECOGNITION_WORKING_DAYS,
     Deadline,
     Direction,
+    Kind,
     State,
     TransferFacts,
     TransferKind,
     deadlines_for,
+    pipeline_deadlines,
     transfer_deadline,
 )
 from bot.pipeline import PROBATION_MONTHS, Pipeline, Step
@@ -63,52 +65,136 @@ async def open_duties(
     ids = list(unit_ids)
     dates = step_dates(today, calendar, soon_days=soon_days, overdue_days=overdue_days)
     people = await q.open_pipelines(db, ids, dates)
-    transfers = await q.transfers_near(
-        db,
-        ids,
-        official_since=today - timedelta(days=OFFICIAL_TRANSFER_MAX_SPAN + official_transfer_overdue_days),
-        temporary_from=today - timedelta(days=temporary_transfer_overdue_days),
-        temporary_to=today + timedelta(days=soon_days),
+    transfers = await _transfers_near(
+        db, ids, today, soon_days, official_transfer_overdue_days, temporary_transfer_overdue_days
     )
 
     def work_out() -> list[Duty]:
         """Return the deadlines of these people and transfers due soon or overdue, by due date."""
-        found: list[Duty] = []
-
-        def keep(unit_id: int, person_id: int | None, who: str, deadline: Deadline, late: int | None) -> None:
-            state = deadline.state(today, soon_days)
-            overdue = state is State.OVERDUE and (late is None or -deadline.days_left(today) <= late)
-            if state is State.DUE_SOON or overdue:
-                found.append(Duty(unit_id, person_id, who, deadline))
-
-        for person in people:
-            pipeline = Pipeline({_STEPS[k]: v for k, v in person.steps.items() if k in _STEPS})
-            for deadline in deadlines_for(pipeline, calendar, today):
-                keep(person.unit_id, person.id, person.full_name, deadline, overdue_days)
-
-        for row in transfers:
-            temporary = row.kind == TransferKind.TEMPORARY
-            try:
-                facts = TransferFacts(
-                    kind=TransferKind(row.kind),
-                    direction=Direction(row.direction),
-                    date=row.on_date,
-                    end_date=row.end_date if temporary else None,
-                )
-            except ValueError:
-                # The form refuses such dates; a row fixed by hand must not stop the others.
-                log.warning("transfer of unit %s with impossible dates skipped", row.unit_id)
-                continue
-            due = transfer_deadline(facts, calendar)
-            if due is not None:
-                late = temporary_transfer_overdue_days if temporary else official_transfer_overdue_days
-                keep(row.unit_id, None, row.member_name, due, late)
+        found = [
+            Duty(person.unit_id, person.id, person.full_name, deadline)
+            for person in people
+            for deadline in deadlines_for(_pipeline(person), calendar, today)
+            if _kept(deadline, today, soon_days, overdue_days)
+        ]
+        found += _transfer_duties(
+            transfers,
+            today,
+            calendar,
+            soon_days=soon_days,
+            official_overdue_days=official_transfer_overdue_days,
+            temporary_overdue_days=temporary_transfer_overdue_days,
+        )
         found.sort(key=lambda d: (d.deadline.due, d.who.casefold()))
         return found
 
     # Working out a city's 16,000 deadlines takes a good half second of Python (bench/scale): in a
     # thread, the event loop goes on answering other people meanwhile.
     return await asyncio.to_thread(work_out)
+
+
+@dataclass(frozen=True)
+class DueCounts:
+    """How many deadlines of one unit are overdue and how many fall due soon."""
+
+    overdue: int
+    due_soon: int
+
+
+async def count_open(
+    db: Queryable,
+    unit_ids: Iterable[int],
+    today: date,
+    calendar: WorkingCalendar,
+    *,
+    soon_days: int,
+    official_transfer_overdue_days: int,
+    temporary_transfer_overdue_days: int,
+) -> dict[int, DueCounts]:
+    """Return, per unit with any, how many of the deadlines open_duties finds (with every overdue
+    admission deadline) are overdue and due within soon_days.
+
+    The admissions are counted in SQL from where their steps lie (`due_bounds`): a city has 16,000
+    such deadlines, and working each out in Python took a second of the root digest (bench/scale).
+    Transfers near their deadline are few and are worked out as open_duties does.
+    """
+    ids = list(unit_ids)
+    counts = {
+        unit: [overdue, soon]
+        for unit, overdue, soon in await q.admission_deadline_counts(
+            db, ids, due_bounds(today, calendar, soon_days)
+        )
+    }
+    rows = await _transfers_near(
+        db, ids, today, soon_days, official_transfer_overdue_days, temporary_transfer_overdue_days
+    )
+    for duty in _transfer_duties(
+        rows,
+        today,
+        calendar,
+        soon_days=soon_days,
+        official_overdue_days=official_transfer_overdue_days,
+        temporary_overdue_days=temporary_transfer_overdue_days,
+    ):
+        overdue = duty.deadline.state(today, soon_days) is State.OVERDUE
+        counts.setdefault(duty.unit_id, [0, 0])[0 if overdue else 1] += 1
+    return {unit: DueCounts(overdue, soon) for unit, (overdue, soon) in counts.items() if overdue or soon}
+
+
+async def _transfers_near(
+    db: Queryable, ids: list[int], today: date, soon_days: int, official_days: int, temporary_days: int
+) -> list[q.TransferRow]:
+    """Return the transfers that may be due within soon_days or overdue by at most the given days."""
+    return await q.transfers_near(
+        db,
+        ids,
+        official_since=today - timedelta(days=OFFICIAL_TRANSFER_MAX_SPAN + official_days),
+        temporary_from=today - timedelta(days=temporary_days),
+        temporary_to=today + timedelta(days=soon_days),
+    )
+
+
+def _kept(deadline: Deadline, today: date, soon_days: int, overdue_days: int | None) -> bool:
+    """Tell whether a deadline is due within soon_days, or overdue by at most overdue_days (None: any)."""
+    state = deadline.state(today, soon_days)
+    if state is State.OVERDUE:
+        return overdue_days is None or -deadline.days_left(today) <= overdue_days
+    return state is State.DUE_SOON
+
+
+def _pipeline(person: q.OpenPerson) -> Pipeline:
+    return Pipeline({_STEPS[k]: v for k, v in person.steps.items() if k in _STEPS})
+
+
+def _transfer_duties(
+    rows: Iterable[q.TransferRow],
+    today: date,
+    calendar: WorkingCalendar,
+    *,
+    soon_days: int,
+    official_overdue_days: int,
+    temporary_overdue_days: int,
+) -> list[Duty]:
+    """Return the deadlines of these transfers due within soon_days or overdue by at most the given days."""
+    found = []
+    for row in rows:
+        temporary = row.kind == TransferKind.TEMPORARY
+        try:
+            facts = TransferFacts(
+                kind=TransferKind(row.kind),
+                direction=Direction(row.direction),
+                date=row.on_date,
+                end_date=row.end_date if temporary else None,
+            )
+        except ValueError:
+            # The form refuses such dates; a row fixed by hand must not stop the others.
+            log.warning("transfer of unit %s with impossible dates skipped", row.unit_id)
+            continue
+        due = transfer_deadline(facts, calendar)
+        late = temporary_overdue_days if temporary else official_overdue_days
+        if due is not None and _kept(due, today, soon_days, late):
+            found.append(Duty(row.unit_id, None, row.member_name, due))
+    return found
 
 
 _STEPS = {s.value: s for s in Step}  # a dictionary look-up: Step(k) costs more, 16,000 times a digest
@@ -147,4 +233,47 @@ def step_dates(
         awareness_class=(class_from, class_to),
         admission_decision=(decision_from, decision_to),
         ceremony=(ceremony_from, ceremony_to),
+    )
+
+
+# The furthest a deadline falls after the step it counts from: 60 months, for the certificate.
+_LONGEST_SPAN = timedelta(days=366 * 6)
+
+
+def due_bounds(today: date, calendar: WorkingCalendar, soon_days: int) -> q.DueBounds:
+    """Return, for each deadline of an admission, the last date of the step it counts from for it to be
+    overdue on `today` (or, for the end of probation, passed) and to fall due by today + soon_days.
+
+    Each due date comes from the rules themselves (bot/deadlines.py, on a pipeline of that one step),
+    and never goes back when the step goes forward, so a search over the step's dates finds the bounds.
+    """
+    yesterday, last_due = today - timedelta(days=1), today + timedelta(days=soon_days)
+
+    def latest(kind: Kind, step: Step, by: date) -> date:
+        """Return the latest date of `step` whose `kind` deadline falls on or before `by`."""
+
+        def due(day: date) -> date:
+            return next(d.due for d in pipeline_deadlines(Pipeline({step: day}), calendar) if d.kind is kind)
+
+        early, late = by - _LONGEST_SPAN, by  # due(early) <= by < due(late): a deadline follows its step
+        if not due(early) <= by < due(late):
+            raise AssertionError(f"the {kind} deadline is not within {_LONGEST_SPAN} of its step")
+        while (late - early).days > 1:
+            middle = early + (late - early) / 2
+            if due(middle) <= by:
+                early = middle
+            else:
+                late = middle
+        return early
+
+    def bounds(kind: Kind, step: Step, passed_by: date) -> tuple[date, date]:
+        return latest(kind, step, passed_by), latest(kind, step, last_due)
+
+    return q.DueBounds(
+        today=today,
+        awareness_expiry=bounds(Kind.AWARENESS_EXPIRY, Step.AWARENESS_CLASS, yesterday),
+        ceremony=bounds(Kind.CEREMONY, Step.ADMISSION_DECISION, yesterday),
+        # Probation ends by itself: passed on its day, never overdue.
+        probation_end=bounds(Kind.PROBATION_END, Step.CEREMONY, today),
+        recognition=bounds(Kind.RECOGNITION, Step.CEREMONY, yesterday),
     )

@@ -343,6 +343,16 @@ class StepDates:
     ceremony: tuple[date | None, date]
 
 
+# A subtree of up to this many units reads its admissions under way through their units (the index of
+# migration 0007); a larger one through the dates of their steps, which it narrows down better.
+_FEW_UNITS = 500
+
+
+def _units_of_pipelines(ids: list[int]) -> str:
+    """Return the condition on pipelines' units, with the index it should use (`+`: not the unit's)."""
+    return f"l.unit_id {_IN}" if len(ids) <= _FEW_UNITS else f"+l.unit_id {_IN}"
+
+
 _BEFORE_ANY = "0001-01-01"
 
 
@@ -361,6 +371,7 @@ _STEP_COLUMNS = (
 
 async def open_pipelines(db: Queryable, ids: Iterable[int], dates: StepDates) -> list[OpenPerson]:
     """Return the live people with a step in its range of dates and no step that ends the process."""
+    unit_ids = list(ids)
     # pipelines (migration 0006) holds one row per person with the date of each live step; the three
     # partial indexes on open admissions find the people with a step in its range, where going
     # through each unit's steps took 1.2 to 1.8 s for a large city (bench/scale).
@@ -376,11 +387,11 @@ async def open_pipelines(db: Queryable, ids: Iterable[int], dates: StepDates) ->
                 AND (l.ceremony IS NULL OR l.ceremony > :today))
             OR l.ceremony BETWEEN :ceremony_from AND :ceremony_to
           )
-          AND l.unit_id {_IN}
+          AND {_units_of_pipelines(unit_ids)}
         ORDER BY l.person_id
         """,
         {
-            "ids": _json(ids),
+            "ids": _json(unit_ids),
             "today": dates.today.isoformat(),
             **_range("class", dates.awareness_class),
             **_range("decision", dates.admission_decision),
@@ -401,6 +412,70 @@ async def open_pipelines(db: Queryable, ids: Iterable[int], dates: StepDates) ->
 def _range(name: str, dates: tuple[date | None, date]) -> dict[str, str]:
     first, last = dates
     return {f"{name}_from": first.isoformat() if first else _BEFORE_ANY, f"{name}_to": last.isoformat()}
+
+
+@dataclass(frozen=True)
+class DueBounds:
+    """For each deadline of an admission, two dates of the step it counts from (bot/duties.due_bounds):
+    dated on or before the first, the deadline is overdue (the end of probation: passed); after it and on
+    or before the second, it falls due soon."""
+
+    today: date  # a step dated later has not happened yet, so it meets no deadline
+    awareness_expiry: tuple[date, date]  # of the class; met by the admission decision
+    ceremony: tuple[date, date]  # of the admission decision; met by the ceremony
+    probation_end: tuple[date, date]  # of the ceremony; passes by itself
+    recognition: tuple[date, date]  # of the ceremony; met by recognition, which ends the admission
+
+
+async def admission_deadline_counts(
+    db: Queryable, ids: Iterable[int], bounds: DueBounds
+) -> list[tuple[int, int, int]]:
+    """Return (unit, overdue, due soon) for the deadlines of the live admissions under way, per unit.
+
+    The same deadlines as bot/deadlines.deadlines_for over `open_pipelines`, every overdue one kept;
+    tests/unit/test_duties_window.py checks that they are.
+    """
+    unit_ids = list(ids)
+    class_open = "(l.admission_decision IS NULL OR l.admission_decision > :today)"
+    decision_open = "(l.ceremony IS NULL OR l.ceremony > :today)"
+    rows = await db.fetchall(
+        f"""
+        SELECT l.unit_id,
+               COUNT(*) FILTER (WHERE l.awareness_class <= :class_late AND {class_open})
+               + COUNT(*) FILTER (WHERE l.admission_decision <= :decision_late AND {decision_open})
+               + COUNT(*) FILTER (WHERE l.ceremony <= :recognition_late) AS overdue,
+               COUNT(*) FILTER (WHERE l.awareness_class > :class_late AND l.awareness_class <= :class_soon
+                                AND {class_open})
+               + COUNT(*) FILTER (WHERE l.admission_decision > :decision_late
+                                  AND l.admission_decision <= :decision_soon AND {decision_open})
+               + COUNT(*) FILTER (WHERE l.ceremony > :probation_passed AND l.ceremony <= :probation_soon)
+               + COUNT(*) FILTER (WHERE l.ceremony > :recognition_late AND l.ceremony <= :recognition_soon)
+               AS due_soon
+        FROM pipelines l JOIN people p ON p.id = l.person_id AND p.deleted_at IS NULL
+        WHERE l.recognition IS NULL AND l.not_recognised IS NULL AND l.withdrew IS NULL
+          AND (
+            (l.awareness_class <= :class_soon AND {class_open})
+            OR (l.admission_decision <= :decision_soon AND {decision_open})
+            OR l.ceremony <= :ceremony_soon
+          )
+          AND {_units_of_pipelines(unit_ids)}
+        GROUP BY l.unit_id
+        """,
+        {
+            "ids": _json(unit_ids),
+            "today": bounds.today.isoformat(),
+            **_bounds("class", bounds.awareness_expiry),
+            **_bounds("decision", bounds.ceremony),
+            **_bounds("probation", bounds.probation_end, late="passed"),
+            **_bounds("recognition", bounds.recognition),
+            "ceremony_soon": max(bounds.probation_end[1], bounds.recognition[1]).isoformat(),
+        },
+    )
+    return [(r["unit_id"], r["overdue"], r["due_soon"]) for r in rows]
+
+
+def _bounds(name: str, bounds: tuple[date, date], late: str = "late") -> dict[str, str]:
+    return {f"{name}_{late}": bounds[0].isoformat(), f"{name}_soon": bounds[1].isoformat()}
 
 
 async def transfers_near(

@@ -465,6 +465,27 @@ async def test_the_cells_most_overdue_come_first(db: Database, tree: Tree) -> No
     ]
 
 
+async def test_a_cell_shows_its_first_deadlines_and_counts_them_all(db: Database, tree: Tree) -> None:
+    # Three more overdue ceremonies at Honda (decisions of 01/09: due 14/10): eight deadlines in all.
+    for name in ("Phan Văn Một", "Phan Văn Hai", "Phan Văn Ba"):
+        await add_person(
+            db, tree.honda, name, {Step.SOURCE: "2026-03-02", Step.ADMISSION_DECISION: "2026-09-01"}
+        )
+    d = await digest_of(db, tree.a)
+    honda = d.deadlines[0]
+    assert (honda.name, honda.overdue, honda.due_soon) == (HONDA, 5, 3)
+    assert [i.person for i in honda.items] == [
+        "Phan Văn Ba",
+        "Phan Văn Hai",
+        "Phan Văn Một",
+        BINH,
+        "Lý Văn Quá",
+    ]
+    lines = dg.render(d, translator("en")).splitlines()
+    assert "<i>Chi bộ &lt;Honda&gt; &amp; Co</i>: 5 overdue, 3 due soon" in lines
+    assert "… and 3 more" in lines
+
+
 async def test_the_admins_days_off_move_deadlines(db: Database, tree: Tree) -> None:
     d = await dg.compute(db, tree.a, TODAY, WorkingCalendar())
     han = next(i for c in d.deadlines for i in c.items if i.person == "Đinh Văn Hạn")
@@ -598,7 +619,7 @@ def big_digest(cells: int) -> dg.Digest:
         parts=tuple(dg.UnitProgress(i, n, True, i % 4, 3) for i, n in enumerate(names)),
         quiet_cells=tuple(dg.QuietCell(i, n, None) for i, n in enumerate(names)),
         no_meeting=tuple(dg.CellRef(i, n) for i, n in enumerate(names)),
-        deadlines=tuple(dg.CellDeadlines(i, n, (item, soon, item)) for i, n in enumerate(names)),
+        deadlines=tuple(dg.CellDeadlines(i, n, 2, 1, (item, soon, item)) for i, n in enumerate(names)),
         enterprises=dg.Enterprises(cells, cells, 3, 150_000, 90_000, 120_000, 4_000, 800),
         months=tuple(dg.MonthMeetings(date(2026, m, 1), 250, 240) for m in range(6, 12)),
     )

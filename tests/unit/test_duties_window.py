@@ -12,7 +12,7 @@ import pytest
 
 from bot.calendar import WorkingCalendar
 from bot.deadlines import State, deadlines_for
-from bot.duties import open_duties
+from bot.duties import DueCounts, count_open, open_duties
 from bot.pipeline import ORDER, Pipeline, Step
 from storage import records, units
 from storage.database import Database
@@ -36,10 +36,10 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         yield database
 
 
-async def people(db: Database, count: int, rng: random.Random) -> int:
+async def people(db: Database, count: int, rng: random.Random, code: str = "cb") -> int:
     """Store random admissions (some stopped, some withdrawn, some deleted); return the cell's id."""
     async with db.transaction() as tx:
-        cell = await units.add(tx, "cb", "Chi bộ", units.ROOT_ID, NOW)
+        cell = await units.add(tx, code, f"Chi bộ {code}", units.ROOT_ID, NOW)
         for n in range(count):
             person = await records.insert(
                 tx,
@@ -128,3 +128,43 @@ async def test_the_ranges_of_step_dates_lose_no_deadline(
         assert found == await every_deadline(db, today, soon_days, overdue_days), today
         checked += len(found)
     assert checked >= 10  # the comparisons were of real lists, not of empty ones
+
+
+async def transfers(db: Database, cell: int, count: int, rng: random.Random) -> None:
+    """Store random official and temporary transfers of a cell, in and out."""
+    async with db.transaction() as tx:
+        for n in range(count):
+            start = date(2023, 10, 1) + timedelta(days=rng.randrange(900))
+            temporary = rng.random() < 0.5
+            end = start + timedelta(days=rng.randint(10, 200)) if temporary else None
+            values = {
+                "member_name": f"Đảng viên {n}",
+                "direction": rng.choice(["in", "out"]),
+                "kind": "temporary" if temporary else "official",
+                "on_date": start.isoformat(),
+                "end_date": end.isoformat() if end else None,
+            }
+            await records.insert(tx, "transfer", cell, values, None, NOW)
+
+
+async def test_the_counts_in_sql_are_those_of_the_deadlines_worked_out(db: Database) -> None:
+    """The digest counts each cell's deadlines in SQL (count_open) and lists the people of a few cells
+    (open_duties): both must give the same numbers, cell by cell, every day."""
+    rng = random.Random(20261125)
+    cells = [await people(db, 250, rng, code) for code in ("a", "b", "c")]
+    for cell in cells[:2]:
+        await transfers(db, cell, 60, rng)
+    kept = {"soon_days": 30, "official_transfer_overdue_days": 30, "temporary_transfer_overdue_days": 0}
+    checked = 0
+    for today in (date(2024, 1, 1) + timedelta(days=n) for n in range(0, 2 * 365, 2)):
+        duties = await open_duties(db, cells, today, CALENDAR, overdue_days=None, **kept)
+        expected: dict[int, DueCounts] = {}
+        for duty in duties:
+            before = expected.get(duty.unit_id, DueCounts(0, 0))
+            if duty.deadline.state(today, 30) is State.OVERDUE:
+                expected[duty.unit_id] = DueCounts(before.overdue + 1, before.due_soon)
+            else:
+                expected[duty.unit_id] = DueCounts(before.overdue, before.due_soon + 1)
+        assert await count_open(db, cells, today, CALENDAR, **kept) == expected, today
+        checked += len(duties)
+    assert checked >= 1000  # real lists were compared, not empty ones
