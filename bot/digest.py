@@ -167,7 +167,7 @@ class DueItem:
 @dataclass(frozen=True)
 class CellDeadlines:
     """How many deadlines of one cell are open, and the first of them by due date for a cell the text
-    lists (the first CELLS_LISTED, at most DEADLINES_PER_CELL each); /export has them all."""
+    lists (the first CELLS_LISTED cells, at most DEADLINES_PER_CELL each; none for the others)."""
 
     id: int
     name: str
