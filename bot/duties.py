@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -33,8 +33,6 @@ from storage.database import Queryable
 
 log = logging.getLogger(__name__)
 
-# An official transfer is due 60 working days after its letter: never more than ~150 calendar days.
-OFFICIAL_TRANSFER_MAX_SPAN = 150
 # add_months moves a day that the target month lacks (31/01 + 1 month) back to its last day.
 MONTH_END_SLACK = timedelta(days=3)
 
@@ -66,7 +64,7 @@ async def open_duties(
     dates = step_dates(today, calendar, soon_days=soon_days, overdue_days=overdue_days)
     people = await q.open_pipelines(db, ids, dates)
     transfers = await _transfers_near(
-        db, ids, today, soon_days, official_transfer_overdue_days, temporary_transfer_overdue_days
+        db, ids, today, calendar, soon_days, official_transfer_overdue_days, temporary_transfer_overdue_days
     )
 
     def work_out() -> list[Duty]:
@@ -126,7 +124,7 @@ async def count_open(
         )
     }
     rows = await _transfers_near(
-        db, ids, today, soon_days, official_transfer_overdue_days, temporary_transfer_overdue_days
+        db, ids, today, calendar, soon_days, official_transfer_overdue_days, temporary_transfer_overdue_days
     )
     for duty in _transfer_duties(
         rows,
@@ -142,13 +140,27 @@ async def count_open(
 
 
 async def _transfers_near(
-    db: Queryable, ids: list[int], today: date, soon_days: int, official_days: int, temporary_days: int
+    db: Queryable,
+    ids: list[int],
+    today: date,
+    calendar: WorkingCalendar,
+    soon_days: int,
+    official_days: int,
+    temporary_days: int,
 ) -> list[q.TransferRow]:
     """Return the transfers that may be due within soon_days or overdue by at most the given days."""
+
+    def due(day: date) -> date:
+        deadline = transfer_deadline(TransferFacts(TransferKind.OFFICIAL, Direction.OUT, day), calendar)
+        assert deadline is not None  # an official transfer not known to be completed has one
+        return deadline.due
+
+    # Official transfers due from today - official_days to today + soon_days: dated in this range.
     return await q.transfers_near(
         db,
         ids,
-        official_since=today - timedelta(days=OFFICIAL_TRANSFER_MAX_SPAN + official_days),
+        official_from=_latest_start(due, today - timedelta(days=official_days + 1)) + timedelta(days=1),
+        official_to=_latest_start(due, today + timedelta(days=soon_days)),
         temporary_from=today - timedelta(days=temporary_days),
         temporary_to=today + timedelta(days=soon_days),
     )
@@ -236,8 +248,26 @@ def step_dates(
     )
 
 
-# The furthest a deadline falls after the step it counts from: 60 months, for the certificate.
+# The furthest a deadline falls after the event it counts from: 60 months, for the certificate.
 _LONGEST_SPAN = timedelta(days=366 * 6)
+
+
+def _latest_start(due: Callable[[date], date], by: date) -> date:
+    """Return the latest day an event may happen for its deadline, `due(day)`, to fall on or before `by`.
+
+    A deadline comes after its event and never goes back when the event goes forward, so a binary
+    search over the days finds it.
+    """
+    early, late = by - _LONGEST_SPAN, by  # due(early) <= by < due(late)
+    if not due(early) <= by < due(late):
+        raise AssertionError(f"a deadline is not within {_LONGEST_SPAN} of its event")
+    while (late - early).days > 1:
+        middle = early + (late - early) / 2
+        if due(middle) <= by:
+            early = middle
+        else:
+            late = middle
+    return early
 
 
 def due_bounds(today: date, calendar: WorkingCalendar, soon_days: int) -> q.DueBounds:
@@ -255,16 +285,7 @@ def due_bounds(today: date, calendar: WorkingCalendar, soon_days: int) -> q.DueB
         def due(day: date) -> date:
             return next(d.due for d in pipeline_deadlines(Pipeline({step: day}), calendar) if d.kind is kind)
 
-        early, late = by - _LONGEST_SPAN, by  # due(early) <= by < due(late): a deadline follows its step
-        if not due(early) <= by < due(late):
-            raise AssertionError(f"the {kind} deadline is not within {_LONGEST_SPAN} of its step")
-        while (late - early).days > 1:
-            middle = early + (late - early) / 2
-            if due(middle) <= by:
-                early = middle
-            else:
-                late = middle
-        return early
+        return _latest_start(due, by)
 
     def bounds(kind: Kind, step: Step, passed_by: date) -> tuple[date, date]:
         return latest(kind, step, passed_by), latest(kind, step, last_due)

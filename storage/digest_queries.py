@@ -479,20 +479,27 @@ def _bounds(name: str, bounds: tuple[date, date], late: str = "late") -> dict[st
 
 
 async def transfers_near(
-    db: Queryable, ids: Iterable[int], official_since: date, temporary_from: date, temporary_to: date
+    db: Queryable,
+    ids: Iterable[int],
+    *,
+    official_from: date,
+    official_to: date,
+    temporary_from: date,
+    temporary_to: date,
 ) -> list[TransferRow]:
-    """Return live official transfers out dated from `official_since`, temporary ones ending in a range."""
+    """Return the live official transfers out dated in a range, and the temporary ones ending in one."""
     rows = await db.fetchall(
         f"""
         SELECT unit_id, member_name, kind, direction, on_date, end_date FROM transfers
         WHERE unit_id {_IN} AND deleted_at IS NULL
-          AND ((kind = 'official' AND direction = 'out' AND on_date >= :since)
+          AND ((kind = 'official' AND direction = 'out' AND on_date BETWEEN :ofrom AND :oto)
                OR (kind = 'temporary' AND end_date BETWEEN :tfrom AND :tto))
         ORDER BY on_date, id
         """,
         {
             "ids": _json(ids),
-            "since": official_since.isoformat(),
+            "ofrom": official_from.isoformat(),
+            "oto": official_to.isoformat(),
             "tfrom": temporary_from.isoformat(),
             "tto": temporary_to.isoformat(),
         },

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.calendar import WorkingCalendar
-from bot.deadlines import State, deadlines_for
+from bot.deadlines import Direction, State, TransferFacts, TransferKind, deadlines_for, transfer_deadline
 from bot.duties import DueCounts, count_open, open_duties
 from bot.pipeline import ORDER, Pipeline, Step
 from storage import records, units
@@ -168,3 +168,53 @@ async def test_the_counts_in_sql_are_those_of_the_deadlines_worked_out(db: Datab
         assert await count_open(db, cells, today, CALENDAR, **kept) == expected, today
         checked += len(duties)
     assert checked >= 1000  # real lists were compared, not empty ones
+
+
+async def every_transfer_deadline(
+    db: Database, today: date, soon_days: int, official_days: int, temporary_days: int
+) -> set[tuple[str, date]]:
+    """Work out every live transfer's deadline and keep those open_duties keeps (an official transfer
+    in is complete: the member presented the letter to the cell that records it)."""
+    found = set()
+    for row in await db.fetchall("SELECT * FROM transfers WHERE deleted_at IS NULL"):
+        temporary = row["kind"] == "temporary"
+        if not temporary and row["direction"] == "in":
+            continue
+        facts = TransferFacts(
+            TransferKind(row["kind"]),
+            Direction(row["direction"]),
+            date.fromisoformat(row["on_date"]),
+            date.fromisoformat(row["end_date"]) if temporary else None,
+        )
+        deadline = transfer_deadline(facts, CALENDAR)
+        assert deadline is not None
+        state = deadline.state(today, soon_days)
+        late = temporary_days if temporary else official_days
+        if state is State.DUE_SOON or (state is State.OVERDUE and -deadline.days_left(today) <= late):
+            found.add((row["member_name"], deadline.due))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("soon_days", "official_days", "temporary_days"), [(30, 30, 0), (30, 0, 0), (7, 5, 3)]
+)
+async def test_the_range_of_transfer_dates_loses_no_deadline(
+    db: Database, soon_days: int, official_days: int, temporary_days: int
+) -> None:
+    rng = random.Random(20261125)
+    cell = await people(db, 0, rng)
+    await transfers(db, cell, 300, rng)
+    kept = {
+        "soon_days": soon_days,
+        "official_transfer_overdue_days": official_days,
+        "temporary_transfer_overdue_days": temporary_days,
+    }
+    checked = 0
+    for today in (date(2024, 1, 1) + timedelta(days=n) for n in range(0, 2 * 365, 3)):
+        duties = await open_duties(db, [cell], today, CALENDAR, overdue_days=None, **kept)
+        found = {(d.who, d.deadline.due) for d in duties}
+        assert found == await every_transfer_deadline(db, today, soon_days, official_days, temporary_days), (
+            today
+        )
+        checked += len(found)
+    assert checked >= 500  # real lists were compared, not empty ones
