@@ -194,13 +194,10 @@ async def cells_met_by_month(
     """
     rows = await db.fetchall(
         f"""
-        WITH met AS (
-            SELECT unit_id, month FROM record_counts
-            WHERE unit_id {_IN} AND kind = 'meeting' AND key IN {_sql_list(MEETING_KINDS)}
-              AND month BETWEEN :first AND :last
-            GROUP BY unit_id, month HAVING SUM(n) > 0
-        )
-        SELECT month, COUNT(*) AS cells FROM met GROUP BY month
+        SELECT month, COUNT(DISTINCT unit_id) AS cells FROM record_counts
+        WHERE unit_id {_IN} AND kind = 'meeting' AND key IN {_sql_list(MEETING_KINDS)}
+          AND month BETWEEN :first AND :last AND n > 0
+        GROUP BY month
         """,
         {"ids": _json(cell_ids), "first": _month(first), "last": _month(last)},
     )

@@ -216,6 +216,9 @@ async def tree(db: Database) -> Tree:
     await add(db, "meeting", ids.honda, meeting("2026-12-01", "thematic"))
     gone = await add(db, "meeting", ids.honda, meeting("2026-11-20"))
     await records.soft_delete(db, "meeting", gone, RECENT)
+    # Toyota's only meeting of November is deleted: Toyota did not meet.
+    gone = await add(db, "meeting", ids.toyota, meeting("2026-11-10", "thematic"), TOYOTA_AT)
+    await records.soft_delete(db, "meeting", gone, TOYOTA_AT)
 
     await add(db, "activity", ids.honda, activity("2026-12-03", "training"))
     await add(db, "activity", ids.honda, activity("2026-05-01", "training"))
