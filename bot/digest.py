@@ -510,7 +510,7 @@ def _html(message: str, **values: object) -> str:
 
 def _percent(t: Translator, part: int, whole: int) -> str:
     """Return part/whole as a percentage in the reader's locale."""
-    return format_percent(part / whole, "#,##0.#%", locale=t.locale)
+    return format_percent(part / whole, "#,##0.#%", locale=t.babel_locale)
 
 
 def _pair(t: Translator, week: int, year: int) -> str:
