@@ -189,6 +189,23 @@ async def test_meeting_reminder_and_nudge_follow_the_cell_meeting_day(bot: Runni
     assert "từ 1 đến 28" in await tree.lan.send("/meetingday ²")  # a superscript is no day, and no crash
     assert "ngày 10 hằng tháng" in await tree.lan.send("/meetingday 10")
     assert "Lệnh này chỉ dành cho quản trị viên" in await tree.lan.send("/remind")
+    # Canon (meeting day 5) reports its December meeting on the 7th: it is not nudged on the 8th.
+    bot.clock.now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    await tree.minh.dialog(
+        [
+            ("/meeting", "When was the meeting?"),
+            ("06/12/2026", "What kind of meeting?"),
+            ("1", "How many minutes"),
+            ("120", "How many members"),
+            ("3", "present"),
+            ("3", "with a reason"),
+            ("0", "without a reason"),
+            ("0", "Topic"),
+            ("-", "Check your answers"),
+            ("1", "✅ Saved: Cell meeting."),
+        ]
+    )
+    count_minh = len(texts(tree.minh))
     # 10/12/2026 is a Thursday: the reminder goes on Wednesday 9th.
     bot.clock.now = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
     count = len(texts(tree.lan))
@@ -215,6 +232,7 @@ async def test_meeting_reminder_and_nudge_follow_the_cell_meeting_day(bot: Runni
         "Chưa có báo cáo buổi sinh hoạt nào của Chi bộ Công ty Samsung trong tháng 12/2026" in t
         for t in texts(tree.son)[count_son:]
     )
+    assert not any("No meeting of" in t for t in texts(tree.minh)[count_minh:])
 
 
 async def test_targets_and_days_off_change_what_is_reported(
