@@ -457,22 +457,22 @@ class Scheduler:
         cells = await units.cells(self.db)
         last = await digest_queries.last_record_at(self.db, [c.id for c in cells])
         quiet = {c.id for c in cells if c.id not in last or last[c.id] < since}
-        queued = 0
         week = iso_week(today)
-        async with self.db.transaction() as tx:
-            for user in await users.reachable(tx, Role.SECRETARY.value):
-                if user.unit_id not in quiet or user.mute_nudges:
-                    continue
-                t = translator_of(user, self.settings)
-                text = t(
-                    N_(
-                        "Nothing has been recorded for your cell in the last 7 days. Anything to report this "
-                        "week? /report (You can mute these nudges in /settings.)"
-                    )
+        messages = []
+        for user in await users.reachable(self.db, Role.SECRETARY.value):
+            if user.unit_id not in quiet or user.mute_nudges:
+                continue
+            t = translator_of(user, self.settings)
+            text = t(
+                N_(
+                    "Nothing has been recorded for your cell in the last 7 days. Anything to report this "
+                    "week? /report (You can mute these nudges in /settings.)"
                 )
-                if await self.outbox.enqueue(tx, f"weekly:{user.id}:{week}", user, "nudge", text):
-                    queued += 1
-        return queued
+            )
+            messages.append(outbox.NewMessage(f"weekly:{user.id}:{week}", user.id, "nudge", text))
+        async with self.db.transaction() as tx:
+            # One statement: a city has 10,000 secretaries.
+            return await self.outbox.enqueue_many(tx, messages)
 
     async def digest_pass(
         self, today: date, *, only: User | None = None, key_suffix: str | None = None
