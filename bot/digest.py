@@ -116,16 +116,6 @@ class Tally:
 
 
 @dataclass(frozen=True)
-class CellProgress:
-    """A cell's admissions this year against its target."""
-
-    id: int
-    name: str
-    admissions: int
-    target: int | None
-
-
-@dataclass(frozen=True)
 class UnitProgress:
     """A unit right under the digest's unit: its whole branch's admissions this year, and its target."""
 
@@ -212,7 +202,7 @@ class Digest:
     this_week: Tally
     this_year: Tally
     target: int | None  # admissions aimed for in the year of `year`
-    cells: tuple[CellProgress, ...]  # every cell of the subtree, by name
+    cells: tuple[CellRef, ...]  # every cell of the subtree, by name
     # The units directly under the digest's unit, by name (the unit itself when it is a cell).
     parts: tuple[UnitProgress, ...]
     quiet_cells: tuple[QuietCell, ...]
@@ -253,7 +243,7 @@ async def compute(
     root = await units.get(db, unit_id)
     if root is None:
         raise LookupError(f"no unit {unit_id}")
-    subtree = await q.subtree_units(db, await units.subtree_ids(db, unit_id))
+    subtree = await q.subtree(db, unit_id)
     cells = [u for u in subtree if u.is_cell]
 
     counted = await _counted(db, root, subtree, cells, today, week_start, zone)
@@ -294,17 +284,21 @@ async def _counted(
     )
 
     targets = await q.targets(db, ids, year.end.year)
-    admitted: dict[int, int] = defaultdict(
-        int, await q.step_totals_by_unit(db, cell_ids, Step.CEREMONY, *whole_months)
-    )
-    for count in steps:
-        if count.key == Step.CEREMONY and count.unit_id is not None:
-            admitted[count.unit_id] += count.year
     branches = _Branches(subtree)
-    progress = tuple(CellProgress(c.id, c.name, admitted[c.id], targets.get(c.id)) for c in cells)
+    part_units = branches.children.get(root.id) or [r for r in subtree if r.id == root.id]
+    # A unit's kept counts include its whole branch (migration 0006): a city's 20 districts are 20
+    # look-ups, not 10,000 cells summed. The ceremonies of the days counted from the records are
+    # added to the part of the tree they belong to.
+    admitted: dict[int, int] = defaultdict(
+        int, await q.step_totals_by_unit(db, [u.id for u in part_units], Step.CEREMONY, *whole_months)
+    )
+    part_of = branches.parts(root.id)
+    for count in steps:
+        if count.key == Step.CEREMONY and count.unit_id in part_of:
+            admitted[part_of[count.unit_id]] += count.year
     parts = tuple(
-        UnitProgress(u.id, u.name, u.is_cell, branches.total(u.id, admitted), branches.target(u.id, targets))
-        for u in branches.children.get(root.id) or [r for r in subtree if r.id == root.id]
+        UnitProgress(u.id, u.name, u.is_cell, admitted[u.id], branches.target(u.id, targets))
+        for u in part_units
     )
 
     first_month = add_months(this_month, -MONTHS_SHOWN)
@@ -332,7 +326,7 @@ async def _counted(
         this_week=week_tally,
         this_year=year_tally,
         target=branches.target(root.id, targets),
-        cells=progress,
+        cells=tuple(CellRef(c.id, c.name) for c in cells),
         parts=parts,
         quiet_cells=quiet,
         no_meeting=tuple(CellRef(c.id, c.name) for c in cells if c.id in not_met),
@@ -410,9 +404,17 @@ class _Branches:
         ]
         return sum(found) if found else None
 
-    def total(self, unit_id: int, counts: Mapping[int, int]) -> int:
-        """Return the sum of a count over a unit and every unit below it."""
-        return counts.get(unit_id, 0) + sum(self.total(c.id, counts) for c in self.children.get(unit_id, []))
+    def parts(self, root_id: int) -> dict[int, int]:
+        """Return, for each unit of the subtree, the unit right under the root it belongs to (the root
+        itself for the root)."""
+        found = {root_id: root_id}
+        for part in self.children.get(root_id, []):
+            below = [part.id]
+            while below:
+                unit = below.pop()
+                found[unit] = part.id
+                below += [c.id for c in self.children.get(unit, [])]
+        return found
 
 
 def _months(

@@ -124,17 +124,20 @@ def _json(ids: Iterable[int]) -> str:
     return json.dumps([int(i) for i in ids])
 
 
-async def subtree_units(db: Queryable, ids: Iterable[int]) -> list[SubUnit]:
-    """Return the units with these ids, telling cells from committees, by name."""
+async def subtree(db: Queryable, unit_id: int) -> list[SubUnit]:
+    """Return a unit and every unit below it, telling cells from committees, by name."""
     rows = await db.fetchall(
-        f"""
+        """
+        WITH RECURSIVE sub(id) AS (
+            SELECT :unit UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id
+        )
         SELECT u.id, u.name, u.parent_id,
                u.parent_id IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id) AS is_cell
-        FROM units u WHERE u.id {_IN}
+        FROM sub JOIN units u ON u.id = sub.id
         ORDER BY u.name COLLATE NOCASE, u.id
         """,
-        {"ids": _json(ids)},
+        {"unit": unit_id},
     )
     return [SubUnit(r["id"], r["name"], r["parent_id"], bool(r["is_cell"])) for r in rows]
 
