@@ -56,10 +56,12 @@ NEW_INDEXES: tuple[str, ...] = (
     "activities_unit_created",
     "enterprise_unit_created",
     "pipeline_steps_unit_step_date",
+    "pipeline_steps_unit_date_step",  # 0008, which replaced the one above and 0002's (unit, date)
     "activities_unit_date_kind",
     "meetings_unit_date_kind",
 )
 REPLACED_INDEXES: tuple[str, ...] = (
+    "CREATE INDEX pipeline_steps_unit_date ON pipeline_steps(unit_id, on_date) WHERE deleted_at IS NULL",
     "CREATE INDEX activities_unit_date ON activities(unit_id, on_date) WHERE deleted_at IS NULL",
     "CREATE INDEX meetings_unit_date ON meetings(unit_id, on_date) WHERE deleted_at IS NULL",
 )
