@@ -96,10 +96,12 @@ async def digest(update: Update, context: ChiboContext) -> None:
     computed = await digests.compute(
         context.db, unit_id, _today(context), calendar, zone=context.settings.timezone
     )
-    png = await asyncio.to_thread(digests.chart, computed, t)
-    caption = str(Markup(t("Weekly digest: {unit}")).format(unit=computed.unit_name))
-    await context.bot.send_photo(chat.id, png, caption=caption, parse_mode=ParseMode.HTML)
+    # The text goes out as soon as it is ready; the chart (half a second of drawing for a city,
+    # bench/scale) is drawn in a thread meanwhile and follows it.
+    drawing = asyncio.ensure_future(asyncio.to_thread(digests.chart, computed, t))
     await reply(update, context, digests.render(computed, t))
+    caption = str(Markup(t("Weekly digest: {unit}")).format(unit=computed.unit_name))
+    await context.bot.send_photo(chat.id, await drawing, caption=caption, parse_mode=ParseMode.HTML)
 
 
 @requires(Role.ADMIN)

@@ -267,4 +267,7 @@ async def test_targets_and_days_off_change_what_is_reported(
     assert any("chậm nhất ngày 24/12/2026" in t for t in texts(tree.lan)[count:]), texts(tree.lan)[count:]
     digest = await tree.binh.send("/digest")
     assert "12" in digest.text and "chỉ tiêu" in digest.text.lower()
+    # The text first, as soon as it is ready; the chart, drawn meanwhile, after it.
+    assert digest.messages[0].kind == "text" and digest.last.kind == "photo"
+    assert digest.last.file is not None and digest.last.file.data.startswith(b"\x89PNG")
     assert "Lệnh này chỉ dành cho quản trị viên" in await tree.lan.send("/target kcn-a 2026 1")
