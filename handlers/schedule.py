@@ -90,7 +90,7 @@ async def digest(update: Update, context: ChiboContext) -> None:
         return
     chat = update.effective_chat
     assert chat is not None
-    await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
+    await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
     unit_id = actor.user.unit_id if actor.user.unit_id is not None and not actor.is_admin else units.ROOT_ID
     calendar = await load_calendar(context.db)
     computed = await digests.compute(
@@ -99,7 +99,12 @@ async def digest(update: Update, context: ChiboContext) -> None:
     # The text goes out as soon as it is ready; the chart (half a second of drawing for a city,
     # bench/scale) is drawn in a thread meanwhile and follows it.
     drawing = asyncio.ensure_future(asyncio.to_thread(digests.chart, computed, t))
-    await reply(update, context, digests.render(computed, t))
+    try:
+        await reply(update, context, digests.render(computed, t))
+        await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
+    except BaseException:
+        drawing.cancel()  # nobody will wait for the chart: drop it, and any error of its own
+        raise
     caption = str(Markup(t("Weekly digest: {unit}")).format(unit=computed.unit_name))
     await context.bot.send_photo(chat.id, await drawing, caption=caption, parse_mode=ParseMode.HTML)
 

@@ -6,7 +6,7 @@ limit, and a user who blocked the bot."""
 from datetime import UTC, datetime
 
 from bot.emulator import BotApiEmulator, FloodControl
-from storage import units, users
+from storage import records, units, users
 from storage.database import Database
 from storage.models import Role
 from tests.e2e.conftest import NOW, Tree, add_person, texts
@@ -184,7 +184,9 @@ async def test_an_idle_draft_is_reminded_once_then_dropped(bot: RunningBot, tree
     assert "did not understand" in await tree.minh.send("2")
 
 
-async def test_meeting_reminder_and_nudge_follow_the_cell_meeting_day(bot: RunningBot, tree: Tree) -> None:
+async def test_meeting_reminder_and_nudge_follow_the_cell_meeting_day(
+    bot: RunningBot, tree: Tree, side_db: Database
+) -> None:
     assert "ngày 5 hằng tháng" in await tree.lan.send("/meetingday")
     assert "từ 1 đến 28" in await tree.lan.send("/meetingday ²")  # a superscript is no day, and no crash
     assert "ngày 10 hằng tháng" in await tree.lan.send("/meetingday 10")
@@ -206,6 +208,19 @@ async def test_meeting_reminder_and_nudge_follow_the_cell_meeting_day(bot: Runni
         ]
     )
     count_minh = len(texts(tree.minh))
+    # Samsung's only meeting is dated next month (an import, say): it is still nudged for December.
+    samsung = await units.by_code(side_db, "cb-sam")
+    assert samsung is not None
+    values = {
+        "on_date": "2027-01-06",
+        "kind": "regular",
+        "minutes": 120,
+        "total": 3,
+        "present": 3,
+        "absent_with_reason": 0,
+        "absent_without_reason": 0,
+    }
+    await records.insert(side_db, "meeting", samsung.id, values, None, bot.clock.now)
     # 10/12/2026 is a Thursday: the reminder goes on Wednesday 9th.
     bot.clock.now = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
     count = len(texts(tree.lan))
