@@ -562,34 +562,33 @@ async def measure(path: Path, info: Generated, repeat: int, log: QueryLog | None
         clock = lambda: now  # noqa: E731 - the pass runs at 09:00 of the data's today
         scheduler = Scheduler(db, settings, clock, Outbox(db, settings, clock, {}), ENGINE)
 
-        async def reminder_pass() -> int:
-            started = time.perf_counter()
-            queued = await scheduler.daily_pass(today)
-            first_pass.append(time.perf_counter() - started)
-            # Leave the outbox as it was, so the next run does the same work (not timed).
-            async with db.transaction() as tx:
-                await tx.execute("DELETE FROM outbox")
-            return queued
+        def reminder_pass(runs: list[float], *, ordinary_day: bool) -> Work:
+            """Return one reminder pass as work; the pass alone is timed into `runs`, and the outbox
+            is emptied after it (not timed) so that the next run does the same work."""
 
-        async def next_day_pass() -> int:
-            # What a pass costs on an ordinary day: yesterday's reminders are in the outbox already.
-            await scheduler.daily_pass(today - timedelta(days=1))
-            started = time.perf_counter()
-            queued = await scheduler.daily_pass(today)
-            next_day.append(time.perf_counter() - started)
-            async with db.transaction() as tx:
-                await tx.execute("DELETE FROM outbox")
-            return queued
+            async def work() -> int:
+                if ordinary_day:
+                    # Yesterday's reminders are in the outbox already.
+                    await scheduler.daily_pass(today - timedelta(days=1))
+                started = time.perf_counter()
+                queued = await scheduler.daily_pass(today)
+                runs.append(time.perf_counter() - started)
+                async with db.transaction() as tx:
+                    await tx.execute("DELETE FROM outbox")
+                return queued
 
-        first_pass: list[float] = []
-        with logging_queries(log) if log is not None else _nothing():
-            counted = await timed(
-                "reminder pass, the first ever (daily_pass)", reminder_pass, repeat, lambda n: f"{n} queued"
-            )
-        results.append(Measured(counted.what, statistics.median(first_pass), first_pass, counted.note))
-        next_day: list[float] = []
-        counted = await timed("reminder pass, the day after", next_day_pass, repeat, lambda n: f"{n} queued")
-        results.append(Measured(counted.what, statistics.median(next_day), next_day, counted.note))
+            return work
+
+        for what, ordinary_day in (("the first ever (daily_pass)", False), ("the day after", True)):
+            runs: list[float] = []
+            with logging_queries(log) if log is not None and not ordinary_day else _nothing():
+                counted = await timed(
+                    f"reminder pass, {what}",
+                    reminder_pass(runs, ordinary_day=ordinary_day),
+                    repeat,
+                    lambda n: f"{n} queued",
+                )
+            results.append(Measured(counted.what, statistics.median(runs), runs, counted.note))
     return results
 
 
