@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from storage.database import Queryable
 from storage.models import from_db_time
+from storage.units import SUBTREE_CTE
 
 _IN = "IN (SELECT value FROM json_each(:ids))"
 
@@ -127,10 +128,8 @@ def _json(ids: Iterable[int]) -> str:
 async def subtree(db: Queryable, unit_id: int) -> list[SubUnit]:
     """Return a unit and every unit below it, telling cells from committees, by name."""
     rows = await db.fetchall(
-        """
-        WITH RECURSIVE sub(id) AS (
-            SELECT :unit UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id
-        )
+        f"""
+        {SUBTREE_CTE}
         SELECT u.id, u.name, u.parent_id,
                u.parent_id IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id) AS is_cell

@@ -59,17 +59,16 @@ async def rename(db: Queryable, unit_id: int, name: str) -> None:
     await db.execute("UPDATE units SET name = ? WHERE id = ?", (name, unit_id))
 
 
+# The ids of the unit :unit and of every unit below it, as the table `sub(id)`.
+SUBTREE_CTE = (
+    "WITH RECURSIVE sub(id) AS ("
+    "SELECT :unit UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)"
+)
+
+
 async def subtree_ids(db: Queryable, unit_id: int) -> list[int]:
     """Return the ids of a unit and every unit below it."""
-    rows = await db.fetchall(
-        """
-        WITH RECURSIVE sub(id) AS (
-            SELECT ? UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id
-        )
-        SELECT id FROM sub
-        """,
-        (unit_id,),
-    )
+    rows = await db.fetchall(f"{SUBTREE_CTE} SELECT id FROM sub", {"unit": unit_id})
     return [r[0] for r in rows]
 
 
