@@ -11,6 +11,6 @@ tests/drills that assert what the bot promises.
 - `broadcast`: 3,000 outbox messages through the emulator's flood control.
 - `drills`: kill -9, 502s and dropped connections, webhook redelivery, a locked database, a full disk.
 
-The Bot API emulator (bot/emulator) runs inside the benchmark's process and plays the users; the bot
-runs in its own process, as in production.
+The Bot API emulator (devtools/telegram_emulator) runs inside the benchmark's process and plays the
+users; the bot runs in its own process, as in production.
 """

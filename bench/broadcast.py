@@ -40,7 +40,7 @@ from bench.common import (
 )
 from bench.drills import Stage as _Stage
 from bench.drills import send_broadcast
-from bot.emulator import FloodControl
+from bot.devtools.telegram_emulator import FloodControl
 
 BODY_MARK = "Diễn tập: thông báo số"
 

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.emulator import BotApiEmulator, ChatMessage, UserHandle
-from bot.emulator.models import Chat, User
+from bot.devtools.telegram_emulator import BotApiEmulator, ChatMessage, UserHandle
+from bot.devtools.telegram_emulator.models import Chat, User
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"  # generated databases and logs (gitignored)

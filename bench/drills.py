@@ -55,8 +55,8 @@ from bench.common import (
     seed,
     table,
 )
-from bot.emulator import ChatMessage, Faults, FloodControl
-from bot.emulator.testing import free_port
+from bot.devtools.telegram_emulator import ChatMessage, Faults, FloodControl
+from bot.devtools.telegram_emulator.testing import free_port
 from bot.i18n import translator
 
 _t = translator("vi")

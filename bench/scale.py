@@ -14,7 +14,7 @@ run reuses it (--regenerate writes it again) and applies any newer migration fir
 migration whose text changed after it was applied to the kept database has it written again.
 
 Measured, each the median of --repeat runs: one committee's weekly digest (compute, render the text,
-draw the chart) and the root's; /export of one committee (bot/export.py: rows, then the workbook); the
+draw the chart) and the root's; /export of one committee (features/export.py: rows, then the workbook); the
 daily reminder pass (Scheduler.daily_pass: deadline and meeting reminders queued in the outbox, removed
 again after each run). The baseline in the same run is the same work without the indexes of migration
 0005, on a copy of the database (--no-baseline skips it). --plans prints EXPLAIN QUERY PLAN of the
@@ -497,14 +497,14 @@ async def timed(what: str, work: Work, repeat: int, note: Callable[[Any], str] =
 
 async def measure(path: Path, info: Generated, repeat: int, log: QueryLog | None = None) -> list[Measured]:
     """Time the digests, the export and the reminder pass on a database."""
-    from bot import digest as digests  # noqa: PLC0415
-    from bot import export  # noqa: PLC0415
-    from bot.calendar_store import load_calendar  # noqa: PLC0415
     from bot.config import Settings  # noqa: PLC0415
+    from bot.features import digest as digests  # noqa: PLC0415
+    from bot.features import export  # noqa: PLC0415
     from bot.i18n import translator  # noqa: PLC0415
-    from bot.jobs import Outbox, Scheduler  # noqa: PLC0415
+    from bot.scheduling.scheduler import Outbox, Scheduler  # noqa: PLC0415
     from handlers.forms import ENGINE  # noqa: PLC0415
     from storage import units  # noqa: PLC0415
+    from storage.calendar import load_calendar  # noqa: PLC0415
     from storage.database import Database  # noqa: PLC0415
     from storage.models import Role  # noqa: PLC0415
 

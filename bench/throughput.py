@@ -56,7 +56,7 @@ from bench.common import (
     seed,
     table,
 )
-from bot.emulator import ChatMessage
+from bot.devtools.telegram_emulator import ChatMessage
 from bot.i18n import translator
 
 STEPS_PER_FORM = 8

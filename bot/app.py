@@ -23,17 +23,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import TELEGRAM, ZALO
-from bot.channels import Channel
+from bot.channels.web.signed import SignedFiles
+from bot.channels.zalo.api import ZaloApi
+from bot.channels.zalo.channel import ZaloChannel
+from bot.channels.zalo.messenger import ZaloMessenger
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.context import BotData, ChiboContext
-from bot.jobs import Outbox, Scheduler
+from bot.features.access import TELEGRAM, ZALO
 from bot.processor import PerUserUpdateProcessor
-from bot.zalo.api import ZaloApi
-from bot.zalo.channel import ZaloChannel
-from bot.zalo.files import SignedFiles
-from bot.zalo.messenger import ZaloMessenger
+from bot.scheduling.channel import Channel
+from bot.scheduling.scheduler import Outbox, Scheduler
 from storage import units
 from storage.database import Database
 
@@ -62,7 +62,7 @@ class Runtime:
         self.db = Database(settings.db_path)
         self.channels: dict[str, Channel] = {}
         public_url = public_url or settings.public_url
-        # Pictures and exports for Zalo, which takes them only as links (served by handlers/zalo_web.py).
+        # Pictures and exports for Zalo, which takes them only as links (served by channels/web/server.py).
         self.files = SignedFiles(public_url, clock=clock) if public_url else None
         self.scheduler: Scheduler | None = None
         self.started = 0  # applications initialised and not shut down yet
@@ -157,7 +157,7 @@ def build_application(
     app.bot_data.clock = clock
     app.bot_data.db = runtime.db
     if bot is None:
-        from handlers.telegram_channel import TelegramChannel  # noqa: PLC0415
+        from bot.channels.telegram import TelegramChannel  # noqa: PLC0415
 
         runtime.channels[TELEGRAM] = TelegramChannel(app.bot)
 
@@ -182,7 +182,7 @@ def build_zalo_application(
     settings: Settings, *, clock: Clock = system_clock, runtime: Runtime | None = None
 ) -> ChiboApp:
     """Return the Application of chibo on Zalo: the same handlers, a bot that talks to Zalo."""
-    from handlers.zalo import ZaloBot  # noqa: PLC0415 - handlers depend on bot
+    from bot.channels.zalo.bot import ZaloBot  # noqa: PLC0415 - handlers depend on bot
 
     if not settings.zalo_token:
         raise ValueError("build_zalo_application needs a Zalo bot token")
@@ -223,8 +223,8 @@ async def serve(
     channels' webhooks (/telegram, /zalo); it also serves Zalo's signed links, under CHIBO_PUBLIC_URL
     or else the webhook URL, so it runs in polling mode too when CHIBO_PUBLIC_URL is set.
     """
-    from handlers.zalo import ZaloBot  # noqa: PLC0415
-    from handlers.zalo_web import TELEGRAM_PATH, ZALO_PATH, WebServer  # noqa: PLC0415
+    from bot.channels.web.server import TELEGRAM_PATH, ZALO_PATH, WebServer  # noqa: PLC0415
+    from bot.channels.zalo.bot import ZaloBot  # noqa: PLC0415
 
     stopping = stopping or asyncio.Event()
     loop = asyncio.get_running_loop()

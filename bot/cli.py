@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"chibo: database {settings.db_path} is up to date ({len(applied)} migration(s) applied)")
         return 0
     if command == "sandbox":
-        from bot.sandbox import main as sandbox_main  # noqa: PLC0415 - only the sandbox needs the emulator
+        from bot.devtools.sandbox.server import main as sandbox_main  # noqa: PLC0415 - only the sandbox needs the emulator
 
         return sandbox_main(
             settings, port=getattr(args, "port", 8080), host=getattr(args, "host", "127.0.0.1")

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.access import Actor
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.features.access import Actor
 from bot.i18n import Translator, translator
 from storage.database import Database
 
 if TYPE_CHECKING:
-    from bot.jobs import Scheduler
+    from bot.scheduling.scheduler import Scheduler
 
 
 class BotData:

@@ -13,9 +13,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot import backup, export
 from bot.config import Settings
 from bot.errors import UserError
+from bot.features import backup, export
 from bot.i18n import translator
 from storage.database import Database
 from storage.models import Role

@@ -6,11 +6,11 @@ from markupsafe import Markup
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot import admin
-from bot.access import TELEGRAM, is_configured_admin
 from bot.app import ChiboApp
 from bot.context import ChiboContext
 from bot.errors import UserError
+from bot.features import admin
+from bot.features.access import TELEGRAM, is_configured_admin
 from bot.text import role_name
 from handlers.common import args_text, channel_of, reply, requires, user_error
 from handlers.menus import clear_user_menu

@@ -1,4 +1,4 @@
-"""/broadcast: an admin's message to every secretary of a unit's subtree (see bot/broadcast.py)."""
+"""/broadcast: an admin's message to every secretary of a unit's subtree (see bot/features/broadcast.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot import commands
-from bot.admin import unit_by_code
 from bot.app import ChiboApp
 from bot.commands import ADMIN, Command
 from bot.context import ChiboContext
 from bot.errors import UserError
+from bot.features.admin import unit_by_code
 from bot.i18n import N_
 from handlers.common import args_text, requires, user_error
 from handlers.forms import ENGINE, form_context, show

@@ -28,10 +28,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import commands
-from bot.access import TELEGRAM, ZALO, Actor, effective_role, is_configured_admin
-from bot.admin import ensure_user
 from bot.context import ChiboContext
 from bot.errors import UserError
+from bot.features.access import TELEGRAM, ZALO, Actor, effective_role, is_configured_admin
+from bot.features.admin import ensure_user
 from bot.i18n import Translator, pick_locale, translator
 from bot.text import split_message
 from storage import updates, users

@@ -1,6 +1,6 @@
 """The data commands on Telegram: /export, /template, /import (and the file it reads), /audit,
-/forget and /deleteperson, plus the daily backup job. Thin adapters over bot/export.py,
-bot/importer.py, bot/audit_view.py, bot/privacy_ops.py and bot/backup.py."""
+/forget and /deleteperson, plus the daily backup job. Thin adapters over bot/features/export.py,
+bot/features/importer.py, bot/features/audit.py, bot/features/erasure.py and bot/features/backup.py."""
 
 from __future__ import annotations
 
@@ -16,13 +16,16 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import audit_view, backup, callbacks, commands, export, importer, privacy_ops
-from bot.access import TELEGRAM, is_configured_admin
-from bot.admin import unit_by_code
+from bot import callbacks, commands
 from bot.app import ChiboApp
 from bot.commands import ADMIN, Command
 from bot.context import ChiboContext
 from bot.errors import UserError
+from bot.features import audit as audit_view
+from bot.features import backup, export, importer
+from bot.features import erasure as privacy_ops
+from bot.features.access import TELEGRAM, is_configured_admin
+from bot.features.admin import unit_by_code
 from bot.i18n import N_, Translator
 from handlers import forms
 from handlers.common import args_text, keyboard, reply, requires, user_error

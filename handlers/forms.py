@@ -7,11 +7,12 @@ from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks, commands, mine
+from bot import callbacks, commands
 from bot.app import ChiboApp
-from bot.broadcast import BROADCAST
 from bot.commands import Command
 from bot.context import ChiboContext
+from bot.features import mine
+from bot.features.broadcast import BROADCAST
 from bot.forms.definitions import FORMS, latest_enterprise
 from bot.forms.engine import Engine, FormContext, View
 from bot.i18n import N_

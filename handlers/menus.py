@@ -12,9 +12,9 @@ from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from telegram.error import TelegramError
 
 from bot import commands
-from bot.access import TELEGRAM, Actor
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.context import ChiboContext
+from bot.features.access import TELEGRAM, Actor
 from bot.i18n import translator
 from storage import users
 from storage.database import Database

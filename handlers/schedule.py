@@ -12,19 +12,19 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, commands
-from bot import digest as digests
-from bot.admin import unit_by_code
 from bot.app import ChiboApp
-from bot.calendar_store import load_calendar
 from bot.commands import ADMIN, REGISTERED, Command
 from bot.context import ChiboContext
 from bot.errors import UserError
+from bot.features import digest as digests
+from bot.features.admin import unit_by_code
 from bot.forms.fields import Invalid, parse_date
 from bot.i18n import N_
-from bot.jobs import local
+from bot.scheduling.scheduler import local
 from handlers.common import args_text, keyboard, reply, requires, user_error
 from handlers.forms import ENGINE, form_context, show
 from storage import audit, schedule, units, users
+from storage.calendar import load_calendar
 from storage.models import Role
 
 WEEKDAY_NAMES = (

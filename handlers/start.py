@@ -9,11 +9,12 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import admin, callbacks, commands
-from bot.access import TELEGRAM
+from bot import callbacks, commands
 from bot.app import ChiboApp
 from bot.context import ChiboContext
 from bot.errors import UserError
+from bot.features import admin
+from bot.features.access import TELEGRAM
 from bot.i18n import LANGUAGE_NAMES, Translator, translator
 from bot.text import role_name
 from handlers.common import args_text, keyboard, not_registered_text, reply, user_error

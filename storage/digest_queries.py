@@ -330,7 +330,7 @@ async def enterprise_totals(db: Queryable, ids: Iterable[int]) -> EnterpriseTota
 class StepDates:
     """Where the steps that start a deadline lie when the deadline falls in a period of interest.
 
-    bot/duties.py works the ranges out from the rules (a ceremony is due 30 working days after the
+    bot/features/duties.py works the ranges out from the rules (a ceremony is due 30 working days after the
     decision...), each a little wider than needed; people with no such step in its range have nothing
     due in the period, so a large city's hundreds of thousands of admissions under way are not all
     fetched and worked through (bench/scale). A range is (first, last); None: no first day.
@@ -415,7 +415,7 @@ def _range(name: str, dates: tuple[date | None, date]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class DueBounds:
-    """For each deadline of an admission, two dates of the step it counts from (bot/duties.due_bounds):
+    """For each deadline of an admission, two dates of the step it counts from (features/duties.due_bounds):
     dated on or before the first, the deadline is overdue (the end of probation: passed); after it and on
     or before the second, it falls due soon."""
 
@@ -431,7 +431,7 @@ async def admission_deadline_counts(
 ) -> list[tuple[int, int, int]]:
     """Return (unit, overdue, due soon) for the deadlines of the live admissions under way, per unit.
 
-    The same deadlines as bot/deadlines.deadlines_for over `open_pipelines`, every overdue one kept;
+    The same deadlines as bot/rules/deadlines.deadlines_for over `open_pipelines`, every overdue one kept;
     tests/unit/test_duties_window.py checks that they are.
     """
     unit_ids = list(ids)

@@ -20,7 +20,7 @@ from storage.models import AuditEntry
 
 BATCH = 2000
 
-# The prefix an anonymised user's external id gets (bot/privacy_ops.py): they are named nowhere.
+# The prefix an anonymised user's external id gets (bot/features/erasure.py): they are named nowhere.
 FORGOTTEN_PREFIX = "forgotten:"
 
 # Record tables an export reads, with the columns it shows (table and column names never come

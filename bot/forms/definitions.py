@@ -7,11 +7,11 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from bot.deadlines import age_at, eligible_age, vote_passes
 from bot.forms.engine import FormContext
 from bot.forms.fields import Answers, Check, Choice, Field, Form, Invalid, Kind, Problem
 from bot.i18n import N_
-from bot.pipeline import STEP_NAMES, Pipeline, Step, explain_refusal, next_steps
+from bot.rules.deadlines import age_at, eligible_age, vote_passes
+from bot.rules.pipeline import STEP_NAMES, Pipeline, Step, explain_refusal, next_steps
 from storage import records
 from storage.database import Queryable
 from storage.models import to_db_time

@@ -44,7 +44,7 @@ from storage.drafts import Draft
 from storage.models import Role, User
 
 if TYPE_CHECKING:
-    from bot.jobs import Outbox
+    from bot.scheduling.scheduler import Outbox
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import N_
-from bot.privacy import looks_like_id_number
+from bot.rules.privacy import looks_like_id_number
 
 if TYPE_CHECKING:
     from bot.forms.engine import FormContext

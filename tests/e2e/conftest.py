@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import BotApiEmulator
+from bot.devtools.telegram_emulator import BotApiEmulator
 from storage import records, units
 from storage.database import Database
 from tests.e2e.harness import TOKEN, FakeClock, Person, RunningBot, register

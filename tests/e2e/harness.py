@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.app import ALLOWED_UPDATES, ChiboApp, build_application, start, stop
 from bot.config import Settings
-from bot.emulator import BotApiEmulator, ChatMessage, UserHandle
+from bot.devtools.telegram_emulator import BotApiEmulator, ChatMessage, UserHandle
 from bot.processor import PerUserUpdateProcessor
 
 TOKEN = "123456:TEST-token-for-the-local-emulator"

@@ -1,6 +1,6 @@
 """A broadcast reaches exactly the secretaries of a subtree, once, and the admin gets the count."""
 
-from bot.emulator import BotApiEmulator
+from bot.devtools.telegram_emulator import BotApiEmulator
 from tests.e2e.conftest import Tree, texts
 from tests.e2e.harness import RunningBot
 

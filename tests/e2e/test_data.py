@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot import importer
+from bot.features import importer
 from bot.i18n import translator
 from bot.processor import PerUserUpdateProcessor
 from handlers import data as data_handlers

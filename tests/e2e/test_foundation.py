@@ -3,7 +3,7 @@ help per role, language, refusals, groups, duplicates and command menus, in both
 
 import re
 
-from bot.emulator import BotApiEmulator
+from bot.devtools.telegram_emulator import BotApiEmulator
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.harness import Person, RunningBot
 

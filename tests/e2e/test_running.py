@@ -11,8 +11,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.emulator import BotApiEmulator
-from bot.emulator.testing import free_port
+from bot.devtools.telegram_emulator import BotApiEmulator
+from bot.devtools.telegram_emulator.testing import free_port
 from handlers import start as start_handlers
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.harness import TOKEN, FakeClock, RunningBot
@@ -149,7 +149,7 @@ async def test_a_missing_token_is_one_clear_line(tmp_path: Path) -> None:
 
 
 async def test_a_reply_lost_to_a_502_is_sent_again(bot: RunningBot, emulator: BotApiEmulator) -> None:
-    from bot.emulator import Faults
+    from bot.devtools.telegram_emulator import Faults
 
     admin = bot.person(ADMIN_ID, "Hà", language="vi")
     # Seeded: the first sendMessage gets 502 Bad Gateway, the second goes through.

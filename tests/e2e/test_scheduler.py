@@ -5,7 +5,7 @@ limit, and a user who blocked the bot."""
 
 from datetime import UTC, datetime
 
-from bot.emulator import BotApiEmulator, FloodControl
+from bot.devtools.telegram_emulator import BotApiEmulator, FloodControl
 from storage import records, units, users
 from storage.database import Database
 from storage.models import Role

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot
 
-from bot.emulator import BotApiEmulator
+from bot.devtools.telegram_emulator import BotApiEmulator
 
 TOKEN = "123456:TEST"
 

@@ -31,8 +31,8 @@ from telegram.error import (
 )
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot.emulator import BotApiEmulator, Faults, FloodControl
-from bot.emulator.testing import application_builder, free_port, polling
+from bot.devtools.telegram_emulator import BotApiEmulator, Faults, FloodControl
+from bot.devtools.telegram_emulator.testing import application_builder, free_port, polling
 
 PNG_1X1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -12,7 +12,7 @@ import pytest
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from bot.emulator import BotApiEmulator
+from bot.devtools.telegram_emulator import BotApiEmulator
 
 PNG_2X3 = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000020000000308060000009d")
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator.entities import EntityError, Parsed, detect_bot_commands, parse_html, trim, utf16_len
+from bot.devtools.telegram_emulator.entities import (
+    EntityError,
+    Parsed,
+    detect_bot_commands,
+    parse_html,
+    trim,
+    utf16_len,
+)
 
 
 def test_tags_become_entities_with_utf16_offsets() -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.emulator.spec import load_spec
-from bot.emulator.validation import ApiError, Upload, check_params, check_result
+from bot.devtools.telegram_emulator.spec import load_spec
+from bot.devtools.telegram_emulator.validation import ApiError, Upload, check_params, check_result
 
 SPEC = load_spec()
 

@@ -16,7 +16,7 @@ import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright
 
 from bot.config import Settings
-from bot.sandbox import Sandbox, running
+from bot.devtools.sandbox.server import Sandbox, running
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

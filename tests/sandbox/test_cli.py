@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.sandbox import READY
+from bot.devtools.sandbox.server import READY
 
 START_WAIT = 60.0  # seconds: the sandbox is up in about two; this only bounds a broken start
 

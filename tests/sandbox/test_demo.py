@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import demo
-from bot.calendar import WorkingCalendar
-from bot.deadlines import Kind, State, deadlines_for
+from bot.devtools.sandbox import demo
 from bot.forms.definitions import pipeline_of
+from bot.rules.calendar import WorkingCalendar
+from bot.rules.deadlines import Kind, State, deadlines_for
 from storage import records
 from storage.database import Database
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 from playwright.async_api import Locator, Page, expect
 
-from bot import demo
-from bot.sandbox import Sandbox
+from bot.devtools.sandbox import demo
+from bot.devtools.sandbox.server import Sandbox
 from tests.sandbox.conftest import PHONE
 
 REPLY_WAIT = 15_000  # ms: the bot answers in well under a second; this only bounds a broken run

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import admin
 from bot.errors import UserError
+from bot.features import admin
 from storage import audit, users
 from storage.database import Database
 from storage.models import Role

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import backup, cli, data_cli
+from bot import cli, data_cli
 from bot.app import build_application
 from bot.config import Settings
+from bot.features import backup
 from storage.database import Database, migrations
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.calendar import WorkingCalendar, add_months, today_in
+from bot.rules.calendar import WorkingCalendar, add_months, today_in
 
 CAL = WorkingCalendar()
 

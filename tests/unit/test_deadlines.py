@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from bot.calendar import WorkingCalendar
-from bot.deadlines import (
+from bot.rules.calendar import WorkingCalendar
+from bot.rules.deadlines import (
     Deadline,
     Direction,
     Kind,
@@ -27,7 +27,7 @@ from bot.deadlines import (
     transfer_deadlines,
     vote_passes,
 )
-from bot.pipeline import Pipeline, Step
+from bot.rules.pipeline import Pipeline, Step
 
 CAL = WorkingCalendar()
 

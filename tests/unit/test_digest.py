@@ -18,15 +18,15 @@ from typing import Any
 
 import pytest
 
-from bot import digest as dg
-from bot.calendar import WorkingCalendar
-from bot.calendar_store import load_calendar
-from bot.deadlines import Kind, State
-from bot.emulator.entities import parse_html
+from bot.devtools.telegram_emulator.entities import parse_html
+from bot.features import digest as dg
 from bot.i18n import translator
-from bot.pipeline import Step
+from bot.rules.calendar import WorkingCalendar
+from bot.rules.deadlines import Kind, State
+from bot.rules.pipeline import Step
 from bot.text import split_message, utf16_len
 from storage import records, units
+from storage.calendar import load_calendar
 from storage.database import Database
 
 TODAY = date(2026, 12, 7)

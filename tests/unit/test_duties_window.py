@@ -1,4 +1,4 @@
-"""The open deadlines found through the ranges of step dates (bot/duties.step_dates) are exactly those
+"""The open deadlines found through the ranges of step dates (features/duties.step_dates) are exactly those
 found by working out every admission under way: the ranges only spare work, they never lose a
 deadline. Checked on 500 random admissions, for the digest and the reminders, over two years
 of days, a day off added by the admin included. The digest's counts in SQL (count_open) and the
@@ -11,10 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.calendar import WorkingCalendar
-from bot.deadlines import Direction, State, TransferFacts, TransferKind, deadlines_for, transfer_deadline
-from bot.duties import DueCounts, count_open, open_duties
-from bot.pipeline import ORDER, Pipeline, Step
+from bot.features.duties import DueCounts, count_open, open_duties
+from bot.rules.calendar import WorkingCalendar
+from bot.rules.deadlines import (
+    Direction,
+    State,
+    TransferFacts,
+    TransferKind,
+    deadlines_for,
+    transfer_deadline,
+)
+from bot.rules.pipeline import ORDER, Pipeline, Step
 from storage import records, units
 from storage.database import Database
 

@@ -14,7 +14,7 @@ from bot.forms.fields import (
     parse_yesno,
     search,
 )
-from bot.pipeline import Pipeline, Step, next_steps, refusal
+from bot.rules.pipeline import Pipeline, Step, next_steps, refusal
 
 TODAY = date(2026, 11, 24)
 

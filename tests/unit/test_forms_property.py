@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import admin
+from bot.features import admin
 from bot.forms.definitions import FORMS
 from bot.forms.engine import CANCEL, CHANGE, REVIEW, Engine, FormContext, View
 from bot.forms.fields import Kind
 from bot.i18n import translator
-from bot.privacy import looks_like_id_number
+from bot.rules.privacy import looks_like_id_number
 from storage import records, users
 from storage.database import Database
 from storage.models import Role

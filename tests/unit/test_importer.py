@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot import admin, export, importer
 from bot.errors import UserError
+from bot.features import admin, export, importer
 from bot.i18n import Translator, translator
 from storage import records, users
 from storage.database import Database

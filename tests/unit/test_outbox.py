@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels import Blocked, Buttons, RetryLater
 from bot.config import Settings
-from bot.jobs import Outbox, after_quiet_hours, in_quiet_hours, iso_week, week_moment
+from bot.scheduling.channel import Blocked, Buttons, RetryLater
+from bot.scheduling.scheduler import Outbox, after_quiet_hours, in_quiet_hours, iso_week, week_moment
 from storage import outbox, users
 from storage.database import Database
 from storage.models import Role

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import admin, audit_view, mine, privacy_ops
 from bot.config import Settings
 from bot.errors import UserError
+from bot.features import admin, mine
+from bot.features import audit as audit_view
+from bot.features import erasure as privacy_ops
 from bot.forms.engine import FormContext
 from bot.i18n import translator
 from storage import audit, drafts, outbox, records, users

@@ -1,7 +1,7 @@
 """Long messages are split at line ends within Telegram's limit, never truncated."""
 
 from bot import callbacks
-from bot.privacy import looks_like_id_number
+from bot.rules.privacy import looks_like_id_number
 from bot.text import split_message, utf16_len
 
 

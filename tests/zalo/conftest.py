@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.zalo.emulator import ZaloEmulator
+from bot.devtools.zalo_emulator import ZaloEmulator
 from tests.e2e.harness import FakeClock
 from tests.zalo.harness import ZALO_TOKEN, RunningZalo, ZaloPerson, register
 

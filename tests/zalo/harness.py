@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.app import ChiboApp, Runtime, build_applications, start, stop
+from bot.channels.web.server import WebServer
+from bot.channels.zalo.updates import number_of_message
 from bot.config import Settings
-from bot.emulator import BotApiEmulator
-from bot.emulator.testing import free_port
+from bot.devtools.telegram_emulator import BotApiEmulator
+from bot.devtools.telegram_emulator.testing import free_port
+from bot.devtools.zalo_emulator import ZaloChatMessage, ZaloEmulator, ZaloUser
 from bot.processor import PerUserUpdateProcessor
-from bot.zalo.emulator import ZaloChatMessage, ZaloEmulator, ZaloUser
-from bot.zalo.updates import number_of_message
-from handlers.zalo_web import WebServer
 from tests.e2e.harness import TOKEN, FakeClock
 
 ZALO_TOKEN = "987654321:TEST-zalo-token-for-the-local-emulator"

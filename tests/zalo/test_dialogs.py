@@ -6,7 +6,7 @@ import sqlite3
 
 import aiohttp
 
-from bot.zalo.api import TEXT_LIMIT
+from bot.channels.zalo.api import TEXT_LIMIT
 from tests.zalo.conftest import ADMIN, Cells
 from tests.zalo.harness import RunningZalo, register
 

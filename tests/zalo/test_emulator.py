@@ -4,8 +4,8 @@ methods and parameters only, the token checked, no getUpdates under a webhook, p
 
 import pytest
 
-from bot.zalo.api import ZaloApi, ZaloError
-from bot.zalo.emulator import ZaloEmulator
+from bot.channels.zalo.api import ZaloApi, ZaloError
+from bot.devtools.zalo_emulator import ZaloEmulator
 
 TOKEN = "123456789:TEST-zalo-token-for-the-emulator"
 

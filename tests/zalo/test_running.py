@@ -12,10 +12,10 @@ import aiohttp
 import pytest
 
 from bot.app import serve
-from bot.emulator import BotApiEmulator
-from bot.emulator.testing import free_port
-from bot.zalo.api import SECRET_HEADER
-from bot.zalo.emulator import ZaloEmulator
+from bot.channels.zalo.api import SECRET_HEADER
+from bot.devtools.telegram_emulator import BotApiEmulator
+from bot.devtools.telegram_emulator.testing import free_port
+from bot.devtools.zalo_emulator import ZaloEmulator
 from tests.e2e.harness import TOKEN, FakeClock
 from tests.zalo.conftest import ADMIN
 from tests.zalo.harness import ZALO_TOKEN, RunningZalo

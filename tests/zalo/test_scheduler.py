@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.zalo.emulator import ZaloEmulator
+from bot.devtools.zalo_emulator import ZaloEmulator
 from storage import users
 from storage.database import Database
 from tests.e2e.conftest import add_person

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels import Blocked, RetryLater
+from bot.channels.web.signed import SignedFiles
+from bot.channels.zalo import menus, updates
+from bot.channels.zalo.api import ZaloApi, ZaloError, ZaloNetworkError, webhook_update
+from bot.channels.zalo.channel import ZaloChannel
+from bot.channels.zalo.messenger import ZaloMessenger
+from bot.channels.zalo.text import html_to_text, split
 from bot.config import ZALO_API_URL, ConfigError, Settings, load_settings
 from bot.i18n import translator
-from bot.zalo import menus, updates
-from bot.zalo.api import ZaloApi, ZaloError, ZaloNetworkError, webhook_update
-from bot.zalo.channel import ZaloChannel
-from bot.zalo.files import SignedFiles
-from bot.zalo.messenger import ZaloMessenger
-from bot.zalo.text import html_to_text, split
+from bot.scheduling.channel import Blocked, RetryLater
 from storage.database import Database
 from tests.e2e.harness import FakeClock
 

@@ -1,0 +1,846 @@
+"""The weekly digest of a committee: queries in, a plain data object out, then text and a chart.
+
+`compute` reads the subtree under a unit (a cell is a unit without children, other than the root
+committee) and returns a `Digest`,
+a frozen tree of numbers, names and dates; `render` turns it into one Telegram-HTML text in the
+reader's language, and `chart` into one PNG. Nothing here sends anything or knows a channel.
+
+Choices this module makes (and the text says where a reader needs to know):
+- The week is the 7 days ending yesterday. The scheduled run on Monday morning gets exactly the ISO
+  week before; `/digest` on a Wednesday gets the latest full 7 days rather than a week that ended
+  days ago. A caller catching up a missed run passes `week_start` to get the week it is due for.
+  "This year so far" runs from 1 January of the week's last day's year to that day, so the year
+  always includes the week's records (except for a week that straddles New Year).
+- Counts go by the date of the event (the step's, meeting's... `on_date`), not by when it was typed.
+- An admission is the ceremony (lễ kết nạp): the day the person becomes a probationary member. The
+  committee's decision is counted as a pipeline step of its own; until the ceremony nobody is admitted.
+- A unit's target is its own row in `targets` for the year, else the sum of its children's targets
+  (for a committee of cells: the sum of its cells' rows); no row anywhere means no target.
+- A quiet cell entered no live record of any kind in the 30 days before today (by when it was typed).
+- Deadlines are those of bot/rules/deadlines.py that are overdue or fall due within 30 days. Transfers do
+  not record when they complete, so an official transfer out is shown until 30 days after its due
+  date and then no longer repeated; a temporary transfer is shown while its end date is near; an
+  official transfer in is complete (the member presented the letter to the cell that records it).
+  Cells come most overdue first; the text names people for at most 5 deadlines a cell and 40 in
+  all, and gives the other cells' counts only, so a province's digest stays a few messages long.
+- The chart has a bar per unit right under the digest's unit: cells for a committee, committees
+  (each summing its cells) for a province.
+- The enterprise picture sums every cell's latest enterprise snapshot. The bot knows an enterprise
+  only through a cell that reports on it, so every known enterprise has a party cell; the text says so.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import textwrap
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from babel.numbers import format_percent
+from markupsafe import Markup
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from bot.features.duties import Duty, count_open, open_duties
+from bot.forms.definitions import ACTIVITY_KINDS
+from bot.i18n import N_, Translator
+from bot.rules.calendar import VIETNAM, WorkingCalendar, add_months
+from bot.rules.deadlines import (
+    Direction,
+    Kind,
+    State,
+)
+from bot.rules.pipeline import Step
+from storage import digest_queries as q
+from storage import units
+from storage.database import Queryable
+
+log = logging.getLogger(__name__)
+
+QUIET_DAYS = 30
+SOON_DAYS = 30
+MONTHS_SHOWN = 6
+# Transfers do not record their completion, so an overdue one is repeated this long, then dropped.
+TRANSFER_OVERDUE_SHOWN_DAYS = 30
+# Sixty working days never span more than this many calendar days (12 weeks plus Tết and holidays).
+CHART_TOP_CELLS = 12
+# The text names people for at most this many deadlines per cell, and in all; beyond, counts only,
+# so that a province's digest stays a few messages long.
+DEADLINES_PER_CELL = 5
+DEADLINES_LISTED = 40
+# Each list of cells names at most this many; a city's digest stays a few messages, and /export
+# has every line.
+CELLS_LISTED = 30
+
+
+# ----- the data ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A run of days, both ends included."""
+
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What moved in one period: pipeline steps, transfers, meetings and activities."""
+
+    steps: Mapping[Step, int]  # every step, 0 when none
+    transfers_in: int
+    transfers_out: int
+    meetings: int
+    thematic_meetings: int  # thematic meetings and regular ones with a thematic part
+    activities: Mapping[str, int]  # by kind (the /activity form's values), kinds of either period
+
+    @property
+    def new_sources(self) -> int:
+        """Return how many people became sources."""
+        return self.steps[Step.SOURCE]
+
+    @property
+    def admissions(self) -> int:
+        """Return how many people were admitted (held their ceremony)."""
+        return self.steps[Step.CEREMONY]
+
+    @property
+    def recognitions(self) -> int:
+        """Return how many probationary members were recognised as full members."""
+        return self.steps[Step.RECOGNITION]
+
+
+@dataclass(frozen=True)
+class UnitProgress:
+    """A unit right under the digest's unit: its whole branch's admissions this year, and its target."""
+
+    id: int
+    name: str
+    is_cell: bool
+    admissions: int
+    target: int | None
+
+
+@dataclass(frozen=True)
+class QuietCell:
+    """A cell that recorded nothing lately, with the day of its latest record (None: never)."""
+
+    id: int
+    name: str
+    last_record: date | None
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """A cell by id and name."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One deadline of one person: what, by when, and where it stands."""
+
+    person: str
+    kind: Kind
+    due: date
+    state: State  # OVERDUE or DUE_SOON
+    days_left: int  # negative when overdue
+
+
+@dataclass(frozen=True)
+class CellDeadlines:
+    """How many deadlines of one cell are open, and the first of them by due date for a cell the text
+    lists (the first CELLS_LISTED cells, at most DEADLINES_PER_CELL each; none for the others)."""
+
+    id: int
+    name: str
+    overdue: int
+    due_soon: int
+    items: tuple[DueItem, ...]
+
+
+@dataclass(frozen=True)
+class MonthMeetings:
+    """Meetings held in one calendar month, and how many cells held at least one."""
+
+    month: date  # the first day of the month
+    meetings: int
+    cells_met: int
+
+
+@dataclass(frozen=True)
+class Enterprises:
+    """The sums of each cell's latest enterprise report."""
+
+    cells: int  # cells in the subtree
+    enterprises: int  # cells with a report: enterprises known, each with a party cell
+    zones: int
+    workers: int
+    young_workers: int
+    union_members: int
+    youth_union_members: int
+    members_elsewhere: int  # party members working there but registered at their residence
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The digest of the subtree under one unit on one day."""
+
+    unit_id: int
+    unit_name: str
+    today: date
+    week: Period
+    year: Period
+    last_month: Period
+    this_week: Tally
+    this_year: Tally
+    target: int | None  # admissions aimed for in the year of `year`
+    cells: tuple[CellRef, ...]  # every cell of the subtree, by name
+    # The units directly under the digest's unit, by name (the unit itself when it is a cell).
+    parts: tuple[UnitProgress, ...]
+    quiet_cells: tuple[QuietCell, ...]
+    no_meeting: tuple[CellRef, ...]  # cells with no meeting in `last_month`
+    deadlines: tuple[CellDeadlines, ...]  # cells with open deadlines, the most overdue first
+    enterprises: Enterprises
+    months: tuple[MonthMeetings, ...]  # the last MONTHS_SHOWN calendar months, oldest first
+
+    @property
+    def overdue(self) -> int:
+        """Return how many deadlines are overdue."""
+        return sum(c.overdue for c in self.deadlines)
+
+    @property
+    def due_soon(self) -> int:
+        """Return how many deadlines fall due within 30 days."""
+        return sum(c.due_soon for c in self.deadlines)
+
+
+# ----- computing it -------------------------------------------------------------------------------
+
+
+def month_start(d: date) -> date:
+    """Return the first day of the month of `d`."""
+    return d.replace(day=1)
+
+
+async def compute(
+    db: Queryable,
+    unit_id: int,
+    today: date,
+    calendar: WorkingCalendar,
+    *,
+    week_start: date | None = None,
+    zone: tzinfo = VIETNAM,
+) -> Digest:
+    """Return the digest of the subtree under a unit on `today` (a date in the deployment's zone)."""
+    root = await units.get(db, unit_id)
+    if root is None:
+        raise LookupError(f"no unit {unit_id}")
+    subtree = await q.subtree(db, unit_id)
+    cells = [u for u in subtree if u.is_cell]
+
+    counted = await _counted(db, root, subtree, cells, today, week_start, zone)
+    ids = [u.id for u in subtree]
+    return replace(counted, deadlines=await _deadlines(db, cells, ids, today, calendar))
+
+
+async def _counted(
+    db: Queryable,
+    root: units.Unit,
+    subtree: Sequence[q.SubUnit],
+    cells: Sequence[q.SubUnit],
+    today: date,
+    week_start: date | None,
+    zone: tzinfo,
+) -> Digest:
+    """Return the digest without its deadlines: the counts, targets, meetings and quiet cells."""
+    ids = [u.id for u in subtree]
+    cell_ids = [u.id for u in cells]
+    start = week_start if week_start is not None else today - timedelta(days=7)
+    week = Period(start, start + timedelta(days=6))
+    year = Period(date(week.end.year, 1, 1), week.end)
+    # The year's whole months come from the counts kept on write (migration 0006); the week and the
+    # days of the year's last month so far are counted from the records themselves.
+    counted_from = month_start(year.end)
+    window = q.Window(week.start, week.end, counted_from, year.end)
+    whole_months = (year.start, counted_from - timedelta(days=1))
+    this_month = month_start(today)
+    last_month = Period(add_months(this_month, -1), this_month - timedelta(days=1))
+
+    steps = await q.step_counts(db, ids, window)
+    earlier = await q.month_totals(db, root.id, *whole_months)
+    week_tally, year_tally = _tallies(
+        steps + _year_counts(earlier, "step"),
+        await q.transfer_counts(db, ids, window) + _year_counts(earlier, "transfer"),
+        await q.meeting_counts(db, ids, window) + _year_counts(earlier, "meeting"),
+        await q.activity_counts(db, ids, window) + _year_counts(earlier, "activity"),
+    )
+
+    targets = await q.targets(db, ids, year.end.year)
+    branches = _Branches(subtree)
+    part_units = branches.children.get(root.id) or [r for r in subtree if r.id == root.id]
+    # A unit's kept counts include its whole branch (migration 0006): a city's 20 districts are 20
+    # look-ups, not 10,000 cells summed. The ceremonies of the days counted from the records are
+    # added to the part of the tree they belong to.
+    admitted: dict[int, int] = defaultdict(
+        int, await q.step_totals_by_unit(db, [u.id for u in part_units], Step.CEREMONY, *whole_months)
+    )
+    part_of = branches.parts(root.id)
+    for count in steps:
+        if count.key == Step.CEREMONY and count.unit_id in part_of:
+            admitted[part_of[count.unit_id]] += count.year
+    parts = tuple(
+        UnitProgress(u.id, u.name, u.is_cell, admitted[u.id], branches.target(u.id, targets))
+        for u in part_units
+    )
+
+    first_month = add_months(this_month, -MONTHS_SHOWN)
+    cells_met = await q.cells_met_by_month(db, cell_ids, first_month, last_month.end)
+    per_month = await q.per_month(db, root.id, "meeting", first_month, last_month.end)
+    months = _months(cells_met, per_month, first_month)
+    not_met = await q.cells_without_meeting(db, cell_ids, last_month.start)
+
+    last_records = await q.last_record_at(db, cell_ids)
+    quiet_since = datetime.combine(today - timedelta(days=QUIET_DAYS), time(0), tzinfo=zone)
+    quiet = tuple(
+        QuietCell(c.id, c.name, last.astimezone(zone).date() if last else None)
+        for c in cells
+        if (last := last_records.get(c.id)) is None or last < quiet_since
+    )
+
+    totals = await q.enterprise_totals(db, cell_ids)
+    return Digest(
+        unit_id=root.id,
+        unit_name=root.name,
+        today=today,
+        week=week,
+        year=year,
+        last_month=last_month,
+        this_week=week_tally,
+        this_year=year_tally,
+        target=branches.target(root.id, targets),
+        cells=tuple(CellRef(c.id, c.name) for c in cells),
+        parts=parts,
+        quiet_cells=quiet,
+        no_meeting=tuple(CellRef(c.id, c.name) for c in cells if c.id in not_met),
+        deadlines=(),
+        enterprises=Enterprises(
+            cells=len(cells),
+            enterprises=totals.enterprises,
+            zones=totals.zones,
+            workers=totals.workers,
+            young_workers=totals.young_workers,
+            union_members=totals.union_members,
+            youth_union_members=totals.youth_union_members,
+            members_elsewhere=totals.members_elsewhere,
+        ),
+        months=months,
+    )
+
+
+def _year_counts(totals: Sequence[q.MonthTotal], kind: str) -> list[q.Count]:
+    """Return the counted months' totals of one kind as counts of the year (none in the week)."""
+    return [q.Count(None, t.key, 0, t.n) for t in totals if t.kind == kind]
+
+
+def _tallies(
+    steps: Sequence[q.Count],
+    transfers: Sequence[q.Count],
+    meetings: Sequence[q.Count],
+    activities: Sequence[q.Count],
+) -> tuple[Tally, Tally]:
+    """Return the week's and the year's tallies of the counted groups."""
+
+    def tally(pick: str) -> Tally:
+        def n(count: q.Count) -> int:
+            return int(getattr(count, pick) or 0)
+
+        by_step = dict.fromkeys(Step, 0)
+        for c in steps:
+            if c.key in by_step:
+                by_step[Step(c.key)] += n(c)
+        kinds = sorted({c.key for c in activities}, key=_activity_order)
+        return Tally(
+            steps=by_step,
+            transfers_in=sum(n(c) for c in transfers if c.key == Direction.IN),
+            transfers_out=sum(n(c) for c in transfers if c.key == Direction.OUT),
+            meetings=sum(n(c) for c in meetings),
+            thematic_meetings=sum(n(c) for c in meetings if c.key in ("thematic", "both")),
+            activities={k: sum(n(c) for c in activities if c.key == k) for k in kinds},
+        )
+
+    return tally("week"), tally("year")
+
+
+def _activity_order(kind: str) -> tuple[int, str]:
+    """Return the sort key of an activity kind: the form's order, unknown kinds last."""
+    order = [c.value for c in ACTIVITY_KINDS]
+    return (order.index(kind), "") if kind in order else (len(order), kind)
+
+
+class _Branches:
+    """The units of a subtree by parent, to sum targets and counts over a branch."""
+
+    def __init__(self, subtree: Sequence[q.SubUnit]) -> None:
+        ids = {u.id for u in subtree}
+        self.children: dict[int, list[q.SubUnit]] = defaultdict(list)
+        for u in subtree:  # by name, so children are too
+            if u.parent_id in ids:
+                self.children[u.parent_id].append(u)
+
+    def target(self, unit_id: int, targets: Mapping[int, int]) -> int | None:
+        """Return a unit's target: its own, else the sum of its children's (None when nobody set one)."""
+        if unit_id in targets:
+            return targets[unit_id]
+        found = [
+            t for child in self.children.get(unit_id, []) if (t := self.target(child.id, targets)) is not None
+        ]
+        return sum(found) if found else None
+
+    def parts(self, root_id: int) -> dict[int, int]:
+        """Return, for each unit of the subtree, the unit right under the root it belongs to (the root
+        itself for the root)."""
+        found = {root_id: root_id}
+        for part in self.children.get(root_id, []):
+            below = [part.id]
+            while below:
+                unit = below.pop()
+                found[unit] = part.id
+                below += [c.id for c in self.children.get(unit, [])]
+        return found
+
+
+def _months(
+    cells_met: Mapping[str, int], per_month: Mapping[str, int], first: date
+) -> tuple[MonthMeetings, ...]:
+    """Return the meetings and the cells that met in each of the months from `first`, oldest first."""
+    result = []
+    for i in range(MONTHS_SHOWN):
+        month = add_months(first, i)
+        key = month.isoformat()[:7]
+        result.append(MonthMeetings(month, per_month.get(key, 0), cells_met.get(key, 0)))
+    return tuple(result)
+
+
+_KIND_ORDER = {kind: i for i, kind in enumerate(Kind)}
+
+
+async def _deadlines(
+    db: Queryable, cells: Sequence[q.SubUnit], ids: Sequence[int], today: date, calendar: WorkingCalendar
+) -> tuple[CellDeadlines, ...]:
+    """Return, by cell, how many deadlines are overdue or due within 30 days, the cells most overdue
+    first, with the first deadlines of the cells the text lists.
+
+    Every overdue admission deadline stays listed until it is met; an official transfer out stays
+    for 30 days past its due date (we do not record its completion); a temporary transfer only
+    while its end is ahead.
+    """
+    kept = {
+        "soon_days": SOON_DAYS,
+        "official_transfer_overdue_days": TRANSFER_OVERDUE_SHOWN_DAYS,
+        "temporary_transfer_overdue_days": 0,
+    }
+    counts = await count_open(db, ids, today, calendar, **kept)
+    order = {u.id: i for i, u in enumerate(cells)}  # cells come by name
+    names = {u.id: u.name for u in cells}
+    # The text lists people only up to a limit, so the cells most behind come first.
+    ranked = sorted(counts, key=lambda u: (-counts[u].overdue, order.get(u, len(order)), u))
+    listed = ranked[:CELLS_LISTED]
+    # Only the people of the cells the text lists are worked out one by one.
+    duties = await open_duties(db, listed, today, calendar, overdue_days=None, **kept)
+    items = _by_cell(duties, today)
+    return tuple(
+        CellDeadlines(
+            u, names.get(u, ""), counts[u].overdue, counts[u].due_soon, items.get(u, ())[:DEADLINES_PER_CELL]
+        )
+        for u in ranked
+    )
+
+
+def _by_cell(duties: Sequence[Duty], today: date) -> dict[int, tuple[DueItem, ...]]:
+    """Return the deadlines grouped by cell, each cell's by due date, then person and kind."""
+    found: dict[int, list[DueItem]] = defaultdict(list)
+    for duty in duties:
+        deadline = duty.deadline
+        state = deadline.state(today, SOON_DAYS)
+        found[duty.unit_id].append(
+            DueItem(duty.who, deadline.kind, deadline.due, state, deadline.days_left(today))
+        )
+    return {
+        unit: tuple(sorted(items, key=lambda i: (i.due, i.person.casefold(), _KIND_ORDER[i.kind])))
+        for unit, items in found.items()
+    }
+
+
+# ----- the text -----------------------------------------------------------------------------------
+
+STEP_LINES: tuple[tuple[Step, str], ...] = (
+    (Step.SOURCE, N_("New sources")),
+    (Step.AWARENESS_CLASS, N_("Awareness class certificates")),
+    (Step.APPLICATION, N_("Applications to join")),
+    (Step.CELL_VOTE, N_("Cell votes")),
+    (Step.ADMISSION_DECISION, N_("Admission decisions")),
+    (Step.CEREMONY, N_("Admission ceremonies (admissions)")),
+    (Step.RECOGNITION, N_("Recognitions as full members")),
+    (Step.NOT_RECOGNISED, N_("Not recognised or removed")),
+    (Step.WITHDREW, N_("Withdrew")),
+)
+# Lines shown only when something happened, to keep the text short.
+_RARE_STEPS = frozenset({Step.NOT_RECOGNISED, Step.WITHDREW})
+
+DEADLINE_NAMES = {
+    Kind.CEREMONY: N_("admission ceremony"),
+    Kind.PROBATION_END: N_("end of probation"),
+    Kind.RECOGNITION: N_("recognition as full member"),
+    Kind.AWARENESS_EXPIRY: N_("awareness class certificate expires"),
+    Kind.OFFICIAL_TRANSFER: N_("official transfer out"),
+    Kind.TEMPORARY_TRANSFER_END: N_("temporary transfer ends"),
+}
+
+
+def _html(message: str, **values: object) -> str:
+    """Return a translated catalog message (HTML) with its values escaped into it."""
+    return str(Markup(message).format(**values))
+
+
+def _percent(t: Translator, part: int, whole: int) -> str:
+    """Return part/whole as a percentage in the reader's locale."""
+    return format_percent(part / whole, "#,##0.#%", locale=t.babel_locale)
+
+
+def _pair(t: Translator, week: int, year: int) -> str:
+    """Return "week / year" counts."""
+    return f"{t.number(week)} / {t.number(year)}"
+
+
+def render(digest: Digest, t: Translator) -> str:
+    """Return the digest as one Telegram-HTML text; every line closes its own tags, so it splits at lines."""
+    lines: list[str] = []
+    d = digest
+    lines.append(_html(t("<b>Weekly digest: {unit}</b>"), unit=d.unit_name))
+    lines.append(
+        _html(
+            t("<i>Week {start} to {end}; year so far: {year_start} to {end}.</i>"),
+            start=t.date(d.week.start),
+            end=t.date(d.week.end),
+            year_start=t.date(d.year.start),
+        )
+    )
+    lines.append(_html(t("Cells: {n}"), n=t.number(len(d.cells))))
+
+    lines += ["", *_admission_lines(d, t)]
+    lines += ["", *_movement_lines(d, t)]
+    lines += ["", *_quiet_lines(d, t)]
+    lines += ["", *_deadline_lines(d, t)]
+    lines += ["", *_enterprise_lines(d, t)]
+    return "\n".join(lines)
+
+
+def _admission_lines(d: Digest, t: Translator) -> list[str]:
+    """Return the admissions against the target, then the pipeline's steps."""
+    year, week = d.this_year, d.this_week
+    lines = [_html(t("<b>Admissions in {year}</b>"), year=d.year.end.year)]
+    if d.target is None:
+        lines.append(
+            _html(
+                t("Admitted: {n} this year, {week} this week. No target is set for {year}."),
+                n=t.number(year.admissions),
+                week=t.number(week.admissions),
+                year=d.year.end.year,
+            )
+        )
+    else:
+        share = _percent(t, year.admissions, d.target) if d.target else "-"
+        lines.append(
+            _html(
+                t("Admitted: <b>{n}</b> of the target {target} ({share}); {week} this week."),
+                n=t.number(year.admissions),
+                target=t.number(d.target),
+                share=share,
+                week=t.number(week.admissions),
+            )
+        )
+    lines += ["", _html(t("<b>Admission pipeline</b> <i>(this week / this year)</i>"))]
+    for step, label in STEP_LINES:
+        w, y = week.steps[step], year.steps[step]
+        if step in _RARE_STEPS and not (w or y):
+            continue
+        lines.append(str(Markup("{}: {}").format(t(label), _pair(t, w, y))))
+    return lines
+
+
+def _movement_lines(d: Digest, t: Translator) -> list[str]:
+    """Return transfers, meetings and activities of the week and the year."""
+    week, year = d.this_week, d.this_year
+    lines = [
+        _html(t("<b>Transfers</b> <i>(this week / this year)</i>")),
+        _html(t("In: {counts}"), counts=_pair(t, week.transfers_in, year.transfers_in)),
+        _html(t("Out: {counts}"), counts=_pair(t, week.transfers_out, year.transfers_out)),
+        "",
+        _html(t("<b>Meetings held</b> <i>(this week / this year)</i>")),
+        _html(t("Cell meetings: {counts}"), counts=_pair(t, week.meetings, year.meetings)),
+        _html(
+            t("Of which thematic: {counts}"), counts=_pair(t, week.thematic_meetings, year.thematic_meetings)
+        ),
+        "",
+        _html(t("<b>Activities</b> <i>(this week / this year)</i>")),
+    ]
+    labels = {c.value: c.label for c in ACTIVITY_KINDS}
+    kinds = [k for k in year.activities if k in week.activities]
+    kinds += [k for k in week.activities if k not in year.activities]
+    if not any(year.activities.values()) and not any(week.activities.values()):
+        lines.append(_html(t("None recorded.")))
+    for kind in kinds:
+        label = t(labels[kind]) if kind in labels else kind
+        counts = _pair(t, week.activities.get(kind, 0), year.activities.get(kind, 0))
+        lines.append(str(Markup("{}: {}").format(label, counts)))
+    return lines
+
+
+def _quiet_lines(d: Digest, t: Translator) -> list[str]:
+    """Return the cells that recorded nothing for 30 days and those with no meeting last month."""
+    cells = t.number(len(d.cells))
+    lines = [
+        _html(
+            t("<b>Cells that recorded nothing in 30 days: {n} of {cells}</b>"),
+            n=t.number(len(d.quiet_cells)),
+            cells=cells,
+        )
+    ]
+    for quiet in d.quiet_cells[:CELLS_LISTED]:
+        if quiet.last_record is None:
+            lines.append(_html(t("• {cell} (nothing recorded yet)"), cell=quiet.name))
+        else:
+            lines.append(
+                _html(t("• {cell} (last record {day})"), cell=quiet.name, day=t.date(quiet.last_record))
+            )
+    lines += _more(t, len(d.quiet_cells))
+    month = f"{d.last_month.start.month:02d}/{d.last_month.start.year}"
+    lines += [
+        "",
+        _html(
+            t("<b>Cells with no meeting recorded in {month}: {n} of {cells}</b>"),
+            month=month,
+            n=t.number(len(d.no_meeting)),
+            cells=cells,
+        ),
+    ]
+    lines += [str(Markup("• {}").format(cell.name)) for cell in d.no_meeting[:CELLS_LISTED]]
+    return lines + _more(t, len(d.no_meeting))
+
+
+def _more(t: Translator, count: int) -> list[str]:
+    """Return the line saying how many cells a list leaves out, if any."""
+    if count <= CELLS_LISTED:
+        return []
+    return [_html(t("… and {n} more cells (all of them are in /export)"), n=t.number(count - CELLS_LISTED))]
+
+
+def _deadline_lines(d: Digest, t: Translator) -> list[str]:
+    """Return the deadlines overdue and due within 30 days, by cell."""
+    lines = [
+        _html(
+            t("<b>Deadlines: {overdue} overdue, {soon} due in the next 30 days</b>"),
+            overdue=t.number(d.overdue),
+            soon=t.number(d.due_soon),
+        )
+    ]
+    budget = DEADLINES_LISTED
+    for cell in d.deadlines[:CELLS_LISTED]:
+        lines.append(
+            _html(
+                t("<i>{cell}</i>: {overdue} overdue, {soon} due soon"),
+                cell=cell.name,
+                overdue=t.number(cell.overdue),
+                soon=t.number(cell.due_soon),
+            )
+        )
+        listed = cell.items[: min(DEADLINES_PER_CELL, budget)]
+        budget -= len(listed)
+        for item in listed:
+            what = t(DEADLINE_NAMES[item.kind])
+            if item.state is State.OVERDUE:
+                line = _html(
+                    t("⚠ {person}: {what}, due {due}, <b>overdue</b>"),
+                    person=item.person,
+                    what=what,
+                    due=t.date(item.due),
+                )
+            else:
+                line = _html(
+                    t("• {person}: {what}, due {due}"), person=item.person, what=what, due=t.date(item.due)
+                )
+            lines.append(line)
+        # A cell past the budget shows its counts alone, without a "more" line.
+        total = cell.overdue + cell.due_soon
+        if listed and len(listed) < total:
+            lines.append(_html(t("… and {n} more"), n=t.number(total - len(listed))))
+    return lines + _more(t, len(d.deadlines))
+
+
+def _enterprise_lines(d: Digest, t: Translator) -> list[str]:
+    """Return the enterprise picture, saying what is counted."""
+    e = d.enterprises
+    lines = [
+        _html(t("<b>Enterprises</b>")),
+        _html(
+            t("Enterprises with a party cell: {n} (reports from {n} of {cells} cells, {zones} zones)"),
+            n=t.number(e.enterprises),
+            cells=t.number(e.cells),
+            zones=t.number(e.zones),
+        ),
+        _html(
+            t(
+                "<i>Counted from each cell's latest enterprise report. The bot knows an enterprise only "
+                "through its party cell, so enterprises without a party cell are not counted.</i>"
+            ),
+        ),
+    ]
+    if not e.enterprises:
+        return lines
+    lines += [
+        _html(t("Workers: {n}"), n=t.number(e.workers)),
+        _html(t("Young workers (under 30): {n}"), n=t.number(e.young_workers)),
+    ]
+    if e.young_workers:
+        lines.append(
+            _html(
+                t("Youth Union members: {n}, {share} of the young workers"),
+                n=t.number(e.youth_union_members),
+                share=_percent(t, e.youth_union_members, e.young_workers),
+            )
+        )
+    else:
+        lines.append(_html(t("Youth Union members: {n}"), n=t.number(e.youth_union_members)))
+    if e.workers:
+        lines.append(
+            _html(
+                t("Trade union members: {n}, {share} of the workers"),
+                n=t.number(e.union_members),
+                share=_percent(t, e.union_members, e.workers),
+            )
+        )
+    else:
+        lines.append(_html(t("Trade union members: {n}"), n=t.number(e.union_members)))
+    lines.append(
+        _html(t("Party members still registered at their residence: {n}"), n=t.number(e.members_elsewhere))
+    )
+    return lines
+
+
+# ----- the chart ----------------------------------------------------------------------------------
+
+_FONT = "DejaVu Sans"  # shipped with matplotlib; has every Vietnamese letter
+_ADMITTED = "#c62828"
+_TARGET = "#e0e0e0"
+_MET = "#1565c0"
+
+
+def _label(name: str, width: int = 30) -> str:
+    """Return a name wrapped on at most two lines for a chart label, cut with an ellipsis beyond."""
+    lines = textwrap.wrap(name, width, max_lines=2, placeholder="…")
+    return "\n".join(lines) or name
+
+
+def _ratio(t: Translator, n: int, target: int) -> str:
+    """Return "admitted / target", or the admitted alone when there is no target."""
+    return f"{t.number(n)} / {t.number(target)}" if target else t.number(n)
+
+
+def chart(digest: Digest, t: Translator) -> bytes:
+    """Return the digest's chart as a PNG of 1200x900 pixels.
+
+    The figure is drawn on the Agg canvas without pyplot: no global state is touched, so this may
+    run in a thread (`asyncio.to_thread`), and pyplot's figure registry, which keeps every figure
+    until it is closed, is never involved; the figure is cleared and dropped before returning.
+    """
+    fig = figure(digest, t)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    fig.clear()
+    return buffer.getvalue()
+
+
+def figure(digest: Digest, t: Translator) -> Figure:
+    """Return the chart's figure: admissions per cell against target, and the cells that met each month."""
+    d = digest
+    fig = Figure(figsize=(12, 9), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    top, bottom = fig.subplots(2, 1, gridspec_kw={"height_ratios": [3, 2]})
+
+    # Admissions per unit under the digest's unit (its cells, or its committees for a province):
+    # those with the largest target or the most admissions get a bar; the rest one line of text,
+    # since a bar summing many units would dwarf the others.
+    ranked = sorted(d.parts, key=lambda c: (-max(c.target or 0, c.admissions), c.name.casefold()))
+    shown, rest = ranked[:CHART_TOP_CELLS], ranked[CHART_TOP_CELLS:]
+    labels = [_label(c.name) for c in shown]
+    admitted = [c.admissions for c in shown]
+    aimed = [c.target or 0 for c in shown]
+    rows = list(range(len(shown)))
+    top.barh(rows, aimed, color=_TARGET, edgecolor="#9e9e9e", height=0.8, label=t("Target"))
+    top.barh(rows, admitted, color=_ADMITTED, height=0.45, label=t("Admitted"))
+    for row, n, aim in zip(rows, admitted, aimed, strict=True):
+        top.text(max(n, aim), row, f"  {_ratio(t, n, aim)}", va="center", fontsize=10)
+    if rest:
+        rows.append(len(rows))
+        labels.append(t("Others ({n})").format(n=t.number(len(rest))))
+        n, aim = sum(c.admissions for c in rest), sum(c.target or 0 for c in rest)
+        top.text(0, rows[-1], f"  {_ratio(t, n, aim)}", va="center", fontsize=10, fontstyle="italic")
+    top.set_yticks(rows, labels, fontsize=9 if len(rows) > 8 else 10)
+    top.set_ylim(len(rows) - 0.5, -0.5)  # the first at the top
+    year = d.year.end.year
+    if d.target is None:
+        total = t("All cells: {n} admitted, no target set").format(n=t.number(d.this_year.admissions))
+    else:
+        total = t("All cells: {n} admitted of the target {target}").format(
+            n=t.number(d.this_year.admissions), target=t.number(d.target)
+        )
+    if all(c.is_cell for c in d.parts):
+        title = t("Admissions in {year} by cell, against the target")
+    else:
+        title = t("Admissions in {year} by unit, against the target")
+    top.set_title(title.format(year=year) + "\n" + total, fontsize=14)
+    top.set_xlabel(t("People admitted (ceremony held)"))
+    top.xaxis.get_major_locator().set_params(integer=True)
+    top.margins(x=0.15)
+    top.spines[["top", "right"]].set_visible(False)
+    # Below the axis label, where no bar or name can be hidden under it.
+    top.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
+
+    # Cells that held a meeting, each month, against the number of cells.
+    names = [f"{m.month.month:02d}/{m.month.year}" for m in d.months]
+    met = [m.cells_met for m in d.months]
+    positions = list(range(len(names)))
+    bottom.bar(positions, met, color=_MET, width=0.6, label=t("Cells that met"))
+    for x, n in zip(positions, met, strict=True):
+        bottom.text(x, n, t.number(n), ha="center", va="bottom", fontsize=10)
+    bottom.axhline(len(d.cells), color="#424242", linestyle="--", linewidth=1.2)
+    bottom.text(
+        len(names) - 0.5,
+        len(d.cells),
+        t("All cells: {n}").format(n=t.number(len(d.cells))),
+        ha="right",
+        va="bottom",
+        fontsize=10,
+    )
+    bottom.set_xticks(positions, names, fontsize=10)
+    bottom.set_ylim(0, max([len(d.cells), *met, 1]) * 1.15)
+    bottom.yaxis.get_major_locator().set_params(integer=True)
+    bottom.set_title(t("Cells that held a meeting, by month"), fontsize=14)
+    bottom.spines[["top", "right"]].set_visible(False)
+
+    fig.suptitle(d.unit_name, fontsize=16, fontweight="bold")
+    # The family is set on every text explicitly: a matplotlibrc elsewhere must not pick a font
+    # without Vietnamese letters.
+    for artist in fig.findobj(Text):
+        artist.set_fontfamily(_FONT)
+        # Names are user text: "$...$" in a unit's name must stay text, not become mathtext.
+        artist.set_parse_math(False)
+    return fig

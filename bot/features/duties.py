@@ -1,0 +1,300 @@
+"""The open statutory deadlines of a set of cells, each with who it concerns.
+
+The weekly digest lists them and the reminder pass reminds secretaries of them: one computation,
+from the rules of bot/rules/deadlines.py over the people and transfers in storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.rules.calendar import WorkingCalendar, add_months
+from bot.rules.deadlines import (
+    AWARENESS_VALID_MONTHS,
+    CEREMONY_WORKING_DAYS,
+    RECOGNITION_WORKING_DAYS,
+    Deadline,
+    Direction,
+    Kind,
+    State,
+    TransferFacts,
+    TransferKind,
+    deadlines_for,
+    pipeline_deadlines,
+    transfer_deadline,
+)
+from bot.rules.pipeline import PROBATION_MONTHS, Pipeline, Step
+from storage import digest_queries as q
+from storage.database import Queryable
+
+log = logging.getLogger(__name__)
+
+# add_months moves a day that the target month lacks (31/01 + 1 month) back to its last day.
+MONTH_END_SLACK = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class Duty:
+    """A deadline of one person (or one transferred member) of a cell."""
+
+    unit_id: int
+    person_id: int | None  # None for a transfer (the member is not in our pipeline)
+    who: str
+    deadline: Deadline
+
+
+async def open_duties(
+    db: Queryable,
+    unit_ids: Iterable[int],
+    today: date,
+    calendar: WorkingCalendar,
+    *,
+    soon_days: int,
+    overdue_days: int | None,
+    official_transfer_overdue_days: int,
+    temporary_transfer_overdue_days: int,
+) -> list[Duty]:
+    """Return the deadlines due within soon_days, and those overdue by at most the given days
+    (overdue_days None: every overdue admission deadline), by due date."""
+    ids = list(unit_ids)
+    dates = step_dates(today, calendar, soon_days=soon_days, overdue_days=overdue_days)
+    people = await q.open_pipelines(db, ids, dates)
+    transfers = await _transfers_near(
+        db, ids, today, calendar, soon_days, official_transfer_overdue_days, temporary_transfer_overdue_days
+    )
+
+    def work_out() -> list[Duty]:
+        """Return the deadlines of these people and transfers due soon or overdue, by due date."""
+        found = [
+            Duty(person.unit_id, person.id, person.full_name, deadline)
+            for person in people
+            for deadline in deadlines_for(_pipeline(person), calendar, today)
+            if _kept(deadline, today, soon_days, overdue_days)
+        ]
+        found += _transfer_duties(
+            transfers,
+            today,
+            calendar,
+            soon_days=soon_days,
+            official_overdue_days=official_transfer_overdue_days,
+            temporary_overdue_days=temporary_transfer_overdue_days,
+        )
+        found.sort(key=lambda d: (d.deadline.due, d.who.casefold()))
+        return found
+
+    # Working out a city's 16,000 deadlines takes a good half second of Python (bench/scale): in a
+    # thread, the event loop goes on answering other people meanwhile.
+    return await asyncio.to_thread(work_out)
+
+
+@dataclass(frozen=True)
+class DueCounts:
+    """How many deadlines of one unit are overdue and how many fall due soon."""
+
+    overdue: int
+    due_soon: int
+
+
+async def count_open(
+    db: Queryable,
+    unit_ids: Iterable[int],
+    today: date,
+    calendar: WorkingCalendar,
+    *,
+    soon_days: int,
+    official_transfer_overdue_days: int,
+    temporary_transfer_overdue_days: int,
+) -> dict[int, DueCounts]:
+    """Return, per unit with any, how many of the deadlines open_duties finds (with every overdue
+    admission deadline) are overdue and due within soon_days.
+
+    The admissions are counted in SQL from where their steps lie (`due_bounds`): a city has 16,000
+    such deadlines, and working each out in Python took a second of the root digest (bench/scale).
+    Transfers near their deadline are few and are worked out as open_duties does.
+    """
+    ids = list(unit_ids)
+    counts = {
+        unit: [overdue, soon]
+        for unit, overdue, soon in await q.admission_deadline_counts(
+            db, ids, due_bounds(today, calendar, soon_days)
+        )
+    }
+    rows = await _transfers_near(
+        db, ids, today, calendar, soon_days, official_transfer_overdue_days, temporary_transfer_overdue_days
+    )
+    for duty in _transfer_duties(
+        rows,
+        today,
+        calendar,
+        soon_days=soon_days,
+        official_overdue_days=official_transfer_overdue_days,
+        temporary_overdue_days=temporary_transfer_overdue_days,
+    ):
+        overdue = duty.deadline.state(today, soon_days) is State.OVERDUE
+        counts.setdefault(duty.unit_id, [0, 0])[0 if overdue else 1] += 1
+    return {unit: DueCounts(overdue, soon) for unit, (overdue, soon) in counts.items() if overdue or soon}
+
+
+async def _transfers_near(
+    db: Queryable,
+    ids: list[int],
+    today: date,
+    calendar: WorkingCalendar,
+    soon_days: int,
+    official_days: int,
+    temporary_days: int,
+) -> list[q.TransferRow]:
+    """Return the transfers that may be due within soon_days or overdue by at most the given days."""
+
+    def due(day: date) -> date:
+        deadline = transfer_deadline(TransferFacts(TransferKind.OFFICIAL, Direction.OUT, day), calendar)
+        assert deadline is not None  # an official transfer not known to be completed has one
+        return deadline.due
+
+    # Official transfers due from today - official_days to today + soon_days: dated in this range.
+    return await q.transfers_near(
+        db,
+        ids,
+        official_from=_latest_start(due, today - timedelta(days=official_days + 1)) + timedelta(days=1),
+        official_to=_latest_start(due, today + timedelta(days=soon_days)),
+        temporary_from=today - timedelta(days=temporary_days),
+        temporary_to=today + timedelta(days=soon_days),
+    )
+
+
+def _kept(deadline: Deadline, today: date, soon_days: int, overdue_days: int | None) -> bool:
+    """Tell whether a deadline is due within soon_days, or overdue by at most overdue_days (None: any)."""
+    state = deadline.state(today, soon_days)
+    if state is State.OVERDUE:
+        return overdue_days is None or -deadline.days_left(today) <= overdue_days
+    return state is State.DUE_SOON
+
+
+def _pipeline(person: q.OpenPerson) -> Pipeline:
+    return Pipeline({_STEPS[k]: v for k, v in person.steps.items() if k in _STEPS})
+
+
+def _transfer_duties(
+    rows: Iterable[q.TransferRow],
+    today: date,
+    calendar: WorkingCalendar,
+    *,
+    soon_days: int,
+    official_overdue_days: int,
+    temporary_overdue_days: int,
+) -> list[Duty]:
+    """Return the deadlines of these transfers due within soon_days or overdue by at most the given days."""
+    found = []
+    for row in rows:
+        temporary = row.kind == TransferKind.TEMPORARY
+        try:
+            facts = TransferFacts(
+                kind=TransferKind(row.kind),
+                direction=Direction(row.direction),
+                date=row.on_date,
+                end_date=row.end_date if temporary else None,
+            )
+        except ValueError:
+            # The form refuses such dates; a row fixed by hand must not stop the others.
+            log.warning("transfer of unit %s with impossible dates skipped", row.unit_id)
+            continue
+        due = transfer_deadline(facts, calendar)
+        late = temporary_overdue_days if temporary else official_overdue_days
+        if due is not None and _kept(due, today, soon_days, late):
+            found.append(Duty(row.unit_id, None, row.member_name, due))
+    return found
+
+
+_STEPS = {s.value: s for s in Step}  # a dictionary look-up: Step(k) costs more, 16,000 times a digest
+
+
+def step_dates(
+    today: date, calendar: WorkingCalendar, *, soon_days: int, overdue_days: int | None
+) -> q.StepDates:
+    """Return where the steps that start an admission deadline lie when it is due by today + soon_days
+    (and, with overdue_days, overdue by at most that): each range at least as wide as the rules need."""
+    last_due = today + timedelta(days=soon_days)
+    first_due = None if overdue_days is None else today - timedelta(days=overdue_days)
+
+    def before(day: date | None, working_days: int) -> date | None:
+        # A period of n working days ending on or after `day` starts on or after the (n+1)-th working
+        # day before it; None stays None (no first day).
+        return None if day is None else calendar.add_working_days(day, -(working_days + 1))
+
+    def months_back(day: date | None, months: int, slack: timedelta) -> date | None:
+        return None if day is None else add_months(day, -months) + slack
+
+    # A certificate expires 60 months after the class (met by the admission decision).
+    class_to = add_months(last_due, -AWARENESS_VALID_MONTHS) + MONTH_END_SLACK
+    class_from = months_back(first_due, AWARENESS_VALID_MONTHS, -MONTH_END_SLACK)
+    # The ceremony is due 30 working days after the decision, so never sooner than 30 days after it.
+    decision_to = last_due - timedelta(days=CEREMONY_WORKING_DAYS)
+    decision_from = before(first_due, CEREMONY_WORKING_DAYS)
+    # Probation ends 12 months after the ceremony (due soon until then, never overdue); recognition is
+    # due 30 working days after that.
+    ceremony_to = add_months(last_due, -PROBATION_MONTHS) + MONTH_END_SLACK
+    ceremony_from = months_back(
+        before(first_due, RECOGNITION_WORKING_DAYS), PROBATION_MONTHS, -MONTH_END_SLACK
+    )
+    return q.StepDates(
+        today=today,
+        awareness_class=(class_from, class_to),
+        admission_decision=(decision_from, decision_to),
+        ceremony=(ceremony_from, ceremony_to),
+    )
+
+
+# The furthest a deadline falls after the event it counts from: 60 months, for the certificate.
+_LONGEST_SPAN = timedelta(days=366 * 6)
+
+
+def _latest_start(due: Callable[[date], date], by: date) -> date:
+    """Return the latest day an event may happen for its deadline, `due(day)`, to fall on or before `by`.
+
+    A deadline comes after its event and never goes back when the event goes forward, so a binary
+    search over the days finds it.
+    """
+    early, late = by - _LONGEST_SPAN, by  # due(early) <= by < due(late)
+    if not due(early) <= by < due(late):
+        raise AssertionError(f"a deadline is not within {_LONGEST_SPAN} of its event")
+    while (late - early).days > 1:
+        middle = early + (late - early) / 2
+        if due(middle) <= by:
+            early = middle
+        else:
+            late = middle
+    return early
+
+
+def due_bounds(today: date, calendar: WorkingCalendar, soon_days: int) -> q.DueBounds:
+    """Return, for each deadline of an admission, the last date of the step it counts from for it to be
+    overdue on `today` (or, for the end of probation, passed) and to fall due by today + soon_days.
+
+    Each due date comes from the rules themselves (bot/rules/deadlines.py, on a pipeline of that one step),
+    and never goes back when the step goes forward, so a search over the step's dates finds the bounds.
+    """
+    yesterday, last_due = today - timedelta(days=1), today + timedelta(days=soon_days)
+
+    def latest(kind: Kind, step: Step, by: date) -> date:
+        """Return the latest date of `step` whose `kind` deadline falls on or before `by`."""
+
+        def due(day: date) -> date:
+            return next(d.due for d in pipeline_deadlines(Pipeline({step: day}), calendar) if d.kind is kind)
+
+        return _latest_start(due, by)
+
+    def bounds(kind: Kind, step: Step, passed_by: date) -> tuple[date, date]:
+        return latest(kind, step, passed_by), latest(kind, step, last_due)
+
+    return q.DueBounds(
+        today=today,
+        awareness_expiry=bounds(Kind.AWARENESS_EXPIRY, Step.AWARENESS_CLASS, yesterday),
+        ceremony=bounds(Kind.CEREMONY, Step.ADMISSION_DECISION, yesterday),
+        # Probation ends by itself: passed on its day, never overdue.
+        probation_end=bounds(Kind.PROBATION_END, Step.CEREMONY, today),
+        recognition=bounds(Kind.RECOGNITION, Step.CEREMONY, yesterday),
+    )

@@ -1,0 +1,160 @@
+"""Deleting data on request (DOMAIN.md): a user's (/forget) and a person's (/deleteperson).
+
+A forgotten user keeps an anonymous row, so the records they entered go on counting without
+naming them; a deleted person is removed for good with their steps, and the audit keeps only
+that a deletion happened, with its counts. Nothing here knows about Telegram.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.config import Settings
+from bot.errors import UserError
+from bot.features.access import is_configured_admin
+from bot.features.admin import parse_account
+from bot.forms.definitions import pipeline_of
+from bot.forms.fields import search
+from bot.i18n import N_, Translator
+from bot.rules.pipeline import STEP_NAMES
+from storage import audit, data_ops, units, users
+from storage.data_ops import ForgetCounts
+from storage.database import Database, Queryable
+from storage.models import Role, Unit, User
+
+FORGET_ACTION = "user.forget"
+ERASE_ACTION = "person.erase"
+MAX_CHOICES = 40
+
+
+@dataclass(frozen=True)
+class ForgetTarget:
+    """A user whose data an admin asked to delete, with what stays of them."""
+
+    user: User
+    unit: Unit | None
+    records: int
+
+
+async def forget_target(db: Queryable, settings: Settings, actor: User | None, account: str) -> ForgetTarget:
+    """Return the user an id names (as /users shows it), or refuse (a configured admin, oneself, nobody)."""
+    channel, key = parse_account(account)
+    if is_configured_admin(settings, channel, key):
+        raise UserError(N_("This person is an admin by configuration (CHIBO_ADMINS); remove them there."))
+    user = await users.by_external(db, channel, key)
+    if user is None:
+        raise UserError(N_("No user has the id {id}."), id=key)
+    if actor is not None and actor.id == user.id:
+        raise UserError(N_("You cannot delete your own data; ask another admin."))
+    unit = await units.get(db, user.unit_id) if user.unit_id is not None else None
+    return ForgetTarget(user, unit, await data_ops.records_entered_by(db, user.id))
+
+
+async def forget(db: Database, actor_id: int | None, user_id: int, now: datetime) -> ForgetCounts | None:
+    """Delete a user's data, leaving an anonymous row and audit line; None when it was done already."""
+    async with db.transaction() as tx:
+        user = await users.get(tx, user_id)
+        if user is None or data_ops.is_forgotten(user.external_id):
+            return None
+        counts = await data_ops.forget_user(tx, user_id, now)
+        await audit.record(
+            tx,
+            now,
+            actor_id,
+            FORGET_ACTION,
+            subject=f"user:{user_id}",
+            new={
+                "records_kept": counts.records_kept,
+                "drafts_deleted": counts.drafts_deleted,
+                "messages_deleted": counts.messages_deleted,
+            },
+        )
+    return counts
+
+
+# ----- people ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonChoice:
+    """A person someone may delete, as the list shows them."""
+
+    id: int
+    unit_id: int
+    label: str
+    full_name: str
+    steps: int
+
+
+def _scope_sql(role: Role, own_unit: int | None) -> tuple[str, list[object]]:
+    if role is Role.ADMIN:
+        return "", []
+    return "WHERE p.unit_id = ?", [own_unit if own_unit is not None else -1]
+
+
+async def people_for(
+    db: Queryable, role: Role, own_unit: int | None, query: str, t: Translator
+) -> list[PersonChoice]:
+    """Return the people a user may delete (live or removed from the list), matching a search."""
+    if role not in (Role.ADMIN, Role.SECRETARY):
+        return []
+    where, params = _scope_sql(role, own_unit)
+    rows = await db.fetchall(
+        f"""
+        SELECT p.id, p.unit_id, p.full_name, p.birth_year, p.deleted_at, u.name AS cell,
+               (SELECT json_group_object(s.step, s.on_date) FROM pipeline_steps s
+                WHERE s.person_id = p.id AND s.deleted_at IS NULL) AS steps
+        FROM people p JOIN units u ON u.id = p.unit_id
+        {where}
+        ORDER BY p.full_name COLLATE NOCASE, p.id
+        """,
+        params,
+    )
+    choices = []
+    for r in rows:
+        steps = {k: date.fromisoformat(v) for k, v in json.loads(r["steps"] or "{}").items()}
+        last = pipeline_of(steps).last
+        parts = [f"{r['full_name']} ({r['birth_year']})"]
+        if role is Role.ADMIN:
+            parts.append(str(r["cell"]))
+        if r["deleted_at"] is not None:
+            parts.append(t("removed from the list"))
+        elif last is not None:
+            parts.append(t(STEP_NAMES[last]))
+        choices.append(PersonChoice(r["id"], r["unit_id"], " · ".join(parts), r["full_name"], len(steps)))
+    if query.strip():
+        found = {int(v) for v, _ in search(query, [(str(c.id), c.label) for c in choices])}
+        choices = [c for c in choices if c.id in found]
+    return choices
+
+
+async def deletion_candidate(
+    db: Queryable, role: Role, own_unit: int | None, person_id: int, t: Translator
+) -> PersonChoice | None:
+    """Return a person the user may delete, or None (someone else's cell, or gone)."""
+    for choice in await people_for(db, role, own_unit, "", t):
+        if choice.id == person_id:
+            return choice
+    return None
+
+
+async def erase(
+    db: Database, actor_id: int | None, role: Role, own_unit: int | None, person_id: int, now: datetime
+) -> int | None:
+    """Delete a person for good (with their steps); return how many steps went, None if not allowed."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone("SELECT unit_id FROM people WHERE id = ?", (person_id,))
+        allowed = role is Role.ADMIN or (
+            role is Role.SECRETARY and row is not None and row["unit_id"] == own_unit
+        )
+        if row is None or not allowed:
+            return None
+        steps = await data_ops.erase_person(tx, person_id)
+        if steps is None:
+            return None
+        await audit.record(
+            tx, now, actor_id, ERASE_ACTION, unit_id=row["unit_id"], new={"people": 1, "steps": steps}
+        )
+    return steps

@@ -1,0 +1,749 @@
+"""The Excel export: who may export what, the rows of every sheet, and the .xlsx file.
+
+An export covers a unit and everything under it, optionally a period (records dated within it;
+people with a step within it). It has one sheet per kind of record (people with their pipeline
+dates, meetings, activities, transfers, enterprise snapshots) and a summary with one row per cell.
+Headers are in the reader's language; dates are Excel dates and counts are numbers, so the
+committee office can filter, sort and sum without retyping anything.
+
+Reading is async and in batches (the shared connection is never held for long); writing the
+workbook is plain CPU work, done in a thread by `run` so the bot keeps answering other users.
+Nothing here knows about Telegram: the handler and the command line both call `run`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from bot.errors import UserError
+from bot.features import admin
+from bot.forms.definitions import (
+    ACTIVITY_KINDS,
+    DIRECTIONS,
+    GENDERS,
+    MEETING_KINDS,
+    POSITIONS,
+    TRANSFER_KINDS,
+    pipeline_of,
+)
+from bot.forms.fields import Choice, Invalid, parse_date
+from bot.i18n import N_, Translator
+from bot.rules.calendar import WorkingCalendar
+from bot.rules.deadlines import probation_end, recognition_deadline
+from bot.rules.pipeline import STEP_NAMES, Step
+from storage import audit, units
+from storage import export_queries as q
+from storage.calendar import load_calendar
+from storage.database import Database, Queryable
+from storage.export_queries import Author, Period, UnitRow
+from storage.models import Role, Unit, from_db_time
+
+MAY_EXPORT = frozenset({Role.ADMIN, Role.COMMITTEE})
+EXPORT_ACTION = "data.export"
+NOT_FOR_SECRETARIES = N_(
+    "Exports hold personal data, so they go only to admins and committee members. "
+    "A cell secretary cannot export; your own records are in /mine."
+)
+USAGE = N_(
+    "Write it like this: <code>/export [unit-code] [from dd/mm/yyyy] [to dd/mm/yyyy]</code>, "
+    "for example <code>/export kcn-a from 01/01/2026 to 31/12/2026</code>."
+)
+FROM_WORDS = frozenset({"from", "từ", "tu", "tư"})
+TO_WORDS = frozenset({"to", "đến", "den", "tới", "toi"})
+DATE_FORMAT = "DD/MM/YYYY"
+MAX_WIDTH = 50
+PROGRESS_EVERY = 500  # rows between two progress updates from the writing thread
+
+Value = str | int | float | date | None
+
+
+class Format(StrEnum):
+    """How a column's values are shown in Excel."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    PERCENT = "percent"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a sheet: its header (a catalog message) and how its values look."""
+
+    header: str
+    format: Format = Format.TEXT
+    width: int = 12
+
+
+@dataclass
+class Sheet:
+    """A sheet: its title (a catalog message), columns and rows of plain values."""
+
+    title: str
+    columns: list[Column]
+    rows: list[list[Value]] = field(default_factory=list)
+
+
+@dataclass
+class Progress:
+    """How far an export is, shared with whoever shows it (written from the writing thread)."""
+
+    phase: str = "read"  # read, write, done
+    done: int = 0
+    total: int = 0
+
+    @property
+    def percent(self) -> int:
+        """Return the share done, 0 to 100."""
+        return 100 if self.total <= 0 else min(100, self.done * 100 // self.total)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export: a unit (and everything under it) and a period."""
+
+    unit: Unit
+    unit_ids: list[int]
+    period: Period
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A finished export: its file name, bytes and the number of rows of each sheet."""
+
+    name: str
+    data: bytes
+    counts: dict[str, int]
+
+    @property
+    def rows(self) -> int:
+        """Return the number of data rows of every sheet together."""
+        return sum(self.counts.values())
+
+
+# ----- who may export what ---------------------------------------------------------------------
+
+
+def _date_arg(text: str, today: date) -> date:
+    try:
+        return date.fromisoformat(parse_date(text, today))
+    except Invalid as refused:
+        raise UserError(refused.message, **refused.params) from None
+
+
+def _looks_like_date(word: str) -> bool:
+    return any(c.isdigit() for c in word) and any(c in "/.-" for c in word) and word[0].isdigit()
+
+
+def parse_args(text: str, today: date) -> tuple[str | None, Period]:
+    """Read `[unit-code] [from dd/mm/yyyy] [to dd/mm/yyyy]` (Vietnamese từ / đến work too)."""
+    words = text.split()
+    code: str | None = None
+    start: date | None = None
+    end: date | None = None
+    loose: list[date] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        lowered = word.lower()
+        if lowered in FROM_WORDS | TO_WORDS:
+            if index + 1 >= len(words):
+                raise UserError(USAGE)
+            day = _date_arg(words[index + 1], today)
+            if lowered in FROM_WORDS:
+                start = day
+            else:
+                end = day
+            index += 2
+            continue
+        if _looks_like_date(word):
+            loose.append(_date_arg(word, today))
+        elif code is None:
+            code = word
+        else:
+            raise UserError(USAGE)
+        index += 1
+    if len(loose) > 2 or (loose and start is not None and end is not None):
+        raise UserError(USAGE)
+    for day in loose:
+        if start is None:
+            start = day
+        elif end is None:
+            end = day
+    if start is not None and end is not None and start > end:
+        raise UserError(N_("The period starts after it ends: check the two dates."))
+    return code, Period(start, end)
+
+
+async def request_for(
+    db: Queryable, role: Role | None, own_unit_id: int | None, args: str, today: date
+) -> ExportRequest:
+    """Return what an actor asked to export, or refuse: admins any unit, committee members their own."""
+    if role not in MAY_EXPORT:
+        raise UserError(NOT_FOR_SECRETARIES)
+    code, period = parse_args(args, today)
+    own: Unit | None = await units.get(db, own_unit_id) if own_unit_id is not None else None
+    if code is not None:
+        unit = await admin.unit_by_code(db, code)
+    elif role is Role.COMMITTEE and own is not None:
+        unit = own
+    else:
+        root = await units.get(db, units.ROOT_ID)
+        assert root is not None
+        unit = root
+    if role is Role.COMMITTEE:
+        allowed = await units.subtree_ids(db, own.id) if own is not None else []
+        if unit.id not in allowed:
+            raise UserError(
+                N_("You can export only {unit} and the units under it."),
+                unit=own.name if own is not None else "",
+            )
+    return ExportRequest(unit, await units.subtree_ids(db, unit.id), period)
+
+
+# ----- the rows of every sheet -----------------------------------------------------------------
+
+PLACE = [Column(N_("Committee"), width=24), Column(N_("Cell"), width=28), Column(N_("Cell code"), width=12)]
+ENTERED = [Column(N_("Entered by"), width=20), Column(N_("Entered on"), Format.DATE, 12)]
+
+STEP_COLUMNS: dict[Step, str] = {
+    Step.SOURCE: N_("Source since"),
+    Step.AWARENESS_CLASS: N_("Awareness class"),
+    Step.APPLICATION: N_("Application"),
+    Step.CELL_VOTE: N_("Cell vote"),
+    Step.ADMISSION_DECISION: N_("Admission decision"),
+    Step.CEREMONY: N_("Admission ceremony"),
+    Step.RECOGNITION: N_("Recognition"),
+    Step.NOT_RECOGNISED: N_("Not recognised"),
+    Step.WITHDREW: N_("Withdrew"),
+}
+
+
+def _step_column(step: Step) -> Column:
+    return Column(STEP_COLUMNS[step], Format.DATE, 12)
+
+
+PEOPLE_COLUMNS = [
+    *PLACE,
+    Column(N_("Full name"), width=26),
+    Column(N_("Year of birth"), Format.NUMBER, 8),
+    Column(N_("Gender"), width=8),
+    Column(N_("Position"), width=16),
+    Column(N_("Youth Union member"), width=10),
+    Column(N_("First helping member"), width=22),
+    Column(N_("Second helping member"), width=22),
+    _step_column(Step.SOURCE),
+    _step_column(Step.AWARENESS_CLASS),
+    _step_column(Step.APPLICATION),
+    _step_column(Step.CELL_VOTE),
+    Column(N_("Votes in favour"), Format.NUMBER, 8),
+    Column(N_("Official members"), Format.NUMBER, 8),
+    _step_column(Step.ADMISSION_DECISION),
+    Column(N_("Decision number"), width=14),
+    _step_column(Step.CEREMONY),
+    Column(N_("Probation ends"), Format.DATE, 12),
+    Column(N_("Recognition due by"), Format.DATE, 12),
+    _step_column(Step.RECOGNITION),
+    _step_column(Step.NOT_RECOGNISED),
+    _step_column(Step.WITHDREW),
+    Column(N_("Current step"), width=22),
+    Column(N_("Note"), width=30),
+    *ENTERED,
+]
+MEETING_COLUMNS = [
+    *PLACE,
+    Column(N_("Date"), Format.DATE, 12),
+    Column(N_("Kind"), width=24),
+    Column(N_("Length (minutes)"), Format.NUMBER, 10),
+    Column(N_("Members in total"), Format.NUMBER, 10),
+    Column(N_("Present"), Format.NUMBER, 10),
+    Column(N_("Absent with reason"), Format.NUMBER, 10),
+    Column(N_("Absent without reason"), Format.NUMBER, 10),
+    Column(N_("Attendance"), Format.PERCENT, 10),
+    Column(N_("Topic"), width=30),
+    *ENTERED,
+]
+ACTIVITY_COLUMNS = [
+    *PLACE,
+    Column(N_("Date"), Format.DATE, 12),
+    Column(N_("Kind"), width=24),
+    Column(N_("Title"), width=30),
+    Column(N_("Participants"), Format.NUMBER, 10),
+    Column(N_("Note"), width=30),
+    Column(N_("Photo"), width=8),
+    *ENTERED,
+]
+TRANSFER_COLUMNS = [
+    *PLACE,
+    Column(N_("Date"), Format.DATE, 12),
+    Column(N_("Direction"), width=22),
+    Column(N_("Kind"), width=12),
+    Column(N_("For study"), width=8),
+    Column(N_("Member"), width=26),
+    Column(N_("End date"), Format.DATE, 12),
+    Column(N_("Note"), width=30),
+    *ENTERED,
+]
+ENTERPRISE_COLUMNS = [
+    *PLACE,
+    Column(N_("Date"), Format.DATE, 12),
+    Column(N_("Enterprise"), width=28),
+    Column(N_("Zone"), width=20),
+    Column(N_("Workers"), Format.NUMBER, 10),
+    Column(N_("Young workers (under 30)"), Format.NUMBER, 10),
+    Column(N_("Trade union members"), Format.NUMBER, 10),
+    Column(N_("Youth Union members"), Format.NUMBER, 10),
+    Column(N_("Members registered elsewhere"), Format.NUMBER, 10),
+    *ENTERED,
+]
+# The summary counts the steps reached within the period, per cell.
+SUMMARY_STEPS: dict[Step, str] = {
+    Step.SOURCE: N_("New sources"),
+    Step.AWARENESS_CLASS: N_("Awareness classes"),
+    Step.APPLICATION: N_("Applications"),
+    Step.CELL_VOTE: N_("Cell votes"),
+    Step.ADMISSION_DECISION: N_("Admission decisions"),
+    Step.CEREMONY: N_("Admitted (ceremonies)"),
+    Step.RECOGNITION: N_("Recognised as full members"),
+    Step.NOT_RECOGNISED: N_("Not recognised"),
+    Step.WITHDREW: N_("Withdrew"),
+}
+SUMMARY_COLUMNS = [
+    *PLACE,
+    Column(N_("People in the list"), Format.NUMBER, 10),
+    *(Column(header, Format.NUMBER, 10) for header in SUMMARY_STEPS.values()),
+    Column(N_("Meetings"), Format.NUMBER, 10),
+    Column(N_("Thematic meetings"), Format.NUMBER, 10),
+    Column(N_("Average attendance"), Format.PERCENT, 10),
+    Column(N_("Activities"), Format.NUMBER, 10),
+    Column(N_("Participants"), Format.NUMBER, 10),
+    Column(N_("Transfers in"), Format.NUMBER, 10),
+    Column(N_("Transfers out"), Format.NUMBER, 10),
+    Column(N_("Workers"), Format.NUMBER, 10),
+    Column(N_("Young workers (under 30)"), Format.NUMBER, 10),
+    Column(N_("Trade union members"), Format.NUMBER, 10),
+    Column(N_("Youth Union members"), Format.NUMBER, 10),
+    Column(N_("Members registered elsewhere"), Format.NUMBER, 10),
+]
+
+SHEET_SUMMARY = N_("Summary")
+SHEET_PEOPLE = N_("Admission")
+SHEET_MEETINGS = N_("Meetings")
+SHEET_ACTIVITIES = N_("Activities")
+SHEET_TRANSFERS = N_("Transfers")
+SHEET_ENTERPRISES = N_("Enterprises")
+
+
+@dataclass
+class _CellTally:
+    """What the summary counts for one cell."""
+
+    people: int = 0
+    steps: dict[Step, int] = field(default_factory=dict)
+    meetings: int = 0
+    thematic: int = 0
+    attendance: list[float] = field(default_factory=list)
+    activities: int = 0
+    participants: int = 0
+    transfers_in: int = 0
+    transfers_out: int = 0
+    enterprise: tuple[str, list[int]] | None = None  # (date, numbers) of the latest snapshot
+
+
+class _Labels:
+    """Translated labels of stored choice values."""
+
+    def __init__(self, t: Translator) -> None:
+        self.t = t
+
+    def choice(self, choices: Sequence[Choice], value: object) -> str:
+        for candidate in choices:
+            if candidate.value == value:
+                return self.t(candidate.label)
+        return "" if value is None else str(value)
+
+    def yes_no(self, value: object) -> str:
+        return self.t("Yes") if value else self.t("No")
+
+    def author(self, author: Author) -> str:
+        return author.name if author.name is not None else self.t("deleted user")
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _whole(value: Value) -> int:
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def _day(text: object) -> date | None:
+    return date.fromisoformat(str(text)) if text else None
+
+
+class _Collector:
+    """Reads the records of an export into sheets, counting for the summary as it goes."""
+
+    def __init__(self, db: Queryable, request: ExportRequest, t: Translator, tz: ZoneInfo) -> None:
+        self.db = db
+        self.request = request
+        self.labels = _Labels(t)
+        self.t = t
+        self.tz = tz
+        self.units: dict[int, UnitRow] = {}
+        self.tally: dict[int, _CellTally] = {}
+
+    def place(self, unit_id: int) -> list[Value]:
+        unit = self.units.get(unit_id)
+        if unit is None:
+            return ["", "", ""]
+        return [unit.parent_name, unit.name, unit.code]
+
+    def entered(self, author: Author, created_at: str) -> list[Value]:
+        return [self.labels.author(author), from_db_time(created_at).astimezone(self.tz).date()]
+
+    def cell(self, unit_id: int) -> _CellTally:
+        return self.tally.setdefault(unit_id, _CellTally())
+
+    async def collect(self, progress: Progress) -> list[Sheet]:
+        request = self.request
+        self.units = {u.id: u for u in await q.units_in(self.db, request.unit_ids)}
+        for unit in self.units.values():
+            if unit.is_cell:
+                self.cell(unit.id)
+        progress.total = await q.count_rows(self.db, request.unit_ids, request.period)
+        calendar = await load_calendar(self.db)
+        people = Sheet(SHEET_PEOPLE, PEOPLE_COLUMNS)
+        async for batch in q.people(self.db, request.unit_ids, request.period):
+            for person in batch:
+                people.rows.append(self.person_row(person, calendar))
+            progress.done += len(batch)
+        meetings = await self.table(
+            "meetings", Sheet(SHEET_MEETINGS, MEETING_COLUMNS), self.meeting, progress
+        )
+        activities = await self.table(
+            "activities", Sheet(SHEET_ACTIVITIES, ACTIVITY_COLUMNS), self.activity, progress
+        )
+        transfers = await self.table(
+            "transfers", Sheet(SHEET_TRANSFERS, TRANSFER_COLUMNS), self.transfer, progress
+        )
+        enterprises = await self.table(
+            "enterprise_snapshots", Sheet(SHEET_ENTERPRISES, ENTERPRISE_COLUMNS), self.enterprise, progress
+        )
+        sheets = [people, meetings, activities, transfers, enterprises]
+        for sheet in sheets:
+            # By cell, then by date or name: the order the office reads them in.
+            sheet.rows.sort(key=lambda row: tuple("" if v is None else str(v) for v in row[2:5]))
+        return [self.summary(), *sheets]
+
+    async def table(
+        self, table: str, sheet: Sheet, make: Callable[[q.RecordRow], list[Value]], progress: Progress
+    ) -> Sheet:
+        async for batch in q.records(self.db, table, self.request.unit_ids, self.request.period):
+            sheet.rows.extend(make(record) for record in batch)
+            progress.done += len(batch)
+        return sheet
+
+    def person_row(self, person: q.PersonRow, calendar: WorkingCalendar) -> list[Value]:
+        v, steps = person.values, person.steps
+        pipeline = pipeline_of(steps)
+        tally = self.cell(person.unit_id)
+        tally.people += 1
+        for step_name, day in steps.items():
+            if step_name in Step.__members__.values() and self.request.period.holds(day):
+                step = Step(step_name)
+                tally.steps[step] = tally.steps.get(step, 0) + 1
+        vote = person.step_details.get(Step.CELL_VOTE, {})
+        decision = person.step_details.get(Step.ADMISSION_DECISION, {})
+        probation = probation_end(pipeline)
+        recognition = (
+            recognition_deadline(pipeline, calendar) if Step.WITHDREW not in pipeline.steps else None
+        )
+        last = pipeline.last
+        return [
+            *self.place(person.unit_id),
+            v["full_name"],
+            v["birth_year"],
+            self.labels.choice(GENDERS, v["gender"]),
+            self.labels.choice(POSITIONS, v["position"]),
+            self.labels.yes_no(v["youth_union"]),
+            v["helper1"],
+            v["helper2"],
+            steps.get(Step.SOURCE),
+            steps.get(Step.AWARENESS_CLASS),
+            steps.get(Step.APPLICATION),
+            steps.get(Step.CELL_VOTE),
+            vote.get("votes_for"),
+            vote.get("official_members"),
+            steps.get(Step.ADMISSION_DECISION),
+            decision.get("decision_number"),
+            steps.get(Step.CEREMONY),
+            probation.due if probation is not None else None,
+            recognition.due if recognition is not None else None,
+            steps.get(Step.RECOGNITION),
+            steps.get(Step.NOT_RECOGNISED),
+            steps.get(Step.WITHDREW),
+            _capitalised(self.t(STEP_NAMES[last])) if last is not None else "",
+            v["note"],
+            *self.entered(person.author, person.created_at),
+        ]
+
+    def meeting(self, record: q.RecordRow) -> list[Value]:
+        v = record.values
+        total, present = int(v["total"]), int(v["present"])
+        attendance = present / total if total else None
+        tally = self.cell(record.unit_id)
+        tally.meetings += 1
+        if v["kind"] in ("thematic", "both"):
+            tally.thematic += 1
+        if attendance is not None:
+            tally.attendance.append(attendance)
+        return [
+            *self.place(record.unit_id),
+            _day(v["on_date"]),
+            self.labels.choice(MEETING_KINDS, v["kind"]),
+            v["minutes"],
+            total,
+            present,
+            v["absent_with_reason"],
+            v["absent_without_reason"],
+            attendance,
+            v["topic"],
+            *self.entered(record.author, record.created_at),
+        ]
+
+    def activity(self, record: q.RecordRow) -> list[Value]:
+        v = record.values
+        tally = self.cell(record.unit_id)
+        tally.activities += 1
+        tally.participants += int(v["participants"])
+        return [
+            *self.place(record.unit_id),
+            _day(v["on_date"]),
+            self.labels.choice(ACTIVITY_KINDS, v["kind"]),
+            v["title"],
+            v["participants"],
+            v["note"],
+            self.labels.yes_no(v["photo_file_id"]),
+            *self.entered(record.author, record.created_at),
+        ]
+
+    def transfer(self, record: q.RecordRow) -> list[Value]:
+        v = record.values
+        tally = self.cell(record.unit_id)
+        if v["direction"] == "in":
+            tally.transfers_in += 1
+        else:
+            tally.transfers_out += 1
+        return [
+            *self.place(record.unit_id),
+            _day(v["on_date"]),
+            self.labels.choice(DIRECTIONS, v["direction"]),
+            self.labels.choice(TRANSFER_KINDS, v["kind"]),
+            self.labels.yes_no(v["study"]),
+            v["member_name"],
+            _day(v["end_date"]),
+            v["note"],
+            *self.entered(record.author, record.created_at),
+        ]
+
+    def enterprise(self, record: q.RecordRow) -> list[Value]:
+        v = record.values
+        numbers = [
+            int(v[k])
+            for k in ("workers", "young_workers", "union_members", "youth_union_members", "members_elsewhere")
+        ]
+        tally = self.cell(record.unit_id)
+        on_date = str(v["on_date"])
+        if tally.enterprise is None or on_date >= tally.enterprise[0]:
+            tally.enterprise = (on_date, numbers)
+        return [
+            *self.place(record.unit_id),
+            _day(on_date),
+            v["name"],
+            v["zone"],
+            *numbers,
+            *self.entered(record.author, record.created_at),
+        ]
+
+    def summary(self) -> Sheet:
+        sheet = Sheet(SHEET_SUMMARY, SUMMARY_COLUMNS)
+        ordered = sorted(self.tally.items(), key=lambda item: str(self.place(item[0])[2]))
+        for unit_id, tally in ordered:
+            attendance = sum(tally.attendance) / len(tally.attendance) if tally.attendance else None
+            row: list[Value] = [
+                *self.place(unit_id),
+                tally.people,
+                *(tally.steps.get(step, 0) for step in SUMMARY_STEPS),
+                tally.meetings,
+                tally.thematic,
+                attendance,
+                tally.activities,
+                tally.participants,
+                tally.transfers_in,
+                tally.transfers_out,
+                *(tally.enterprise[1] if tally.enterprise is not None else [None] * 5),
+            ]
+            sheet.rows.append(row)
+        if sheet.rows:
+            all_attendance = [a for tally in self.tally.values() for a in tally.attendance]
+            totals: list[Value] = [self.t("Total"), "", ""]
+            for index in range(3, len(SUMMARY_COLUMNS)):
+                if SUMMARY_COLUMNS[index].format is Format.PERCENT:
+                    totals.append(sum(all_attendance) / len(all_attendance) if all_attendance else None)
+                else:
+                    totals.append(sum(_whole(r[index]) for r in sheet.rows))
+            sheet.rows.append(totals)
+        return sheet
+
+
+async def collect(
+    db: Queryable, request: ExportRequest, t: Translator, tz: ZoneInfo, progress: Progress | None = None
+) -> list[Sheet]:
+    """Return the sheets of an export: the summary first, then one sheet per kind of record."""
+    return await _Collector(db, request, t, tz).collect(progress or Progress())
+
+
+# ----- the workbook ------------------------------------------------------------------------------
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="9C1C1C")
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
+
+
+def sheet_title(text: str, taken: set[str]) -> str:
+    """Return a title Excel accepts: at most 31 characters, none of []:*?/\\, unique."""
+    cleaned = "".join(" " if c in "[]:*?/\\" else c for c in text).strip() or "Sheet"
+    title = cleaned[:31]
+    number = 2
+    while title.casefold() in taken:
+        suffix = f" ({number})"
+        title = cleaned[: 31 - len(suffix)] + suffix
+        number += 1
+    taken.add(title.casefold())
+    return title
+
+
+def _width(column: Column, header: str, rows: list[list[Value]], index: int) -> float:
+    longest = max((len(w) for w in header.split()), default=0) + 2
+    for row in rows[:300]:
+        value = row[index]
+        if isinstance(value, str):
+            longest = max(longest, min(len(value), MAX_WIDTH))
+    if column.format is Format.DATE:
+        longest = max(longest, 11)
+    return float(min(max(column.width, longest), MAX_WIDTH))
+
+
+def _cell(ws: WriteOnlyWorksheet, column: Column, value: Value) -> object:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        cleaned = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if cleaned.startswith("="):
+            # Text a user typed is never a formula (a note "=HYPERLINK(...)" stays a note).
+            cell = WriteOnlyCell(ws, value=cleaned)
+            cell.data_type = "s"
+            return cell
+        return cleaned
+    if column.format is Format.DATE and isinstance(value, date):
+        cell = WriteOnlyCell(ws)
+        cell.value = value
+        cell.number_format = DATE_FORMAT
+        return cell
+    if column.format is Format.PERCENT:
+        cell = WriteOnlyCell(ws)
+        cell.value = value
+        cell.number_format = "0%"
+        return cell
+    return value
+
+
+def build_workbook(sheets: list[Sheet], t: Translator, progress: Progress | None = None) -> bytes:
+    """Return the .xlsx bytes of the sheets: frozen bold headers, widths, filters, typed cells."""
+    progress = progress or Progress()
+    progress.phase = "write"
+    progress.total = sum(len(s.rows) for s in sheets)
+    progress.done = 0
+    workbook = Workbook(write_only=True)
+    taken: set[str] = set()
+    for sheet in sheets:
+        ws = workbook.create_sheet(sheet_title(t(sheet.title), taken))
+        headers = [t(c.header) for c in sheet.columns]
+        for index, column in enumerate(sheet.columns):
+            letter = get_column_letter(index + 1)
+            ws.column_dimensions[letter].width = _width(column, headers[index], sheet.rows, index)
+        ws.freeze_panes = "A2"
+        header_cells = []
+        for header in headers:
+            cell = WriteOnlyCell(ws, value=header)
+            cell.font = HEADER_FONT
+            cell.fill = HEADER_FILL
+            cell.alignment = HEADER_ALIGNMENT
+            header_cells.append(cell)
+        ws.append(header_cells)
+        columns = sheet.columns
+        for number, row in enumerate(sheet.rows, 1):
+            ws.append([_cell(ws, columns[i], v) for i, v in enumerate(row)])
+            if number % PROGRESS_EVERY == 0:
+                progress.done += PROGRESS_EVERY
+        progress.done += len(sheet.rows) % PROGRESS_EVERY
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(sheet.rows) + 1}"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    progress.phase = "done"
+    return buffer.getvalue()
+
+
+def file_name(unit: Unit, now: datetime, tz: ZoneInfo) -> str:
+    """Return the name of an export file: chibo-<unit code>-<local date and time>.xlsx."""
+    return f"chibo-{unit.code}-{now.astimezone(tz):%Y%m%d-%H%M}.xlsx"
+
+
+async def record(
+    db: Database, actor_id: int | None, request: ExportRequest, result: ExportFile, now: datetime
+) -> None:
+    """Write in the audit log who exported what: exports carry personal data."""
+    start, end = request.period.start, request.period.end
+    async with db.transaction() as tx:
+        await audit.record(
+            tx,
+            now,
+            actor_id,
+            EXPORT_ACTION,
+            unit_id=request.unit.id,
+            new={
+                "rows": result.rows,
+                "from": start.isoformat() if start else None,
+                "to": end.isoformat() if end else None,
+            },
+        )
+
+
+async def run(
+    db: Queryable,
+    request: ExportRequest,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ExportFile:
+    """Read the records and write the workbook (in a thread, so the bot goes on answering)."""
+    progress = progress or Progress()
+    sheets = await collect(db, request, t, tz, progress)
+    data = await asyncio.to_thread(build_workbook, sheets, t, progress)
+    counts = {s.title: len(s.rows) for s in sheets if s.title != SHEET_SUMMARY}
+    return ExportFile(file_name(request.unit, now, tz), data, counts)

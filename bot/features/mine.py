@@ -1,0 +1,144 @@
+"""A secretary's own records of the last 30 days: list, open, correct (through the form), delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.forms.definitions import FORMS
+from bot.forms.engine import FormContext
+from bot.forms.fields import Form
+from bot.i18n import N_
+from bot.rules.pipeline import ORDER, STEP_NAMES, Step
+from storage import audit, records
+from storage.database import Queryable
+from storage.models import Role
+from storage.records import Record
+
+WINDOW = timedelta(days=30)
+PAGE_SIZE = 5
+
+# The form that corrects each kind of record.
+FORM_OF_KIND: dict[str, Form] = {form.kind: form for form in FORMS.values()}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the user's recent records."""
+
+    items: list[Record]
+    page: int
+    pages: int
+
+
+async def recent(ctx: FormContext, page: int) -> Page:
+    """Return a page of the records the user entered in the last 30 days, newest first."""
+    since = ctx.now - WINDOW
+    total = await records.count_recent_by_author(ctx.db, ctx.user.id, since)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    items = await records.recent_by_author(ctx.db, ctx.user.id, since, PAGE_SIZE, page * PAGE_SIZE)
+    return Page(items, page, pages)
+
+
+async def may_touch(ctx: FormContext, record: Record) -> bool:
+    """Tell whether the user may see and change a record: their own cell's, or any for admins."""
+    if record.deleted:
+        return False
+    if ctx.role is Role.ADMIN:
+        return True
+    return ctx.role is Role.SECRETARY and record.unit_id == ctx.user.unit_id
+
+
+async def find(ctx: FormContext, kind: str, record_id: int) -> Record | None:
+    """Return a record the user may touch, or None."""
+    if kind not in records.KINDS:
+        return None
+    record = await records.get(ctx.db, kind, record_id)
+    if record is None or not await may_touch(ctx, record):
+        return None
+    return record
+
+
+async def headline(ctx: FormContext, record: Record) -> str:
+    """Return one line naming a record (plain text; the caller escapes it)."""
+    day, title, what = await _parts(ctx, record)
+    return f"{day} · {title}: {what}"
+
+
+async def label(ctx: FormContext, record: Record, limit: int = 48) -> str:
+    """Return the short name of a record for a button."""
+    what = (await _parts(ctx, record))[2]
+    return what if len(what) <= limit else what[: limit - 1] + "…"
+
+
+async def _parts(ctx: FormContext, record: Record) -> tuple[str, str, str]:
+    t = ctx.t
+    values = record.values
+    form = FORM_OF_KIND[record.kind]
+    when = values.get("on_date")
+    day = t.date(date.fromisoformat(when)) if when else t.date(record.created_at.astimezone(ctx.tz).date())
+    if record.kind == "person":
+        what = f"{values['full_name']} ({values['birth_year']})"
+    elif record.kind == "step":
+        person = await records.get(ctx.db, "person", int(values["person_id"]))
+        name = person.values["full_name"] if person else "?"
+        what = f"{name}: {t(STEP_NAMES[Step(values['step'])])}"
+    elif record.kind == "transfer":
+        what = str(values["member_name"])
+    elif record.kind == "meeting":
+        what = t(
+            form.field("kind")
+            .choices[[c.value for c in form.field("kind").choices].index(values["kind"])]
+            .label
+        )
+    elif record.kind == "activity":
+        what = str(values["title"])
+    else:
+        what = str(values["name"])
+    return day, t(form.title), what
+
+
+async def delete(ctx: FormContext, kind: str, record_id: int) -> bool:
+    """Delete a record (softly, with an audit line keeping its values); False when it is gone."""
+    async with ctx.db.transaction() as tx:
+        record = await records.get(tx, kind, record_id)
+        if record is None or not await may_touch(ctx, record):
+            return False
+        if await refusal(tx, record) is not None:
+            return False
+        if not await records.soft_delete(tx, kind, record_id, ctx.now):
+            return False
+        await audit.record(
+            tx,
+            ctx.now,
+            ctx.user.id,
+            f"{kind}.delete",
+            unit_id=record.unit_id,
+            subject=f"{kind}:{record_id}",
+            old=record.values,
+        )
+    return True
+
+
+def _rank(step: str) -> int:
+    """Return how far along the pipeline a step is (an ending step is the furthest)."""
+    return ORDER.index(Step(step)) if Step(step) in ORDER else len(ORDER)
+
+
+async def refusal(db: Queryable, record: Record) -> str | None:
+    """Return why a record may not be deleted (a message id), or None when it may."""
+    if record.kind != "step":
+        return None
+    step = record.values["step"]
+    if step == Step.SOURCE:
+        return N_("The source step goes with the person: delete the person's record instead.")
+    person = await records.person(db, int(record.values["person_id"]))
+    later = [s for s in (person.steps if person else {}) if _rank(s) > _rank(step)]
+    if later:
+        # A step in the middle would leave a gap: the pipeline is undone from its end.
+        return N_("Only a person's latest step can be deleted. Delete the later steps first.")
+    return None
+
+
+NOTHING_RECENT = N_("You have entered nothing in the last 30 days. Report with /report.")

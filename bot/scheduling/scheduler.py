@@ -1,0 +1,554 @@
+"""Scheduled work: reminders, nudges, the weekly digest, idle drafts, and the outbox that delivers them.
+
+Scheduled work is a query, then an outbox (DESIGN.md, principle 8). Each pass asks storage what is
+due now and writes one outbox row per message under a unique key (recipient, kind, period), then
+the outbox delivers and marks each row sent. A second pass in the same period, a restart or a crash
+cannot queue a message twice; a pass missed while the bot was down runs at the next tick; delivery
+resumes after the last part sent. Quiet hours hold every message until the morning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from markupsafe import Markup
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.features import broadcast
+from bot.features import digest as digests
+from bot.features.duties import Duty, open_duties
+from bot.forms.engine import Engine
+from bot.i18n import N_, Translator, translator
+from bot.rules.deadlines import OVERDUE_KEY, Kind, pending_reminders
+from bot.rules.pipeline import STEP_NAMES, Step
+from bot.scheduling.channel import Blocked, Channel, RetryLater
+from storage import digest_queries, drafts, outbox, units, updates, users
+from storage.calendar import load_calendar
+from storage.database import Database, Queryable
+from storage.models import Role, Unit, User, to_db_time
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+QUIET_CELL_DAYS = 7
+
+# The form step that meets a deadline, for the button that opens /progress pre-filled.
+STEP_OF_DEADLINE = {Kind.CEREMONY: Step.CEREMONY, Kind.RECOGNITION: Step.RECOGNITION}
+
+REMINDER_TEXTS = {
+    Kind.CEREMONY: N_("the admission ceremony of <b>{who}</b> must be held by {due}"),
+    Kind.RECOGNITION: N_("the cell must consider recognising <b>{who}</b> as a full member by {due}"),
+    Kind.AWARENESS_EXPIRY: N_("the awareness class certificate of <b>{who}</b> expires on {due}"),
+    Kind.OFFICIAL_TRANSFER: N_("the official transfer of <b>{who}</b> must be completed by {due}"),
+    Kind.TEMPORARY_TRANSFER_END: N_("the temporary transfer of <b>{who}</b> ends on {due}"),
+    Kind.PROBATION_END: N_("the probation of <b>{who}</b> ends on {due}"),
+}
+
+
+def local(moment: datetime, settings: Settings) -> datetime:
+    """Return a moment in the deployment's time zone."""
+    return moment.astimezone(settings.timezone)
+
+
+def in_quiet_hours(moment: datetime, settings: Settings) -> bool:
+    """Tell whether a moment falls in the quiet hours (which may run across midnight)."""
+    clock = local(moment, settings).time()
+    start, end = settings.quiet_start, settings.quiet_end
+    if start == end:
+        return False
+    if start < end:
+        return start <= clock < end
+    return clock >= start or clock < end
+
+
+def after_quiet_hours(moment: datetime, settings: Settings) -> datetime:
+    """Return the moment itself, or the end of the quiet hours it falls in."""
+    if not in_quiet_hours(moment, settings):
+        return moment
+    here = local(moment, settings)
+    morning = datetime.combine(here.date(), settings.quiet_end, tzinfo=settings.timezone)
+    if morning <= here:
+        morning = datetime.combine(
+            here.date() + timedelta(days=1), settings.quiet_end, tzinfo=settings.timezone
+        )
+    return morning.astimezone(UTC)
+
+
+def week_moment(today: date, weekday: int, at: time, settings: Settings) -> datetime:
+    """Return this ISO week's moment of a weekly job (e.g. Monday 08:00) in UTC."""
+    day = today - timedelta(days=today.weekday()) + timedelta(days=weekday)
+    return datetime.combine(day, at, tzinfo=settings.timezone).astimezone(UTC)
+
+
+def iso_week(day: date) -> str:
+    """Return the ISO week of a day as '2026-W48'."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def translator_of(user: User, settings: Settings) -> Translator:
+    """Return the translator of a recipient (their choice, else the deployment's language)."""
+    return translator(user.language or settings.locale)
+
+
+@dataclass
+class Delivery:
+    """What one delivery round did."""
+
+    sent: int = 0
+    failed: int = 0
+    postponed: int = 0
+
+
+class Outbox:
+    """Queues messages under unique keys and delivers them through their recipients' channels."""
+
+    def __init__(
+        self, db: Database, settings: Settings, clock: Clock, channels: Mapping[str, Channel]
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.channels = channels
+        self._delivering = asyncio.Lock()
+
+    async def enqueue(
+        self,
+        tx: Queryable,
+        key: str,
+        user: User,
+        kind: str,
+        text: str,
+        *,
+        buttons: list[list[tuple[str, str]]] | None = None,
+        photo: bytes | None = None,
+        caption: str | None = None,
+        batch: str | None = None,
+    ) -> bool:
+        """Queue a message (held until the quiet hours end); False when its key was queued before."""
+        now = self.clock()
+        return await outbox.enqueue(
+            tx,
+            key,
+            user.id,
+            kind,
+            text,
+            now,
+            not_before=after_quiet_hours(now, self.settings),
+            buttons=buttons,
+            photo=photo,
+            caption=caption,
+            batch=batch,
+        )
+
+    async def enqueue_many(self, tx: Queryable, messages: list[outbox.NewMessage]) -> int:
+        """Queue many messages at once (held until the quiet hours end); return how many were new."""
+        now = self.clock()
+        return await outbox.enqueue_many(tx, messages, now, after_quiet_hours(now, self.settings))
+
+    async def deliver(self, limit: int = 500) -> Delivery:
+        """Send what is due, one part at a time, marking each; stop at the quiet hours or a 429."""
+        report = Delivery()
+        # Two rounds at once (the tick, and a kick after queuing) would send a message twice.
+        async with self._delivering:
+            while True:
+                now = self.clock()
+                if in_quiet_hours(now, self.settings):
+                    return report
+                batch = await outbox.due(self.db, now, limit)
+                if not batch:
+                    return report
+                for message in batch:
+                    outcome = await self._deliver_one(message)
+                    if outcome == "sent":
+                        report.sent += 1
+                    elif outcome == "failed":
+                        report.failed += 1
+                    else:
+                        report.postponed += 1
+                        if outcome == "flood":
+                            # Telegram asked every sender to wait: the others would get 429 too.
+                            return report
+                if len(batch) < limit:
+                    return report
+
+    async def _deliver_one(self, message: outbox.OutboxMessage) -> str:
+        user = await users.get(self.db, message.user_id)
+        if user is None or not user.active or user.blocked:
+            async with self.db.transaction() as tx:
+                await outbox.mark_failed(tx, message.id, self.clock(), "recipient no longer reachable")
+            return "failed"
+        channel = self.channels.get(user.channel)
+        if channel is None:
+            log.warning("outbox %s: no channel %s", message.id, user.channel)
+            return "postponed"
+        parts: list[tuple[str, object]] = []
+        if message.photo is not None:
+            parts.append(("photo", message.photo))
+        texts = channel.split(message.text) if message.text else []
+        parts.extend(("text", t) for t in texts)
+        try:
+            for index in range(message.parts_sent, len(parts)):
+                kind, content = parts[index]
+                if kind == "photo":
+                    await channel.send_photo(user.external_id, content, message.caption)  # type: ignore[arg-type]
+                else:
+                    last = index == len(parts) - 1
+                    await channel.send_text(user.external_id, str(content), message.buttons if last else None)
+                async with self.db.transaction() as tx:
+                    await outbox.part_sent(tx, message.id, index + 1)
+        except Blocked as exc:
+            log.info("outbox %s: user %s cannot be reached (%s)", message.id, user.id, exc)
+            async with self.db.transaction() as tx:
+                await users.set_blocked(tx, user.id, self.clock())
+                await outbox.fail_pending_of(tx, user.id, self.clock(), "blocked the bot")
+            return "failed"
+        except RetryLater as exc:
+            attempts = message.attempts + 1
+            async with self.db.transaction() as tx:
+                if attempts >= MAX_ATTEMPTS:
+                    await outbox.mark_failed(tx, message.id, self.clock(), exc.reason)
+                    return "failed"
+                # Back off: Telegram's retry_after, or a doubling wait for network trouble.
+                wait = max(exc.seconds, min(2**attempts, 600))
+                await outbox.retry_later(tx, message.id, self.clock() + timedelta(seconds=wait), exc.reason)
+            return "flood" if "429" in exc.reason else "postponed"
+        except Exception as exc:
+            # A message Telegram refuses (a bug of ours) must not block the queue forever.
+            log.exception("outbox %s: delivery failed", message.id)
+            async with self.db.transaction() as tx:
+                await outbox.mark_failed(tx, message.id, self.clock(), type(exc).__name__)
+            return "failed"
+        async with self.db.transaction() as tx:
+            await outbox.mark_sent(tx, message.id, self.clock())
+        return "sent"
+
+
+class Scheduler:
+    """Decides what is due and queues it: deadlines, meetings, nudges, digests, idle drafts."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Clock, box: Outbox, engine: Engine) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.outbox = box
+        self.engine = engine
+
+    def today(self) -> date:
+        """Return today in the deployment's time zone."""
+        return local(self.clock(), self.settings).date()
+
+    async def tick(self) -> Delivery:
+        """Run whatever is due (catching up missed runs), then deliver."""
+        now = self.clock()
+        today = self.today()
+        if not in_quiet_hours(now, self.settings):
+            if await self._period_open("daily", today.isoformat()):
+                await self.daily_pass(today)
+                async with self.db.transaction() as tx:
+                    # A redelivery comes within minutes; a week of update ids is plenty to recognise it.
+                    await updates.forget_before(tx, now - timedelta(days=7))
+                await self._close_period("daily", today.isoformat())
+            week = iso_week(today)
+            nudge_at = week_moment(
+                today, self.settings.nudge_weekday, self.settings.nudge_time, self.settings
+            )
+            if await self._weekly_due("weekly", week, nudge_at):
+                await self.weekly_nudges(today)
+                await self._close_period("weekly", week)
+            digest_at = week_moment(
+                today, self.settings.digest_weekday, self.settings.digest_time, self.settings
+            )
+            if await self._weekly_due("digest", week, digest_at):
+                await self.digest_pass(today)
+                await self._close_period("digest", week)
+        await self.draft_pass()
+        delivery = await self.outbox.deliver()
+        if await self.broadcast_reports():
+            await self.outbox.deliver()
+        return delivery
+
+    async def broadcast_reports(self) -> int:
+        """Tell each admin whose broadcast is through how many secretaries received it."""
+        queued = 0
+        for batch, report, count in await broadcast.completed(self.db):
+            admin = await users.get(self.db, int(report["admin"]))
+            async with self.db.transaction() as tx:
+                await tx.execute("DELETE FROM kv WHERE key = ?", (broadcast.KV_PREFIX + batch,))
+                if admin is None:
+                    continue
+                t = translator_of(admin, self.settings)
+                text = Markup(
+                    t(N_("📢 Your message to {unit} was delivered to {sent} of {total} secretaries."))
+                ).format(unit=report["unit"], sent=count.sent, total=count.total)
+                if count.failed:
+                    text += Markup(" ") + Markup(
+                        t(N_("{failed} could not be reached (they blocked the bot or left)."))
+                    ).format(failed=count.failed)
+                if await self.outbox.enqueue(tx, f"broadcast-report:{batch}", admin, "report", str(text)):
+                    queued += 1
+        return queued
+
+    async def _period_open(self, job: str, period: str) -> bool:
+        """Tell whether a job still has to run for a period (a missed one is caught up)."""
+        done = await self.db.fetchval("SELECT last_period FROM job_runs WHERE job = ?", (job,))
+        return bool(done != period)
+
+    async def _weekly_due(self, job: str, week: str, moment: datetime) -> bool:
+        """Tell whether a weekly job is due: its moment of this week has come and it has not run."""
+        done = await self.db.fetchval("SELECT last_period FROM job_runs WHERE job = ?", (job,))
+        if done is None:
+            # First tick of a new deployment: a Wednesday start waits for next week's run instead of
+            # sending this week's at once; a start before the moment runs it at the moment.
+            await self._close_period(job, week if self.clock() >= moment else "")
+            return False
+        return self.clock() >= moment and done != week
+
+    async def _close_period(self, job: str, period: str) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                """
+                INSERT INTO job_runs (job, last_period, ran_at) VALUES (?, ?, ?)
+                ON CONFLICT (job) DO UPDATE SET last_period = excluded.last_period, ran_at = excluded.ran_at
+                """,
+                (job, period, to_db_time(self.clock())),
+            )
+
+    # ----- deadlines and meetings (daily) ------------------------------------------------------------
+
+    async def daily_pass(self, today: date) -> int:
+        """Queue the deadline reminders and the meeting reminders and nudges of today."""
+        return await self.deadline_reminders(today) + await self.meeting_reminders(today)
+
+    async def deadline_reminders(self, today: date) -> int:
+        """Queue each secretary the latest reminder of each deadline of their cell not yet sent."""
+        calendar = await load_calendar(self.db)
+        offsets = self.settings.reminder_offsets
+        secretaries = await users.reachable(self.db, Role.SECRETARY.value)
+        by_cell: dict[int, list[User]] = {}
+        for secretary in secretaries:
+            if secretary.unit_id is not None:
+                by_cell.setdefault(secretary.unit_id, []).append(secretary)
+        if not by_cell:
+            return 0
+        # A month of overdue notices to catch up on; each deadline gets its "overdue" once.
+        duties = await open_duties(
+            self.db,
+            list(by_cell),
+            today,
+            calendar,
+            soon_days=max(offsets, default=0),
+            overdue_days=30,
+            official_transfer_overdue_days=30,
+            temporary_transfer_overdue_days=30,
+        )
+        sent = await self._sent_reminders()
+        messages = []
+        for duty in duties:
+            for secretary in by_cell.get(duty.unit_id, []):
+                series = self._series(secretary, duty)
+                for key in pending_reminders(duty.deadline, today, offsets, sent.get(series, set())):
+                    text, buttons = self._reminder(secretary, duty, today, key)
+                    messages.append(
+                        outbox.NewMessage(f"{series}:{key}", secretary.id, "deadline", text, buttons=buttons)
+                    )
+        async with self.db.transaction() as tx:
+            # One statement: a city's first pass queues some 15,000 reminders.
+            return await self.outbox.enqueue_many(tx, messages)
+
+    def _series(self, user: User, duty: Duty) -> str:
+        subject = f"p{duty.person_id}" if duty.person_id is not None else f"t{duty.unit_id}:{duty.who}"
+        # The due date is in the series: a deadline that moves starts its reminders again.
+        return f"deadline:{user.id}:{subject}:{duty.deadline.kind.value}:{duty.deadline.due.isoformat()}"
+
+    async def _sent_reminders(self) -> dict[str, set[str]]:
+        rows = await self.db.fetchall("SELECT key FROM outbox WHERE kind = 'deadline'")
+        sent: dict[str, set[str]] = {}
+        for row in rows:
+            series, _, key = str(row["key"]).rpartition(":")
+            sent.setdefault(series, set()).add(key)
+        return sent
+
+    def _reminder(
+        self, user: User, duty: Duty, today: date, key: str
+    ) -> tuple[str, list[list[tuple[str, str]]] | None]:
+        t = translator_of(user, self.settings)
+        what = Markup(t(REMINDER_TEXTS[duty.deadline.kind])).format(
+            who=duty.who, due=t.date(duty.deadline.due)
+        )
+        left = duty.deadline.days_left(today)
+        if key == OVERDUE_KEY:
+            when = Markup(t(N_("⚠️ Overdue:")))
+        elif left == 0:
+            when = Markup(t(N_("⏰ Today:")))
+        else:
+            when = Markup(t(N_("⏰ In {days} days:"))).format(days=left)
+        text = when + Markup(" ") + what + Markup(".")
+        step = STEP_OF_DEADLINE.get(duty.deadline.kind)
+        if duty.person_id is None or step is None:
+            return str(text), None
+        label = t(N_("Record: {step}")).format(step=t(STEP_NAMES[step]))
+        return str(text), [[(label, f"v1:pf:{duty.person_id}:{step.value}")]]
+
+    async def meeting_reminders(self, today: date) -> int:
+        """Queue the reminder the working day before each cell's meeting, and the nudge 3 days after."""
+        calendar = await load_calendar(self.db)
+        secretaries = await users.reachable(self.db, Role.SECRETARY.value)
+        month = f"{today:%Y-%m}"
+        cells = await units.cells(self.db)
+        # The meetings of this month, from the counts kept on write (migration 0006).
+        not_met = await digest_queries.cells_without_meeting(self.db, [c.id for c in cells], today)
+        # By cell once: a list scan per cell took 8 s for a city of 10,000 cells (bench/scale).
+        by_cell: dict[int | None, list[User]] = {}
+        for secretary in secretaries:
+            by_cell.setdefault(secretary.unit_id, []).append(secretary)
+        messages: list[outbox.NewMessage] = []
+        for cell in cells:
+            recipients = by_cell.get(cell.id, [])
+            meeting = today.replace(day=cell.meeting_day)
+            # From the working day before until the day itself (a tick missed on that day catches up).
+            if calendar.previous_working_day(meeting) <= today < meeting:
+                messages += [self._meeting_reminder(user, cell, meeting, month) for user in recipients]
+            # A cell set up after this month's meeting day is not nudged about it.
+            existed = cell.created_at is None or local(cell.created_at, self.settings).date() <= meeting
+            if today >= meeting + timedelta(days=3) and cell.id in not_met and existed:
+                nudged = [user for user in recipients if not user.mute_nudges]
+                messages += [self._meeting_nudge(user, cell, today, month) for user in nudged]
+        async with self.db.transaction() as tx:
+            # One statement: a city's cells are nudged on the same few days (10,000 messages).
+            return await self.outbox.enqueue_many(tx, messages)
+
+    def _meeting_reminder(self, user: User, cell: Unit, meeting: date, month: str) -> outbox.NewMessage:
+        t = translator_of(user, self.settings)
+        text = Markup(
+            t(
+                N_(
+                    "📅 The regular meeting of <b>{cell}</b> is on {date}. "
+                    "Send the documents out at least a day "
+                    "before; after the meeting, report it with /meeting."
+                )
+            )
+        ).format(cell=cell.name, date=t.date(meeting))
+        return outbox.NewMessage(f"meeting:{user.id}:{cell.id}:{month}", user.id, "meeting", str(text))
+
+    def _meeting_nudge(self, user: User, cell: Unit, today: date, month: str) -> outbox.NewMessage:
+        t = translator_of(user, self.settings)
+        text = Markup(
+            t(
+                N_(
+                    "No meeting of <b>{cell}</b> has been reported for {month} yet. "
+                    "If it took place, report it "
+                    "with /meeting."
+                )
+            )
+        ).format(cell=cell.name, month=f"{today:%m/%Y}")
+        return outbox.NewMessage(f"meeting-nudge:{user.id}:{cell.id}:{month}", user.id, "nudge", str(text))
+
+    # ----- weekly -----------------------------------------------------------------------------------
+
+    async def weekly_nudges(self, today: date) -> int:
+        """Queue a nudge to each secretary whose cell recorded nothing in the last 7 days."""
+        since = self.clock() - timedelta(days=QUIET_CELL_DAYS)
+        cells = await units.cells(self.db)
+        last = await digest_queries.last_record_at(self.db, [c.id for c in cells])
+        quiet = {c.id for c in cells if c.id not in last or last[c.id] < since}
+        week = iso_week(today)
+        messages = []
+        for user in await users.reachable(self.db, Role.SECRETARY.value):
+            if user.unit_id not in quiet or user.mute_nudges:
+                continue
+            t = translator_of(user, self.settings)
+            text = t(
+                N_(
+                    "Nothing has been recorded for your cell in the last 7 days. Anything to report this "
+                    "week? /report (You can mute these nudges in /settings.)"
+                )
+            )
+            messages.append(outbox.NewMessage(f"weekly:{user.id}:{week}", user.id, "nudge", text))
+        async with self.db.transaction() as tx:
+            # One statement: a city has 10,000 secretaries.
+            return await self.outbox.enqueue_many(tx, messages)
+
+    async def digest_pass(
+        self, today: date, *, only: User | None = None, key_suffix: str | None = None
+    ) -> int:
+        """Queue the weekly digest to every committee member (or to one user now)."""
+        recipients = [only] if only is not None else await users.reachable(self.db, Role.COMMITTEE.value)
+        calendar = await load_calendar(self.db)
+        computed: dict[int, digests.Digest] = {}
+        rendered: dict[tuple[int, str], tuple[str, bytes]] = {}
+        queued = 0
+        week = iso_week(today)
+        for user in recipients:
+            unit_id = user.unit_id or units.ROOT_ID
+            if unit_id not in computed:
+                computed[unit_id] = await digests.compute(
+                    self.db, unit_id, today, calendar, zone=self.settings.timezone
+                )
+            t = translator_of(user, self.settings)
+            if (unit_id, t.locale) not in rendered:
+                digest = computed[unit_id]
+                png = await asyncio.to_thread(digests.chart, digest, t)
+                rendered[(unit_id, t.locale)] = (digests.render(digest, t), png)
+            text, png = rendered[(unit_id, t.locale)]
+            caption = str(Markup(t(N_("Weekly digest: {unit}"))).format(unit=computed[unit_id].unit_name))
+            key = f"digest:{user.id}:{key_suffix or week}"
+            async with self.db.transaction() as tx:
+                if await self.outbox.enqueue(tx, key, user, "digest", text, photo=png, caption=caption):
+                    queued += 1
+        return queued
+
+    # ----- drafts -----------------------------------------------------------------------------------
+
+    async def draft_pass(self) -> int:
+        """Remind once of a draft left idle, and drop it (telling the user) when it expires."""
+        ttl = timedelta(hours=self.settings.draft_ttl_hours)
+        now = self.clock()
+        remind, expire = await self.engine.idle_drafts(self.db, now, ttl)
+        queued = 0
+        for draft in remind:
+            user = await users.get(self.db, draft.user_id)
+            if user is None:
+                continue
+            t = translator_of(user, self.settings)
+            title = t(self.engine.forms[draft.form].title) if draft.form in self.engine.forms else draft.form
+            ends = local(draft.updated_at + ttl, self.settings)
+            text = Markup(
+                t(
+                    N_(
+                        "Your form <b>{title}</b> is not finished. "
+                        "It will be dropped at {time} if left as it is: "
+                        "send your next answer to go on, or /cancel."
+                    )
+                )
+            ).format(title=title, time=t.datetime(ends))
+            async with self.db.transaction() as tx:
+                if await drafts.mark_reminded(tx, draft.id, now):
+                    await self.outbox.enqueue(tx, f"draft-remind:{draft.id}", user, "draft", str(text))
+                    queued += 1
+        for draft in expire:
+            user = await users.get(self.db, draft.user_id)
+            async with self.db.transaction() as tx:
+                if not await drafts.close(tx, draft.id, "expired", now) or user is None:
+                    continue
+                t = translator_of(user, self.settings)
+                title = (
+                    t(self.engine.forms[draft.form].title) if draft.form in self.engine.forms else draft.form
+                )
+                text = Markup(
+                    t(
+                        N_(
+                            "Your unfinished form <b>{title}</b> was dropped "
+                            "after {hours} hours without an answer. "
+                            "Start again with /report when you are ready."
+                        )
+                    )
+                ).format(title=title, hours=self.settings.draft_ttl_hours)
+                await self.outbox.enqueue(tx, f"draft-expired:{draft.id}", user, "draft", str(text))
+                queued += 1
+        return queued
