@@ -500,9 +500,10 @@ async def measure(path: Path, info: Generated, repeat: int, log: QueryLog | None
     from bot.config import Settings  # noqa: PLC0415
     from bot.features import digest as digests  # noqa: PLC0415
     from bot.features import export  # noqa: PLC0415
+    from bot.forms.registry import ALL_FORMS  # noqa: PLC0415
     from bot.i18n import translator  # noqa: PLC0415
-    from bot.scheduling.scheduler import Outbox, Scheduler  # noqa: PLC0415
-    from handlers.forms import ENGINE  # noqa: PLC0415
+    from bot.scheduling.outbox import Outbox  # noqa: PLC0415
+    from bot.scheduling.scheduler import Scheduler  # noqa: PLC0415
     from storage import units  # noqa: PLC0415
     from storage.calendar import load_calendar  # noqa: PLC0415
     from storage.database import Database  # noqa: PLC0415
@@ -560,7 +561,7 @@ async def measure(path: Path, info: Generated, repeat: int, log: QueryLog | None
 
         settings = Settings(token=None, quiet_start=datetime.min.time(), quiet_end=datetime.min.time())
         clock = lambda: now  # noqa: E731 - the pass runs at 09:00 of the data's today
-        scheduler = Scheduler(db, settings, clock, Outbox(db, settings, clock, {}), ENGINE)
+        scheduler = Scheduler(db, settings, clock, Outbox(db, settings, clock, {}), ALL_FORMS)
 
         def reminder_pass(runs: list[float], *, ordinary_day: bool) -> Work:
             """Return one reminder pass as work; the pass alone is timed into `runs`, and the outbox

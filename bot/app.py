@@ -12,7 +12,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
@@ -23,23 +22,30 @@ from telegram.ext import (
     filters,
 )
 
+import handlers.data as data_commands  # exports, imports, audit, deletion on request, backups
+from bot.channels.telegram import TelegramChannel
+from bot.channels.web.server import TELEGRAM_PATH, ZALO_PATH, WebServer
 from bot.channels.web.signed import SignedFiles
 from bot.channels.zalo.api import ZaloApi
+from bot.channels.zalo.bot import ZaloBot
 from bot.channels.zalo.channel import ZaloChannel
 from bot.channels.zalo.messenger import ZaloMessenger
 from bot.clock import Clock, system_clock
 from bot.config import Settings
-from bot.context import BotData, ChiboContext
+from bot.context import BotData, ChiboApp, ChiboContext
 from bot.features.access import TELEGRAM, ZALO
+from bot.forms.registry import ALL_FORMS, build_engine
 from bot.processor import PerUserUpdateProcessor
 from bot.scheduling.channel import Channel
-from bot.scheduling.scheduler import Outbox, Scheduler
+from bot.scheduling.outbox import Outbox
+from bot.scheduling.scheduler import Scheduler
+from handlers import admin, broadcast, common, forms, schedule
+from handlers import start as start_handlers
+from handlers.menus import publish_default_menus
 from storage import units
 from storage.database import Database
 
 log = logging.getLogger(__name__)
-
-ChiboApp = Application[Any, ChiboContext, Any, Any, BotData, Any]
 
 # The update kinds the bot listens to (the rest is never fetched).
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
@@ -66,6 +72,8 @@ class Runtime:
         self.files = SignedFiles(public_url, clock=clock) if public_url else None
         self.scheduler: Scheduler | None = None
         self.started = 0  # applications initialised and not shut down yet
+        # The one form engine of the process, reached by handlers as context.forms.
+        self.forms = build_engine()
 
 
 async def _post_init(app: ChiboApp, runtime: Runtime) -> None:
@@ -77,18 +85,14 @@ async def _post_init(app: ChiboApp, runtime: Runtime) -> None:
         await runtime.db.migrate()
         async with runtime.db.transaction() as tx:
             await units.rename(tx, units.ROOT_ID, data.settings.root_name)
-        from handlers.forms import ENGINE  # noqa: PLC0415 - handlers depend on bot
-
         box = Outbox(runtime.db, data.settings, data.clock, runtime.channels)
-        runtime.scheduler = Scheduler(runtime.db, data.settings, data.clock, box, ENGINE)
+        runtime.scheduler = Scheduler(runtime.db, data.settings, data.clock, box, ALL_FORMS)
         if data.settings.tick_seconds > 0 and app.job_queue is not None:
             # One tick runs whatever is due, catching up what was missed while the bot was down.
             app.job_queue.run_repeating(_tick, interval=data.settings.tick_seconds, first=1, name="tick")
     runtime.started += 1
     data.scheduler = runtime.scheduler
     data.bot_username = app.bot.username
-    from handlers.menus import publish_default_menus  # noqa: PLC0415
-
     await publish_default_menus(app.bot, data.settings)
     log.info("chibo is up on %s as @%s", getattr(app.bot, "channel", TELEGRAM), app.bot.username)
 
@@ -121,9 +125,6 @@ def build_application(
     With no bot it is the Telegram application; another channel's bot (a ZaloBot) gets the same
     handlers. Applications built with one runtime share its database and scheduler.
     """
-    import handlers.data as data_commands  # noqa: PLC0415 - exports, imports, audit, deletion on request, backups
-    from handlers import admin, broadcast, common, forms, schedule, start  # noqa: PLC0415 - handlers depend on bot
-
     runtime = runtime or Runtime(settings, clock)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any]
     if bot is None:
@@ -156,14 +157,13 @@ def build_application(
     app.bot_data.settings = settings
     app.bot_data.clock = clock
     app.bot_data.db = runtime.db
+    app.bot_data.forms = runtime.forms
     if bot is None:
-        from bot.channels.telegram import TelegramChannel  # noqa: PLC0415
-
         runtime.channels[TELEGRAM] = TelegramChannel(app.bot)
 
     app.add_handler(TypeHandler(Update, common.before_every_update), GROUP_FIRST)
     app.add_handler(TypeHandler(Update, common.gate_unregistered), GROUP_GATE)
-    start.register(app, GROUP_FEATURES)
+    start_handlers.register(app, GROUP_FEATURES)
     forms.register(app, GROUP_FEATURES)
     admin.register(app, GROUP_FEATURES)
     schedule.register(app, GROUP_FEATURES)
@@ -182,8 +182,6 @@ def build_zalo_application(
     settings: Settings, *, clock: Clock = system_clock, runtime: Runtime | None = None
 ) -> ChiboApp:
     """Return the Application of chibo on Zalo: the same handlers, a bot that talks to Zalo."""
-    from bot.channels.zalo.bot import ZaloBot  # noqa: PLC0415 - handlers depend on bot
-
     if not settings.zalo_token:
         raise ValueError("build_zalo_application needs a Zalo bot token")
     runtime = runtime or Runtime(settings, clock)
@@ -223,9 +221,6 @@ async def serve(
     channels' webhooks (/telegram, /zalo); it also serves Zalo's signed links, under CHIBO_PUBLIC_URL
     or else the webhook URL, so it runs in polling mode too when CHIBO_PUBLIC_URL is set.
     """
-    from bot.channels.web.server import TELEGRAM_PATH, ZALO_PATH, WebServer  # noqa: PLC0415
-    from bot.channels.zalo.bot import ZaloBot  # noqa: PLC0415
-
     stopping = stopping or asyncio.Event()
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):

@@ -1,5 +1,8 @@
 """The command line: `chibo run | sandbox | migrate | backup | restore | export`.
 
+A backup and an export work while the bot runs (their own connection, consistent reads); a
+restore refuses while a bot runs on the database, and `chibo run` holds the database's lock.
+
 With no command, chibo runs the real bot when TELEGRAM_BOT_TOKEN is set and the local sandbox
 when it is not, so the README's first command works on any machine.
 """
@@ -11,15 +14,22 @@ import asyncio
 import secrets
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot import data_cli, logs
+from bot import logs
 from bot.app import ALLOWED_UPDATES, build_application, serve
 from bot.config import ConfigError, Settings, load_settings
+from bot.errors import UserError
+from bot.features import backup, export
+from bot.i18n import translator
 from storage.database import Database
+from storage.models import Role
 from storage.updates import kv_get, kv_set
 
+DATA_COMMANDS = ("backup", "restore", "export")
 WEBHOOK_SECRET_KEY = "webhook_secret"
 CHANNELS = {"telegram": ["telegram"], "zalo": ["zalo"], "both": ["telegram", "zalo"]}
 NO_TELEGRAM_TOKEN = (
@@ -50,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="try chibo in a browser, with no Telegram account")
     sandbox.add_argument("--port", type=int, default=8080, help="port of the web page (8080)")
     sandbox.add_argument("--host", default="127.0.0.1", help="address to serve on (127.0.0.1)")
-    data_cli.add_commands(sub)
+    _add_data_commands(sub)
     return parser
 
 
@@ -81,7 +91,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return _run_channels(settings, args, CHANNELS[channel])
     if not settings.token:
         return _fail(NO_TELEGRAM_TOKEN)
-    if (in_use := data_cli.claim_database(settings)) is not None:
+    if (in_use := claim_database(settings)) is not None:
         return _fail(in_use)
     app = build_application(settings)
     try:
@@ -114,7 +124,7 @@ def _run_channels(settings: Settings, args: argparse.Namespace, channels: list[s
             "ZALO_BOT_TOKEN: not set. Create a bot with Zalo Bot Creator (in the Zalo app, Zalo Bot Manager) "
             "and set its token."
         )
-    if (in_use := data_cli.claim_database(settings)) is not None:
+    if (in_use := claim_database(settings)) is not None:
         return _fail(in_use)
     secret = asyncio.run(_webhook_secret(settings)) if args.webhook_url else ""
     if args.webhook_url and len(secret) < 8:
@@ -139,6 +149,87 @@ def _run_channels(settings: Settings, args: argparse.Namespace, channels: list[s
     return 0
 
 
+def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the data commands (backup, restore, export) to the command line's subcommands."""
+    copy = sub.add_parser("backup", help="copy the database (safe while the bot runs)")
+    copy.add_argument("path", type=Path, help="the backup file, or a folder to put it in")
+    back = sub.add_parser("restore", help="replace the database with a backup (stop the bot first)")
+    back.add_argument("path", type=Path, help="the backup file")
+    out = sub.add_parser("export", help="write the Excel export of a unit")
+    out.add_argument(
+        "--unit", default="root", help="the unit's code (everything under it too); root by default"
+    )
+    out.add_argument("--out", type=Path, required=True, help="the .xlsx file to write")
+    out.add_argument("--from", dest="start", default="", help="first day, dd/mm/yyyy")
+    out.add_argument("--to", dest="end", default="", help="last day, dd/mm/yyyy")
+    out.add_argument("--language", choices=("vi", "en"), help="language of the headers (CHIBO_LOCALE)")
+
+
+def _backup(settings: Settings, target: Path) -> int:
+    now = datetime.now(UTC)
+    if target.is_dir():
+        target = target / backup.backup_name(now, settings.timezone)
+    result = backup.backup(settings.db_path, target)
+    print(
+        f"chibo: backed up {settings.db_path} to {result.path} "
+        f"({result.size} bytes, migration {result.version})"
+    )
+    return 0
+
+
+def _restore(settings: Settings, source: Path) -> int:
+    kept = backup.restore(source, settings.db_path, datetime.now(UTC), settings.timezone)
+    print(f"chibo: restored {settings.db_path} from {source}")
+    if kept is not None:
+        print(f"chibo: the previous database is kept as {kept}")
+    return 0
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    t = translator(args.language or settings.locale)
+    now = datetime.now(UTC)
+    today = now.astimezone(settings.timezone).date()
+    words = [args.unit]
+    if args.start:
+        words += ["from", args.start]
+    if args.end:
+        words += ["to", args.end]
+    if not settings.db_path.is_file():
+        return _fail(f"{settings.db_path}: no database (set CHIBO_DB)", 1)
+    async with Database(settings.db_path) as db:
+        try:
+            request = await export.request_for(db, Role.ADMIN, None, " ".join(words), today)
+        except UserError as error:
+            return _fail(str(error.render(t).striptags()), 1)
+        result = await export.run(db, request, t, settings.timezone, now)
+        await export.record(db, None, request, result, now)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(result.data)
+    print(f"chibo: wrote {args.out} ({result.rows} rows)")
+    return 0
+
+
+def _run_data_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Run one of the data commands."""
+    try:
+        if args.command == "backup":
+            return _backup(settings, args.path)
+        if args.command == "restore":
+            return _restore(settings, args.path)
+        return asyncio.run(_export(settings, args))
+    except backup.BackupError as exc:
+        return _fail(str(exc), 1)
+
+
+def claim_database(settings: Settings) -> str | None:
+    """Hold the database's lock while the bot runs; return why not when another process holds it."""
+    try:
+        backup.hold_while_running(settings.db_path)
+    except backup.BackupError as exc:
+        return str(exc)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line."""
     args = _parser().parse_args(argv)
@@ -148,8 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     command = args.command or ("run" if settings.token or settings.zalo_token else "sandbox")
-    if command in data_cli.COMMANDS:
-        return data_cli.run(settings, args)
+    if command in DATA_COMMANDS:
+        return _run_data_command(settings, args)
     if command == "migrate":
         applied = asyncio.run(_migrate(settings))
         print(f"chibo: database {settings.db_path} is up to date ({len(applied)} migration(s) applied)")

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.features.access import Actor
+from bot.forms.engine import Engine
 from bot.i18n import Translator, translator
+from bot.scheduling.scheduler import Scheduler
 from storage.database import Database
-
-if TYPE_CHECKING:
-    from bot.scheduling.scheduler import Scheduler
 
 
 class BotData:
@@ -26,6 +25,7 @@ class BotData:
         self.clock: Clock = system_clock
         self.bot_username: str = ""
         self.scheduler: Scheduler | None = None
+        self.forms: Engine | None = None
 
 
 class ChiboContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -63,6 +63,14 @@ class ChiboContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
             raise RuntimeError("the scheduler starts with the application")
         return scheduler
 
+    @property
+    def forms(self) -> Engine:
+        """Return the form engine (built once by the composition root)."""
+        forms = self.bot_data.forms
+        if forms is None:
+            raise RuntimeError("the form engine is built with the application")
+        return forms
+
     def now(self) -> datetime:
         """Return the current moment (UTC, aware)."""
         return self.bot_data.clock()
@@ -73,3 +81,7 @@ class ChiboContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         if self.actor is not None:
             return self.actor.t
         return translator(self.settings.locale)
+
+
+# The application type every handler module registers on (the composition root builds it).
+ChiboApp = Application[Any, ChiboContext, Any, Any, BotData, Any]

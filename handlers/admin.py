@@ -6,8 +6,7 @@ from markupsafe import Markup
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.app import ChiboApp
-from bot.context import ChiboContext
+from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features import admin
 from bot.features.access import TELEGRAM, is_configured_admin

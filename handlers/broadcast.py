@@ -6,14 +6,13 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot import commands
-from bot.app import ChiboApp
 from bot.commands import ADMIN, Command
-from bot.context import ChiboContext
+from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features.admin import unit_by_code
 from bot.i18n import N_
 from handlers.common import args_text, requires, user_error
-from handlers.forms import ENGINE, form_context, show
+from handlers.forms import form_context, show
 from storage.models import Role
 
 commands.register(
@@ -38,7 +37,7 @@ async def broadcast(update: Update, context: ChiboContext) -> None:
             await user_error(update, context, error)
             return
         given = {"target": str(unit.id)}
-    await show(update, context, await ENGINE.start(form_context(context), "broadcast", given=given))
+    await show(update, context, await context.forms.start(form_context(context), "broadcast", given=given))
 
 
 def register(app: ChiboApp, group: int) -> None:

@@ -17,9 +17,8 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, commands
-from bot.app import ChiboApp
 from bot.commands import ADMIN, Command
-from bot.context import ChiboContext
+from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features import audit as audit_view
 from bot.features import backup, export, importer

@@ -8,13 +8,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, commands
-from bot.app import ChiboApp
 from bot.commands import Command
-from bot.context import ChiboContext
+from bot.context import ChiboApp, ChiboContext
 from bot.features import mine
-from bot.features.broadcast import BROADCAST
 from bot.forms.definitions import FORMS, latest_enterprise
-from bot.forms.engine import Engine, FormContext, View
+from bot.forms.engine import FormContext, View
 from bot.i18n import N_
 from handlers.common import command_name, keyboard, reply, requires, unknown
 from storage.models import Role
@@ -34,8 +32,6 @@ for _name, _description in FORM_COMMANDS.items():
 commands.register(Command("mine", N_("My records of the last 30 days"), REPORTERS))
 commands.register(Command("back", N_("Go back to the previous question"), REPORTERS, in_menu=False))
 commands.register(Command("skip", N_("Skip an optional question"), REPORTERS, in_menu=False))
-
-ENGINE = Engine(FORMS | {BROADCAST.name: BROADCAST})
 
 
 def form_context(context: ChiboContext) -> FormContext:
@@ -82,14 +78,14 @@ async def start_form(update: Update, context: ChiboContext) -> None:
     prefill = None
     if name == "enterprise" and ctx.own_cell is not None:
         prefill = await latest_enterprise(ctx.db, ctx.own_cell)
-    await show(update, context, await ENGINE.start(ctx, name, prefill=prefill))
+    await show(update, context, await context.forms.start(ctx, name, prefill=prefill))
 
 
 @requires(Role.SECRETARY, Role.ADMIN)
 async def report(update: Update, context: ChiboContext) -> None:
     """Offer the forms as buttons (or the unfinished one first)."""
     ctx = form_context(context)
-    offer = await ENGINE.resume_offer(ctx)
+    offer = await context.forms.resume_offer(ctx)
     if offer is not None:
         await show(update, context, offer)
         return
@@ -113,7 +109,7 @@ async def report_chosen(update: Update, context: ChiboContext) -> None:
         await query.edit_message_reply_markup(None)
     ctx = form_context(context)
     prefill = await latest_enterprise(ctx.db, ctx.own_cell) if name == "enterprise" and ctx.own_cell else None
-    await show(update, context, await ENGINE.start(ctx, name, prefill=prefill))
+    await show(update, context, await context.forms.start(ctx, name, prefill=prefill))
 
 
 async def offer_resume(update: Update, context: ChiboContext) -> bool:
@@ -121,7 +117,7 @@ async def offer_resume(update: Update, context: ChiboContext) -> bool:
     actor = context.actor
     if actor is None or actor.role not in REPORTERS or actor.user is None:
         return False
-    offer = await ENGINE.resume_offer(form_context(context))
+    offer = await context.forms.resume_offer(form_context(context))
     if offer is None:
         return False
     await show(update, context, offer)
@@ -144,7 +140,7 @@ async def on_press(update: Update, context: ChiboContext) -> None:
     ):
         await query.answer(context.t("This button is no longer active. Please start again."))
         return
-    view = await ENGINE.press(
+    view = await context.forms.press(
         form_context(context), int(args[0]), int(args[1]), args[2], args[3] if len(args) > 3 else ""
     )
     if view.stale:
@@ -164,7 +160,7 @@ async def on_text(update: Update, context: ChiboContext) -> None:
     if actor is None or actor.role not in REPORTERS or message is None or message.text is None:
         await unknown(update, context)
         return
-    view = await ENGINE.text(form_context(context), message.text)
+    view = await context.forms.text(form_context(context), message.text)
     if view is None:
         await unknown(update, context)
         return
@@ -178,7 +174,7 @@ async def on_photo(update: Update, context: ChiboContext) -> None:
     if actor is None or actor.role not in REPORTERS or message is None or not message.photo:
         await unknown(update, context)
         return
-    view = await ENGINE.photo(form_context(context), message.photo[-1].file_id)
+    view = await context.forms.photo(form_context(context), message.photo[-1].file_id)
     if view is None:
         await unknown(update, context)
         return
@@ -191,7 +187,7 @@ async def on_other(update: Update, context: ChiboContext) -> None:
     if actor is None or actor.role not in REPORTERS:
         await unknown(update, context)
         return
-    view = await ENGINE.not_text(form_context(context))
+    view = await context.forms.not_text(form_context(context))
     if view is None:
         await unknown(update, context)
         return
@@ -204,7 +200,7 @@ async def _navigate(update: Update, context: ChiboContext, what: str) -> None:
         await reply(update, context, context.t("There is no form open."))
         return
     ctx = form_context(context)
-    view = await (ENGINE.back(ctx) if what == "back" else ENGINE.skip(ctx))
+    view = await (context.forms.back(ctx) if what == "back" else context.forms.skip(ctx))
     if view is None:
         await reply(update, context, context.t("There is no form open. Start one with /report."))
         return
@@ -227,7 +223,7 @@ async def cancel(update: Update, context: ChiboContext) -> None:
     """Drop the open form (asking first when answers would be lost), or say there is nothing to cancel."""
     actor = context.actor
     if actor is not None and actor.role in REPORTERS and actor.user is not None:
-        view = await ENGINE.cancel(form_context(context))
+        view = await context.forms.cancel(form_context(context))
         if view is not None:
             await show(update, context, view)
             return
@@ -297,7 +293,7 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
     if action == "o":
         assert form.load is not None
         answers = await form.load(ctx.db, ctx, record_id) or {}
-        body = await ENGINE.describe(ctx, form.name, answers, record.unit_id)
+        body = await context.forms.describe(ctx, form.name, answers, record.unit_id)
         buttons = [
             [
                 (t("✏️ Correct"), callbacks.encode("m", "e", kind, record_id)),
@@ -311,7 +307,7 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
             markup=keyboard(buttons),
         )
     elif action == "e":
-        await show(update, context, await ENGINE.start(ctx, form.name, record_id=record_id))
+        await show(update, context, await context.forms.start(ctx, form.name, record_id=record_id))
     elif action == "d":
         refused = await mine.refusal(ctx.db, record)
         if refused is not None:

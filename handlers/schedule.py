@@ -12,9 +12,8 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, commands
-from bot.app import ChiboApp
 from bot.commands import ADMIN, REGISTERED, Command
-from bot.context import ChiboContext
+from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features import digest as digests
 from bot.features.admin import unit_by_code
@@ -22,7 +21,7 @@ from bot.forms.fields import Invalid, parse_date
 from bot.i18n import N_
 from bot.scheduling.scheduler import local
 from handlers.common import args_text, keyboard, reply, requires, user_error
-from handlers.forms import ENGINE, form_context, show
+from handlers.forms import form_context, show
 from storage import audit, schedule, units, users
 from storage.calendar import load_calendar
 from storage.models import Role
@@ -366,7 +365,9 @@ async def record_step(update: Update, context: ChiboContext) -> None:
         await query.answer(context.t("This button is no longer active. Please start again."))
         return
     await query.answer()
-    view = await ENGINE.start(form_context(context), "progress", given={"person": args[0], "step": args[1]})
+    view = await context.forms.start(
+        form_context(context), "progress", given={"person": args[0], "step": args[1]}
+    )
     await show(update, context, view)
 
 

@@ -10,8 +10,7 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, commands
-from bot.app import ChiboApp
-from bot.context import ChiboContext
+from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features import admin
 from bot.features.access import TELEGRAM

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from storage.database import Queryable
@@ -140,3 +140,11 @@ async def mark_reminded(db: Queryable, draft_id: int, now: datetime) -> bool:
         (to_db_time(now), draft_id),
     )
     return changed == 1
+
+
+async def idle(db: Queryable, now: datetime, ttl: timedelta) -> tuple[list[Draft], list[Draft]]:
+    """Return the drafts to remind (idle three quarters of ttl) and those to expire (idle ttl)."""
+    expire = await idle_since(db, now - ttl)
+    expiring = {d.id for d in expire}
+    remind = [d for d in await idle_since(db, now - ttl * 3 / 4, reminded=False) if d.id not in expiring]
+    return remind, expire

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -44,7 +44,7 @@ from storage.drafts import Draft
 from storage.models import Role, User
 
 if TYPE_CHECKING:
-    from bot.scheduling.scheduler import Outbox
+    from bot.scheduling.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -792,19 +792,6 @@ class Engine:
             shown = await self._display(ctx, probe, fld, answers.get(fld.name))
             lines.append(Markup("{label}: ").format(label=ctx.t(fld.label)) + _bold(shown))
         return Markup("\n").join(lines)
-
-    # ----- expiry -------------------------------------------------------------------------------
-
-    async def idle_drafts(
-        self, db: Queryable, now: datetime, ttl: timedelta
-    ) -> tuple[list[Draft], list[Draft]]:
-        """Return the drafts to remind (idle three quarters of ttl) and those to expire (idle ttl)."""
-        expire = await drafts.idle_since(db, now - ttl)
-        expiring = {d.id for d in expire}
-        remind = [
-            d for d in await drafts.idle_since(db, now - ttl * 3 / 4, reminded=False) if d.id not in expiring
-        ]
-        return remind, expire
 
 
 def _bold(value: str) -> Markup:

@@ -1,4 +1,4 @@
-"""Scheduled work: reminders, nudges, the weekly digest, idle drafts, and the outbox that delivers them.
+"""Scheduled work: reminders, nudges, the weekly digest and idle drafts, queued in the outbox.
 
 Scheduled work is a query, then an outbox (DESIGN.md, principle 8). Each pass asks storage what is
 due now and writes one outbox row per message under a unique key (recipient, kind, period), then
@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
 
@@ -22,19 +21,26 @@ from bot.config import Settings
 from bot.features import broadcast
 from bot.features import digest as digests
 from bot.features.duties import Duty, open_duties
-from bot.forms.engine import Engine
-from bot.i18n import N_, Translator, translator
+from bot.forms.fields import Form
+from bot.i18n import N_
 from bot.rules.deadlines import OVERDUE_KEY, Kind, pending_reminders
 from bot.rules.pipeline import STEP_NAMES, Step
-from bot.scheduling.channel import Blocked, Channel, RetryLater
+from bot.scheduling.outbox import (
+    Delivery,
+    Outbox,
+    in_quiet_hours,
+    iso_week,
+    local,
+    translator_of,
+    week_moment,
+)
 from storage import digest_queries, drafts, outbox, units, updates, users
 from storage.calendar import load_calendar
-from storage.database import Database, Queryable
+from storage.database import Database
 from storage.models import Role, Unit, User, to_db_time
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
 QUIET_CELL_DAYS = 7
 
 # The form step that meets a deadline, for the button that opens /progress pre-filled.
@@ -50,194 +56,17 @@ REMINDER_TEXTS = {
 }
 
 
-def local(moment: datetime, settings: Settings) -> datetime:
-    """Return a moment in the deployment's time zone."""
-    return moment.astimezone(settings.timezone)
-
-
-def in_quiet_hours(moment: datetime, settings: Settings) -> bool:
-    """Tell whether a moment falls in the quiet hours (which may run across midnight)."""
-    clock = local(moment, settings).time()
-    start, end = settings.quiet_start, settings.quiet_end
-    if start == end:
-        return False
-    if start < end:
-        return start <= clock < end
-    return clock >= start or clock < end
-
-
-def after_quiet_hours(moment: datetime, settings: Settings) -> datetime:
-    """Return the moment itself, or the end of the quiet hours it falls in."""
-    if not in_quiet_hours(moment, settings):
-        return moment
-    here = local(moment, settings)
-    morning = datetime.combine(here.date(), settings.quiet_end, tzinfo=settings.timezone)
-    if morning <= here:
-        morning = datetime.combine(
-            here.date() + timedelta(days=1), settings.quiet_end, tzinfo=settings.timezone
-        )
-    return morning.astimezone(UTC)
-
-
-def week_moment(today: date, weekday: int, at: time, settings: Settings) -> datetime:
-    """Return this ISO week's moment of a weekly job (e.g. Monday 08:00) in UTC."""
-    day = today - timedelta(days=today.weekday()) + timedelta(days=weekday)
-    return datetime.combine(day, at, tzinfo=settings.timezone).astimezone(UTC)
-
-
-def iso_week(day: date) -> str:
-    """Return the ISO week of a day as '2026-W48'."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def translator_of(user: User, settings: Settings) -> Translator:
-    """Return the translator of a recipient (their choice, else the deployment's language)."""
-    return translator(user.language or settings.locale)
-
-
-@dataclass
-class Delivery:
-    """What one delivery round did."""
-
-    sent: int = 0
-    failed: int = 0
-    postponed: int = 0
-
-
-class Outbox:
-    """Queues messages under unique keys and delivers them through their recipients' channels."""
+class Scheduler:
+    """Decides what is due and queues it: deadlines, meetings, nudges, digests, idle drafts."""
 
     def __init__(
-        self, db: Database, settings: Settings, clock: Clock, channels: Mapping[str, Channel]
+        self, db: Database, settings: Settings, clock: Clock, box: Outbox, forms: Mapping[str, Form]
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
-        self.channels = channels
-        self._delivering = asyncio.Lock()
-
-    async def enqueue(
-        self,
-        tx: Queryable,
-        key: str,
-        user: User,
-        kind: str,
-        text: str,
-        *,
-        buttons: list[list[tuple[str, str]]] | None = None,
-        photo: bytes | None = None,
-        caption: str | None = None,
-        batch: str | None = None,
-    ) -> bool:
-        """Queue a message (held until the quiet hours end); False when its key was queued before."""
-        now = self.clock()
-        return await outbox.enqueue(
-            tx,
-            key,
-            user.id,
-            kind,
-            text,
-            now,
-            not_before=after_quiet_hours(now, self.settings),
-            buttons=buttons,
-            photo=photo,
-            caption=caption,
-            batch=batch,
-        )
-
-    async def enqueue_many(self, tx: Queryable, messages: list[outbox.NewMessage]) -> int:
-        """Queue many messages at once (held until the quiet hours end); return how many were new."""
-        now = self.clock()
-        return await outbox.enqueue_many(tx, messages, now, after_quiet_hours(now, self.settings))
-
-    async def deliver(self, limit: int = 500) -> Delivery:
-        """Send what is due, one part at a time, marking each; stop at the quiet hours or a 429."""
-        report = Delivery()
-        # Two rounds at once (the tick, and a kick after queuing) would send a message twice.
-        async with self._delivering:
-            while True:
-                now = self.clock()
-                if in_quiet_hours(now, self.settings):
-                    return report
-                batch = await outbox.due(self.db, now, limit)
-                if not batch:
-                    return report
-                for message in batch:
-                    outcome = await self._deliver_one(message)
-                    if outcome == "sent":
-                        report.sent += 1
-                    elif outcome == "failed":
-                        report.failed += 1
-                    else:
-                        report.postponed += 1
-                        if outcome == "flood":
-                            # Telegram asked every sender to wait: the others would get 429 too.
-                            return report
-                if len(batch) < limit:
-                    return report
-
-    async def _deliver_one(self, message: outbox.OutboxMessage) -> str:
-        user = await users.get(self.db, message.user_id)
-        if user is None or not user.active or user.blocked:
-            async with self.db.transaction() as tx:
-                await outbox.mark_failed(tx, message.id, self.clock(), "recipient no longer reachable")
-            return "failed"
-        channel = self.channels.get(user.channel)
-        if channel is None:
-            log.warning("outbox %s: no channel %s", message.id, user.channel)
-            return "postponed"
-        parts: list[tuple[str, object]] = []
-        if message.photo is not None:
-            parts.append(("photo", message.photo))
-        texts = channel.split(message.text) if message.text else []
-        parts.extend(("text", t) for t in texts)
-        try:
-            for index in range(message.parts_sent, len(parts)):
-                kind, content = parts[index]
-                if kind == "photo":
-                    await channel.send_photo(user.external_id, content, message.caption)  # type: ignore[arg-type]
-                else:
-                    last = index == len(parts) - 1
-                    await channel.send_text(user.external_id, str(content), message.buttons if last else None)
-                async with self.db.transaction() as tx:
-                    await outbox.part_sent(tx, message.id, index + 1)
-        except Blocked as exc:
-            log.info("outbox %s: user %s cannot be reached (%s)", message.id, user.id, exc)
-            async with self.db.transaction() as tx:
-                await users.set_blocked(tx, user.id, self.clock())
-                await outbox.fail_pending_of(tx, user.id, self.clock(), "blocked the bot")
-            return "failed"
-        except RetryLater as exc:
-            attempts = message.attempts + 1
-            async with self.db.transaction() as tx:
-                if attempts >= MAX_ATTEMPTS:
-                    await outbox.mark_failed(tx, message.id, self.clock(), exc.reason)
-                    return "failed"
-                # Back off: Telegram's retry_after, or a doubling wait for network trouble.
-                wait = max(exc.seconds, min(2**attempts, 600))
-                await outbox.retry_later(tx, message.id, self.clock() + timedelta(seconds=wait), exc.reason)
-            return "flood" if "429" in exc.reason else "postponed"
-        except Exception as exc:
-            # A message Telegram refuses (a bug of ours) must not block the queue forever.
-            log.exception("outbox %s: delivery failed", message.id)
-            async with self.db.transaction() as tx:
-                await outbox.mark_failed(tx, message.id, self.clock(), type(exc).__name__)
-            return "failed"
-        async with self.db.transaction() as tx:
-            await outbox.mark_sent(tx, message.id, self.clock())
-        return "sent"
-
-
-class Scheduler:
-    """Decides what is due and queues it: deadlines, meetings, nudges, digests, idle drafts."""
-
-    def __init__(self, db: Database, settings: Settings, clock: Clock, box: Outbox, engine: Engine) -> None:
-        self.db = db
-        self.settings = settings
-        self.clock = clock
         self.outbox = box
-        self.engine = engine
+        self.forms = forms  # the titles of the forms whose drafts it reminds of
 
     def today(self) -> date:
         """Return today in the deployment's time zone."""
@@ -509,14 +338,14 @@ class Scheduler:
         """Remind once of a draft left idle, and drop it (telling the user) when it expires."""
         ttl = timedelta(hours=self.settings.draft_ttl_hours)
         now = self.clock()
-        remind, expire = await self.engine.idle_drafts(self.db, now, ttl)
+        remind, expire = await drafts.idle(self.db, now, ttl)
         queued = 0
         for draft in remind:
             user = await users.get(self.db, draft.user_id)
             if user is None:
                 continue
             t = translator_of(user, self.settings)
-            title = t(self.engine.forms[draft.form].title) if draft.form in self.engine.forms else draft.form
+            title = t(self.forms[draft.form].title) if draft.form in self.forms else draft.form
             ends = local(draft.updated_at + ttl, self.settings)
             text = Markup(
                 t(
@@ -537,9 +366,7 @@ class Scheduler:
                 if not await drafts.close(tx, draft.id, "expired", now) or user is None:
                     continue
                 t = translator_of(user, self.settings)
-                title = (
-                    t(self.engine.forms[draft.form].title) if draft.form in self.engine.forms else draft.form
-                )
+                title = t(self.forms[draft.form].title) if draft.form in self.forms else draft.form
                 text = Markup(
                     t(
                         N_(

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import cli, data_cli
+from bot import cli
 from bot.app import build_application
 from bot.config import Settings
 from bot.features import backup
@@ -215,7 +215,7 @@ async def test_restore_refuses_while_the_bot_runs(tmp_path: Path) -> None:
         with pytest.raises(backup.BackupError, match="chibo run, pid"):
             backup.restore(tmp_path / "copy.db", db_path, NOW, TZ)
         # And a second bot cannot start on the same database.
-        assert data_cli.claim_database(Settings(db_path=db_path)) is not None
+        assert cli.claim_database(Settings(db_path=db_path)) is not None
     assert _state(db_path) == "live"
 
 

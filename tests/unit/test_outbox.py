@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import Settings
 from bot.scheduling.channel import Blocked, Buttons, RetryLater
-from bot.scheduling.scheduler import Outbox, after_quiet_hours, in_quiet_hours, iso_week, week_moment
+from bot.scheduling.outbox import Outbox, after_quiet_hours, in_quiet_hours, iso_week, week_moment
 from storage import outbox, users
 from storage.database import Database
 from storage.models import Role

@@ -22,10 +22,10 @@ from urllib.parse import quote
 from aiohttp import web
 from telegram import Update
 
-from bot.app import ChiboApp
 from bot.channels.web.signed import PATH, SignedFiles
 from bot.channels.zalo.api import SECRET_HEADER, webhook_update
 from bot.channels.zalo.bot import ZaloBot
+from bot.context import ChiboApp
 
 log = logging.getLogger(__name__)
 
