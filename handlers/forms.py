@@ -11,6 +11,7 @@ from bot import callbacks, commands
 from bot.commands import Command
 from bot.context import ChiboApp, ChiboContext
 from bot.features import mine
+from bot.features.mine import MineAction
 from bot.forms.definitions import FORMS, latest_enterprise
 from bot.forms.engine import FormContext, View
 from bot.i18n import N_
@@ -250,12 +251,12 @@ async def _mine_page(update: Update, context: ChiboContext, page: int) -> None:
         line = await mine.headline(ctx, record)
         lines.append(Markup("{i}. {line}").format(i=index, line=line))
         short = await mine.label(ctx, record)
-        rows.append([(f"{index}. {short}", callbacks.encode("m", "o", record.kind, record.id))])
+        rows.append([(f"{index}. {short}", callbacks.encode("m", MineAction.OPEN, record.kind, record.id))])
     nav = []
     if result.page > 0:
-        nav.append((t("◀ Previous"), callbacks.encode("m", "p", result.page - 1)))
+        nav.append((t("◀ Previous"), callbacks.encode("m", MineAction.PAGE, result.page - 1)))
     if result.page < result.pages - 1:
-        nav.append((t("Next ▶"), callbacks.encode("m", "p", result.page + 1)))
+        nav.append((t("Next ▶"), callbacks.encode("m", MineAction.PAGE, result.page + 1)))
     if nav:
         rows.append(nav)
     await reply(update, context, Markup("\n").join(lines), markup=keyboard(rows))
@@ -276,28 +277,29 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
     args = data.args if data else ()
     ctx = form_context(context)
     t = ctx.t
-    if len(args) == 2 and args[0] == "p" and args[1].isdecimal():
+    action = MineAction.parse(args[0]) if args else None
+    if action is MineAction.PAGE and len(args) == 2 and args[1].isdecimal():
         await query.answer()
         await _mine_page(update, context, int(args[1]))
         return
-    if len(args) != 3 or not args[2].isdecimal():
+    if action is None or action is MineAction.PAGE or len(args) != 3 or not args[2].isdecimal():
         await query.answer(t("This button is no longer active. Please start again."))
         return
-    action, kind, record_id = args[0], args[1], int(args[2])
+    kind, record_id = args[1], int(args[2])
     record = await mine.find(ctx, kind, record_id)
     if record is None:
         await query.answer(t("This record no longer exists."), show_alert=True)
         return
     await query.answer()
     form = mine.FORM_OF_KIND[kind]
-    if action == "o":
+    if action is MineAction.OPEN:
         assert form.load is not None
         answers = await form.load(ctx.db, ctx, record_id) or {}
         body = await context.forms.describe(ctx, form.name, answers, record.unit_id)
         buttons = [
             [
-                (t("✏️ Correct"), callbacks.encode("m", "e", kind, record_id)),
-                (t("🗑 Delete"), callbacks.encode("m", "d", kind, record_id)),
+                (t("✏️ Correct"), callbacks.encode("m", MineAction.CORRECT, kind, record_id)),
+                (t("🗑 Delete"), callbacks.encode("m", MineAction.DELETE, kind, record_id)),
             ]
         ]
         await reply(
@@ -306,9 +308,9 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
             Markup("<b>{}</b>\n").format(t(form.title)) + Markup(body),
             markup=keyboard(buttons),
         )
-    elif action == "e":
+    elif action is MineAction.CORRECT:
         await show(update, context, await context.forms.start(ctx, form.name, record_id=record_id))
-    elif action == "d":
+    elif action is MineAction.DELETE:
         refused = await mine.refusal(ctx.db, record)
         if refused is not None:
             await reply(update, context, t(refused))
@@ -316,8 +318,8 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
         headline = await mine.headline(ctx, record)
         buttons = [
             [
-                (t("Yes, delete"), callbacks.encode("m", "y", kind, record_id)),
-                (t("No, keep it"), callbacks.encode("m", "n", kind, record_id)),
+                (t("Yes, delete"), callbacks.encode("m", MineAction.DELETE_YES, kind, record_id)),
+                (t("No, keep it"), callbacks.encode("m", MineAction.DELETE_NO, kind, record_id)),
             ]
         ]
         await reply(
@@ -326,7 +328,7 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
             Markup(t("Delete this record? {line}")).format(line=headline),
             markup=keyboard(buttons),
         )
-    elif action == "y":
+    elif action is MineAction.DELETE_YES:
         if query.message is not None:
             await query.edit_message_reply_markup(None)
         deleted = await mine.delete(ctx, kind, record_id)
@@ -337,7 +339,7 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
             if deleted
             else t("This record cannot be deleted here."),
         )
-    elif action == "n":
+    elif action is MineAction.DELETE_NO:
         if query.message is not None:
             await query.edit_message_reply_markup(None)
         await reply(update, context, t("Kept; nothing changed."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from bot.forms.definitions import FORMS
 from bot.forms.engine import FormContext
@@ -20,6 +21,26 @@ PAGE_SIZE = 5
 
 # The form that corrects each kind of record.
 FORM_OF_KIND: dict[str, Form] = {form.kind: form for form in FORMS.values()}
+
+
+class MineAction(StrEnum):
+    """What a button of /mine does. The values are the one-letter codes on the wire (callback data):
+    buttons already sitting in people's chats keep working, so a value never changes."""
+
+    PAGE = "p"  # another page of the list
+    OPEN = "o"  # show one record
+    CORRECT = "e"  # open it in its form
+    DELETE = "d"  # ask before deleting it
+    DELETE_YES = "y"
+    DELETE_NO = "n"
+
+    @classmethod
+    def parse(cls, code: str) -> MineAction | None:
+        """Return the action of a code, or None for one this version does not know."""
+        try:
+            return cls(code)
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -78,12 +79,40 @@ class FormContext:
         return self.user.unit_id if self.role is Role.SECRETARY else None
 
 
+class Action(StrEnum):
+    """What a form button does. The values are the two-letter codes on the wire (callback data):
+    buttons already sitting in people's chats keep working, so a value never changes."""
+
+    ANSWER = "a"  # a choice of the question
+    KEEP = "kp"  # keep the answer given before
+    PAGE = "pg"  # another page of choices
+    SKIP = "sk"
+    BACK = "bk"
+    CANCEL = "cx"
+    CANCEL_YES = "cy"  # yes, drop the draft
+    CANCEL_NO = "cn"  # no, go on with it
+    CHANGE = "ch"  # at the review: pick an answer to change
+    EDIT = "ed"  # change this answer
+    REVIEW = "rv"  # back to the review
+    SAVE = "ok"
+    RESUME = "rs"  # continue the unfinished draft
+    DISCARD = "dc"  # drop it and start another form
+
+    @classmethod
+    def parse(cls, code: str) -> Action | None:
+        """Return the action of a code, or None for one this version does not know."""
+        try:
+            return cls(code)
+        except ValueError:
+            return None
+
+
 @dataclass(frozen=True)
 class Button:
     """A button of a view: its label and what pressing it does."""
 
     label: str
-    action: str
+    action: Action
     arg: str = ""
 
 
@@ -279,17 +308,17 @@ class Engine:
     async def back(self, ctx: FormContext) -> View | None:
         """Go back to the previous question; None when no form is open."""
         draft = await self.open_draft(ctx)
-        return None if draft is None else await self._act(ctx, draft, "bk", "")
+        return None if draft is None else await self._act(ctx, draft, Action.BACK, "")
 
     async def skip(self, ctx: FormContext) -> View | None:
         """Skip an optional question; None when no form is open."""
         draft = await self.open_draft(ctx)
-        return None if draft is None else await self._act(ctx, draft, "sk", "")
+        return None if draft is None else await self._act(ctx, draft, Action.SKIP, "")
 
     async def cancel(self, ctx: FormContext) -> View | None:
         """Drop the draft (asking first when more than two answers would be lost); None when none is open."""
         draft = await self.open_draft(ctx)
-        return None if draft is None else await self._act(ctx, draft, "cx", "")
+        return None if draft is None else await self._act(ctx, draft, Action.CANCEL, "")
 
     async def press(self, ctx: FormContext, draft_id: int, version: int, action: str, arg: str) -> View:
         """Handle a button press of a form view."""
@@ -299,63 +328,64 @@ class Engine:
             if old is not None and old.user_id == ctx.user.id and old.status == "saved":
                 return View(ctx.t(N_("This form was saved already.")), stale=True)
             return View(ctx.t(N_("This form is closed. Start again from /report.")), stale=True)
-        if version != draft.version:
+        known = Action.parse(action)
+        if version != draft.version or known is None:
             return View(ctx.t(N_("This button belongs to an earlier question.")), stale=True)
-        return await self._act(ctx, draft, action, arg)
+        return await self._act(ctx, draft, known, arg)
 
     # ----- steps ----------------------------------------------------------------------------
 
-    async def _act(self, ctx: FormContext, draft: Draft, action: str, arg: str) -> View:
+    async def _act(self, ctx: FormContext, draft: Draft, action: Action, arg: str) -> View:
         form = self.forms[draft.form]
         position = draft.position
-        if action == "a" and not position.startswith("@"):
+        if action is Action.ANSWER and not position.startswith("@"):
             fld = self._field(ctx, form, position)
             options = await self._options(ctx, draft, fld)
             if arg not in {v for v, _ in options}:
                 return View(ctx.t(N_("This choice is no longer available.")), stale=True)
             return await self._accept(ctx, draft, form, fld, _stored_choice(fld, arg))
-        if action == "kp" and not position.startswith("@"):
+        if action is Action.KEEP and not position.startswith("@"):
             fld = self._field(ctx, form, position)
             if fld.name not in draft.answers:
                 return await self._show(ctx, draft)
             return await self._advance(ctx, draft, form, fld, draft.answers)
-        if action == "pg" and not position.startswith("@"):
+        if action is Action.PAGE and not position.startswith("@"):
             return await self._show(ctx, draft, page=int(arg) if arg.isdecimal() else 0)
-        if action == "sk":
+        if action is Action.SKIP:
             if position.startswith("@"):
                 return await self._show(ctx, draft, error=Invalid(N_("There is no question to skip here.")))
             fld = self._field(ctx, form, position)
             if not fld.optional:
                 return await self._show(ctx, draft, error=Invalid(N_("This question cannot be skipped.")))
             return await self._accept(ctx, draft, form, fld, None)
-        if action == "bk":
+        if action is Action.BACK:
             return await self._back(ctx, draft, form)
-        if action == "cx":
+        if action is Action.CANCEL:
             answered = sum(1 for k, v in draft.answers.items() if v is not None and k != UNIT_FIELD_NAME)
             if answered > 2 and position != CANCEL:
                 return await self._move(ctx, draft, draft.answers, CANCEL, return_to=position)
             return await self._close_view(ctx, draft, "cancelled")
-        if action == "cy" and position == CANCEL:
+        if action is Action.CANCEL_YES and position == CANCEL:
             return await self._close_view(ctx, draft, "cancelled")
-        if action == "cn" and position == CANCEL:
+        if action is Action.CANCEL_NO and position == CANCEL:
             back_to = draft.return_to or REVIEW
             return await self._move(
                 ctx, draft, draft.answers, back_to, return_to=REVIEW if back_to == REVIEW else None
             )
-        if action == "ch" and position == REVIEW:
+        if action is Action.CHANGE and position == REVIEW:
             return await self._move(ctx, draft, draft.answers, CHANGE, return_to=None)
-        if action == "ed" and position in (REVIEW, CHANGE):
+        if action is Action.EDIT and position in (REVIEW, CHANGE):
             names = [f.name for f in self._changeable(ctx, form, draft)]
             if arg not in names:
                 return await self._show(ctx, draft)
             return await self._move(ctx, draft, draft.answers, arg, return_to=REVIEW)
-        if action == "rv" and position == CHANGE:
+        if action is Action.REVIEW and position == CHANGE:
             return await self._move(ctx, draft, draft.answers, REVIEW, return_to=None)
-        if action == "ok" and position == REVIEW:
+        if action is Action.SAVE and position == REVIEW:
             return await self._confirm(ctx, draft, form)
-        if action == "rs":
+        if action is Action.RESUME:
             return await self._show(ctx, draft)
-        if action == "dc":
+        if action is Action.DISCARD:
             view = await self._close_view(ctx, draft, "cancelled")
             if arg in self.forms:
                 started = await self.start(ctx, arg)
@@ -447,7 +477,7 @@ class Engine:
     async def _back(self, ctx: FormContext, draft: Draft, form: Form) -> View:
         position = draft.position
         if position == CANCEL:
-            return await self._act(ctx, draft, "cn", "")
+            return await self._act(ctx, draft, Action.CANCEL_NO, "")
         if position == CHANGE or (draft.return_to == REVIEW and not position.startswith("@")):
             return await self._move(ctx, draft, draft.answers, REVIEW, return_to=None)
         names = [f.name for f in self._visible(ctx, form, draft.answers)]
@@ -621,8 +651,8 @@ class Engine:
             lines.append(Markup("<b>{}</b>").format(t(form.title)))
             lines.append(t(N_("Which answer do you want to change?")))
             visible = self._changeable(ctx, form, draft)
-            buttons = [[Button(f"{i}. {t(f.label)}", "ed", f.name)] for i, f in enumerate(visible, 1)]
-            buttons.append([Button(t(N_("Back to the review")), "rv")])
+            buttons = [[Button(f"{i}. {t(f.label)}", Action.EDIT, f.name)] for i, f in enumerate(visible, 1)]
+            buttons.append([Button(t(N_("Back to the review")), Action.REVIEW)])
         elif position == CANCEL:
             answered = sum(1 for v in draft.answers.values() if v is not None)
             lines.append(
@@ -630,7 +660,12 @@ class Engine:
                     title=t(form.title), count=answered
                 )
             )
-            buttons = [[Button(t(N_("Yes, cancel")), "cy"), Button(t(N_("No, continue")), "cn")]]
+            buttons = [
+                [
+                    Button(t(N_("Yes, cancel")), Action.CANCEL_YES),
+                    Button(t(N_("No, continue")), Action.CANCEL_NO),
+                ]
+            ]
         else:
             body, buttons = await self._question(ctx, draft, form, page=page, only=only)
             lines.append(body)
@@ -664,22 +699,22 @@ class Engine:
             page = min(max(page, 0), pages - 1)
             shown = numbered[page * PAGE_SIZE : (page + 1) * PAGE_SIZE] if fld.kind is Kind.PICK else numbered
             for i, (value, label) in shown:
-                buttons.append([Button(f"{i}. {label}", "a", value)])
+                buttons.append([Button(f"{i}. {label}", Action.ANSWER, value)])
             if fld.kind is Kind.PICK and pages > 1:
                 nav = []
                 if page > 0:
-                    nav.append(Button(t(N_("◀ Previous")), "pg", str(page - 1)))
+                    nav.append(Button(t(N_("◀ Previous")), Action.PAGE, str(page - 1)))
                 if page < pages - 1:
-                    nav.append(Button(t(N_("Next ▶")), "pg", str(page + 1)))
+                    nav.append(Button(t(N_("Next ▶")), Action.PAGE, str(page + 1)))
                 buttons.append(nav)
             if fld.kind is not Kind.PICK and len(buttons) == 2 and all(len(r) == 1 for r in buttons):
                 buttons = [[buttons[0][0], buttons[1][0]]]
         if fld.name in draft.answers and draft.answers[fld.name] is not None:
             current = await self._display(ctx, draft, fld, draft.answers[fld.name])
             lines.append(Markup(t(N_("Current answer: {value}"))).format(value=current))
-            buttons.append([Button(t(N_("Keep: {value}")).format(value=_short(current)), "kp")])
+            buttons.append([Button(t(N_("Keep: {value}")).format(value=_short(current)), Action.KEEP)])
         if fld.optional:
-            buttons.append([Button(t(N_("Skip")), "sk")])
+            buttons.append([Button(t(N_("Skip")), Action.SKIP)])
         lines.append(Markup("<i>{}</i>").format(t(N_("/back goes back · /cancel stops"))))
         return Markup("\n").join(lines), buttons
 
@@ -746,11 +781,13 @@ class Engine:
                     if problem.field != UNIT_FIELD_NAME
                     else t(UNIT_FIELD.label)
                 )
-                buttons.append([Button(t(N_("Change: {label}")).format(label=label), "ed", problem.field)])
+                buttons.append(
+                    [Button(t(N_("Change: {label}")).format(label=label), Action.EDIT, problem.field)]
+                )
         else:
-            buttons.append([Button(t(N_("✅ Save")), "ok")])
-            buttons.append([Button(t(N_("✏️ Change an answer")), "ch")])
-        buttons.append([Button(t(N_("✖ Cancel")), "cx")])
+            buttons.append([Button(t(N_("✅ Save")), Action.SAVE)])
+            buttons.append([Button(t(N_("✏️ Change an answer")), Action.CHANGE)])
+        buttons.append([Button(t(N_("✖ Cancel")), Action.CANCEL)])
         return Markup("\n").join(
             Markup(x) if isinstance(x, Markup) else Markup.escape(x) for x in lines
         ), buttons
@@ -762,7 +799,10 @@ class Engine:
         text = Markup(
             t(N_("You have an unfinished form: <b>{title}</b> ({count} answers so far, last change {when})."))
         ).format(title=t(form.title), count=answered, when=t.datetime(draft.updated_at.astimezone(ctx.tz)))
-        buttons = [[Button(t(N_("Continue it")), "rs")], [Button(t(N_("Discard it")), "dc", then)]]
+        buttons = [
+            [Button(t(N_("Continue it")), Action.RESUME)],
+            [Button(t(N_("Discard it")), Action.DISCARD, then)],
+        ]
         return View(
             text + Markup("\n") + Markup(t(N_("Continue it, or discard it?"))),
             buttons,

@@ -295,6 +295,29 @@ async def test_stale_buttons_and_a_double_confirm_save_once(bot: RunningBot, cel
     assert "Keep: Canon Việt Nam" in start.buttons
 
 
+OLD_BUTTON_ANSWERS = (
+    "This button is no longer active. Please start again.",
+    "This button belongs to an earlier question.",
+)
+
+
+async def test_buttons_of_an_unknown_version_or_action_get_the_old_button_answer(
+    bot: RunningBot, cells: Cells
+) -> None:
+    await cells.minh.send("/meeting")
+    await cells.minh.send("yesterday")
+    question = cells.minh.handle.last_bot_message()
+    assert question is not None
+    draft, version = str(question.buttons[0][0].value).split(":")[2:4]
+    # Another version of the format (a later release's button), and an action this release lacks.
+    for data in (f"v2:f:{draft}:{version}:a:regular", f"v1:f:{draft}:{version}:zz:", "v1:m:zz:person:1"):
+        reply = await cells.minh.press_data(question.message_id, data, strict=False)
+        assert reply.messages == []
+        assert cells.minh.callback_answer() in OLD_BUTTON_ANSWERS
+    # The form is where it was: the question is still open and answers as before.
+    assert "How many minutes" in await cells.minh.send("1")
+
+
 async def test_a_secretary_cannot_touch_another_cells_records(bot: RunningBot, cells: Cells) -> None:
     await add_source(cells.lan, "Nguyễn Thị Thu")
     person_id = rows(bot, "SELECT id FROM people")[0]["id"]
