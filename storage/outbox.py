@@ -214,3 +214,9 @@ async def next_due_at(db: Queryable) -> datetime | None:
         """
     )
     return None if value is None else from_db_time(str(value))
+
+
+async def keys_of_kind(db: Queryable, kind: str) -> list[str]:
+    """Return the keys of every message of a kind ever queued (sent or not)."""
+    rows = await db.fetchall("SELECT key FROM outbox WHERE kind = ?", (kind,))
+    return [str(r["key"]) for r in rows]

@@ -4,6 +4,7 @@ audit log and stops counting everywhere (every query here filters deleted_at IS 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -220,3 +221,110 @@ async def person(db: Queryable, person_id: int) -> PersonSummary | None:
         if candidate.id == person_id:
             return candidate
     return None
+
+
+async def count_namesakes(
+    db: Queryable, unit_id: int | None, full_name: str, birth_year: int, but: int
+) -> int:
+    """Count the live people of a cell with this name and birth year, other than the person `but`."""
+    return int(
+        await db.fetchval(
+            """
+            SELECT COUNT(*) FROM people
+            WHERE unit_id = ? AND full_name = ? COLLATE NOCASE AND birth_year = ? AND deleted_at IS NULL
+              AND id != ?
+            """,
+            (unit_id, full_name, birth_year, but),
+        )
+        or 0
+    )
+
+
+async def step_date(db: Queryable, person_id: int, step: str) -> str | None:
+    """Return the ISO date of a person's live step, or None."""
+    value = await db.fetchval(
+        "SELECT on_date FROM pipeline_steps WHERE person_id = ? AND step = ? AND deleted_at IS NULL",
+        (person_id, step),
+    )
+    return None if value is None else str(value)
+
+
+async def set_step_date(db: Queryable, person_id: int, step: str, on_date: str) -> None:
+    """Move the date of a person's live step."""
+    await db.execute(
+        "UPDATE pipeline_steps SET on_date = ? WHERE person_id = ? AND step = ? AND deleted_at IS NULL",
+        (on_date, person_id, step),
+    )
+
+
+async def retire_step(db: Queryable, person_id: int, step: str, now: datetime) -> None:
+    """Keep a person's live step in the history only (a renewed certificate replaces it)."""
+    await db.execute(
+        "UPDATE pipeline_steps SET deleted_at = ? WHERE person_id = ? AND step = ? AND deleted_at IS NULL",
+        (to_db_time(now), person_id, step),
+    )
+
+
+async def person_unit(db: Queryable, person_id: int) -> int | None:
+    """Return the cell of a person (live or removed from the list), or None when there is none."""
+    value = await db.fetchval("SELECT unit_id FROM people WHERE id = ?", (person_id,))
+    return None if value is None else int(value)
+
+
+async def latest_enterprise(db: Queryable, unit_id: int) -> dict[str, Any] | None:
+    """Return the values of a cell's latest enterprise snapshot, or None."""
+    row = await db.fetchone(
+        """
+        SELECT * FROM enterprise_snapshots WHERE unit_id = ? AND deleted_at IS NULL
+        ORDER BY on_date DESC, id DESC LIMIT 1
+        """,
+        (unit_id,),
+    )
+    return None if row is None else {k: row[k] for k in KINDS["enterprise"][1]}
+
+
+async def live_people_keys(db: Queryable) -> list[tuple[int, str, int]]:
+    """Return (cell, name, birth year) of every live person."""
+    rows = await db.fetchall("SELECT unit_id, full_name, birth_year FROM people WHERE deleted_at IS NULL")
+    return [(int(r["unit_id"]), str(r["full_name"]), int(r["birth_year"])) for r in rows]
+
+
+@dataclass(frozen=True)
+class PersonWithSteps:
+    """A person (live or removed from the list) with the dates of their live steps."""
+
+    id: int
+    unit_id: int
+    full_name: str
+    birth_year: int
+    removed: bool
+    cell: str
+    steps: dict[str, date]
+
+
+async def people_with_steps(db: Queryable, unit_id: int | None) -> list[PersonWithSteps]:
+    """Return the people of a cell (of every cell when unit_id is None) with their steps, by name."""
+    where, params = ("", []) if unit_id is None else ("WHERE p.unit_id = ?", [unit_id])
+    rows = await db.fetchall(
+        f"""
+        SELECT p.id, p.unit_id, p.full_name, p.birth_year, p.deleted_at, u.name AS cell,
+               (SELECT json_group_object(s.step, s.on_date) FROM pipeline_steps s
+                WHERE s.person_id = p.id AND s.deleted_at IS NULL) AS steps
+        FROM people p JOIN units u ON u.id = p.unit_id
+        {where}
+        ORDER BY p.full_name COLLATE NOCASE, p.id
+        """,
+        params,
+    )
+    return [
+        PersonWithSteps(
+            int(r["id"]),
+            int(r["unit_id"]),
+            str(r["full_name"]),
+            int(r["birth_year"]),
+            r["deleted_at"] is not None,
+            str(r["cell"]),
+            {k: date.fromisoformat(v) for k, v in json.loads(r["steps"] or "{}").items()},
+        )
+        for r in rows
+    ]

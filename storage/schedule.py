@@ -40,3 +40,20 @@ async def calendar_days_from(db: Queryable, first: date) -> list[tuple[date, str
         "SELECT day, kind, name FROM calendar_days WHERE day >= ? ORDER BY day", (first.isoformat(),)
     )
     return [(date.fromisoformat(r["day"]), r["kind"], r["name"]) for r in rows]
+
+
+async def last_period(db: Queryable, job: str) -> str | None:
+    """Return the last period a scheduled job ran for ('2026-11-24', '2026-W48'), or None."""
+    done = await db.fetchval("SELECT last_period FROM job_runs WHERE job = ?", (job,))
+    return None if done is None else str(done)
+
+
+async def close_period(db: Queryable, job: str, period: str, now: datetime) -> None:
+    """Record that a scheduled job ran for a period."""
+    await db.execute(
+        """
+        INSERT INTO job_runs (job, last_period, ran_at) VALUES (?, ?, ?)
+        ON CONFLICT (job) DO UPDATE SET last_period = excluded.last_period, ran_at = excluded.ran_at
+        """,
+        (job, period, to_db_time(now)),
+    )

@@ -87,3 +87,32 @@ async def cells(db: Queryable) -> list[Unit]:
 async def set_meeting_day(db: Queryable, unit_id: int, day: int) -> None:
     """Set the day of the month a cell holds its regular meeting."""
     await db.execute("UPDATE units SET meeting_day = ? WHERE id = ?", (day, unit_id))
+
+
+async def cell_choices(db: Queryable) -> list[tuple[int, str]]:
+    """Return every cell (a unit below the root with no units under it) as (id, name), by name."""
+    rows = await db.fetchall(
+        """
+        SELECT u.id, u.name FROM units u
+        WHERE u.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id)
+        ORDER BY u.name COLLATE NOCASE
+        """
+    )
+    return [(int(r["id"]), str(r["name"])) for r in rows]
+
+
+async def codes(db: Queryable) -> list[tuple[int, str, bool]]:
+    """Return every unit as (id, code, is a committee: the root or a unit with units under it)."""
+    rows = await db.fetchall(
+        """
+        SELECT u.id, u.code,
+               u.parent_id IS NULL OR EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id) AS committee
+        FROM units u
+        """
+    )
+    return [(int(r["id"]), str(r["code"]), bool(r["committee"])) for r in rows]
+
+
+async def count_below_root(db: Queryable) -> int:
+    """Return how many units there are besides the root."""
+    return int(await db.fetchval("SELECT COUNT(*) FROM units WHERE id != ?", (ROOT_ID,)) or 0)

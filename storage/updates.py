@@ -34,3 +34,14 @@ async def kv_set(db: Queryable, key: str, value: str) -> None:
         "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+async def kv_delete(db: Queryable, key: str) -> None:
+    """Forget a key of the key-value table."""
+    await db.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+
+async def kv_with_prefix(db: Queryable, prefix: str) -> list[tuple[str, str]]:
+    """Return the keys and values of the key-value table that start with a prefix."""
+    rows = await db.fetchall("SELECT key, value FROM kv WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+    return [(str(r["key"]), str(r["value"])) for r in rows]

@@ -128,3 +128,11 @@ async def reachable(db: Queryable, role: str, unit_ids: list[int] | None = None)
         params.extend(unit_ids)
     rows = await db.fetchall(sql + " ORDER BY id", params)
     return [_user(r) for r in rows]
+
+
+async def cells_with_secretary(db: Queryable) -> set[int]:
+    """Return the units that have an active secretary."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT unit_id FROM users WHERE role = 'secretary' AND active = 1 AND unit_id IS NOT NULL"
+    )
+    return {int(r["unit_id"]) for r in rows}

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from bot.forms.engine import FormContext
 from bot.forms.fields import Answers, Field, Form, Invalid, Kind
 from bot.i18n import N_, translator
-from storage import outbox, units, users
+from storage import outbox, units, updates, users
 from storage.database import Queryable
 from storage.models import Role
 from storage.updates import kv_set
@@ -84,9 +84,9 @@ BROADCAST = Form(
 async def completed(db: Queryable) -> list[tuple[str, dict[str, Any], outbox.BatchCount]]:
     """Return the broadcasts whose messages are all through (sent or given up), with their counts."""
     done = []
-    for row in await db.fetchall("SELECT key, value FROM kv WHERE key LIKE 'broadcast:%'"):
-        batch = str(row["key"])[len(KV_PREFIX) :]
+    for key, value in await updates.kv_with_prefix(db, KV_PREFIX):
+        batch = key[len(KV_PREFIX) :]
         count = await outbox.batch_count(db, batch)
         if count.pending == 0:
-            done.append((batch, json.loads(row["value"]), count))
+            done.append((batch, json.loads(value), count))
     return done

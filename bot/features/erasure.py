@@ -7,9 +7,8 @@ that a deletion happened, with its counts. Nothing here knows about Telegram.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from bot.config import Settings
 from bot.errors import UserError
@@ -19,7 +18,7 @@ from bot.forms.definitions import pipeline_of
 from bot.forms.fields import search
 from bot.i18n import N_, Translator
 from bot.rules.pipeline import STEP_NAMES
-from storage import audit, data_ops, units, users
+from storage import audit, data_ops, records, units, users
 from storage.data_ops import ForgetCounts
 from storage.database import Database, Queryable
 from storage.models import Role, Unit, User
@@ -88,42 +87,27 @@ class PersonChoice:
     steps: int
 
 
-def _scope_sql(role: Role, own_unit: int | None) -> tuple[str, list[object]]:
-    if role is Role.ADMIN:
-        return "", []
-    return "WHERE p.unit_id = ?", [own_unit if own_unit is not None else -1]
-
-
 async def people_for(
     db: Queryable, role: Role, own_unit: int | None, query: str, t: Translator
 ) -> list[PersonChoice]:
     """Return the people a user may delete (live or removed from the list), matching a search."""
     if role not in (Role.ADMIN, Role.SECRETARY):
         return []
-    where, params = _scope_sql(role, own_unit)
-    rows = await db.fetchall(
-        f"""
-        SELECT p.id, p.unit_id, p.full_name, p.birth_year, p.deleted_at, u.name AS cell,
-               (SELECT json_group_object(s.step, s.on_date) FROM pipeline_steps s
-                WHERE s.person_id = p.id AND s.deleted_at IS NULL) AS steps
-        FROM people p JOIN units u ON u.id = p.unit_id
-        {where}
-        ORDER BY p.full_name COLLATE NOCASE, p.id
-        """,
-        params,
-    )
+    # A secretary without a cell sees nobody (unit -1 has no people).
+    scope = None if role is Role.ADMIN else (own_unit if own_unit is not None else -1)
     choices = []
-    for r in rows:
-        steps = {k: date.fromisoformat(v) for k, v in json.loads(r["steps"] or "{}").items()}
-        last = pipeline_of(steps).last
-        parts = [f"{r['full_name']} ({r['birth_year']})"]
+    for person in await records.people_with_steps(db, scope):
+        last = pipeline_of(person.steps).last
+        parts = [f"{person.full_name} ({person.birth_year})"]
         if role is Role.ADMIN:
-            parts.append(str(r["cell"]))
-        if r["deleted_at"] is not None:
+            parts.append(person.cell)
+        if person.removed:
             parts.append(t("removed from the list"))
         elif last is not None:
             parts.append(t(STEP_NAMES[last]))
-        choices.append(PersonChoice(r["id"], r["unit_id"], " · ".join(parts), r["full_name"], len(steps)))
+        choices.append(
+            PersonChoice(person.id, person.unit_id, " · ".join(parts), person.full_name, len(person.steps))
+        )
     if query.strip():
         found = {int(v) for v, _ in search(query, [(str(c.id), c.label) for c in choices])}
         choices = [c for c in choices if c.id in found]
@@ -145,16 +129,15 @@ async def erase(
 ) -> int | None:
     """Delete a person for good (with their steps); return how many steps went, None if not allowed."""
     async with db.transaction() as tx:
-        row = await tx.fetchone("SELECT unit_id FROM people WHERE id = ?", (person_id,))
-        allowed = role is Role.ADMIN or (
-            role is Role.SECRETARY and row is not None and row["unit_id"] == own_unit
-        )
-        if row is None or not allowed:
+        unit_id = await records.person_unit(tx, person_id)
+        own = unit_id is not None and unit_id == own_unit
+        allowed = role is Role.ADMIN or (role is Role.SECRETARY and own)
+        if unit_id is None or not allowed:
             return None
         steps = await data_ops.erase_person(tx, person_id)
         if steps is None:
             return None
         await audit.record(
-            tx, now, actor_id, ERASE_ACTION, unit_id=row["unit_id"], new={"people": 1, "steps": steps}
+            tx, now, actor_id, ERASE_ACTION, unit_id=unit_id, new={"people": 1, "steps": steps}
         )
     return steps

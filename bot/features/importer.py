@@ -46,9 +46,8 @@ from bot.forms.fields import (
 from bot.i18n import N_, Translator, translator
 from bot.rules.deadlines import vote_passes
 from bot.rules.pipeline import ORDER, Pipeline, Step, explain_refusal
-from storage import audit, data_ops, units
+from storage import audit, data_ops, records, units, users
 from storage.database import Database, Queryable
-from storage.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -608,22 +607,10 @@ class _Snapshot:
 
 
 async def _snapshot(db: Queryable) -> _Snapshot:
-    rows = await db.fetchall(
-        """
-        SELECT u.id, u.code,
-               u.parent_id IS NULL OR EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id) AS committee
-        FROM units u
-        """
-    )
-    secretaries = await db.fetchall(
-        "SELECT DISTINCT unit_id FROM users WHERE role = ? AND active = 1 AND unit_id IS NOT NULL",
-        (Role.SECRETARY.value,),
-    )
-    people = await db.fetchall("SELECT unit_id, full_name, birth_year FROM people WHERE deleted_at IS NULL")
     return _Snapshot(
-        units={r["code"].lower(): (r["id"], bool(r["committee"])) for r in rows},
-        with_secretary={r["unit_id"] for r in secretaries},
-        people={(r["unit_id"], r["full_name"].casefold(), r["birth_year"]) for r in people},
+        units={code.lower(): (unit_id, committee) for unit_id, code, committee in await units.codes(db)},
+        with_secretary=await users.cells_with_secretary(db),
+        people={(unit, name.casefold(), year) for unit, name, year in await records.live_people_keys(db)},
     )
 
 

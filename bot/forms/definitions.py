@@ -14,7 +14,6 @@ from bot.rules.deadlines import age_at, eligible_age, vote_passes
 from bot.rules.pipeline import STEP_NAMES, Pipeline, Step, explain_refusal, next_steps
 from storage import records
 from storage.database import Queryable
-from storage.models import to_db_time
 
 # ----- shared rules ----------------------------------------------------------------------------
 
@@ -60,18 +59,12 @@ async def _other_helper(value: Any, answers: Answers, ctx: FormContext) -> Inval
 
 
 async def _candidate_check(answers: Answers, ctx: FormContext) -> list[Problem]:
-    duplicate = await ctx.db.fetchval(
-        """
-        SELECT COUNT(*) FROM people
-        WHERE unit_id = ? AND full_name = ? COLLATE NOCASE AND birth_year = ? AND deleted_at IS NULL
-          AND id != ?
-        """,
-        (
-            _unit(answers) if "_unit" in answers else ctx.user.unit_id,
-            answers.get("full_name"),
-            answers.get("birth_year"),
-            answers.get("_record") or 0,
-        ),
+    duplicate = await records.count_namesakes(
+        ctx.db,
+        _unit(answers) if "_unit" in answers else ctx.user.unit_id,
+        str(answers.get("full_name")),
+        int(answers.get("birth_year") or 0),
+        but=answers.get("_record") or 0,
     )
     if duplicate:
         return [
@@ -100,10 +93,7 @@ async def _save_candidate(tx: Queryable, ctx: FormContext, answers: Answers, rec
         )
         return person_id
     await records.update(tx, "person", record_id, values, ctx.now)
-    await tx.execute(
-        "UPDATE pipeline_steps SET on_date = ? WHERE person_id = ? AND step = ? AND deleted_at IS NULL",
-        (since, record_id, Step.SOURCE.value),
-    )
+    await records.set_step_date(tx, record_id, Step.SOURCE.value, since)
     return record_id
 
 
@@ -113,10 +103,7 @@ async def _load_candidate(db: Queryable, ctx: FormContext, record_id: int) -> An
         return None
     answers = dict(record.values)
     answers["youth_union"] = bool(answers["youth_union"])
-    answers["since"] = await db.fetchval(
-        "SELECT on_date FROM pipeline_steps WHERE person_id = ? AND step = 'source' AND deleted_at IS NULL",
-        (record_id,),
-    )
+    answers["since"] = await records.step_date(db, record_id, Step.SOURCE.value)
     return answers
 
 
@@ -271,13 +258,7 @@ async def _save_step(tx: Queryable, ctx: FormContext, answers: Answers, record_i
     values["person_id"] = int(answers["person"])
     if record_id is None and Step(answers["step"]) in pipeline.steps:
         # A renewed certificate: the old one stays in the history (deleted), the new one counts.
-        await tx.execute(
-            """
-            UPDATE pipeline_steps SET deleted_at = ?
-            WHERE person_id = ? AND step = ? AND deleted_at IS NULL
-            """,
-            (to_db_time(ctx.now), values["person_id"], answers["step"]),
-        )
+        await records.retire_step(tx, int(answers["person"]), answers["step"], ctx.now)
     try:
         if record_id is None:
             return await records.insert(tx, "step", _unit(answers), values, ctx.user.id, ctx.now)
@@ -642,16 +623,10 @@ async def _load_enterprise(db: Queryable, ctx: FormContext, record_id: int) -> A
 
 async def latest_enterprise(db: Queryable, unit_id: int) -> Answers:
     """Return the answers of a cell's latest enterprise snapshot, to start the next one from."""
-    row = await db.fetchone(
-        """
-        SELECT * FROM enterprise_snapshots WHERE unit_id = ? AND deleted_at IS NULL
-        ORDER BY on_date DESC, id DESC LIMIT 1
-        """,
-        (unit_id,),
-    )
-    if row is None:
+    values = await records.latest_enterprise(db, unit_id)
+    if values is None:
         return {}
-    return {k: row[k] for k in records.KINDS["enterprise"][1] if k != "on_date"}
+    return {k: v for k, v in values.items() if k != "on_date"}
 
 
 ENTERPRISE = Form(

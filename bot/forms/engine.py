@@ -130,14 +130,7 @@ class View:
 
 
 async def _cell_options(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
-    rows = await ctx.db.fetchall(
-        """
-        SELECT u.id, u.name FROM units u
-        WHERE u.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id)
-        ORDER BY u.name COLLATE NOCASE
-        """
-    )
-    return [(str(r["id"]), r["name"]) for r in rows]
+    return [(str(unit_id), name) for unit_id, name in await units.cell_choices(ctx.db)]
 
 
 # Admins act for any cell: their forms first ask which one.

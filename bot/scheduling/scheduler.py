@@ -34,10 +34,10 @@ from bot.scheduling.outbox import (
     translator_of,
     week_moment,
 )
-from storage import digest_queries, drafts, outbox, units, updates, users
+from storage import digest_queries, drafts, outbox, schedule, units, updates, users
 from storage.calendar import load_calendar
 from storage.database import Database
-from storage.models import Role, Unit, User, to_db_time
+from storage.models import Role, Unit, User
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class Scheduler:
         for batch, report, count in await broadcast.completed(self.db):
             admin = await users.get(self.db, int(report["admin"]))
             async with self.db.transaction() as tx:
-                await tx.execute("DELETE FROM kv WHERE key = ?", (broadcast.KV_PREFIX + batch,))
+                await updates.kv_delete(tx, broadcast.KV_PREFIX + batch)
                 if admin is None:
                     continue
                 t = translator_of(admin, self.settings)
@@ -125,12 +125,11 @@ class Scheduler:
 
     async def _period_open(self, job: str, period: str) -> bool:
         """Tell whether a job still has to run for a period (a missed one is caught up)."""
-        done = await self.db.fetchval("SELECT last_period FROM job_runs WHERE job = ?", (job,))
-        return bool(done != period)
+        return await schedule.last_period(self.db, job) != period
 
     async def _weekly_due(self, job: str, week: str, moment: datetime) -> bool:
         """Tell whether a weekly job is due: its moment of this week has come and it has not run."""
-        done = await self.db.fetchval("SELECT last_period FROM job_runs WHERE job = ?", (job,))
+        done = await schedule.last_period(self.db, job)
         if done is None:
             # First tick of a new deployment: a Wednesday start waits for next week's run instead of
             # sending this week's at once; a start before the moment runs it at the moment.
@@ -140,13 +139,7 @@ class Scheduler:
 
     async def _close_period(self, job: str, period: str) -> None:
         async with self.db.transaction() as tx:
-            await tx.execute(
-                """
-                INSERT INTO job_runs (job, last_period, ran_at) VALUES (?, ?, ?)
-                ON CONFLICT (job) DO UPDATE SET last_period = excluded.last_period, ran_at = excluded.ran_at
-                """,
-                (job, period, to_db_time(self.clock())),
-            )
+            await schedule.close_period(tx, job, period, self.clock())
 
     # ----- deadlines and meetings (daily) ------------------------------------------------------------
 
@@ -196,10 +189,9 @@ class Scheduler:
         return f"deadline:{user.id}:{subject}:{duty.deadline.kind.value}:{duty.deadline.due.isoformat()}"
 
     async def _sent_reminders(self) -> dict[str, set[str]]:
-        rows = await self.db.fetchall("SELECT key FROM outbox WHERE kind = 'deadline'")
         sent: dict[str, set[str]] = {}
-        for row in rows:
-            series, _, key = str(row["key"]).rpartition(":")
+        for queued in await outbox.keys_of_kind(self.db, "deadline"):
+            series, _, key = queued.rpartition(":")
             sent.setdefault(series, set()).add(key)
         return sent
 

@@ -538,7 +538,7 @@ async def seed(
     for person in demo_people:
         _check(person, today)
     async with db.transaction() as tx:
-        if await tx.fetchval("SELECT COUNT(*) FROM units WHERE id != ?", (units.ROOT_ID,)):
+        if await units.count_below_root(tx):
             raise ValueError("demo: the database has units already; the demo goes into a fresh one")
         await units.rename(tx, units.ROOT_ID, COMMITTEE_NAME)
         committee = await units.get(tx, units.ROOT_ID)
