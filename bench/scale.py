@@ -500,12 +500,12 @@ async def measure(path: Path, info: Generated, repeat: int, log: QueryLog | None
     from bot.config import Settings  # noqa: PLC0415
     from bot.features import digest as digests  # noqa: PLC0415
     from bot.features import export  # noqa: PLC0415
+    from bot.features.calendar import load_calendar  # noqa: PLC0415
     from bot.forms.registry import ALL_FORMS  # noqa: PLC0415
     from bot.i18n import translator  # noqa: PLC0415
     from bot.scheduling.outbox import Outbox  # noqa: PLC0415
     from bot.scheduling.scheduler import Scheduler  # noqa: PLC0415
     from storage import units  # noqa: PLC0415
-    from storage.calendar import load_calendar  # noqa: PLC0415
     from storage.database import Database  # noqa: PLC0415
     from storage.models import Role  # noqa: PLC0415
 

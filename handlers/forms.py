@@ -13,7 +13,8 @@ from bot.context import ChiboApp, ChiboContext
 from bot.features import mine
 from bot.features.mine import MineAction
 from bot.forms.definitions import FORMS, latest_enterprise
-from bot.forms.engine import FormContext, View
+from bot.forms.engine import View
+from bot.forms.fields import FormContext
 from bot.i18n import N_
 from handlers.common import command_name, keyboard, reply, requires, unknown
 from storage.models import Role

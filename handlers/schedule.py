@@ -17,13 +17,13 @@ from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features import digest as digests
 from bot.features.admin import unit_by_code
+from bot.features.calendar import load_calendar
 from bot.forms.fields import Invalid, parse_date
 from bot.i18n import N_
 from bot.scheduling.scheduler import local
 from handlers.common import args_text, keyboard, reply, requires, user_error
 from handlers.forms import form_context, show
 from storage import audit, schedule, units, users
-from storage.calendar import load_calendar
 from storage.models import Role
 
 WEEKDAY_NAMES = (

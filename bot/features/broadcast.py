@@ -10,8 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from bot.forms.engine import FormContext
-from bot.forms.fields import Answers, Field, Form, Invalid, Kind
+from bot.forms.fields import Answers, Field, Form, FormContext, Invalid, Kind
 from bot.i18n import N_, translator
 from storage import outbox, units, updates, users
 from storage.database import Queryable

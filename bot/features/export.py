@@ -30,6 +30,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.errors import UserError
 from bot.features import admin
+from bot.features.calendar import load_calendar
 from bot.forms.definitions import (
     ACTIVITY_KINDS,
     DIRECTIONS,
@@ -46,7 +47,6 @@ from bot.rules.deadlines import probation_end, recognition_deadline
 from bot.rules.pipeline import STEP_NAMES, Step
 from storage import audit, units
 from storage import export_queries as q
-from storage.calendar import load_calendar
 from storage.database import Database, Queryable
 from storage.export_queries import Author, Period, UnitRow
 from storage.models import Role, Unit, from_db_time

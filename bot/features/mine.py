@@ -7,8 +7,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from bot.forms.definitions import FORMS
-from bot.forms.engine import FormContext
-from bot.forms.fields import Form
+from bot.forms.fields import Form, FormContext
 from bot.i18n import N_
 from bot.rules.pipeline import ORDER, STEP_NAMES, Step
 from storage import audit, records

@@ -7,8 +7,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from bot.forms.engine import FormContext
-from bot.forms.fields import Answers, Check, Choice, Field, Form, Invalid, Kind, Problem
+from bot.forms.fields import Answers, Check, Choice, Field, Form, FormContext, Invalid, Kind, Problem
 from bot.i18n import N_
 from bot.rules.deadlines import age_at, eligible_age, vote_passes
 from bot.rules.pipeline import STEP_NAMES, Pipeline, Step, explain_refusal, next_steps

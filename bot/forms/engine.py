@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from markupsafe import Markup
 
@@ -27,6 +26,7 @@ from bot.forms.fields import (
     Choice,
     Field,
     Form,
+    FormContext,
     Invalid,
     Kind,
     Problem,
@@ -38,14 +38,11 @@ from bot.forms.fields import (
     parse_yesno,
     search,
 )
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from storage import audit, drafts, records, units
-from storage.database import Database, Queryable
+from storage.database import Queryable
 from storage.drafts import Draft
-from storage.models import Role, User
-
-if TYPE_CHECKING:
-    from bot.scheduling.outbox import Outbox
+from storage.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -54,29 +51,6 @@ CHANGE = "@change"
 CANCEL = "@cancel"
 UNIT_FIELD_NAME = "unit"
 PAGE_SIZE = 8
-
-
-@dataclass(frozen=True)
-class FormContext:
-    """Who fills the form, in which cell, and when."""
-
-    db: Database
-    user: User
-    role: Role
-    now: datetime
-    tz: ZoneInfo
-    t: Translator
-    outbox: Outbox | None = None  # for forms whose saving queues messages (a broadcast)
-
-    @property
-    def today(self) -> date:
-        """Return today's date where the cells are."""
-        return self.now.astimezone(self.tz).date()
-
-    @property
-    def own_cell(self) -> int | None:
-        """Return the cell a secretary reports for (None for admins, who choose)."""
-        return self.user.unit_id if self.role is Role.SECRETARY else None
 
 
 class Action(StrEnum):

@@ -12,17 +12,41 @@ import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.rules.privacy import looks_like_id_number
-
-if TYPE_CHECKING:
-    from bot.forms.engine import FormContext
+from bot.scheduling.outbox import Outbox
+from storage.database import Database
+from storage.models import Role, User
 
 Answers = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """Who fills the form, in which cell, and when."""
+
+    db: Database
+    user: User
+    role: Role
+    now: datetime
+    tz: ZoneInfo
+    t: Translator
+    outbox: Outbox | None = None  # for forms whose saving queues messages (a broadcast)
+
+    @property
+    def today(self) -> date:
+        """Return today's date where the cells are."""
+        return self.now.astimezone(self.tz).date()
+
+    @property
+    def own_cell(self) -> int | None:
+        """Return the cell a secretary reports for (None for admins, who choose)."""
+        return self.user.unit_id if self.role is Role.SECRETARY else None
 
 
 class Kind(StrEnum):

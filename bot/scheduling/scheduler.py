@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.features import broadcast
 from bot.features import digest as digests
+from bot.features.calendar import load_calendar
 from bot.features.duties import Duty, open_duties
 from bot.forms.fields import Form
 from bot.i18n import N_
@@ -35,7 +36,6 @@ from bot.scheduling.outbox import (
     week_moment,
 )
 from storage import digest_queries, drafts, outbox, schedule, units, updates, users
-from storage.calendar import load_calendar
 from storage.database import Database
 from storage.models import Role, Unit, User
 

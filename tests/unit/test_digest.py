@@ -20,13 +20,13 @@ import pytest
 
 from bot.devtools.telegram_emulator.entities import parse_html
 from bot.features import digest as dg
+from bot.features.calendar import load_calendar
 from bot.i18n import translator
 from bot.rules.calendar import WorkingCalendar
 from bot.rules.deadlines import Kind, State
 from bot.rules.pipeline import Step
 from bot.text import split_message, utf16_len
 from storage import records, units
-from storage.calendar import load_calendar
 from storage.database import Database
 
 TODAY = date(2026, 12, 7)

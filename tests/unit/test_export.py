@@ -13,11 +13,11 @@ from openpyxl.workbook import Workbook
 
 from bot.errors import UserError
 from bot.features import admin, export
+from bot.features.calendar import load_calendar
 from bot.forms.definitions import pipeline_of
 from bot.i18n import Translator, translator
 from bot.rules.deadlines import probation_end, recognition_deadline
 from storage import data_ops, records, units, users
-from storage.calendar import load_calendar
 from storage.database import Database
 from storage.export_queries import Period
 from storage.models import Role

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from bot.features import admin
 from bot.forms.definitions import FORMS
-from bot.forms.engine import CANCEL, CHANGE, REVIEW, Engine, FormContext, View
-from bot.forms.fields import Kind
+from bot.forms.engine import CANCEL, CHANGE, REVIEW, Engine, View
+from bot.forms.fields import FormContext, Kind
 from bot.i18n import translator
 from bot.rules.privacy import looks_like_id_number
 from storage import records, users

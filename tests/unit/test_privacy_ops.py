@@ -14,7 +14,7 @@ from bot.errors import UserError
 from bot.features import admin, mine
 from bot.features import audit as audit_view
 from bot.features import erasure as privacy_ops
-from bot.forms.engine import FormContext
+from bot.forms.fields import FormContext
 from bot.i18n import translator
 from storage import audit, drafts, outbox, records, users
 from storage.database import Database
