@@ -27,13 +27,14 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import commands
+from bot import callbacks, commands
 from bot.context import ChiboContext
 from bot.errors import UserError
 from bot.features.access import TELEGRAM, ZALO, Actor, effective_role, is_configured_admin
 from bot.features.admin import ensure_user
 from bot.i18n import Translator, pick_locale, translator
 from bot.text import split_message
+from handlers.menus import sync_user_menu
 from storage import updates, users
 from storage.database import DatabaseBusyError
 from storage.models import Role
@@ -162,8 +163,6 @@ async def before_every_update(update: object, context: ChiboContext) -> None:
         async with context.db.transaction() as tx:
             await users.set_blocked(tx, user.id, None)
     if context.actor.registered:
-        from handlers.menus import sync_user_menu  # noqa: PLC0415 - menus import this module
-
         await sync_user_menu(context, context.actor)
 
 
@@ -185,9 +184,7 @@ async def gate_unregistered(update: Update, context: ChiboContext) -> None:
     if actor is None or actor.registered:
         return
     if update.callback_query is not None:
-        from bot.callbacks import decode  # noqa: PLC0415
-
-        data = decode(update.callback_query.data)
+        data = callbacks.decode(update.callback_query.data)
         if data is not None and data.kind in OPEN_CALLBACKS:
             return
         await update.callback_query.answer(context.t("You are not registered yet."), show_alert=True)
