@@ -196,6 +196,23 @@ async def on_other(update: Update, context: ChiboContext) -> None:
     await show(update, context, view)
 
 
+VOICE_OUTSIDE_A_FORM = N_(
+    "I cannot listen to voice messages: I read only what you type. Type a command, for example "
+    "/report to report or /mine for your records, or see /help for all I understand."
+)
+
+
+async def on_voice(update: Update, context: ChiboContext) -> None:
+    """Answer a voice note: in a form, the question again and "please type"; else what the bot reads."""
+    actor = context.actor
+    if actor is not None and actor.role in REPORTERS and actor.user is not None:
+        view = await context.forms.not_text(form_context(context), voice=True)
+        if view is not None:
+            await show(update, context, view)
+            return
+    await reply(update, context, context.t(VOICE_OUTSIDE_A_FORM))
+
+
 async def _navigate(update: Update, context: ChiboContext, what: str) -> None:
     actor = context.actor
     if actor is None or actor.role not in REPORTERS:
@@ -364,4 +381,6 @@ def register_answers(app: ChiboApp, group: int) -> None:
     """Add the handlers of typed answers, photos and other messages (after every command)."""
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text), group)
     app.add_handler(MessageHandler(filters.PHOTO, on_photo), group)
+    # Zalo's voice notes (message.voice.received) arrive as Telegram's do.
+    app.add_handler(MessageHandler(filters.VOICE | filters.AUDIO, on_voice), group)
     app.add_handler(MessageHandler(~filters.COMMAND & ~filters.TEXT, on_other), group)

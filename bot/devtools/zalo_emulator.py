@@ -7,9 +7,15 @@ CHIBO_ZALO_API_URL (`Settings(zalo_api_url=emu.api_url)`).
 It checks every call against the documented shapes and refuses, as Zalo would, what breaks them: POST
 with a JSON object, the bot's token in the path, the documented methods and parameters only (stricter
 than Zalo: an unknown parameter is refused), chat_id of a known chat, text and caption of 1 to 2000
-characters, photo an http(s) URL it can fetch (it fetches it, as Zalo does), a webhook secret of 8 to
-256 characters, no getUpdates while a webhook is set. getUpdates long-polls and answers one update, or
-408 when none came in time; an update can be delivered again (redeliver()), as Zalo may.
+characters, sendMessage's rich text as documented (parse_mode "html" or "markdown"; text_styles runs of
+{start, len, st} in UTF-16 units within the text, st a list of the documented style codes), photo an
+http(s) URL it can fetch (it fetches it, as Zalo does), a webhook secret of 8 to 256 characters, no
+getUpdates while a webhook is set. getUpdates long-polls and answers one update, or 408 when none came
+in time; an update can be delivered again (redeliver()), as Zalo may. Errors carry only the documented
+codes (400, 401, 403, 404, 408, 429; README.md beside the Zalo channel says which meaning is verified).
+
+It also plays Zalo's media servers: pictures and voice notes users send are served from here
+(host_media), as Zalo serves them from its CDN (https://*.zdn.vn in real payloads), and can expire.
 
     emu = ZaloEmulator(token="123456789:TEST-zalo-token")
     await emu.start()                    # or `async with ZaloEmulator() as emu:`; port=0 picks one
@@ -17,17 +23,22 @@ characters, photo an http(s) URL it can fetch (it fetches it, as Zalo does), a w
     lan = emu.user("a1b2c3d4e5", "Lan")  # private chat id == user id, as in Zalo's samples
     message_id = await lan.send("/start abc")     # queued for getUpdates, or posted to the webhook
     await lan.send_image("https://...", caption="x"); await lan.send_sticker(); await lan.send_other()
+    url = emu.host_media(jpeg_bytes, "image/jpeg"); await lan.send_image(url); emu.expire_media(url)
+    await lan.send_voice(emu.host_media(aac_bytes, "audio/aac", "voice.aac"))
     lan.bot_messages(), lan.bot_messages_since(marker), lan.marker(), lan.last_bot_message()
     emu.redeliver(message_id); await emu.wait_fetched(message_id); emu.fetch_count(message_id)
     await emu.wait_for(lambda: len(lan.bot_messages()) > 2)   # bounded wait for what the bot does
-    emu.block("a1b2c3d4e5")              # sendMessage to them: 403 (an assumption: Zalo documents none)
+    emu.unreachable("a1b2c3d4e5", 404)   # sends to them fail with a documented code until they write again
+    emu.formatting = False               # sendMessage with parse_mode or text_styles: 400, as for a bot
+                                         # whose Zalo refuses rich text (an assumption worth a fallback)
+    emu.quota = 12                       # more sending calls than this in a second: 429 "Quota exceeded"
     emu.calls, emu.errors                # every call; the refusals that point at a bug of the bot
     emu.webhook                          # (url, secret) once the bot called setWebhook
     await emu.stop()
 
 `emu.errors` holds only refusals that point at a bug in the bot (bad parameters, a text too long, an
-unknown method, a wrong token, getUpdates under a webhook, a photo URL that does not answer); 403s of
-blocked users are conditions a working bot copes with and show in `emu.calls` only.
+unknown method, a wrong token, getUpdates under a webhook, a photo URL that does not answer); what a
+working bot copes with (a person it cannot reach, refused rich text, the quota) shows in `emu.calls` only.
 
 Control API (JSON, same server, for trying the bot by hand with `python -m bot.zalo.emulator`):
 
@@ -61,12 +72,26 @@ PARAMETERS: dict[str, tuple[set[str], set[str]]] = {  # method: (required, optio
     "setWebhook": ({"url", "secret_token"}, set()),
     "deleteWebhook": (set(), set()),
     "getWebhookInfo": (set(), set()),
-    "sendMessage": ({"chat_id", "text"}, set()),
+    "sendMessage": ({"chat_id", "text"}, {"parse_mode", "text_styles"}),
     "sendPhoto": ({"chat_id", "photo"}, {"caption"}),
     "sendSticker": ({"chat_id", "sticker"}, set()),
     "sendChatAction": ({"chat_id", "action"}, set()),
+    "sendVoice": ({"chat_id", "voice_url"}, set()),  # 2026: private chats only, an .aac URL
 }
 CHAT_ACTIONS = {"typing", "upload_photo"}
+PARSE_MODES = {"html", "markdown"}
+# The style codes of text_styles' "st" (sendMessage, "Rich Text"): bold, italic, underline, strike,
+# font sizes, the five colours, lists and indents.
+STYLE_CODES = frozenset(
+    {"b", "i", "u", "s", "f_13", "f_15", "f_18", "f_20", "lst_1", "lst_2"}
+    | {"c_050a19", "c_15a85f", "c_f7b503", "c_f27806", "c_db342e"}
+    | {f"ind_{n}" for n in range(1, 6)}
+)
+# The error codes Zalo documents (error-code page, 6/8/2025): 400 bad request (a wrong path or API name),
+# 401 unauthorized (a wrong or expired token), 403 "internal server error", 404 not found (an invalid
+# request), 408 request timeout, 429 quota exceeded.
+DOCUMENTED_ERRORS = {400, 401, 403, 404, 408, 429}
+SENDING = {"sendMessage", "sendPhoto", "sendSticker", "sendChatAction", "sendVoice"}
 MAX_POLL = 50  # seconds a long poll may ask for
 
 
@@ -84,7 +109,21 @@ class ZaloChatMessage:
     photo: bytes | None = None
     caption: str | None = None
     sticker: str | None = None
+    voice_url: str | None = None
     update: dict[str, Any] | None = None  # what the bot was sent (user messages)
+    text_styles: list[dict[str, Any]] | None = None  # the bot's rich text runs, as sent
+    parse_mode: str | None = None
+
+    def styled(self, code: str) -> list[str]:
+        """Return the parts of the text a style code covers (text_styles counts UTF-16 units)."""
+        if not self.text or not self.text_styles:
+            return []
+        units = self.text.encode("utf-16-le")
+        return [
+            units[2 * run["start"] : 2 * (run["start"] + run["len"])].decode("utf-16-le")
+            for run in self.text_styles
+            if code in run["st"]
+        ]
 
 
 @dataclass
@@ -137,12 +176,19 @@ class ZaloUser:
         """Send a text (in a group when given); return its message id."""
         return self.emulator.user_message(self, "message.text.received", {"text": text}, group=group)
 
-    async def send_image(self, url: str, caption: str | None = None) -> str:
-        """Send a picture (Zalo gives the bot its address)."""
-        body: dict[str, Any] = {"photo_url": url}
+    async def send_image(self, url: str, caption: str | None = None, *, field: str = "photo_url") -> str:
+        """Send a picture (Zalo gives the bot its address: photo_url in payloads seen in 2026, photo in
+        the documentation's table)."""
+        body: dict[str, Any] = {field: url, "message_type": "CHAT_PHOTO"}
         if caption:
             body["caption"] = caption
         return self.emulator.user_message(self, "message.image.received", body)
+
+    async def send_voice(self, url: str) -> str:
+        """Send a voice note (Zalo gives the bot the address of an .aac file)."""
+        return self.emulator.user_message(
+            self, "message.voice.received", {"voice_url": url, "message_type": "CHAT_VOICE"}
+        )
 
     async def send_sticker(self, sticker: str = "0e078a2fb66a5f34067b") -> str:
         """Send a sticker."""
@@ -194,7 +240,13 @@ class ZaloEmulator:
         self.wrap_webhook = wrap_webhook  # Zalo's webhook body may come wrapped in {"ok", "result"} or not
         self.users: dict[str, ZaloUser] = {}
         self.chats: dict[str, list[ZaloChatMessage]] = {}
-        self.blocked: set[str] = set()
+        self.blocked: dict[str, int] = {}  # user id -> the error code sends to them get
+        self.reopen_on_message = True  # a user who writes can be reached again (the assumption tested)
+        self.formatting = True  # False: sendMessage with parse_mode or text_styles is refused (400)
+        self.quota: float | None = None  # sending calls a second before 429 "Quota exceeded"
+        self.send_times: list[float] = []  # when each sending call came (loop time)
+        self.media: dict[str, tuple[bytes, str]] = {}  # media id -> (bytes, content type)
+        self.media_fetches: list[str] = []  # the media ids the bot fetched
         self.calls: list[Call] = []
         self.errors: list[ErrorRecord] = []
         self.webhook: tuple[str, str] | None = None
@@ -218,6 +270,7 @@ class ZaloEmulator:
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_post("/_emu/users/{user_id}/send", self._control_send)
         app.router.add_get("/_emu/chats/{chat_id}/messages", self._control_messages)
+        app.router.add_get("/_media/{media_id}/{name}", self._media)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
@@ -258,9 +311,36 @@ class ZaloEmulator:
             self.chats.setdefault(user_id, [])
         return self.users[user_id]
 
-    def block(self, user_id: str) -> None:
-        """Make the bot's messages to a user fail with 403 (assumed: Zalo documents no such error)."""
-        self.blocked.add(user_id)
+    def unreachable(self, user_id: str, code: int = 404) -> None:
+        """Make the bot's sends to a user fail with a documented error code until the user writes again.
+
+        Zalo documents no error for "this person cannot be messaged now"; 404 ("not found, invalid
+        request") and 403 (documented as an internal server error) are the codes it could be.
+        """
+        if code not in DOCUMENTED_ERRORS:
+            raise ValueError(f"Zalo documents no error code {code}")
+        self.blocked[user_id] = code
+
+    # ----- Zalo's media servers ----------------------------------------------------------------------
+
+    def host_media(self, data: bytes, content_type: str = "image/jpeg", name: str = "photo.jpg") -> str:
+        """Serve bytes as Zalo serves a user's picture or voice note; return their address."""
+        media_id = secrets.token_hex(8)
+        self.media[media_id] = (data, content_type)
+        return f"{self.api_url}/_media/{media_id}/{name}"
+
+    def expire_media(self, url: str) -> None:
+        """Make a media address answer 404 from now on, as Zalo's expiring links do."""
+        self.media.pop(url.rsplit("/", 2)[-2], None)
+
+    async def _media(self, request: web.Request) -> web.Response:
+        media_id = request.match_info["media_id"]
+        self.media_fetches.append(media_id)
+        self._changed.set()
+        if media_id not in self.media:
+            raise web.HTTPNotFound()
+        data, content_type = self.media[media_id]
+        return web.Response(body=data, content_type=content_type)
 
     def _next(self) -> int:
         self.seq += 1
@@ -275,6 +355,8 @@ class ZaloEmulator:
     ) -> str:
         """Record a user's message and deliver its update; return the message id."""
         chat_id = group or user.chat_id
+        if self.reopen_on_message and group is None:
+            self.blocked.pop(user.id, None)
         message_id = self._message_id()
         date = int(time.time() * 1000)
         update = {
@@ -298,6 +380,7 @@ class ZaloEmulator:
                 photo_url=content.get("photo_url"),
                 caption=content.get("caption"),
                 sticker=content.get("sticker"),
+                voice_url=content.get("voice_url"),
                 update=update,
             )
         )
@@ -379,6 +462,8 @@ class ZaloEmulator:
                 raise _Refused(
                     400, f"unknown parameter(s) {sorted(unknown)} (the emulator is stricter than Zalo)"
                 )
+            if method in SENDING:
+                self._count_send()
             result = await getattr(self, "_m_" + _snake(method))(request, params)
         except _Refused as refused:
             self.calls.append(Call(method, params, refused.status, refused.description))
@@ -391,6 +476,12 @@ class ZaloEmulator:
         self._changed.set()
         return web.json_response({"ok": True} if result is None else {"ok": True, "result": result})
 
+    def _count_send(self) -> None:
+        now = asyncio.get_running_loop().time()
+        self.send_times.append(now)
+        if self.quota is not None and sum(1 for t in self.send_times if t > now - 1.0) > self.quota:
+            raise _Refused(429, "Quota exceeded", bug=False)
+
     def _chat(self, params: dict[str, Any]) -> str:
         chat_id = params["chat_id"]
         if not isinstance(chat_id, str):
@@ -398,7 +489,9 @@ class ZaloEmulator:
         if chat_id not in self.chats:
             raise _Refused(400, "chat not found")
         if chat_id in self.blocked:
-            raise _Refused(403, "the user cannot receive messages from the bot (assumed)", bug=False)
+            code = self.blocked[chat_id]
+            description = "Internal server error" if code == 403 else "Not found"
+            raise _Refused(code, description, bug=False)
         return chat_id
 
     @staticmethod
@@ -473,8 +566,23 @@ class ZaloEmulator:
         return {"url": self.webhook[0] if self.webhook else "", "updated_at": int(time.time() * 1000)}
 
     async def _m_send_message(self, request: web.Request, params: dict[str, Any]) -> dict[str, Any]:
+        text = self._text(params, "text")
+        mode = params.get("parse_mode")
+        if mode is not None and mode not in PARSE_MODES:
+            raise _Refused(400, f"parse_mode must be one of {sorted(PARSE_MODES)}")
+        styles = _text_styles(params["text_styles"], text) if "text_styles" in params else None
+        if (mode is not None or styles is not None) and not self.formatting:
+            raise _Refused(400, "Bad request: rich text is not available", bug=False)
         chat_id = self._chat(params)
-        return self._sent(chat_id, text=self._text(params, "text"))
+        # parse_mode wins when both come (the documentation); the runs are kept only without it.
+        return self._sent(chat_id, text=text, parse_mode=mode, text_styles=styles if mode is None else None)
+
+    async def _m_send_voice(self, request: web.Request, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat(params)
+        url = params["voice_url"]
+        if not isinstance(url, str) or not re.match(r"^https?://\S+\.aac$", url):
+            raise _Refused(400, "voice_url must be the URL of an .aac file")
+        return self._sent(chat_id, voice_url=url)
 
     async def _m_send_photo(self, request: web.Request, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._chat(params)
@@ -523,6 +631,26 @@ class ZaloEmulator:
                 ]
             }
         )
+
+
+def _text_styles(raw: object, text: str) -> list[dict[str, Any]]:
+    """Check text_styles as sendMessage documents them; return the runs or refuse the call."""
+    if not isinstance(raw, list) or not raw:
+        raise _Refused(400, "text_styles must be a list of {start, len, st}")
+    size = len(text.encode("utf-16-le")) // 2
+    runs = []
+    for run in raw:
+        if not isinstance(run, dict) or set(run) != {"start", "len", "st"}:
+            raise _Refused(400, "each text_styles entry has exactly start, len and st")
+        start, length, codes = run["start"], run["len"], run["st"]
+        if not (isinstance(start, int) and isinstance(length, int)) or isinstance(start, bool):
+            raise _Refused(400, "text_styles start and len are integers (UTF-16 units)")
+        if start < 0 or length < 1 or start + length > size:
+            raise _Refused(400, f"text_styles run {start}+{length} lies outside the text ({size} units)")
+        if not isinstance(codes, list) or not codes or not all(c in STYLE_CODES for c in codes):
+            raise _Refused(400, f"text_styles st must list documented style codes, got {codes!r}")
+        runs.append({"start": start, "len": length, "st": list(codes)})
+    return runs
 
 
 def _snake(name: str) -> str:

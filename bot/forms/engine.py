@@ -264,12 +264,16 @@ class Engine:
             )
         return await self._accept(ctx, draft, form, fld, file_id)
 
-    async def not_text(self, ctx: FormContext) -> View | None:
-        """Answer a sticker, a voice message or anything that is not text; None when no form is open."""
+    async def not_text(self, ctx: FormContext, *, voice: bool = False) -> View | None:
+        """Answer a sticker, a voice message or anything that is not text with the question again;
+        None when no form is open."""
         draft = await self.open_draft(ctx)
         if draft is None:
             return None
-        error = Invalid(N_("I can only read text here. Please type your answer."))
+        if voice:
+            error = Invalid(N_("I cannot listen to voice messages. Please type your answer."))
+        else:
+            error = Invalid(N_("I can only read text here. Please type your answer."))
         return await self._show(ctx, draft, error=error)
 
     async def back(self, ctx: FormContext) -> View | None:

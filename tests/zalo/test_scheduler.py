@@ -121,7 +121,7 @@ async def test_a_user_zalo_cannot_reach_is_marked_and_the_others_still_get_their
     bot: RunningZalo, cells: Cells, side_db: Database, zalo: ZaloEmulator
 ) -> None:
     await bot.tick()  # the bot runs from Tuesday 24/11
-    zalo.block(cells.minh.id)
+    zalo.unreachable(cells.minh.id, 403)
     bot.clock.now = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # Friday 16:30: the weekly nudge
     before = len(cells.lan.texts())
     await bot.tick()

@@ -15,6 +15,7 @@ from typing import Any
 TEXT = "message.text.received"
 IMAGE = "message.image.received"
 STICKER = "message.sticker.received"
+VOICE = "message.voice.received"
 
 
 def number_of_message(message_id: str) -> int:
@@ -38,6 +39,7 @@ class Incoming:
     photo_url: str | None = None
     caption: str | None = None
     sticker: str | None = None
+    voice_url: str | None = None
 
     @property
     def update_id(self) -> int:
@@ -77,6 +79,7 @@ def read(update: object) -> Incoming | None:
         photo_url=_text(message.get("photo_url")) or _text(message.get("photo")),
         caption=_text(message.get("caption")),
         sticker=_text(message.get("sticker")),
+        voice_url=_text(message.get("voice_url")),
     )
 
 
@@ -122,8 +125,15 @@ def message(incoming: Incoming, *, chat: int, user: int, now_s: int) -> dict[str
             "is_animated": False,
             "is_video": False,
         }
-    # Anything else (a voice message, a file...) stays a message without content: the handlers
-    # answer it as they answer what they cannot read.
+    elif incoming.event == VOICE:
+        # A voice note, as Telegram's: the handlers say they cannot listen (the address is never fetched).
+        body["voice"] = {
+            "file_id": incoming.voice_url or f"zalo:{incoming.message_id}",
+            "file_unique_id": incoming.message_id,
+            "duration": 0,
+        }
+    # Anything else (message.unsupported.received, a file...) stays a message without content: the
+    # handlers answer it as they answer what they cannot read.
     return {"update_id": incoming.update_id, "message": body}
 
 
