@@ -185,7 +185,7 @@ def build_zalo_application(
     if not settings.zalo_token:
         raise ValueError("build_zalo_application needs a Zalo bot token")
     runtime = runtime or Runtime(settings, clock)
-    api = ZaloApi(settings.zalo_token, settings.zalo_api_url)
+    api = ZaloApi(settings.zalo_token, settings.zalo_api_url, rate=settings.zalo_rate)
     messenger = ZaloMessenger(api, runtime.db, settings, files=runtime.files, clock=clock)
     runtime.channels[ZALO] = ZaloChannel(messenger)
     bot = ZaloBot(messenger, defaults=Defaults(tzinfo=settings.timezone))

@@ -52,6 +52,14 @@ class Settings:
     zalo_api_url: str = ZALO_API_URL
     zalo_admins: frozenset[str] = field(default_factory=frozenset)  # Zalo user ids
     public_url: str | None = None  # where Zalo fetches pictures and users open export links
+    zalo_rate: float = 10.0  # Zalo sending calls a second (Zalo publishes no limit: a cautious pace)
+    zalo_formatting: bool = True  # bold and italics on Zalo (falls back to plain once Zalo refuses them)
+    zalo_keep_photos: bool = False  # download the photos of activities reported on Zalo (their links expire)
+    zalo_media_hosts: tuple[str, ...] = ("zdn.vn",)  # the only hosts (and their subdomains) photos come from
+    photo_dir: Path | None = None  # kept photos; None: photos/ next to the database
+    photo_max_mb: int = 5  # the largest photo kept
+    photos_max_mb: int = 2048  # all kept photos together
+    photo_days: int = 365  # kept photos are deleted this many days after they came
 
     @property
     def bot_api_file_url(self) -> str:
@@ -60,6 +68,11 @@ class Settings:
         if base.endswith("/bot"):
             return base[: -len("/bot")] + "/file/bot"
         return base + "/file/bot"
+
+    @property
+    def photo_folder(self) -> Path:
+        """Return the folder of kept photos."""
+        return self.photo_dir or self.db_path.parent / "photos"
 
     def with_token(self, token: str) -> Settings:
         """Return a copy with another bot token (the sandbox uses its own)."""
@@ -94,6 +107,37 @@ def _url(name: str, raw: str | None) -> str | None:
     if raw is not None and not _URL_RE.match(raw):
         raise ConfigError(f"{name}: expected an http(s) URL, got '{raw}'")
     return raw.rstrip("/") if raw else None
+
+
+def _hosts(name: str, raw: str) -> tuple[str, ...]:
+    hosts = tuple(part.strip().lower().strip(".") for part in raw.split(",") if part.strip())
+    for host in hosts:
+        if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)*", host):
+            raise ConfigError(f"{name}: '{host}' is not a host name (comma-separated, e.g. zdn.vn)")
+    if not hosts:
+        raise ConfigError(f"{name}: name at least one host")
+    return hosts
+
+
+def _switch(name: str, raw: str | None, default: bool) -> bool:
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "on", "yes", "true"):
+        return True
+    if value in ("0", "off", "no", "false"):
+        return False
+    raise ConfigError(f"{name}: expected on or off, got '{raw}'")
+
+
+def _rate(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0.1 <= value <= 1000:
+        raise ConfigError(f"{name}: expected messages a second from 0.1 to 1000, got '{raw}'")
+    return value
 
 
 def _time(name: str, raw: str) -> time:
@@ -196,4 +240,14 @@ def load_settings(
         zalo_api_url=_url("CHIBO_ZALO_API_URL", get("CHIBO_ZALO_API_URL")) or ZALO_API_URL,
         zalo_admins=_zalo_ids("CHIBO_ZALO_ADMINS", get("CHIBO_ZALO_ADMINS") or ""),
         public_url=_url("CHIBO_PUBLIC_URL", get("CHIBO_PUBLIC_URL")),
+        zalo_rate=_rate("CHIBO_ZALO_RATE", get("CHIBO_ZALO_RATE") or "10"),
+        zalo_formatting=_switch("CHIBO_ZALO_FORMATTING", get("CHIBO_ZALO_FORMATTING"), True),
+        zalo_keep_photos=_switch("CHIBO_ZALO_KEEP_PHOTOS", get("CHIBO_ZALO_KEEP_PHOTOS"), False),
+        zalo_media_hosts=_hosts("CHIBO_ZALO_MEDIA_HOSTS", get("CHIBO_ZALO_MEDIA_HOSTS") or "zdn.vn"),
+        photo_dir=Path(photos) if (photos := get("CHIBO_PHOTO_DIR")) else None,
+        photo_max_mb=_positive_int("CHIBO_PHOTO_MAX_MB", get("CHIBO_PHOTO_MAX_MB") or "5", maximum=100),
+        photos_max_mb=_positive_int(
+            "CHIBO_PHOTOS_MAX_MB", get("CHIBO_PHOTOS_MAX_MB") or "2048", maximum=1_000_000
+        ),
+        photo_days=_positive_int("CHIBO_PHOTO_DAYS", get("CHIBO_PHOTO_DAYS") or "365", maximum=3650),
     )

@@ -12,10 +12,11 @@ from bot.channels.zalo import menus, updates
 from bot.channels.zalo.api import ZaloApi, ZaloError, ZaloNetworkError, webhook_update
 from bot.channels.zalo.channel import ZaloChannel
 from bot.channels.zalo.messenger import ZaloMessenger
-from bot.channels.zalo.text import html_to_text, split
+from bot.channels.zalo.text import html_to_styled, html_to_text, split, split_styled
 from bot.config import ZALO_API_URL, ConfigError, Settings, load_settings
 from bot.i18n import translator
 from bot.scheduling.channel import Blocked, RetryLater
+from bot.text import utf16_len
 from storage.database import Database
 from tests.e2e.harness import FakeClock
 
@@ -109,6 +110,27 @@ def test_html_becomes_plain_text_with_what_the_user_typed_intact() -> None:
     html = '<b>Lê &lt;b&gt;Văn&lt;/b&gt; &amp; Co</b>\n<i>note</i> <code>/start abc</code> <a href="https://x.vn/?a=1&amp;b=2">link</a>'
     assert html_to_text(html) == "Lê <b>Văn</b> & Co\nnote /start abc link (https://x.vn/?a=1&b=2)"
     assert html_to_text('<a href="https://x.vn">https://x.vn</a>') == "https://x.vn"
+
+
+def test_bold_and_italic_become_text_styles_counted_in_utf16_units() -> None:
+    styled = html_to_styled("📊 <b>Bản tin tuần</b>\n<i>Lê &lt;Văn&gt;</i> <code>/x</code> <b> </b><u>u</u>")
+    assert styled.text == "📊 Bản tin tuần\nLê <Văn> /x  u"
+    assert styled.text_styles() == [
+        {"start": 3, "len": 12, "st": ["b"]},  # the emoji is two UTF-16 units, one character
+        {"start": 16, "len": 8, "st": ["i"]},
+        {"start": 29, "len": 1, "st": ["u"]},  # a run of spaces only is not sent
+    ]
+    nested = html_to_styled("<b>a <i>b</i></b>")
+    assert nested.text_styles() == [{"start": 0, "len": 3, "st": ["b"]}, {"start": 2, "len": 1, "st": ["i"]}]
+
+
+def test_a_long_styled_text_is_cut_with_each_part_keeping_its_own_runs() -> None:
+    html = "\n".join(f"<b>{n:03d}</b> " + "đồng chí " * 20 for n in range(60))
+    parts = split_styled(html_to_styled(html))
+    assert len(parts) > 1 and all(utf16_len(p.text) <= 2000 for p in parts)
+    for part in parts:
+        bold = [part.text[a:b] for a, b, _ in part.runs]
+        assert bold == [line[:3] for line in part.text.splitlines()]
 
 
 def test_long_texts_are_cut_on_line_boundaries_within_2000_characters() -> None:

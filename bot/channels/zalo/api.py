@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 import aiohttp
+from aiolimiter import AsyncLimiter
 
 from bot.config import ZALO_API_URL
 
@@ -21,6 +22,8 @@ TEXT_LIMIT = 2000  # sendMessage text and sendPhoto caption: 1 to 2000 character
 POLL_TIMEOUT = 408  # getUpdates: nothing came within the timeout
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 CALL_TIMEOUT = 30.0  # seconds for any call but a long poll
+# The calls that send something to a person go at the deployment's Zalo pace (CHIBO_ZALO_RATE).
+SENDING = frozenset({"sendMessage", "sendPhoto", "sendSticker", "sendChatAction", "sendVoice"})
 
 
 class ZaloError(Exception):
@@ -39,10 +42,13 @@ class ZaloNetworkError(Exception):
 class ZaloApi:
     """Calls the Zalo Bot API of one bot; open() before the first call, close() at the end."""
 
-    def __init__(self, token: str, api_url: str = ZALO_API_URL) -> None:
+    def __init__(self, token: str, api_url: str = ZALO_API_URL, *, rate: float | None = None) -> None:
         self.token = token
         self.api_url = api_url.rstrip("/")
         self._session: aiohttp.ClientSession | None = None
+        # Zalo publishes no rate limit: sending calls are spaced evenly, 1/rate seconds apart (a
+        # bucket of one, as for Telegram in bot/app.py: no burst past the pace). None: no pacing.
+        self._pace = AsyncLimiter(1, 1 / rate) if rate else None
 
     async def open(self) -> None:
         """Create the HTTP session (idempotent)."""
@@ -61,6 +67,8 @@ class ZaloApi:
         """Post a method's JSON parameters and return its result (True when Zalo sends none)."""
         await self.open()
         assert self._session is not None
+        if self._pace is not None and method in SENDING:
+            await self._pace.acquire()
         url = f"{self.api_url}/bot{self.token}/{method}"
         try:
             async with self._session.post(
@@ -102,9 +110,14 @@ class ZaloApi:
             raise ZaloNetworkError("getMe: unexpected answer")
         return result
 
-    async def send_message(self, chat_id: str, text: str) -> dict[str, Any]:
-        """Send a text of 1 to 2000 characters; return {message_id, date}."""
-        result = await self.call("sendMessage", {"chat_id": chat_id, "text": text})
+    async def send_message(
+        self, chat_id: str, text: str, text_styles: list[dict[str, object]] | None = None
+    ) -> dict[str, Any]:
+        """Send a text of 1 to 2000 characters (with its bold and italic runs); return {message_id, date}."""
+        params: dict[str, Any] = {"chat_id": chat_id, "text": text}
+        if text_styles:
+            params["text_styles"] = text_styles
+        result = await self.call("sendMessage", params)
         return result if isinstance(result, dict) else {}
 
     async def send_photo(self, chat_id: str, photo_url: str, caption: str | None = None) -> dict[str, Any]:

@@ -13,23 +13,26 @@ never puts its own over an open form: a number typed as an answer is not a press
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
 
 from bot.channels.web.signed import SignedFiles
 from bot.channels.zalo import updates
-from bot.channels.zalo.api import TEXT_LIMIT, ZaloApi
+from bot.channels.zalo.api import TEXT_LIMIT, ZaloApi, ZaloError
 from bot.channels.zalo.menus import Buttons, Menu, build
-from bot.channels.zalo.text import html_to_text, split
+from bot.channels.zalo.text import Styled, html_to_styled, html_to_text, split, split_styled
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.features.access import ZALO
 from bot.i18n import N_, Translator, translator
 from storage import drafts, users
+from storage import updates as kv
 from storage import zalo as store
 from storage.database import Database
 
@@ -45,6 +48,10 @@ NO_FILE = N_(
     "Ask the committee's office for it."
 )
 _NO_MENU = object()  # cached: the chat has no list
+# Zalo refused sendMessage's text_styles once (the value: when and what it said): plain text from then
+# on, for this deployment. The refusal is tried again after a month, in case Zalo changed.
+FORMATTING_REFUSED = "zalo:formatting-refused"
+FORMATTING_RETRY = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ class ZaloMessenger:
         self._zalo_ids: dict[int, str] = {}
         self._menus: dict[str, tuple[int, Menu] | object] = {}
         self._presses: OrderedDict[str, str] = OrderedDict()  # callback query id -> chat
+        self._formatting: bool | None = None  # styled texts allowed (None: not read from storage yet)
 
     # ----- ids ---------------------------------------------------------------------------------
 
@@ -175,26 +183,59 @@ class ZaloMessenger:
         aside: bool = False,
     ) -> Sent:
         """Send a message with its buttons as a list, in as many parts as 2000 characters need."""
-        body = html_to_text(text) if html else text
+        body = html_to_styled(text) if html else Styled(text)
         menu = build(buttons) if buttons else None
         held = aside and menu is not None and await self._form_open(chat)
         if menu is not None:
             t = await self.translator_of(chat)
             # Over an open form a reminder's buttons are only named: typed numbers stay answers.
             listed = "\n".join(f"• {e.label}" for e in menu.entries) if held else menu.text(t)
-            body = f"{body}\n\n{listed}" if body.strip() else listed
+            body = body + Styled(f"\n\n{listed}") if body.text.strip() else Styled(listed)
         sent = await self._send(chat, body)
         # A reply replaces the list; a scheduled message only adds one (when no form is open).
         if not aside or (menu is not None and not held):
             await self._set_menu(chat, sent.message_id, menu)
         return sent
 
-    async def _send(self, chat: str, body: str) -> Sent:
+    async def _send(self, chat: str, body: Styled) -> Sent:
         result: dict[str, Any] = {}
-        for part in split(body):
-            if part.strip():
-                result = await self.api.send_message(chat, part)
-        return self._sent(result, body)
+        for part in split_styled(body):
+            if part.text.strip():
+                result = await self._send_part(chat, part)
+        return self._sent(result, body.text)
+
+    async def _send_part(self, chat: str, part: Styled) -> dict[str, Any]:
+        """Send one part with its bold and italics; if Zalo refuses them, plain once, and remember."""
+        styles = part.text_styles() if part.runs and await self.formatting() else []
+        if not styles:
+            return await self.api.send_message(chat, part.text)
+        try:
+            return await self.api.send_message(chat, part.text, styles)
+        except ZaloError as refused:
+            if refused.error_code != 400:
+                raise
+            result = await self.api.send_message(chat, part.text)
+            # The plain text went through: it was the styles Zalo refused.
+            await self._formatting_refused(refused.description)
+            return result
+
+    async def formatting(self) -> bool:
+        """Tell whether texts go with their bold and italics (the setting, and no refusal remembered)."""
+        if self._formatting is None:
+            allowed = self.settings.zalo_formatting
+            raw = await kv.kv_get(self.db, FORMATTING_REFUSED)
+            if allowed and raw is not None:
+                refused_at = datetime.fromisoformat(json.loads(raw)["at"])
+                allowed = self.clock() - refused_at >= FORMATTING_RETRY
+            self._formatting = allowed
+        return self._formatting
+
+    async def _formatting_refused(self, description: str) -> None:
+        log.warning("Zalo refused bold and italics (%s): texts go plain from now on", description[:200])
+        self._formatting = False
+        value = json.dumps({"at": self.clock().isoformat(), "description": description[:500]})
+        async with self.db.transaction() as tx:
+            await kv.kv_set(tx, FORMATTING_REFUSED, value)
 
     def _sent(self, result: dict[str, Any], text: str) -> Sent:
         message_id = str(result.get("message_id") or f"local:{self.clock().timestamp()}:{len(text)}")
