@@ -39,6 +39,9 @@ class ChiboContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
     ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self.actor: Actor | None = None
+        # Some of the actor's messages could not be delivered and went out again once they wrote:
+        # the bot's next answer asks them to write once a week (handlers/common.reply).
+        self.ask_to_write: bool = False
 
     @property
     def db(self) -> Database:

@@ -32,10 +32,10 @@ from bot.context import ChiboContext
 from bot.errors import UserError
 from bot.features.access import TELEGRAM, ZALO, Actor, effective_role, is_configured_admin
 from bot.features.admin import ensure_user
-from bot.i18n import Translator, pick_locale, translator
+from bot.i18n import N_, Translator, pick_locale, translator
 from bot.text import split_message
 from handlers.menus import sync_user_menu
-from storage import updates, users
+from storage import delivery, updates, users
 from storage.database import DatabaseBusyError
 from storage.models import Role
 
@@ -92,14 +92,28 @@ async def send(
     return sent
 
 
+WRITE_ONCE_A_WEEK = N_(
+    "⚠️ Some of my messages (reminders, digests) could not reach you: Zalo may stop a bot from "
+    "writing to someone who has not written to it for a while. They follow now. Please send me a "
+    "message at least once a week (anything, for example /whoami), so that they reach you on time."
+)
+
+
 async def reply(
     update: Update, context: ChiboContext, text: str, *, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
-    """Answer in the chat the update came from."""
+    """Answer in the chat the update came from (first asking to write weekly, when messages waited)."""
     chat = update.effective_chat
     if chat is None:
         return None
-    return await send(context, chat.id, text, markup=markup)
+    actor = context.actor
+    if not context.ask_to_write or actor is None or actor.user is None:
+        return await send(context, chat.id, text, markup=markup)
+    context.ask_to_write = False
+    sent = await send(context, chat.id, Markup(context.t(WRITE_ONCE_A_WEEK)) + "\n\n" + text, markup=markup)
+    async with context.db.transaction() as tx:
+        await delivery.asked(tx, actor.user.id, context.now())
+    return sent
 
 
 def command_name(message: Message | None) -> str | None:
@@ -162,8 +176,23 @@ async def before_every_update(update: object, context: ChiboContext) -> None:
         # They write again: they can be reached again.
         async with context.db.transaction() as tx:
             await users.set_blocked(tx, user.id, None)
+    if user is not None:
+        await _came_back(context, user.id)
     if context.actor.registered:
         await sync_user_menu(context, context.actor)
+
+
+async def _came_back(context: ChiboContext, user_id: int) -> None:
+    """Send again the messages that waited for this person (they wrote), and ask them to write weekly."""
+    state = await delivery.state(context.db, user_id)
+    if state is None:
+        return
+    held, to_ask = state
+    if held:
+        async with context.db.transaction() as tx:
+            count = await context.scheduler.outbox.release(tx, user_id)
+        log.info("user %s wrote again: %s held messages go out", user_id, count)
+    context.ask_to_write = held or to_ask
 
 
 async def _refuse_group(update: Update, context: ChiboContext, chat: Chat) -> None:

@@ -30,6 +30,7 @@ class OutboxMessage:
     attempts: int
     sent_at: datetime | None
     failed_at: datetime | None
+    undeliverable_at: datetime | None = None  # Zalo refused it for its recipient (it waits for them)
 
 
 def _message(row: sqlite3.Row) -> OutboxMessage:
@@ -48,7 +49,14 @@ def _message(row: sqlite3.Row) -> OutboxMessage:
         attempts=row["attempts"],
         sent_at=from_db_time(row["sent_at"]) if row["sent_at"] else None,
         failed_at=from_db_time(row["failed_at"]) if row["failed_at"] else None,
+        undeliverable_at=from_db_time(row["undeliverable_at"]) if row["undeliverable_at"] else None,
     )
+
+
+# A message whose recipient's messages are held (storage/delivery.py) waits: it is not due.
+_NOT_HELD = """
+    NOT EXISTS (SELECT 1 FROM delivery_holds h WHERE h.user_id = outbox.user_id AND h.released_at IS NULL)
+"""
 
 
 _INSERT = """
@@ -125,6 +133,9 @@ async def due(db: Queryable, now: datetime, limit: int = 100) -> list[OutboxMess
         SELECT * FROM outbox
         WHERE sent_at IS NULL AND failed_at IS NULL AND not_before <= ?
           AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+          AND """
+        + _NOT_HELD
+        + """
         ORDER BY not_before, id LIMIT ?
         """,
         (stamp, stamp, limit),
@@ -167,6 +178,14 @@ async def mark_failed(db: Queryable, message_id: int, now: datetime, error: str)
     )
 
 
+async def mark_undeliverable(db: Queryable, message_id: int, now: datetime, error: str) -> None:
+    """Mark a message the channel refused for its recipient (it waits for them to write again)."""
+    await db.execute(
+        "UPDATE outbox SET undeliverable_at = ?, error = ? WHERE id = ? AND sent_at IS NULL",
+        (to_db_time(now), error[:500], message_id),
+    )
+
+
 async def fail_pending_of(db: Queryable, user_id: int, now: datetime, error: str) -> int:
     """Give up on every pending message of a recipient (they blocked the bot); return how many."""
     return await db.execute(
@@ -185,24 +204,28 @@ class BatchCount:
     total: int
     sent: int
     failed: int
+    held: int = 0  # waiting for their recipients to write to the bot again
 
     @property
     def pending(self) -> int:
-        """Return how many are neither sent nor given up."""
-        return self.total - self.sent - self.failed
+        """Return how many are still on their way (neither sent, given up, nor held)."""
+        return self.total - self.sent - self.failed - self.held
 
 
 async def batch_count(db: Queryable, batch: str) -> BatchCount:
     """Count a batch's messages by state."""
     row = await db.fetchone(
         """
-        SELECT COUNT(*) AS total, COUNT(sent_at) AS sent, COUNT(failed_at) AS failed
+        SELECT COUNT(*) AS total, COUNT(sent_at) AS sent, COUNT(failed_at) AS failed,
+               COUNT(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL AND NOT """
+        + _NOT_HELD
+        + """) AS held
         FROM outbox WHERE batch = ?
         """,
         (batch,),
     )
     assert row is not None
-    return BatchCount(row["total"], row["sent"], row["failed"])
+    return BatchCount(row["total"], row["sent"], row["failed"], row["held"])
 
 
 async def next_due_at(db: Queryable) -> datetime | None:
@@ -210,8 +233,8 @@ async def next_due_at(db: Queryable) -> datetime | None:
     value = await db.fetchval(
         """
         SELECT MIN(MAX(not_before, COALESCE(next_attempt_at, not_before))) FROM outbox
-        WHERE sent_at IS NULL AND failed_at IS NULL
-        """
+        WHERE sent_at IS NULL AND failed_at IS NULL AND """
+        + _NOT_HELD
     )
     return None if value is None else from_db_time(str(value))
 

@@ -15,13 +15,26 @@ class Blocked(Exception):
     """The recipient cannot be reached any more (blocked the bot, deleted the account)."""
 
 
-class RetryLater(Exception):
-    """The channel is busy or unreachable now; try again after some seconds."""
+class Undeliverable(Exception):
+    """The channel would not deliver to this person now, though they may still use the bot.
 
-    def __init__(self, seconds: float, reason: str) -> None:
+    Zalo gives no promise that a bot may write to someone who has not written to it for a while. The
+    message waits, with the person's others, until they write again (bot/scheduling/outbox.py).
+    """
+
+
+class RetryLater(Exception):
+    """The channel is busy or unreachable now; try again after some seconds.
+
+    personal: the trouble may be this recipient's, not the channel's (Zalo's 403): when the attempts
+    run out, the message waits for the person to write again instead of being given up.
+    """
+
+    def __init__(self, seconds: float, reason: str, *, personal: bool = False) -> None:
         super().__init__(reason)
         self.seconds = seconds
         self.reason = reason
+        self.personal = personal
 
 
 class Channel(Protocol):

@@ -1,6 +1,11 @@
 """The outbox: messages queued under unique keys, delivered exactly once through their recipients'
 channels, held through the quiet hours, retried after a 429 or a network error, and marked sent part
-by part so a restart resumes after the last part sent (DESIGN.md, principle 8)."""
+by part so a restart resumes after the last part sent (DESIGN.md, principle 8).
+
+A message the channel will not deliver to its recipient now (Zalo, to someone who has not written to
+the bot for a while) is marked undeliverable and waits, with the person's other messages, until
+they write again: then they all go out (release), and the bot's next answer asks them to write once
+a week (handlers/common.py). The admins' weekly report counts them (scheduler)."""
 
 from __future__ import annotations
 
@@ -13,14 +18,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Translator, translator
-from bot.scheduling.channel import Blocked, Channel, RetryLater
-from storage import outbox, users
+from bot.scheduling.channel import Blocked, Channel, RetryLater, Undeliverable
+from storage import delivery, outbox, users
 from storage.database import Database, Queryable
 from storage.models import User
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# A message that waited this long for its recipient to write again is given up when they do.
+HELD_FOR_AT_MOST = timedelta(days=14)
 
 
 def local(moment: datetime, settings: Settings) -> datetime:
@@ -76,6 +83,7 @@ class Delivery:
     sent: int = 0
     failed: int = 0
     postponed: int = 0
+    held: int = 0  # undeliverable now: waiting for their recipients to write again
 
 
 class Outbox:
@@ -142,6 +150,8 @@ class Outbox:
                         report.sent += 1
                     elif outcome == "failed":
                         report.failed += 1
+                    elif outcome == "held":
+                        report.held += 1
                     else:
                         report.postponed += 1
                         if outcome == "flood":
@@ -181,8 +191,12 @@ class Outbox:
                 await users.set_blocked(tx, user.id, self.clock())
                 await outbox.fail_pending_of(tx, user.id, self.clock(), "blocked the bot")
             return "failed"
+        except Undeliverable as exc:
+            return await self._hold(message, user, str(exc))
         except RetryLater as exc:
             attempts = message.attempts + 1
+            if attempts >= MAX_ATTEMPTS and exc.personal:
+                return await self._hold(message, user, exc.reason)
             async with self.db.transaction() as tx:
                 if attempts >= MAX_ATTEMPTS:
                     await outbox.mark_failed(tx, message.id, self.clock(), exc.reason)
@@ -200,3 +214,16 @@ class Outbox:
         async with self.db.transaction() as tx:
             await outbox.mark_sent(tx, message.id, self.clock())
         return "sent"
+
+    async def _hold(self, message: outbox.OutboxMessage, user: User, reason: str) -> str:
+        """Mark a message undeliverable and hold its recipient's messages until they write again."""
+        log.info("outbox %s: user %s cannot be reached now, held (%s)", message.id, user.id, reason)
+        async with self.db.transaction() as tx:
+            await outbox.mark_undeliverable(tx, message.id, self.clock(), reason)
+            await delivery.hold(tx, user.id, self.clock(), reason)
+        return "held"
+
+    async def release(self, tx: Queryable, user_id: int) -> int | None:
+        """Send a held person's messages again (they wrote to the bot); None when none were held."""
+        now = self.clock()
+        return await delivery.release(tx, user_id, now, now - HELD_FOR_AT_MOST)

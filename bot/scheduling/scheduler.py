@@ -18,8 +18,9 @@ from markupsafe import Markup
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.features import broadcast
+from bot.features import broadcast, undelivered
 from bot.features import digest as digests
+from bot.features.access import is_configured_admin
 from bot.features.calendar import load_calendar
 from bot.features.duties import Duty, open_duties
 from bot.forms.fields import Form
@@ -35,7 +36,7 @@ from bot.scheduling.outbox import (
     translator_of,
     week_moment,
 )
-from storage import digest_queries, drafts, outbox, schedule, units, updates, users
+from storage import delivery, digest_queries, drafts, outbox, schedule, units, updates, users
 from storage.database import Database
 from storage.models import Role, Unit, User
 
@@ -96,6 +97,9 @@ class Scheduler:
             if await self._weekly_due("digest", week, digest_at):
                 await self.digest_pass(today)
                 await self._close_period("digest", week)
+            if await self._weekly_due("delivery-report", week, digest_at):
+                await self.delivery_report(today)
+                await self._close_period("delivery-report", week)
         await self.draft_pass()
         delivery = await self.outbox.deliver()
         if await self.broadcast_reports():
@@ -119,9 +123,50 @@ class Scheduler:
                     text += Markup(" ") + Markup(
                         t(N_("{failed} could not be reached (they blocked the bot or left)."))
                     ).format(failed=count.failed)
+                if count.held:
+                    text += Markup(" ") + Markup(
+                        t(
+                            N_(
+                                "{held} will get it when they next write to the bot "
+                                "(Zalo would not deliver it to them now)."
+                            )
+                        )
+                    ).format(held=count.held)
                 if await self.outbox.enqueue(tx, f"broadcast-report:{batch}", admin, "report", str(text)):
                     queued += 1
         return queued
+
+    async def delivery_report(self, today: date) -> int:
+        """Tell the admins how many messages could not be delivered this week, and who still waits."""
+        count = await delivery.week_count(self.db, self.clock() - timedelta(days=7))
+        if not count.messages and not count.held:
+            return 0
+        week = iso_week(today)
+        queued = 0
+        for admin in await self._admins():
+            t = translator_of(admin, self.settings)
+            text = undelivered.report(count, t, self.settings.timezone)
+            async with self.db.transaction() as tx:
+                if await self.outbox.enqueue(tx, f"delivery-report:{admin.id}:{week}", admin, "report", text):
+                    queued += 1
+        return queued
+
+    async def _admins(self) -> list[User]:
+        """Return the admins who can be reached: invited ones and those of the configuration."""
+        found = {u.id: u for u in await users.reachable(self.db, Role.ADMIN.value)}
+        for channel, ids in (
+            ("telegram", [str(i) for i in self.settings.admins]),
+            ("zalo", self.settings.zalo_admins),
+        ):
+            for external_id in ids:
+                user = await users.by_external(self.db, channel, external_id)
+                if (
+                    user is not None
+                    and not user.blocked
+                    and is_configured_admin(self.settings, channel, external_id)
+                ):
+                    found.setdefault(user.id, user)
+        return list(found.values())
 
     async def _period_open(self, job: str, period: str) -> bool:
         """Tell whether a job still has to run for a period (a missed one is caught up)."""

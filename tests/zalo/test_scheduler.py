@@ -1,6 +1,6 @@
 """Scheduled work on Zalo: a deadline reminder whose button is answered by typing its number, the
 weekly digest with its chart through a signed link (or a note when there is no public address),
-a reminder that does not take over an open form, and a user Zalo can no longer reach."""
+a reminder that does not take over an open form (people Zalo cannot reach: test_undeliverable)."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from bot.devtools.zalo_emulator import ZaloEmulator
-from storage import users
 from storage.database import Database
 from tests.e2e.conftest import add_person
 from tests.e2e.harness import FakeClock
@@ -115,20 +114,6 @@ async def test_without_a_public_address_the_chart_is_replaced_by_a_note(
         assert not any(c.method == "sendPhoto" for c in zalo.calls)
     finally:
         await bot.stop()
-
-
-async def test_a_user_zalo_cannot_reach_is_marked_and_the_others_still_get_theirs(
-    bot: RunningZalo, cells: Cells, side_db: Database, zalo: ZaloEmulator
-) -> None:
-    await bot.tick()  # the bot runs from Tuesday 24/11
-    zalo.unreachable(cells.minh.id, 403)
-    bot.clock.now = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # Friday 16:30: the weekly nudge
-    before = len(cells.lan.texts())
-    await bot.tick()
-    assert len(cells.lan.texts()) == before + 1
-    assert "Tuần này có gì cần báo cáo không?" in cells.lan.texts()[-1]
-    stored = await users.by_external(side_db, "zalo", cells.minh.id)
-    assert stored is not None and stored.blocked
 
 
 async def test_a_broadcast_from_zalo_reaches_the_secretaries_and_the_admin_gets_the_count(

@@ -15,7 +15,7 @@ from bot.channels.zalo.messenger import ZaloMessenger
 from bot.channels.zalo.text import html_to_styled, html_to_text, split, split_styled
 from bot.config import ZALO_API_URL, ConfigError, Settings, load_settings
 from bot.i18n import translator
-from bot.scheduling.channel import Blocked, RetryLater
+from bot.scheduling.channel import RetryLater, Undeliverable
 from bot.text import utf16_len
 from storage.database import Database
 from tests.e2e.harness import FakeClock
@@ -307,19 +307,27 @@ class Failing:
 
 
 @pytest.mark.parametrize(
-    ("error", "expected"),
+    ("error", "expected", "seconds"),
     [
-        (ZaloError(403, "Forbidden"), Blocked),
-        (ZaloError(400, "user not found"), Blocked),
-        (ZaloError(429, "Too many requests"), RetryLater),
-        (ZaloError(502, "Bad gateway"), RetryLater),
-        (ZaloNetworkError("sendMessage: ClientConnectorError"), RetryLater),
-        (ZaloError(400, "text must be 1 to 2000 characters"), ZaloError),
+        (ZaloError(404, "Not found"), Undeliverable, None),
+        (ZaloError(400, "chat not found"), Undeliverable, None),
+        (ZaloError(400, "Người nhận không hợp lệ"), Undeliverable, None),
+        (ZaloError(403, "Internal server error"), RetryLater, 30),  # documented so; retried, then held
+        (ZaloError(429, "Quota exceeded"), RetryLater, 60),
+        (ZaloError(408, "Request timeout"), RetryLater, 5),
+        (ZaloError(401, "Unauthorized"), RetryLater, 300),
+        (ZaloError(502, "Bad gateway"), RetryLater, 5),
+        (ZaloNetworkError("sendMessage: ClientConnectorError"), RetryLater, 5),
+        (ZaloError(400, "text must be 1 to 2000 characters"), ZaloError, None),  # a bug of ours
+        (ZaloError(400, "Bad request - invalid API name"), ZaloError, None),
     ],
 )
-async def test_the_outbox_learns_who_is_gone_and_when_to_wait(
-    error: Exception, expected: type[Exception]
+async def test_the_outbox_reads_zalo_s_documented_error_codes(
+    error: Exception, expected: type[Exception], seconds: float | None
 ) -> None:
     channel = ZaloChannel(Failing(error))  # type: ignore[arg-type]
-    with pytest.raises(expected):
+    with pytest.raises(expected) as raised:
         await channel.send_text("u1", "hi", None)
+    if isinstance(raised.value, RetryLater):
+        assert raised.value.seconds == seconds
+        assert raised.value.personal == (isinstance(error, ZaloError) and error.error_code == 403)

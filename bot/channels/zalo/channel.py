@@ -1,18 +1,40 @@
-"""The Zalo side of the Channel protocol: how reminders, digests and broadcasts reach Zalo users."""
+"""The Zalo side of the Channel protocol: how reminders, digests and broadcasts reach Zalo users.
+
+Zalo's errors as its documentation names them (error-code page; README.md beside this file says what
+is verified): 400 bad request, 401 a wrong or expired token, 403 "internal server error", 404 "not
+found" (an invalid request), 408 timeout, 429 quota exceeded. None is documented as "this person
+cannot be messaged", so chibo reads a 404, or a 400 that names the recipient, as that (the message
+waits for them to write again) and a 403 as Zalo's own trouble that may be the recipient's: retried,
+then held like the others when it persists.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Awaitable
 
 from bot.channels.zalo.api import TEXT_LIMIT, ZaloError, ZaloNetworkError
 from bot.channels.zalo.messenger import ZaloMessenger
-from bot.scheduling.channel import Blocked, Buttons, RetryLater
+from bot.scheduling.channel import Buttons, RetryLater, Undeliverable
 from bot.text import split_message
 
-# Zalo's documentation names no error for a user who blocked the bot or left; these are guesses from
-# the codes Telegram and HTTP use, and a message that fails otherwise is marked failed by the outbox.
-GONE_CODES = {403, 404}
-BUSY_CODES = {429, 500, 502, 503, 504}
+log = logging.getLogger(__name__)
+
+QUOTA_WAIT = 60.0  # seconds after a 429: Zalo documents no retry_after
+# A bad request that names its recipient ("chat not found", "invalid user"...) is about the person.
+_ABOUT_RECIPIENT = re.compile(r"(chat|user|recipient|người nhận|cuộc trò chuyện)", re.IGNORECASE)
+_NOT_THERE = re.compile(r"(not found|invalid|không tồn tại|không hợp lệ)", re.IGNORECASE)
+
+
+def about_recipient(error: ZaloError) -> bool:
+    """Tell whether Zalo refused a send because of its recipient (assumed: see the module's note)."""
+    if error.error_code == 404:
+        return True
+    described = error.description
+    return error.error_code == 400 and bool(
+        _ABOUT_RECIPIENT.search(described) and _NOT_THERE.search(described)
+    )
 
 
 class ZaloChannel:
@@ -39,12 +61,18 @@ class ZaloChannel:
         try:
             await request
         except ZaloError as error:
-            if error.error_code in GONE_CODES or "not found" in error.description.lower():
-                raise Blocked(error.description) from error
-            if error.error_code in BUSY_CODES:
-                raise RetryLater(
-                    30 if error.error_code == 429 else 5, f"{error.error_code} from Zalo"
-                ) from error
+            code, text = error.error_code, error.description
+            if about_recipient(error):
+                raise Undeliverable(f"{code} from Zalo: {text}") from error
+            if code == 429:
+                raise RetryLater(QUOTA_WAIT, f"429 from Zalo: {text}") from error
+            if code == 403:
+                raise RetryLater(30, f"403 from Zalo: {text}", personal=True) from error
+            if code == 401:
+                log.error("Zalo refused the bot's token (401): check ZALO_BOT_TOKEN")
+                raise RetryLater(300, f"401 from Zalo: {text}") from error
+            if code == 408 or code >= 500:
+                raise RetryLater(5, f"{code} from Zalo: {text}") from error
             raise
         except ZaloNetworkError as error:
             raise RetryLater(5, f"network: {error}") from error
