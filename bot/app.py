@@ -24,6 +24,7 @@ from telegram.ext import (
 
 import handlers.data as data_commands  # exports, imports, audit, deletion on request, backups
 from bot.channels.telegram import TelegramChannel
+from bot.channels.web.photos import PhotoLinks
 from bot.channels.web.server import TELEGRAM_PATH, ZALO_PATH, WebServer
 from bot.channels.web.signed import SignedFiles
 from bot.channels.zalo.api import ZaloApi
@@ -34,6 +35,7 @@ from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.context import BotData, ChiboApp, ChiboContext
 from bot.features.access import TELEGRAM, ZALO
+from bot.features.photos import PhotoKeeper
 from bot.forms.registry import ALL_FORMS, build_engine
 from bot.processor import PerUserUpdateProcessor
 from bot.scheduling.channel import Channel
@@ -74,6 +76,9 @@ class Runtime:
         self.started = 0  # applications initialised and not shut down yet
         # The one form engine of the process, reached by handlers as context.forms.
         self.forms = build_engine()
+        # Photos of activities kept on disk (Zalo's links expire), read back by exports.
+        self.photos = PhotoKeeper(self.db, settings, clock)
+        self.photo_links = PhotoLinks(public_url, self.photos, clock=clock) if public_url else None
 
 
 async def _post_init(app: ChiboApp, runtime: Runtime) -> None:
@@ -86,7 +91,9 @@ async def _post_init(app: ChiboApp, runtime: Runtime) -> None:
         async with runtime.db.transaction() as tx:
             await units.rename(tx, units.ROOT_ID, data.settings.root_name)
         box = Outbox(runtime.db, data.settings, data.clock, runtime.channels)
-        runtime.scheduler = Scheduler(runtime.db, data.settings, data.clock, box, ALL_FORMS)
+        runtime.scheduler = Scheduler(
+            runtime.db, data.settings, data.clock, box, ALL_FORMS, photos=runtime.photos
+        )
         if data.settings.tick_seconds > 0 and app.job_queue is not None:
             # One tick runs whatever is due, catching up what was missed while the bot was down.
             app.job_queue.run_repeating(_tick, interval=data.settings.tick_seconds, first=1, name="tick")
@@ -158,6 +165,7 @@ def build_application(
     app.bot_data.clock = clock
     app.bot_data.db = runtime.db
     app.bot_data.forms = runtime.forms
+    app.bot_data.photos = runtime.photos
     if bot is None:
         runtime.channels[TELEGRAM] = TelegramChannel(app.bot)
 
@@ -228,7 +236,11 @@ async def serve(
     base = webhook_url.rstrip("/") if webhook_url else None
     runtime = Runtime(settings, public_url=settings.public_url or base)
     apps = build_applications(settings, channels, runtime)
-    web = WebServer(secret=secret, files=runtime.files) if base or runtime.files else None
+    web = (
+        WebServer(secret=secret, files=runtime.files, photos=runtime.photo_links)
+        if base or runtime.files
+        else None
+    )
     started: list[ChiboApp] = []
     try:
         for app in apps.values():

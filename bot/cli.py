@@ -21,9 +21,11 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import logs
 from bot.app import ALLOWED_UPDATES, build_application, serve
+from bot.clock import system_clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import UserError
 from bot.features import backup, export
+from bot.features.photos import PhotoKeeper
 from bot.i18n import translator
 from storage.database import Database
 from storage.models import Role
@@ -201,7 +203,8 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
             request = await export.request_for(db, Role.ADMIN, None, " ".join(words), today)
         except UserError as error:
             return _fail(str(error.render(t).striptags()), 1)
-        result = await export.run(db, request, t, settings.timezone, now)
+        keeper = PhotoKeeper(db, settings, system_clock)
+        result = await export.run(db, request, t, settings.timezone, now, keeper=keeper)
         await export.record(db, None, request, result, now)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(result.data)

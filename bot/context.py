@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.features.access import Actor
+from bot.features.photos import PhotoKeeper
 from bot.forms.engine import Engine
 from bot.i18n import Translator, translator
 from bot.scheduling.scheduler import Scheduler
@@ -26,6 +27,7 @@ class BotData:
         self.bot_username: str = ""
         self.scheduler: Scheduler | None = None
         self.forms: Engine | None = None
+        self.photos: PhotoKeeper | None = None
 
 
 class ChiboContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -73,6 +75,14 @@ class ChiboContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         if forms is None:
             raise RuntimeError("the form engine is built with the application")
         return forms
+
+    @property
+    def photos(self) -> PhotoKeeper:
+        """Return the keeper of the photos of activities (built once by the composition root)."""
+        photos = self.bot_data.photos
+        if photos is None:
+            raise RuntimeError("the photo keeper is built with the application")
+        return photos
 
     def now(self) -> datetime:
         """Return the current moment (UTC, aware)."""

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, commands
 from bot.commands import Command
 from bot.context import ChiboApp, ChiboContext
 from bot.features import mine
+from bot.features.access import ZALO
 from bot.features.mine import MineAction
+from bot.features.photos import PhotoRefused
 from bot.forms.definitions import FORMS, latest_enterprise
 from bot.forms.engine import View
 from bot.forms.fields import FormContext
 from bot.i18n import N_
-from handlers.common import command_name, keyboard, reply, requires, unknown
+from handlers.common import channel_of, command_name, keyboard, reply, requires, unknown, user_error
+from storage import photos
 from storage.models import Role
 
 REPORTERS: frozenset[Role | None] = frozenset({Role.SECRETARY, Role.ADMIN})
@@ -176,7 +180,22 @@ async def on_photo(update: Update, context: ChiboContext) -> None:
     if actor is None or actor.role not in REPORTERS or message is None or not message.photo:
         await unknown(update, context)
         return
-    view = await context.forms.photo(form_context(context), message.photo[-1].file_id)
+    ctx = form_context(context)
+    file_id = message.photo[-1].file_id
+    if (
+        channel_of(context) == ZALO
+        and context.settings.zalo_keep_photos
+        and await context.forms.photo_expected(ctx)
+    ):
+        # Zalo's link expires: the photo is fetched now, from Zalo only, or refused with a reason.
+        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+        try:
+            file_id = photos.KEPT + str(await context.photos.keep(file_id, ctx.user.id))
+        except PhotoRefused as refused:
+            again = await context.forms.again(ctx, refused.message, **refused.params)
+            await (show(update, context, again) if again else user_error(update, context, refused))
+            return
+    view = await context.forms.photo(ctx, file_id)
     if view is None:
         await unknown(update, context)
         return

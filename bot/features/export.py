@@ -24,13 +24,16 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.drawing.image import Image as XLImage
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from PIL import Image
 
 from bot.errors import UserError
 from bot.features import admin
 from bot.features.calendar import load_calendar
+from bot.features.photos import PhotoKeeper
 from bot.forms.definitions import (
     ACTIVITY_KINDS,
     DIRECTIONS,
@@ -45,7 +48,7 @@ from bot.i18n import N_, Translator
 from bot.rules.calendar import WorkingCalendar
 from bot.rules.deadlines import probation_end, recognition_deadline
 from bot.rules.pipeline import STEP_NAMES, Step
-from storage import audit, units
+from storage import audit, photos, units
 from storage import export_queries as q
 from storage.database import Database, Queryable
 from storage.export_queries import Author, Period, UnitRow
@@ -90,11 +93,13 @@ class Column:
 
 @dataclass
 class Sheet:
-    """A sheet: its title (a catalog message), columns and rows of plain values."""
+    """A sheet: its title (a catalog message), columns and rows of plain values, and pictures placed
+    at the start of some rows, in the column after the last (row index, PNG or JPEG bytes)."""
 
     title: str
     columns: list[Column]
     rows: list[list[Value]] = field(default_factory=list)
+    pictures: list[tuple[int, bytes]] = field(default_factory=list)
 
 
 @dataclass
@@ -345,6 +350,11 @@ SHEET_MEETINGS = N_("Meetings")
 SHEET_ACTIVITIES = N_("Activities")
 SHEET_TRANSFERS = N_("Transfers")
 SHEET_ENTERPRISES = N_("Enterprises")
+SHEET_PHOTOS = N_("Photos")
+PHOTO_COLUMNS = [*PLACE, Column(N_("Date"), Format.DATE, 12), Column(N_("Title"), width=30)]
+PHOTO_ROWS = 12  # rows a photo's thumbnail covers (Excel's default rows are 20 pixels high)
+THUMBNAIL = (320, 220)  # pixels, at most
+MAX_PHOTOS = 500  # photos shown in one export (the newest); the rest are counted
 
 
 @dataclass
@@ -397,12 +407,21 @@ def _day(text: object) -> date | None:
 class _Collector:
     """Reads the records of an export into sheets, counting for the summary as it goes."""
 
-    def __init__(self, db: Queryable, request: ExportRequest, t: Translator, tz: ZoneInfo) -> None:
+    def __init__(
+        self,
+        db: Queryable,
+        request: ExportRequest,
+        t: Translator,
+        tz: ZoneInfo,
+        keeper: PhotoKeeper | None = None,
+    ) -> None:
         self.db = db
         self.request = request
         self.labels = _Labels(t)
         self.t = t
         self.tz = tz
+        self.keeper = keeper
+        self.kept: list[tuple[q.RecordRow, int]] = []  # activities with a kept photo, and its id
         self.units: dict[int, UnitRow] = {}
         self.tally: dict[int, _CellTally] = {}
 
@@ -447,7 +466,27 @@ class _Collector:
         for sheet in sheets:
             # By cell, then by date or name: the order the office reads them in.
             sheet.rows.sort(key=lambda row: tuple("" if v is None else str(v) for v in row[2:5]))
-        return [self.summary(), *sheets]
+        pictures = await self.photos()
+        return [self.summary(), *sheets, *([pictures] if pictures.rows else [])]
+
+    async def photos(self) -> Sheet:
+        """Return the sheet of the activities' kept photos, each shown small beside its activity."""
+        sheet = Sheet(SHEET_PHOTOS, PHOTO_COLUMNS)
+        if self.keeper is None:
+            return sheet
+        newest = sorted(self.kept, key=lambda item: str(item[0].values["on_date"]), reverse=True)
+        for record, photo_id in newest[:MAX_PHOTOS]:
+            kept = await self.keeper.read(photo_id)
+            if kept is None:
+                continue  # deleted after its retention period
+            thumbnail = await asyncio.to_thread(_thumbnail, kept[0])
+            if thumbnail is None:
+                continue
+            sheet.pictures.append((len(sheet.rows), thumbnail))
+            v = record.values
+            sheet.rows.append([*self.place(record.unit_id), _day(v["on_date"]), v["title"]])
+            sheet.rows.extend([[None] * len(PHOTO_COLUMNS) for _ in range(PHOTO_ROWS - 1)])
+        return sheet
 
     async def table(
         self, table: str, sheet: Sheet, make: Callable[[q.RecordRow], list[Value]], progress: Progress
@@ -527,6 +566,9 @@ class _Collector:
 
     def activity(self, record: q.RecordRow) -> list[Value]:
         v = record.values
+        photo_id = photos.kept_id(v["photo_file_id"])
+        if photo_id is not None:
+            self.kept.append((record, photo_id))
         tally = self.cell(record.unit_id)
         tally.activities += 1
         tally.participants += int(v["participants"])
@@ -611,10 +653,28 @@ class _Collector:
 
 
 async def collect(
-    db: Queryable, request: ExportRequest, t: Translator, tz: ZoneInfo, progress: Progress | None = None
+    db: Queryable,
+    request: ExportRequest,
+    t: Translator,
+    tz: ZoneInfo,
+    progress: Progress | None = None,
+    keeper: PhotoKeeper | None = None,
 ) -> list[Sheet]:
-    """Return the sheets of an export: the summary first, then one sheet per kind of record."""
-    return await _Collector(db, request, t, tz).collect(progress or Progress())
+    """Return the sheets of an export: the summary first, then one sheet per kind of record, then the
+    kept photos of the activities (when there are any)."""
+    return await _Collector(db, request, t, tz, keeper).collect(progress or Progress())
+
+
+def _thumbnail(data: bytes) -> bytes | None:
+    """Return a small JPEG of a kept photo (None when it cannot be read any more)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.thumbnail(THUMBNAIL)
+            buffer = io.BytesIO()
+            image.convert("RGB").save(buffer, "JPEG", quality=80)
+    except Exception:
+        return None
+    return buffer.getvalue()
 
 
 # ----- the workbook ------------------------------------------------------------------------------
@@ -701,6 +761,9 @@ def build_workbook(sheets: list[Sheet], t: Translator, progress: Progress | None
             if number % PROGRESS_EVERY == 0:
                 progress.done += PROGRESS_EVERY
         progress.done += len(sheet.rows) % PROGRESS_EVERY
+        beside = get_column_letter(len(columns) + 1)
+        for at, picture in sheet.pictures:
+            ws.add_image(XLImage(io.BytesIO(picture)), f"{beside}{at + 2}")
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(sheet.rows) + 1}"
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -740,10 +803,11 @@ async def run(
     tz: ZoneInfo,
     now: datetime,
     progress: Progress | None = None,
+    keeper: PhotoKeeper | None = None,
 ) -> ExportFile:
     """Read the records and write the workbook (in a thread, so the bot goes on answering)."""
     progress = progress or Progress()
-    sheets = await collect(db, request, t, tz, progress)
+    sheets = await collect(db, request, t, tz, progress, keeper)
     data = await asyncio.to_thread(build_workbook, sheets, t, progress)
-    counts = {s.title: len(s.rows) for s in sheets if s.title != SHEET_SUMMARY}
+    counts = {s.title: len(s.rows) for s in sheets if s.title not in (SHEET_SUMMARY, SHEET_PHOTOS)}
     return ExportFile(file_name(request.unit, now, tz), data, counts)

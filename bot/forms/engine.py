@@ -264,6 +264,18 @@ class Engine:
             )
         return await self._accept(ctx, draft, form, fld, file_id)
 
+    async def photo_expected(self, ctx: FormContext) -> bool:
+        """Tell whether the open form's question asks for a photo."""
+        draft = await self.open_draft(ctx)
+        if draft is None or draft.position.startswith("@"):
+            return False
+        return self._field(ctx, self.forms[draft.form], draft.position).kind is Kind.PHOTO
+
+    async def again(self, ctx: FormContext, problem: str, **params: object) -> View | None:
+        """Show the open question again with a problem (a catalog message); None when no form is open."""
+        draft = await self.open_draft(ctx)
+        return None if draft is None else await self._show(ctx, draft, error=Invalid(problem, **params))
+
     async def not_text(self, ctx: FormContext, *, voice: bool = False) -> View | None:
         """Answer a sticker, a voice message or anything that is not text with the question again;
         None when no form is open."""

@@ -23,6 +23,7 @@ from bot.features import digest as digests
 from bot.features.access import is_configured_admin
 from bot.features.calendar import load_calendar
 from bot.features.duties import Duty, open_duties
+from bot.features.photos import PhotoKeeper
 from bot.forms.fields import Form
 from bot.i18n import N_
 from bot.rules.deadlines import OVERDUE_KEY, Kind, pending_reminders
@@ -61,13 +62,21 @@ class Scheduler:
     """Decides what is due and queues it: deadlines, meetings, nudges, digests, idle drafts."""
 
     def __init__(
-        self, db: Database, settings: Settings, clock: Clock, box: Outbox, forms: Mapping[str, Form]
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        box: Outbox,
+        forms: Mapping[str, Form],
+        *,
+        photos: PhotoKeeper | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.outbox = box
         self.forms = forms  # the titles of the forms whose drafts it reminds of
+        self.photos = photos  # whose files past their time it deletes every day
 
     def today(self) -> date:
         """Return today in the deployment's time zone."""
@@ -80,6 +89,8 @@ class Scheduler:
         if not in_quiet_hours(now, self.settings):
             if await self._period_open("daily", today.isoformat()):
                 await self.daily_pass(today)
+                if self.photos is not None:
+                    await self.photos.sweep()
                 async with self.db.transaction() as tx:
                     # A redelivery comes within minutes; a week of update ids is plenty to recognise it.
                     await updates.forget_before(tx, now - timedelta(days=7))

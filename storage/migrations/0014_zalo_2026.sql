@@ -15,3 +15,21 @@ CREATE TABLE delivery_holds (
     released_at  TEXT,
     asked_at     TEXT
 );
+
+-- Photos of activities kept on disk (CHIBO_ZALO_KEEP_PHOTOS): Zalo's photo links expire. A reported
+-- activity refers to its photo as 'kept:<id>' (activities.photo_file_id). The file is deleted after
+-- CHIBO_PHOTO_DAYS, when its activity is deleted, or when no activity took it; the row stays, marked.
+CREATE TABLE photos (
+    id            INTEGER PRIMARY KEY,
+    user_id       INTEGER REFERENCES users(id) ON DELETE SET NULL,  -- who sent it
+    file          TEXT NOT NULL UNIQUE,                             -- its name in the photo folder
+    bytes         INTEGER NOT NULL,
+    content_type  TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    deleted_at    TEXT,
+    deleted_why   TEXT
+);
+CREATE INDEX photos_live ON photos(created_at) WHERE deleted_at IS NULL;
+-- The activities that refer to a kept photo, for the daily retention pass.
+CREATE INDEX activities_kept_photo ON activities(photo_file_id) WHERE photo_file_id LIKE 'kept:%';

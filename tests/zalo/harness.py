@@ -91,6 +91,7 @@ class RunningZalo:
     web: WebServer | None = None
     port: int = field(default_factory=free_port)
     people: dict[str, ZaloPerson] = field(default_factory=dict)
+    runtime: Runtime | None = None
 
     @property
     def settings(self) -> Settings:
@@ -128,8 +129,9 @@ class RunningZalo:
         for app in self.apps.values():
             await start(app, poll_timeout=5)
         if runtime.files is not None:
-            self.web = WebServer(secret="unused-here", files=runtime.files)
+            self.web = WebServer(secret="unused-here", files=runtime.files, photos=runtime.photo_links)
             await self.web.start("127.0.0.1", self.port)
+        self.runtime = runtime
         return self
 
     async def stop(self) -> None:

@@ -6,6 +6,7 @@ One aiohttp server on one port (behind the same HTTPS proxy):
     POST /telegram             Telegram's updates (when Telegram runs behind a webhook in this process);
                                the X-Telegram-Bot-Api-Secret-Token header must hold the secret
     GET  /zalo/files/{id}/{name}?exp=&sig=   a picture or an export behind a short-lived signed link
+    GET  /photos/{id}?exp=&sig=              a kept photo of an activity (bot/channels/web/photos.py)
 
 A request without the right secret gets 403 and nothing else happens. An update is put on its
 application's queue and answered 200 at once, as python-telegram-bot's own webhook server does; a
@@ -22,6 +23,8 @@ from urllib.parse import quote
 from aiohttp import web
 from telegram import Update
 
+from bot.channels.web.photos import PATH as PHOTO_PATH
+from bot.channels.web.photos import PhotoLinks
 from bot.channels.web.signed import PATH, SignedFiles
 from bot.channels.zalo.api import SECRET_HEADER, webhook_update
 from bot.channels.zalo.bot import ZaloBot
@@ -41,9 +44,12 @@ def _same(given: str | None, secret: str) -> bool:
 class WebServer:
     """Serves the webhooks of the applications given to it and the signed links."""
 
-    def __init__(self, *, secret: str, files: SignedFiles | None = None) -> None:
+    def __init__(
+        self, *, secret: str, files: SignedFiles | None = None, photos: PhotoLinks | None = None
+    ) -> None:
         self.secret = secret
         self.files = files
+        self.photos = photos
         self.zalo: ChiboApp | None = None
         self.telegram: ChiboApp | None = None
         self._runner: web.AppRunner | None = None
@@ -57,6 +63,8 @@ class WebServer:
             app.router.add_post(TELEGRAM_PATH, self._telegram_update)
         if self.files is not None:
             app.router.add_get(PATH + "/{file_id}/{name}", self._file)
+        if self.photos is not None:
+            app.router.add_get(PHOTO_PATH + "/{photo_id}", self.photos.serve)
         return app
 
     async def start(self, host: str, port: int) -> None:

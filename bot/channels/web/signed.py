@@ -34,6 +34,28 @@ class SharedFile:
     expires: int  # unix time
 
 
+class Signer:
+    """Signs what a link names together with when it expires, so neither can be changed."""
+
+    def __init__(self, key: bytes | None = None, *, clock: Clock = system_clock) -> None:
+        self._key = key or secrets.token_bytes(32)  # made at start: links die with the process
+        self.clock = clock
+
+    def now(self) -> int:
+        """Return the current unix time."""
+        return int(self.clock().timestamp())
+
+    def sign(self, subject: str, expires: int) -> str:
+        """Return the signature of a subject (an id, a token) valid until a unix time."""
+        return hmac.new(self._key, f"{subject}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def valid(self, subject: str, expires: str, signature: str) -> bool:
+        """Tell whether a signature is the subject's and its time has not passed."""
+        if not expires.isdecimal() or int(expires) <= self.now():
+            return False
+        return hmac.compare_digest(signature, self.sign(subject, int(expires)))
+
+
 class SignedFiles:
     """Bytes offered for a while under signed links."""
 
@@ -41,15 +63,15 @@ class SignedFiles:
         self.public_url = public_url.rstrip("/")
         self.ttl = ttl
         self.clock = clock
-        self._key = secrets.token_bytes(32)
+        self._signer = Signer(clock=clock)
         self._files: OrderedDict[str, SharedFile] = OrderedDict()
         self._size = 0
 
     def _signature(self, file_id: str, expires: int) -> str:
-        return hmac.new(self._key, f"{file_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+        return self._signer.sign(file_id, expires)
 
     def _now(self) -> int:
-        return int(self.clock().timestamp())
+        return self._signer.now()
 
     def put(self, data: bytes, name: str, content_type: str) -> str:
         """Keep bytes for the link's lifetime and return the link."""
