@@ -27,6 +27,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.web.photos import PhotoLinks
 from bot.channels.web.server import TELEGRAM_PATH, ZALO_PATH, WebServer
 from bot.channels.web.signed import SignedFiles
+from bot.channels.web.upload import UploadPage
 from bot.channels.zalo.api import ZaloApi
 from bot.channels.zalo.bot import ZaloBot
 from bot.channels.zalo.channel import ZaloChannel
@@ -46,6 +47,7 @@ from handlers import start as start_handlers
 from handlers.menus import publish_default_menus
 from storage import units
 from storage.database import Database
+from storage.models import User
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,8 @@ class Runtime:
         # Photos of activities kept on disk (Zalo's links expire), read back by exports.
         self.photos = PhotoKeeper(self.db, settings, clock)
         self.photo_links = PhotoLinks(public_url, self.photos, clock=clock) if public_url else None
+        # The upload page of /import on Zalo (which takes no files), served with the signed links.
+        self.uploads = UploadPage(public_url, self.db, settings, clock) if public_url else None
 
 
 async def _post_init(app: ChiboApp, runtime: Runtime) -> None:
@@ -166,6 +170,7 @@ def build_application(
     app.bot_data.db = runtime.db
     app.bot_data.forms = runtime.forms
     app.bot_data.photos = runtime.photos
+    app.bot_data.uploads = runtime.uploads
     if bot is None:
         runtime.channels[TELEGRAM] = TelegramChannel(app.bot)
 
@@ -197,7 +202,37 @@ def build_zalo_application(
     messenger = ZaloMessenger(api, runtime.db, settings, files=runtime.files, clock=clock)
     runtime.channels[ZALO] = ZaloChannel(messenger)
     bot = ZaloBot(messenger, defaults=Defaults(tzinfo=settings.timezone))
-    return build_application(settings, clock=clock, runtime=runtime, bot=bot)
+    app = build_application(settings, clock=clock, runtime=runtime, bot=bot)
+    if runtime.uploads is not None:
+        runtime.uploads.deliver = functools.partial(_deliver_upload, app)
+    return app
+
+
+async def _deliver_upload(app: ChiboApp, user: User, upload_id: int, name: str, size: int) -> None:
+    """Hand a file sent through the upload page to the Zalo bot, as if sent in the admin's chat."""
+    bot = app.bot
+    assert isinstance(bot, ZaloBot)
+    update = await bot.messenger.upload_update(user.external_id, user.display_name, upload_id, name, size)
+    await app.update_queue.put(Update.de_json(update, bot))
+
+
+def web_server(
+    runtime: Runtime, apps: dict[str, ChiboApp], *, secret: str, webhooks: bool
+) -> WebServer | None:
+    """Return the web server of a process: the webhooks (when asked), the signed links, the upload
+    page; None when it has nothing to serve (polling without CHIBO_PUBLIC_URL)."""
+    if not webhooks and runtime.files is None:
+        return None
+    web = WebServer(
+        secret=secret,
+        files=runtime.files,
+        photos=runtime.photo_links,
+        upload=runtime.uploads if ZALO in apps else None,
+    )
+    if webhooks:
+        web.telegram = apps.get(TELEGRAM)
+        web.zalo = apps.get(ZALO)
+    return web
 
 
 def build_applications(settings: Settings, channels: Sequence[str], runtime: Runtime) -> dict[str, ChiboApp]:
@@ -236,11 +271,7 @@ async def serve(
     base = webhook_url.rstrip("/") if webhook_url else None
     runtime = Runtime(settings, public_url=settings.public_url or base)
     apps = build_applications(settings, channels, runtime)
-    web = (
-        WebServer(secret=secret, files=runtime.files, photos=runtime.photo_links)
-        if base or runtime.files
-        else None
-    )
+    web = web_server(runtime, apps, secret=secret, webhooks=base is not None)
     started: list[ChiboApp] = []
     try:
         for app in apps.values():
@@ -249,9 +280,6 @@ async def serve(
             assert app.post_init is not None
             await app.post_init(app)
         if web is not None:
-            if base is not None:
-                web.telegram = apps.get(TELEGRAM)
-                web.zalo = apps.get(ZALO)
             await web.start(listen, port)
         for channel, app in apps.items():
             if base is None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.channels.web.upload import UploadPage
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.features.access import Actor
@@ -28,6 +29,7 @@ class BotData:
         self.scheduler: Scheduler | None = None
         self.forms: Engine | None = None
         self.photos: PhotoKeeper | None = None
+        self.uploads: UploadPage | None = None  # the upload page of /import on Zalo (needs a public URL)
 
 
 class ChiboContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -23,13 +23,13 @@ from bot.errors import UserError
 from bot.features import audit as audit_view
 from bot.features import backup, export, importer
 from bot.features import erasure as privacy_ops
-from bot.features.access import TELEGRAM, is_configured_admin
+from bot.features.access import TELEGRAM, ZALO, is_configured_admin
 from bot.features.admin import unit_by_code
 from bot.i18n import N_, Translator
 from handlers import forms
-from handlers.common import args_text, keyboard, reply, requires, user_error
+from handlers.common import args_text, channel_of, keyboard, reply, requires, user_error
 from handlers.menus import clear_user_menu
-from storage import data_ops, units, users
+from storage import data_ops, units, uploads, users
 from storage.database import Queryable
 from storage.models import Role
 
@@ -238,24 +238,55 @@ async def template_command(update: Update, context: ChiboContext) -> None:
     )
 
 
+UPLOAD_LINK = N_(
+    "Zalo carries no files, so send the Excel file (.xlsx) made from /template on this page:\n{link}\n"
+    "The link works until {time}, and only for you: do not forward it. I check every row first and "
+    "import nothing until you confirm here."
+)
+NO_UPLOAD_PAGE = N_(
+    "Zalo carries no files, and this bot has no web address for an upload page (CHIBO_PUBLIC_URL). "
+    "Import from Telegram, or set that address up."
+)
+
+
 @requires(Role.ADMIN)
 async def import_command(update: Update, context: ChiboContext) -> None:
-    """Explain how to import: send the filled template as a file."""
+    """Explain how to import: send the filled template as a file (on Zalo, through the upload page)."""
+    t = context.t
+    if channel_of(context) == ZALO:
+        page, user_id = context.bot_data.uploads, _user_id(context)
+        if page is None or user_id is None:
+            await reply(update, context, t(NO_UPLOAD_PAGE))
+            return
+        # Signed now, as the answer goes out: the hour starts when the admin can open it.
+        link, until = await page.link(user_id)
+        when = t.datetime(until.astimezone(context.settings.timezone))
+        await reply(update, context, Markup(t(UPLOAD_LINK)).format(link=link, time=when))
+        return
     await reply(
         update,
         context,
-        context.t(
+        t(
             "Send me the Excel file (.xlsx) made from /template, as a file. I check every row first "
             "and import nothing until you confirm."
         ),
     )
 
 
+NOT_WAITING = N_("This import is no longer waiting: send the file again.")
+
+
 def _file_token(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-async def _download(context: ChiboContext, file_id: str) -> bytes:
+async def _download(context: ChiboContext, file_id: str) -> bytes | None:
+    """Return a file's bytes: Telegram's, or one the admin sent through the upload page (None: gone)."""
+    if file_id.startswith(uploads.PREFIX):
+        number, user_id = file_id[len(uploads.PREFIX) :], _user_id(context)
+        if not number.isdecimal() or user_id is None:
+            return None
+        return await uploads.content(context.db, int(number), user_id)
     file = await context.bot.get_file(file_id)
     return bytes(await file.download_as_bytearray())
 
@@ -284,6 +315,9 @@ async def on_document(update: Update, context: ChiboContext) -> None:
         return
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     data = await _download(context, document.file_id)
+    if data is None:
+        await reply(update, context, t(NOT_WAITING))
+        return
     try:
         parsed = await asyncio.to_thread(importer.read_workbook, data, t)
     except UserError as error:
@@ -323,7 +357,7 @@ async def import_pressed(update: Update, context: ChiboContext) -> None:
     user_id = _user_id(context)
     pending = await data_ops.pending_import(context.db, user_id) if user_id is not None else None
     if len(args) != 2 or user_id is None or pending is None or pending.get("token") != args[1]:
-        await query.answer(t("This import is no longer waiting: send the file again."), show_alert=True)
+        await query.answer(t(NOT_WAITING), show_alert=True)
         return
     await query.answer()
     await _drop_buttons(update)
@@ -331,18 +365,22 @@ async def import_pressed(update: Update, context: ChiboContext) -> None:
     if args[0] != "y":
         async with context.db.transaction() as tx:
             await data_ops.drop_pending_import(tx, user_id)
+            await uploads.drop_of(tx, user_id)
         await reply(update, context, t("Cancelled: nothing was imported."))
         return
     if query.message is not None:
         await context.bot.send_chat_action(query.message.chat.id, ChatAction.TYPING)
     content = await _download(context, pending["file_id"])
-    if _file_token(content) != token:
-        await reply(update, context, t("This import is no longer waiting: send the file again."))
+    if content is None or _file_token(content) != token:
+        await reply(update, context, t(NOT_WAITING))
         return
     parsed = await asyncio.to_thread(importer.read_workbook, content, t)
 
     async def claim(tx: Queryable) -> bool:
-        return await data_ops.take_pending_import(tx, user_id, token)
+        if not await data_ops.take_pending_import(tx, user_id, token):
+            return False
+        await uploads.drop_of(tx, user_id)  # a file sent through the upload page is used up
+        return True
 
     try:
         plan = await importer.apply(
@@ -351,6 +389,7 @@ async def import_pressed(update: Update, context: ChiboContext) -> None:
     except importer.ImportRefused as refused:
         async with context.db.transaction() as tx:
             await data_ops.drop_pending_import(tx, user_id)
+            await uploads.drop_of(tx, user_id)
         lines = [Markup(t("Nothing was imported: the data changed since the check, and now:"))]
         lines.extend(importer.render_errors(refused.plan, t))
         await reply(update, context, Markup("\n").join(lines))

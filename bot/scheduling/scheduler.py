@@ -37,7 +37,7 @@ from bot.scheduling.outbox import (
     translator_of,
     week_moment,
 )
-from storage import delivery, digest_queries, drafts, outbox, schedule, units, updates, users
+from storage import delivery, digest_queries, drafts, outbox, schedule, units, updates, uploads, users
 from storage.database import Database
 from storage.models import Role, Unit, User
 
@@ -94,6 +94,8 @@ class Scheduler:
                 async with self.db.transaction() as tx:
                     # A redelivery comes within minutes; a week of update ids is plenty to recognise it.
                     await updates.forget_before(tx, now - timedelta(days=7))
+                    # A file sent for /import and never confirmed (the upload page on Zalo).
+                    await uploads.drop_before(tx, now - timedelta(days=1))
                 await self._close_period("daily", today.isoformat())
             week = iso_week(today)
             nudge_at = week_moment(

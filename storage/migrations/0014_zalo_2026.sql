@@ -33,3 +33,13 @@ CREATE TABLE photos (
 CREATE INDEX photos_live ON photos(created_at) WHERE deleted_at IS NULL;
 -- The activities that refer to a kept photo, for the daily retention pass.
 CREATE INDEX activities_kept_photo ON activities(photo_file_id) WHERE photo_file_id LIKE 'kept:%';
+
+-- Files sent through the upload page (/import on Zalo, which takes no files): kept until the import
+-- is confirmed or cancelled, and a day at most.
+CREATE TABLE uploads (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    data        BLOB NOT NULL,
+    created_at  TEXT NOT NULL
+);

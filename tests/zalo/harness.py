@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.app import ChiboApp, Runtime, build_applications, start, stop
+from bot.app import ChiboApp, Runtime, build_applications, start, stop, web_server
 from bot.channels.web.server import WebServer
 from bot.channels.zalo.updates import number_of_message
 from bot.config import Settings
@@ -128,8 +128,8 @@ class RunningZalo:
         self.apps = build_applications(self.settings, channels, runtime)
         for app in self.apps.values():
             await start(app, poll_timeout=5)
-        if runtime.files is not None:
-            self.web = WebServer(secret="unused-here", files=runtime.files, photos=runtime.photo_links)
+        self.web = web_server(runtime, self.apps, secret="unused-here", webhooks=False)
+        if self.web is not None:
             await self.web.start("127.0.0.1", self.port)
         self.runtime = runtime
         return self

@@ -7,6 +7,7 @@ One aiohttp server on one port (behind the same HTTPS proxy):
                                the X-Telegram-Bot-Api-Secret-Token header must hold the secret
     GET  /zalo/files/{id}/{name}?exp=&sig=   a picture or an export behind a short-lived signed link
     GET  /photos/{id}?exp=&sig=              a kept photo of an activity (bot/channels/web/photos.py)
+    GET/POST /zalo/upload/{user}?exp=&sig=   the upload page of /import on Zalo (bot/channels/web/upload.py)
 
 A request without the right secret gets 403 and nothing else happens. An update is put on its
 application's queue and answered 200 at once, as python-telegram-bot's own webhook server does; a
@@ -26,6 +27,7 @@ from telegram import Update
 from bot.channels.web.photos import PATH as PHOTO_PATH
 from bot.channels.web.photos import PhotoLinks
 from bot.channels.web.signed import PATH, SignedFiles
+from bot.channels.web.upload import UploadPage
 from bot.channels.zalo.api import SECRET_HEADER, webhook_update
 from bot.channels.zalo.bot import ZaloBot
 from bot.context import ChiboApp
@@ -45,11 +47,17 @@ class WebServer:
     """Serves the webhooks of the applications given to it and the signed links."""
 
     def __init__(
-        self, *, secret: str, files: SignedFiles | None = None, photos: PhotoLinks | None = None
+        self,
+        *,
+        secret: str,
+        files: SignedFiles | None = None,
+        photos: PhotoLinks | None = None,
+        upload: UploadPage | None = None,
     ) -> None:
         self.secret = secret
         self.files = files
         self.photos = photos
+        self.upload = upload
         self.zalo: ChiboApp | None = None
         self.telegram: ChiboApp | None = None
         self._runner: web.AppRunner | None = None
@@ -65,6 +73,8 @@ class WebServer:
             app.router.add_get(PATH + "/{file_id}/{name}", self._file)
         if self.photos is not None:
             app.router.add_get(PHOTO_PATH + "/{photo_id}", self.photos.serve)
+        if self.upload is not None:
+            self.upload.routes(app)
         return app
 
     async def start(self, host: str, port: int) -> None:

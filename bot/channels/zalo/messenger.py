@@ -162,6 +162,31 @@ class ZaloMessenger:
                 )
         return updates.message(incoming, chat=chat, user=user, now_s=now_s)
 
+    async def upload_update(
+        self, zalo_id: str, name: str, upload_id: int, file_name: str, size: int
+    ) -> dict[str, Any]:
+        """Return the Bot API update of a file someone sent through the upload page, as if they had
+        sent it in their chat (Zalo carries no files): the document's file id names the upload."""
+        chat = await self.number_of(zalo_id)
+        number = updates.number_of_message(f"upload:{upload_id}")
+        person = {"id": chat, "is_bot": False, "first_name": name}
+        return {
+            "update_id": number,
+            "message": {
+                "message_id": number,
+                "date": int(self.clock().timestamp()),
+                "chat": {"id": chat, "type": "private", "first_name": name},
+                "from": person,
+                "document": {
+                    "file_id": f"upload:{upload_id}",
+                    "file_unique_id": f"upload-{upload_id}",
+                    "file_name": file_name,
+                    "file_size": size,
+                    "mime_type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                },
+            },
+        }
+
     # ----- out ---------------------------------------------------------------------------------
 
     async def translator_of(self, chat: str) -> Translator:
