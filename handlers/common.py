@@ -195,15 +195,26 @@ async def _came_back(context: ChiboContext, user_id: int) -> None:
     context.ask_to_write = held or to_ask
 
 
+TELEGRAM_GROUP = N_("I only answer in a private chat. Open a chat with me: @{bot}")
+ZALO_GROUP = N_(
+    "I only answer in a private chat: reports, reminders and names are not for a group. Open a chat "
+    "with me ({bot}) in Zalo and write there."
+)
+
+
 async def _refuse_group(update: Update, context: ChiboContext, chat: Chat) -> None:
     t = context.t
-    text = Markup(t("I only answer in a private chat. Open a chat with me: @{bot}")).format(
-        bot=context.bot.username
+    on_zalo = channel_of(context) == ZALO
+    text = Markup(
+        t(ZALO_GROUP) if on_zalo else t("I only answer in a private chat. Open a chat with me: @{bot}")
     )
+    text = text.format(bot=context.bot.username)
     if update.callback_query is not None:
         await update.callback_query.answer(str(Markup(text).striptags()), show_alert=True)
-    elif command_name(update.message) is not None:
-        # Only commands get an answer: the group's conversation is none of our business.
+    elif command_name(update.message) is not None or on_zalo:
+        # Only commands get an answer: the group's conversation is none of our business. On Zalo
+        # every group message the bot gets was addressed to it (a mention or a reply: groups are a
+        # Beta there, mention-only), so each is answered.
         await send(context, chat.id, text)
 
 

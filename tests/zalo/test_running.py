@@ -40,12 +40,18 @@ async def test_a_message_delivered_again_is_processed_once_even_after_a_restart(
     assert (await admin.send("/invites")).text.count("số ") == 1
 
 
-async def test_group_chats_are_refused_as_on_telegram(bot: RunningZalo, zalo: ZaloEmulator) -> None:
+async def test_group_chats_are_refused_politely_every_mention_answered(
+    bot: RunningZalo, zalo: ZaloEmulator
+) -> None:
     admin = bot.person(ADMIN, "Hà")
-    message_id = await admin.user.send("/help", group="g0r1o2u3p4")
-    await bot.processed(message_id)
+    await admin.send("/addunit cb Chi bộ A")
+    # Zalo hands a bot only the group messages that mention it or reply to it: each is answered.
+    for text in ("/help", "@Bot chibo báo cáo tuần này", "1"):
+        await bot.processed(await admin.user.send(text, group="g0r1o2u3p4"))
     said = [m.text or "" for m in zalo.chats["g0r1o2u3p4"] if m.from_bot]
-    assert len(said) == 1 and "chỉ trả lời trong tin nhắn riêng" in said[0]
+    assert len(said) == 3 and all("chỉ trả lời trong tin nhắn riêng" in s and "bot.chibo" in s for s in said)
+    # Nothing in the group acted: no unit added, no list pressed, no form opened.
+    assert "Chi bộ A (cb)" in await admin.send("/units")
 
 
 @pytest.mark.parametrize("wrapped", [True, False])
