@@ -1,5 +1,5 @@
 """The Zalo side of the bot: what comes in is read with the chat's list in mind, what goes out is
-plain text with its buttons as a numbered list, split at 2000 characters.
+plain text with its bold and italic runs and its buttons as a numbered list, split at 2000 characters.
 
 One messenger per Zalo bot, shared by the handlers' bot (bot/channels/zalo/bot.py) and the outbox's channel
 (bot/channels/zalo/channel.py), so the list a reminder shows is the list a typed "1" answers.
