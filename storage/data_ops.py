@@ -59,6 +59,7 @@ async def forget_user(db: Queryable, user_id: int, now: datetime) -> ForgetCount
     )
     await db.execute("DELETE FROM kv WHERE key = ?", (pending_import_key(user_id),))
     await db.execute("DELETE FROM delivery_holds WHERE user_id = ?", (user_id,))
+    await db.execute("DELETE FROM uploads WHERE user_id = ?", (user_id,))
     await db.execute(
         """
         UPDATE users SET display_name = ?, external_id = ?, role = NULL, unit_id = NULL, language = NULL,

@@ -1,6 +1,7 @@
 """Fixtures of the Zalo tests: the Zalo emulator, the real bot on a fresh database, a clock."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,25 @@ async def bot(zalo: ZaloEmulator, tmp_path: Path, clock: FakeClock) -> AsyncIter
     await running.start()
     yield running
     await running.stop()
+
+
+AnotherBot = Callable[..., AbstractAsyncContextManager[RunningZalo]]
+
+
+@pytest.fixture
+def another_bot(zalo: ZaloEmulator, tmp_path: Path, clock: FakeClock) -> AnotherBot:
+    """Run a bot with other settings (RunningZalo's fields) on its own database, for a test's length."""
+
+    @asynccontextmanager
+    async def run(**fields: object) -> AsyncIterator[RunningZalo]:
+        running = RunningZalo(zalo, tmp_path / "other.db", clock, zalo_admins=frozenset({ADMIN}), **fields)  # type: ignore[arg-type]
+        await running.start()
+        try:
+            yield running
+        finally:
+            await running.stop()
+
+    return run
 
 
 @dataclass

@@ -3,11 +3,9 @@ styled; when Zalo refuses a styled message the bot sends it plain once and, for 
 plain from then on (remembered across restarts, tried again after a month)."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bot.devtools.zalo_emulator import ZaloEmulator
-from tests.e2e.harness import FakeClock
-from tests.zalo.conftest import ADMIN, Cells
+from tests.zalo.conftest import ADMIN, AnotherBot, Cells
 from tests.zalo.harness import RunningZalo, register
 
 MEETING_TO_REVIEW = [
@@ -78,18 +76,11 @@ async def test_refused_formatting_is_sent_plain_once_then_plain_for_good_even_af
     assert zalo.errors == []
 
 
-async def test_formatting_switched_off_sends_plain_text(
-    zalo: ZaloEmulator, tmp_path: Path, clock: FakeClock
-) -> None:
-    bot = await RunningZalo(
-        zalo, tmp_path / "p.db", clock, zalo_admins=frozenset({ADMIN}), formatting=False
-    ).start()
-    try:
+async def test_formatting_switched_off_sends_plain_text(zalo: ZaloEmulator, another_bot: AnotherBot) -> None:
+    async with another_bot(formatting=False) as bot:
         admin = bot.person(ADMIN, "Hà")
         await admin.send("/addunit cb-a Chi bộ A")
         lan = bot.person("e4ea2cd5189df1c3a88c", "Lan")
         await register(admin, lan, "cb-a", "bithu")
         await lan.dialog(MEETING_TO_REVIEW)
         assert styled_calls(zalo) == []
-    finally:
-        await bot.stop()

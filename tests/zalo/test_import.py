@@ -6,7 +6,6 @@ other files and a restart are tried too."""
 import io
 import re
 import sqlite3
-from pathlib import Path
 
 import aiohttp
 
@@ -15,7 +14,7 @@ from bot.features import importer
 from bot.i18n import translator
 from tests.e2e.harness import FakeClock
 from tests.e2e.test_data import PERSON, fill
-from tests.zalo.conftest import ADMIN, Cells
+from tests.zalo.conftest import ADMIN, AnotherBot, Cells
 from tests.zalo.harness import RunningZalo, Said
 
 VI = translator("vi")
@@ -92,13 +91,8 @@ async def test_altered_or_expired_links_and_other_files_are_refused(
 
 
 async def test_without_a_public_address_import_says_why_it_cannot_take_a_file(
-    zalo: ZaloEmulator, tmp_path: Path, clock: FakeClock
+    another_bot: AnotherBot,
 ) -> None:
-    bot = await RunningZalo(
-        zalo, tmp_path / "n.db", clock, zalo_admins=frozenset({ADMIN}), public=False
-    ).start()
-    try:
+    async with another_bot(public=False) as bot:
         said = await bot.person(ADMIN, "Hà").send("/import")
         assert "chưa có địa chỉ web để mở trang gửi tệp (CHIBO_PUBLIC_URL)" in said
-    finally:
-        await bot.stop()

@@ -5,15 +5,14 @@ gets no 429; sent far faster, the quota is hit and every message still arrives o
 
 import asyncio
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bot.devtools.zalo_emulator import ZaloEmulator
 from storage import units, users
 from storage.database import Database
 from storage.models import Role
 from tests.e2e.harness import FakeClock
-from tests.zalo.conftest import ADMIN
-from tests.zalo.harness import RunningZalo, ZaloPerson
+from tests.zalo.conftest import ADMIN, AnotherBot
+from tests.zalo.harness import RunningZalo
 
 SECRETARIES = 25
 
@@ -33,12 +32,6 @@ async def _secretaries(bot: RunningZalo, zalo: ZaloEmulator) -> list[str]:
     return ids
 
 
-async def _broadcast(admin: ZaloPerson) -> None:
-    await admin.dialog(
-        [("/broadcast cb-a", "Viết nội dung"), ("Họp chi bộ lúc 14h", "Gửi đến"), ("1", "đang được gửi")]
-    )
-
-
 def _busiest_second(zalo: ZaloEmulator, since: int) -> int:
     times = zalo.send_times[since:]
     return max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
@@ -48,39 +41,33 @@ def _received(zalo: ZaloEmulator, ids: list[str]) -> list[int]:
     return [sum("Họp chi bộ lúc 14h" in (m.text or "") for m in zalo.users[i].bot_messages()) for i in ids]
 
 
-async def test_the_default_pace_stays_under_zalo_s_quota(
-    zalo: ZaloEmulator, tmp_path: Path, clock: FakeClock
-) -> None:
-    bot = await RunningZalo(
-        zalo, tmp_path / "pace.db", clock, zalo_admins=frozenset({ADMIN}), zalo_rate=10.0
-    ).start()
-    try:
-        admin = bot.person(ADMIN, "Hà")
-        await admin.send("/addunit cb-a Chi bộ A")
-        ids = await _secretaries(bot, zalo)
-        await _broadcast(admin)
-        zalo.quota = 12
+async def _broadcast_to_secretaries(bot: RunningZalo, zalo: ZaloEmulator) -> list[str]:
+    """Queue a broadcast to the secretaries of a cell, then set the (assumed) quota of 12 a second."""
+    admin = bot.person(ADMIN, "Hà")
+    await admin.send("/addunit cb-a Chi bộ A")
+    ids = await _secretaries(bot, zalo)
+    await admin.dialog(
+        [("/broadcast cb-a", "Viết nội dung"), ("Họp chi bộ lúc 14h", "Gửi đến"), ("1", "đang được gửi")]
+    )
+    zalo.quota = 12
+    return ids
+
+
+async def test_the_default_pace_stays_under_zalo_s_quota(zalo: ZaloEmulator, another_bot: AnotherBot) -> None:
+    async with another_bot(zalo_rate=10.0) as bot:
+        ids = await _broadcast_to_secretaries(bot, zalo)
         start = len(zalo.send_times)
         await bot.tick()
         assert _received(zalo, ids) == [1] * SECRETARIES
         assert not any(c.status == 429 for c in zalo.calls)
         assert _busiest_second(zalo, start) <= 11  # 10 a second, and one at the window's edge
-    finally:
-        await bot.stop()
 
 
 async def test_past_the_quota_every_message_still_arrives_once(
-    zalo: ZaloEmulator, tmp_path: Path, clock: FakeClock
+    zalo: ZaloEmulator, another_bot: AnotherBot, clock: FakeClock
 ) -> None:
-    bot = await RunningZalo(
-        zalo, tmp_path / "fast.db", clock, zalo_admins=frozenset({ADMIN}), zalo_rate=1000.0
-    ).start()
-    try:
-        admin = bot.person(ADMIN, "Hà")
-        await admin.send("/addunit cb-a Chi bộ A")
-        ids = await _secretaries(bot, zalo)
-        await _broadcast(admin)
-        zalo.quota = 12
+    async with another_bot(zalo_rate=1000.0) as bot:
+        ids = await _broadcast_to_secretaries(bot, zalo)
         await bot.tick()
         assert any(c.status == 429 for c in zalo.calls)  # the round stopped at the quota
         for _ in range(10):
@@ -91,5 +78,3 @@ async def test_past_the_quota_every_message_still_arrives_once(
             await bot.tick()
         assert _received(zalo, ids) == [1] * SECRETARIES
         assert zalo.errors == []
-    finally:
-        await bot.stop()

@@ -17,7 +17,7 @@ from PIL import Image
 
 from bot.devtools.zalo_emulator import ZaloEmulator
 from tests.e2e.harness import FakeClock
-from tests.zalo.conftest import ADMIN
+from tests.zalo.conftest import ADMIN, AnotherBot
 from tests.zalo.harness import RunningZalo, ZaloPerson, register
 
 TO_THE_PHOTO = [
@@ -58,15 +58,7 @@ class Keeping:
         return "\n".join(m.text or "" for m in user.bot_messages_since(marker))
 
 
-async def keeping_bot(zalo: ZaloEmulator, path: Path, clock: FakeClock, **settings: object) -> Keeping:
-    bot = await RunningZalo(
-        zalo,
-        path,
-        clock,
-        zalo_admins=frozenset({ADMIN}),
-        keep_photos=True,
-        **settings,  # type: ignore[arg-type]
-    ).start()
+async def cells_of(bot: RunningZalo) -> Keeping:
     admin = bot.person(ADMIN, "Hà")
     await admin.send("/addunit kcn-a Đảng bộ KCN A")
     await admin.send("/addunit kcn-a/cb-honda Chi bộ Công ty Honda")
@@ -76,10 +68,9 @@ async def keeping_bot(zalo: ZaloEmulator, path: Path, clock: FakeClock, **settin
 
 
 @pytest.fixture
-async def keeping(zalo: ZaloEmulator, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Keeping]:
-    running = await keeping_bot(zalo, tmp_path / "k.db", clock)
-    yield running
-    await running.bot.stop()
+async def keeping(another_bot: AnotherBot) -> AsyncIterator[Keeping]:
+    async with another_bot(keep_photos=True) as bot:
+        yield await cells_of(bot)
 
 
 async def test_a_kept_photo_outlives_its_zalo_link_in_the_export_and_behind_a_signed_link(
@@ -143,10 +134,10 @@ async def test_a_photo_that_cannot_be_fetched_or_is_not_from_zalo_is_answered(
 
 
 async def test_the_size_of_a_photo_and_of_all_photos_is_limited(
-    zalo: ZaloEmulator, tmp_path: Path, clock: FakeClock
+    zalo: ZaloEmulator, another_bot: AnotherBot
 ) -> None:
-    keeping = await keeping_bot(zalo, tmp_path / "s.db", clock, photo_max_mb=1, photos_max_mb=1)
-    try:
+    async with another_bot(keep_photos=True, photo_max_mb=1, photos_max_mb=1) as bot:
+        keeping = await cells_of(bot)
         await keeping.lan.dialog(TO_THE_PHOTO)
         big = noise_png(800, 600)  # about 1.4 MB: noise does not compress
         assert len(big) > 2**20
@@ -160,8 +151,6 @@ async def test_the_size_of_a_photo_and_of_all_photos_is_limited(
         said = await keeping.send_photo(zalo.host_media(noise_png(440, 420), "image/png", "b.png"))
         assert "Kho ảnh của Đảng ủy đã đầy" in said
         assert rows(keeping.bot, "SELECT COUNT(*) FROM photos") == [(1,)]
-    finally:
-        await keeping.bot.stop()
 
 
 async def test_kept_photos_are_deleted_after_the_retention_period_and_with_their_record(

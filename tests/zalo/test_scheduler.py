@@ -4,15 +4,13 @@ a reminder that does not take over an open form (people Zalo cannot reach: test_
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from bot.devtools.zalo_emulator import ZaloEmulator
 from storage.database import Database
 from tests.e2e.conftest import add_person
-from tests.e2e.harness import FakeClock
-from tests.zalo.conftest import ADMIN, Cells
+from tests.zalo.conftest import ADMIN, AnotherBot, Cells
 from tests.zalo.harness import RunningZalo, register
 
 CEREMONY_DUE = {
@@ -94,12 +92,9 @@ async def test_the_weekly_digest_reaches_a_committee_member_with_its_chart(
 
 
 async def test_without_a_public_address_the_chart_is_replaced_by_a_note(
-    zalo: ZaloEmulator, tmp_path: Path, clock: FakeClock
+    zalo: ZaloEmulator, another_bot: AnotherBot
 ) -> None:
-    bot = await RunningZalo(
-        zalo, tmp_path / "n.db", clock, zalo_admins=frozenset({ADMIN}), public=False
-    ).start()
-    try:
+    async with another_bot(public=False) as bot:
         admin = bot.person(ADMIN, "Hà")
         await admin.send("/addunit kcn-a Đảng bộ KCN A")
         member = bot.person("0a1b2c3d4e5f60718293", "Bình")
@@ -112,8 +107,6 @@ async def test_without_a_public_address_the_chart_is_replaced_by_a_note(
             for t in texts
         )
         assert not any(c.method == "sendPhoto" for c in zalo.calls)
-    finally:
-        await bot.stop()
 
 
 async def test_a_broadcast_from_zalo_reaches_the_secretaries_and_the_admin_gets_the_count(

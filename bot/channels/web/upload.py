@@ -66,7 +66,7 @@ body {{ font: 17px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 34rem; 
        color: #222; }}
 h1 {{ font-size: 1.25rem; color: #9c1c1c; }}
 .problem {{ background: #fdecea; border-left: 4px solid #9c1c1c; padding: .6rem .8rem; }}
-input[type=file] {{ display: block; margin: 1rem 0; max-width: 100%; }}
+input[type=file] {{ display: block; margin: 1rem 0; max-width: 100%; font-size: 1rem; padding: .5rem 0; }}
 button {{ font-size: 1.05rem; padding: .6rem 1.4rem; background: #9c1c1c; color: #fff; border: 0;
          border-radius: .4rem; }}
 </style></head>

@@ -1,7 +1,8 @@
 """Zalo: the same bot on the Zalo Bot API (Zalo Bot Platform, as documented in 2026).
 
 Zalo's Bot API is modelled on Telegram's, with less: no buttons, no editing, no files, one update per
-long poll, string ids, and no promise that a bot may write to someone who has not written to it lately. chibo serves it from the same core. The Zalo application is a second
+long poll, string ids, and no promise that a bot may write to someone who has not written to it
+lately. chibo serves it from the same core. The Zalo application is a second
 python-telegram-bot Application whose bot (bot/channels/zalo/bot.py, ZaloBot) translates the Bot API calls
 the handlers make into Zalo's, so every handler runs unchanged on both channels; the outbox delivers
 reminders, digests and broadcasts through ZaloChannel. Both can run in one process on one database
