@@ -110,7 +110,8 @@ async def reply(
     if not context.ask_to_write or actor is None or actor.user is None:
         return await send(context, chat.id, text, markup=markup)
     context.ask_to_write = False
-    sent = await send(context, chat.id, Markup(context.t(WRITE_ONCE_A_WEEK)) + "\n\n" + text, markup=markup)
+    # Both are trusted HTML already (catalog text, and an answer built with escaped values).
+    sent = await send(context, chat.id, f"{context.t(WRITE_ONCE_A_WEEK)}\n\n{text}", markup=markup)
     async with context.db.transaction() as tx:
         await delivery.asked(tx, actor.user.id, context.now())
     return sent

@@ -41,9 +41,11 @@ async def test_a_refused_reminder_waits_for_the_person_and_goes_out_when_they_wr
     await bot.tick()
     assert sends_to(zalo, cells.minh.id) == tried  # held: not tried again and again
     # Minh writes: the answer asks him to write weekly, and what waited goes out.
-    said = await cells.minh.send("/whoami")
+    said = await cells.minh.send("/meeting")
     assert said.text.startswith("⚠️ Some of my messages (reminders, digests) could not reach you")
-    assert "at least once a week" in said and "Role: cell secretary" in said
+    assert "at least once a week" in said and "When was the meeting?" in said
+    assert "<b>" not in said.text and "Cell meeting" in said.messages[0].styled("b")  # still HTML
+    await cells.minh.send("/cancel")
     await bot.tick()
     assert "Anything to report this week?" in cells.minh.texts()[-1]
     assert rows(bot, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == [(0,)]
