@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import signal
@@ -58,6 +59,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 GROUP_FIRST = -100  # drop repeated updates, find who is acting, keep to private chats
 GROUP_GATE = -90  # people without an invitation only get the open commands
 GROUP_FEATURES = 0  # commands, buttons and forms; the catch-all answer comes last in this group
+UPLOAD_ANSWER_SECONDS = 30  # how long the upload page waits for the dry run to be sent in Zalo
 
 
 class Runtime:
@@ -214,6 +216,11 @@ async def _deliver_upload(app: ChiboApp, user: User, upload_id: int, name: str, 
     assert isinstance(bot, ZaloBot)
     update = await bot.messenger.upload_update(user.external_id, user.display_name, upload_id, name, size)
     await app.update_queue.put(Update.de_json(update, bot))
+    # The page says "received, see Zalo" once the dry run went out (a crash before: the page fails too).
+    processor = app.update_processor
+    if isinstance(processor, PerUserUpdateProcessor):
+        with contextlib.suppress(TimeoutError):
+            await processor.wait_processed(update["update_id"], within=UPLOAD_ANSWER_SECONDS)
 
 
 def web_server(

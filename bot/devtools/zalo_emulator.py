@@ -40,7 +40,7 @@ It also plays Zalo's media servers: pictures and voice notes users send are serv
 unknown method, a wrong token, getUpdates under a webhook, a photo URL that does not answer); what a
 working bot copes with (a person it cannot reach, refused rich text, the quota) shows in `emu.calls` only.
 
-Control API (JSON, same server, for trying the bot by hand with `python -m bot.zalo.emulator`):
+Control API (JSON, same server, for trying the bot by hand with `python -m bot.devtools.zalo_emulator`):
 
     POST /_emu/users/{id}/send       {"text", "name"?} -> {"message_id"}
     GET  /_emu/chats/{id}/messages   -> {"messages": [{"from_bot", "text", "photo_url", "caption"}]}
@@ -658,8 +658,8 @@ def _snake(name: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the emulator alone: `python -m bot.zalo.emulator --port 8082`."""
-    parser = argparse.ArgumentParser(prog="python -m bot.zalo.emulator")
+    """Run the emulator alone: `python -m bot.devtools.zalo_emulator --port 8082`."""
+    parser = argparse.ArgumentParser(prog="python -m bot.devtools.zalo_emulator")
     parser.add_argument("--port", type=int, default=8082)
     parser.add_argument("--token", default="123456789:TEST-zalo-token-for-the-emulator")
     args = parser.parse_args(argv)
