@@ -118,3 +118,9 @@ async def of_activities(db: Queryable, activity_ids: list[int]) -> dict[int, Pho
         activity_ids,
     )
     return {int(r["activity_id"]): _photo(r) for r in rows}
+
+
+async def live_files(db: Queryable) -> set[str]:
+    """Return the names of the photo files that should be in the folder."""
+    rows = await db.fetchall("SELECT file FROM photos WHERE deleted_at IS NULL")
+    return {str(r["file"]) for r in rows}

@@ -115,6 +115,15 @@ def _write(folder: Path, name: str, data: bytes) -> None:
         raise
 
 
+def _remove_strays(folder: Path, known: set[str], before: float) -> None:
+    """Delete files of the photo folder no row names (older than a moment, so none being written)."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.is_file() and path.name not in known and path.stat().st_mtime < before:
+            path.unlink(missing_ok=True)
+
+
 class PhotoKeeper:
     """Downloads, keeps, reads back and deletes the photos of activities."""
 
@@ -185,4 +194,7 @@ class PhotoKeeper:
             await asyncio.to_thread((self.folder / photo.file).unlink, missing_ok=True)
             async with self.db.transaction() as tx:
                 await photos.mark_deleted(tx, photo.id, now, why)
+        # A file written just before a crash, its row never committed: nothing else would remove it.
+        known = await photos.live_files(self.db)
+        await asyncio.to_thread(_remove_strays, self.folder, known, now.timestamp() - 3600)
         return len(gone)
