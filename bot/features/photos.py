@@ -18,6 +18,7 @@ import io
 import ipaddress
 import logging
 import os
+import re
 import secrets
 import warnings
 from datetime import timedelta
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from PIL import Image
+from yarl import URL
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -57,6 +59,17 @@ class PhotoRefused(UserError):
     """A photo that cannot be kept; the message says why and what to do."""
 
 
+_HOST = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*")
+
+
+def _host_of(url: str) -> str:
+    """Return the host an address names, for the log (never the whole address: it may carry data)."""
+    try:
+        return urlsplit(url).hostname or "?"
+    except ValueError:
+        return "?"
+
+
 def _loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -64,23 +77,22 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def from_zalo(url: str, hosts: tuple[str, ...]) -> bool:
-    """Tell whether an address is on one of Zalo's media hosts (https, the host or a subdomain of it).
-
-    Plain http is taken only from a loopback host (the local emulator of the tests and the sandbox).
-    """
+def zalo_url(url: str, hosts: tuple[str, ...]) -> URL | None:
+    """Return the address parsed, when it is on one of Zalo's media hosts (https, the host or a
+    subdomain of it); else None. Parsed once, by the parser aiohttp fetches with, so the host checked
+    is the host fetched. Plain http is taken only from a loopback host (the local emulator)."""
     try:
-        parts = urlsplit(url)
-        host, port = (parts.hostname or "").lower(), parts.port
-    except ValueError:
-        return False
-    if parts.username or parts.password or not host:
-        return False
+        parsed = URL(url)
+    except (ValueError, UnicodeError):
+        return None
+    host = (parsed.host or "").lower()
+    if parsed.user or parsed.password or not _HOST.fullmatch(host):
+        return None
     if not any(host == allowed or host.endswith("." + allowed) for allowed in hosts):
-        return False
+        return None
     if _loopback(host):
-        return parts.scheme in ("http", "https")
-    return parts.scheme == "https" and port in (None, 443)
+        return parsed if parsed.scheme in ("http", "https") else None
+    return parsed if parsed.scheme == "https" and parsed.explicit_port in (None, 443) else None
 
 
 def _picture(data: bytes) -> tuple[str, str]:
@@ -137,10 +149,11 @@ class PhotoKeeper:
 
     async def keep(self, url: str, user_id: int | None) -> int:
         """Download a photo from Zalo and keep it; return its id, or raise PhotoRefused."""
-        if not from_zalo(url, self.settings.zalo_media_hosts):
-            log.warning("a photo from a host that is not Zalo's was not fetched: %s", urlsplit(url).hostname)
+        address = zalo_url(url, self.settings.zalo_media_hosts)
+        if address is None:
+            log.warning("a photo from a host that is not Zalo's was not fetched: %.80r", _host_of(url))
             raise PhotoRefused(NOT_FROM_ZALO)
-        data = await self._download(url)
+        data = await self._download(address)
         content_type, extension = await asyncio.to_thread(_picture, data)
         if await photos.live_bytes(self.db) + len(data) > self.max_total:
             log.warning("the photo storage is full (CHIBO_PHOTOS_MAX_MB=%s)", self.settings.photos_max_mb)
@@ -151,7 +164,7 @@ class PhotoKeeper:
         async with self.db.transaction() as tx:
             return await photos.add(tx, user_id, name, len(data), content_type, digest, self.clock())
 
-    async def _download(self, url: str) -> bytes:
+    async def _download(self, url: URL) -> bytes:
         too_big = PhotoRefused(TOO_BIG, mb=self.settings.photo_max_mb)
         try:
             timeout = aiohttp.ClientTimeout(total=FETCH_SECONDS)

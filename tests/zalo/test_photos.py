@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from bot.devtools.zalo_emulator import ZaloEmulator
+from bot.features.photos import zalo_url
 from tests.e2e.harness import FakeClock
 from tests.zalo.conftest import ADMIN, AnotherBot
 from tests.zalo.harness import RunningZalo, ZaloPerson, register
@@ -40,6 +41,29 @@ def noise_png(width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("url", "taken"),
+    [
+        ("https://photo-stal-1.zdn.vn/abc.jpg", True),
+        ("https://PHOTO-STAL-1.ZDN.VN/abc.jpg", True),
+        ("https://zdn.vn/abc.jpg", True),
+        ("http://photo-stal-1.zdn.vn/abc.jpg", False),  # not https
+        ("https://photo-stal-1.zdn.vn:8443/abc.jpg", False),
+        ("https://photo-stal-1.zdn.vn.evil.example/abc.jpg", False),
+        ("https://evilzdn.vn/abc.jpg", False),
+        ("https://user:pw@photo-stal-1.zdn.vn/abc.jpg", False),
+        ("https://evil.example\\.zdn.vn/abc.jpg", False),  # a backslash parsers disagree on
+        ("https://photo-stal-1.zdn.vn./abc.jpg", False),
+        ("https://ｚdn.vn/abc.jpg", True),  # full-width: IDNA makes it zdn.vn, the host then fetched
+        ("http://127.0.0.1:8080/_media/a/b.jpg", False),  # the loopback only when listed
+        ("ftp://photo-stal-1.zdn.vn/abc.jpg", False),
+        ("not a url", False),
+    ],
+)
+def test_only_zalo_s_media_hosts_are_fetched(url: str, taken: bool) -> None:
+    assert (zalo_url(url, ("zdn.vn",)) is not None) is taken
 
 
 def rows(bot: RunningZalo, sql: str) -> list[tuple[object, ...]]:
