@@ -43,7 +43,7 @@ from bot.processor import PerUserUpdateProcessor
 from bot.scheduling.channel import Channel
 from bot.scheduling.outbox import Outbox
 from bot.scheduling.scheduler import Scheduler
-from handlers import admin, broadcast, common, forms, schedule
+from handlers import admin, broadcast, common, enterprises, forms, schedule
 from handlers import start as start_handlers
 from handlers.menus import publish_default_menus
 from storage import units
@@ -184,6 +184,7 @@ def build_application(
     schedule.register(app, GROUP_FEATURES)
     data_commands.register(app, GROUP_FEATURES)
     broadcast.register(app, GROUP_FEATURES)
+    enterprises.register(app, GROUP_FEATURES)
     # After every command: typed answers, photos and other messages go to the open form.
     forms.register_answers(app, GROUP_FEATURES)
     # Last in its group: only what no feature above took reaches it.

@@ -45,6 +45,8 @@ class Settings:
     nudge_time: time = time(16, 0)
     reminder_offsets: tuple[int, ...] = (30, 7, 1)
     draft_ttl_hours: int = 24
+    # The working group contacts each of its enterprises at least this often (rules/enterprises.py).
+    contact_days: int = 60
     tick_seconds: float = 30.0  # how often scheduled work runs; 0 = only when asked (tests)
     backup_dir: Path | None = None  # daily backups; None: backups/ next to the database
     backup_keep: int = 14  # daily backups kept
@@ -211,6 +213,7 @@ def load_settings(
     digest_weekday, digest_time = _weekly("CHIBO_DIGEST_AT", get("CHIBO_DIGEST_AT") or "mon 08:00")
     nudge_weekday, nudge_time = _weekly("CHIBO_NUDGE_AT", get("CHIBO_NUDGE_AT") or "fri 16:00")
     ttl = get("CHIBO_DRAFT_TTL_HOURS")
+    contact_days = get("CHIBO_CONTACT_DAYS")
     zalo_token = get("ZALO_BOT_TOKEN")
     if zalo_token is not None and not _ZALO_TOKEN_RE.match(zalo_token):
         raise ConfigError("ZALO_BOT_TOKEN: does not look like a token from Zalo Bot Creator (digits:letters)")
@@ -234,6 +237,7 @@ def load_settings(
         nudge_time=nudge_time,
         reminder_offsets=_offsets("CHIBO_REMINDER_DAYS", get("CHIBO_REMINDER_DAYS") or "30,7,1"),
         draft_ttl_hours=_positive_int("CHIBO_DRAFT_TTL_HOURS", ttl, maximum=24 * 30) if ttl else 24,
+        contact_days=_positive_int("CHIBO_CONTACT_DAYS", contact_days, maximum=730) if contact_days else 60,
         backup_dir=Path(folder) if (folder := get("CHIBO_BACKUP_DIR")) else None,
         backup_keep=_positive_int("CHIBO_BACKUP_KEEP", get("CHIBO_BACKUP_KEEP") or "14", maximum=3650),
         zalo_token=zalo_token,

@@ -46,7 +46,7 @@ commands.register(
     )
 )
 commands.register(Command("template", N_("The Excel template for /import"), ADMIN))
-commands.register(Command("import", N_("Import units and people from Excel"), ADMIN))
+commands.register(Command("import", N_("Import units, people and enterprises from Excel"), ADMIN))
 commands.register(
     Command("audit", N_("The latest changes: who, what, when"), ADMIN, usage=N_("/audit [unit-code]"))
 )
@@ -192,7 +192,8 @@ async def export_command(update: Update, context: ChiboContext) -> None:
     caption = Markup(
         t(
             "📊 <b>{unit}</b>, {period}: {people} people in the admission pipeline, {meetings} meetings, "
-            "{activities} activities, {transfers} transfers, {enterprises} enterprise reports."
+            "{activities} activities, {transfers} transfers, {reports} enterprise reports; "
+            "{enterprises} enterprises in the register."
         )
     ).format(
         unit=request.unit.name,
@@ -201,6 +202,7 @@ async def export_command(update: Update, context: ChiboContext) -> None:
         meetings=counts[export.SHEET_MEETINGS],
         activities=counts[export.SHEET_ACTIVITIES],
         transfers=counts[export.SHEET_TRANSFERS],
+        reports=counts[export.SHEET_REPORTS],
         enterprises=counts[export.SHEET_ENTERPRISES],
     )
     await context.bot.send_document(
@@ -231,8 +233,8 @@ async def template_command(update: Update, context: ChiboContext) -> None:
         document=data,
         filename=t("chibo-import-template.xlsx"),
         caption=t(
-            "The import template. Fill in the units and people sheets (each column is explained in its "
-            "header note and on the help sheet), then send the file back after /import."
+            "The import template. Fill in the units, people or enterprises sheets (each column is explained "
+            "in its header note and on the help sheet), then send the file back after /import."
         ),
         parse_mode=ParseMode.HTML,
     )
@@ -397,13 +399,23 @@ async def import_pressed(update: Update, context: ChiboContext) -> None:
     if plan is None:
         await reply(update, context, t("This file was imported already."))
         return
+    done = (
+        t(
+            "✅ Imported from {file}: {units} units, {people} people, {steps} admission steps "
+            "and {enterprises} enterprises."
+        )
+        if plan.enterprises
+        else t("✅ Imported from {file}: {units} units, {people} people and {steps} admission steps.")
+    )
     await reply(
         update,
         context,
-        Markup(
-            t("✅ Imported from {file}: {units} units, {people} people and {steps} admission steps.")
-        ).format(
-            file=pending.get("name", ""), units=len(plan.units), people=len(plan.people), steps=plan.steps
+        Markup(done).format(
+            file=pending.get("name", ""),
+            units=len(plan.units),
+            people=len(plan.people),
+            steps=plan.steps,
+            enterprises=len(plan.enterprises),
         ),
     )
 

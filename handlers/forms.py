@@ -24,6 +24,9 @@ from storage import photos
 from storage.models import Role
 
 REPORTERS: frozenset[Role | None] = frozenset({Role.SECRETARY, Role.ADMIN})
+# Who may be filling a form: the reporters, and committee members in the enterprise register's forms
+# (the engine refuses a form to a role it is not for).
+FORM_USERS: frozenset[Role | None] = REPORTERS | {Role.COMMITTEE}
 FORM_COMMANDS = {
     "candidate": N_("Report a new source (outstanding worker)"),
     "progress": N_("Record the next admission step of a person"),
@@ -36,8 +39,8 @@ commands.register(Command("report", N_("Report: choose a form"), REPORTERS))
 for _name, _description in FORM_COMMANDS.items():
     commands.register(Command(_name, _description, REPORTERS))
 commands.register(Command("mine", N_("My records of the last 30 days"), REPORTERS))
-commands.register(Command("back", N_("Go back to the previous question"), REPORTERS, in_menu=False))
-commands.register(Command("skip", N_("Skip an optional question"), REPORTERS, in_menu=False))
+commands.register(Command("back", N_("Go back to the previous question"), FORM_USERS, in_menu=False))
+commands.register(Command("skip", N_("Skip an optional question"), FORM_USERS, in_menu=False))
 
 
 def form_context(context: ChiboContext) -> FormContext:
@@ -121,7 +124,7 @@ async def report_chosen(update: Update, context: ChiboContext) -> None:
 async def offer_resume(update: Update, context: ChiboContext) -> bool:
     """Offer to resume an unfinished form (after /start); tell whether there was one."""
     actor = context.actor
-    if actor is None or actor.role not in REPORTERS or actor.user is None:
+    if actor is None or actor.role not in FORM_USERS or actor.user is None:
         return False
     offer = await context.forms.resume_offer(form_context(context))
     if offer is None:
@@ -139,7 +142,7 @@ async def on_press(update: Update, context: ChiboContext) -> None:
     args = data.args if data else ()
     if (
         actor is None
-        or actor.role not in REPORTERS
+        or actor.role not in FORM_USERS
         or len(args) < 3
         or not args[0].isdecimal()
         or not args[1].isdecimal()
@@ -163,7 +166,7 @@ async def on_text(update: Update, context: ChiboContext) -> None:
     """Take a typed answer for the open form; without one, answer as for any stray text."""
     actor = context.actor
     message = update.message
-    if actor is None or actor.role not in REPORTERS or message is None or message.text is None:
+    if actor is None or actor.role not in FORM_USERS or message is None or message.text is None:
         await unknown(update, context)
         return
     view = await context.forms.text(form_context(context), message.text)
@@ -177,7 +180,7 @@ async def on_photo(update: Update, context: ChiboContext) -> None:
     """Take a photo for the open form."""
     actor = context.actor
     message = update.message
-    if actor is None or actor.role not in REPORTERS or message is None or not message.photo:
+    if actor is None or actor.role not in FORM_USERS or message is None or not message.photo:
         await unknown(update, context)
         return
     ctx = form_context(context)
@@ -205,7 +208,7 @@ async def on_photo(update: Update, context: ChiboContext) -> None:
 async def on_other(update: Update, context: ChiboContext) -> None:
     """Answer a sticker, voice, file... within a form by asking the question again."""
     actor = context.actor
-    if actor is None or actor.role not in REPORTERS:
+    if actor is None or actor.role not in FORM_USERS:
         await unknown(update, context)
         return
     view = await context.forms.not_text(form_context(context))
@@ -234,7 +237,7 @@ async def on_voice(update: Update, context: ChiboContext) -> None:
 
 async def _navigate(update: Update, context: ChiboContext, what: str) -> None:
     actor = context.actor
-    if actor is None or actor.role not in REPORTERS:
+    if actor is None or actor.role not in FORM_USERS:
         await reply(update, context, context.t("There is no form open."))
         return
     ctx = form_context(context)
@@ -245,13 +248,13 @@ async def _navigate(update: Update, context: ChiboContext, what: str) -> None:
     await show(update, context, view)
 
 
-@requires(Role.SECRETARY, Role.ADMIN)
+@requires(Role.SECRETARY, Role.COMMITTEE, Role.ADMIN)
 async def back(update: Update, context: ChiboContext) -> None:
     """Go back to the previous question."""
     await _navigate(update, context, "back")
 
 
-@requires(Role.SECRETARY, Role.ADMIN)
+@requires(Role.SECRETARY, Role.COMMITTEE, Role.ADMIN)
 async def skip(update: Update, context: ChiboContext) -> None:
     """Skip an optional question."""
     await _navigate(update, context, "skip")
@@ -260,7 +263,7 @@ async def skip(update: Update, context: ChiboContext) -> None:
 async def cancel(update: Update, context: ChiboContext) -> None:
     """Drop the open form (asking first when answers would be lost), or say there is nothing to cancel."""
     actor = context.actor
-    if actor is not None and actor.role in REPORTERS and actor.user is not None:
+    if actor is not None and actor.role in FORM_USERS and actor.user is not None:
         view = await context.forms.cancel(form_context(context))
         if view is not None:
             await show(update, context, view)

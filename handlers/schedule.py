@@ -16,6 +16,7 @@ from bot.commands import ADMIN, REGISTERED, Command
 from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features import digest as digests
+from bot.features import enterprises
 from bot.features.admin import unit_by_code
 from bot.features.calendar import load_calendar
 from bot.forms.fields import Invalid, parse_date
@@ -93,13 +94,23 @@ async def digest(update: Update, context: ChiboContext) -> None:
     unit_id = actor.user.unit_id if actor.user.unit_id is not None and not actor.is_admin else units.ROOT_ID
     calendar = await load_calendar(context.db)
     computed = await digests.compute(
-        context.db, unit_id, _today(context), calendar, zone=context.settings.timezone
+        context.db,
+        unit_id,
+        _today(context),
+        calendar,
+        zone=context.settings.timezone,
+        contact_days=context.settings.contact_days,
+    )
+    work = await enterprises.worklist(
+        context.db, actor.user.id, _today(context), context.settings.contact_days
     )
     # The text goes out as soon as it is ready; the chart (half a second of drawing for a city,
     # bench/scale) is drawn in a thread meanwhile and follows it.
     drawing = asyncio.ensure_future(asyncio.to_thread(digests.chart, computed, t))
     try:
-        await reply(update, context, digests.render(computed, t))
+        await reply(
+            update, context, "\n".join([digests.render(computed, t), *digests.working_group_lines(work, t)])
+        )
         await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
     except BaseException:
         drawing.cancel()  # nobody will wait for the chart: drop it, and any error of its own
@@ -323,8 +334,21 @@ def _settings_text(context: ChiboContext, muted: bool) -> tuple[str, list[list[t
                 day=t(WEEKDAY_NAMES[settings.digest_weekday]), time=f"{settings.digest_time:%H:%M}"
             )
         )
+        lines.append(
+            Markup(
+                t(
+                    "Working group reminder, when enterprises of yours are due a contact (after {days} "
+                    "days) or could found a cell: {day} {time}; {state}."
+                )
+            ).format(
+                days=settings.contact_days,
+                day=t(WEEKDAY_NAMES[settings.nudge_weekday]),
+                time=f"{settings.nudge_time:%H:%M}",
+                state=t("muted") if muted else t("on"),
+            )
+        )
     buttons = []
-    if actor.role in (Role.SECRETARY, Role.ADMIN):
+    if actor.role in (Role.SECRETARY, Role.COMMITTEE, Role.ADMIN):
         label = t("🔔 Unmute nudges") if muted else t("🔕 Mute nudges")
         buttons = [[(label, callbacks.encode("set", "unmute" if muted else "mute"))]]
     return str(Markup("\n").join(lines)), buttons

@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from storage import records
+from storage import enterprises, records
 from storage.database import Queryable, Transaction
 from storage.export_queries import FORGOTTEN_PREFIX
 from storage.models import to_db_time
@@ -60,6 +60,8 @@ async def forget_user(db: Queryable, user_id: int, now: datetime) -> ForgetCount
     await db.execute("DELETE FROM kv WHERE key = ?", (pending_import_key(user_id),))
     await db.execute("DELETE FROM delivery_holds WHERE user_id = ?", (user_id,))
     await db.execute("DELETE FROM uploads WHERE user_id = ?", (user_id,))
+    # Their enterprises go back to the admin to assign (the contacts they logged stay, unnamed).
+    await enterprises.unassign_user(db, user_id, now)
     await db.execute(
         """
         UPDATE users SET display_name = ?, external_id = ?, role = NULL, unit_id = NULL, language = NULL,

@@ -77,19 +77,6 @@ class Count:
 
 
 @dataclass(frozen=True)
-class EnterpriseTotals:
-    """The sums of the latest enterprise snapshot of every cell that has one."""
-
-    enterprises: int
-    zones: int
-    workers: int
-    young_workers: int
-    union_members: int
-    youth_union_members: int
-    members_elsewhere: int
-
-
-@dataclass(frozen=True)
 class OpenPerson:
     """A live person whose admission is under way, with the dates of their steps."""
 
@@ -296,34 +283,6 @@ async def targets(db: Queryable, ids: Iterable[int], year: int) -> dict[int, int
         {"ids": _json(ids), "year": year},
     )
     return {r["unit_id"]: r["admissions"] for r in rows}
-
-
-async def enterprise_totals(db: Queryable, ids: Iterable[int]) -> EnterpriseTotals:
-    """Return the sums of every cell's latest live enterprise snapshot."""
-    row = await db.fetchone(
-        f"""
-        WITH latest AS (
-            SELECT *, ROW_NUMBER() OVER (PARTITION BY unit_id ORDER BY on_date DESC, id DESC) AS rn
-            FROM enterprise_snapshots WHERE unit_id {_IN} AND deleted_at IS NULL
-        )
-        SELECT COUNT(*) AS enterprises, COUNT(DISTINCT zone COLLATE NOCASE) AS zones,
-               TOTAL(workers) AS workers, TOTAL(young_workers) AS young_workers,
-               TOTAL(union_members) AS union_members, TOTAL(youth_union_members) AS youth_union_members,
-               TOTAL(members_elsewhere) AS members_elsewhere
-        FROM latest WHERE rn = 1
-        """,
-        {"ids": _json(ids)},
-    )
-    assert row is not None  # an aggregate without GROUP BY always returns one row
-    return EnterpriseTotals(
-        enterprises=row["enterprises"],
-        zones=row["zones"],
-        workers=int(row["workers"]),
-        young_workers=int(row["young_workers"]),
-        union_members=int(row["union_members"]),
-        youth_union_members=int(row["youth_union_members"]),
-        members_elsewhere=int(row["members_elsewhere"]),
-    )
 
 
 @dataclass(frozen=True)

@@ -283,6 +283,30 @@ async def latest_enterprise(db: Queryable, unit_id: int) -> dict[str, Any] | Non
     return None if row is None else {k: row[k] for k in KINDS["enterprise"][1]}
 
 
+async def latest_enterprise_id(db: Queryable, unit_id: int) -> int | None:
+    """Return the id of a cell's latest live enterprise snapshot, or None."""
+    value = await db.fetchval(
+        """
+        SELECT id FROM enterprise_snapshots WHERE unit_id = ? AND deleted_at IS NULL
+        ORDER BY on_date DESC, id DESC LIMIT 1
+        """,
+        (unit_id,),
+    )
+    return None if value is None else int(value)
+
+
+async def latest_meeting_total(db: Queryable, unit_id: int) -> int | None:
+    """Return the members a cell counted at its latest live meeting, or None before any meeting."""
+    value = await db.fetchval(
+        """
+        SELECT total FROM meetings WHERE unit_id = ? AND deleted_at IS NULL
+        ORDER BY on_date DESC, id DESC LIMIT 1
+        """,
+        (unit_id,),
+    )
+    return None if value is None else int(value)
+
+
 async def live_people_keys(db: Queryable) -> list[tuple[int, str, int]]:
     """Return (cell, name, birth year) of every live person."""
     rows = await db.fetchall("SELECT unit_id, full_name, birth_year FROM people WHERE deleted_at IS NULL")

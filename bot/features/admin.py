@@ -59,31 +59,45 @@ async def add_unit(
 ) -> tuple[Unit, Unit]:
     """Create a unit under the root, or under the parent named in 'parent/code'; return it and its parent."""
     parent_code, _, code = path.strip().lower().rpartition("/")
-    if not CODE_RE.match(code):
-        raise UserError(N_("A unit code has 1 to 32 letters a-z, digits, - or _, for example: cb-honda."))
-    clean = clean_name(name, maximum=120)
+    _check_new_unit(code, name)  # a wrong code or name is told before a missing parent
     async with db.transaction() as tx:
         parent = await unit_by_code(tx, parent_code) if parent_code else await units.get(tx, units.ROOT_ID)
         assert parent is not None
-        if await units.by_code(tx, code) is not None:
-            raise UserError(N_("The code {code} is taken already."), code=code)
-        secretaries = [u for u in await users.registered(tx, [parent.id]) if u.role is Role.SECRETARY]
-        if secretaries:
-            raise UserError(
-                N_("{parent} is a cell with a secretary; a cell cannot have units under it."),
-                parent=parent.name,
-            )
-        unit = await units.add(tx, code, clean, parent.id, now)
-        await audit.record(
-            tx,
-            now,
-            actor_id,
-            "unit.add",
-            unit_id=unit.id,
-            subject=f"unit:{unit.id}",
-            new={"code": code, "name": clean, "parent": parent.code},
-        )
+        unit = await add_unit_under(tx, actor_id, parent, code, name, now)
     return unit, parent
+
+
+def _check_new_unit(code: str, name: str) -> str:
+    """Refuse a unit code or name /addunit would refuse; return the name trimmed."""
+    if not CODE_RE.match(code):
+        raise UserError(N_("A unit code has 1 to 32 letters a-z, digits, - or _, for example: cb-honda."))
+    return clean_name(name, maximum=120)
+
+
+async def add_unit_under(
+    tx: Queryable, actor_id: int | None, parent: Unit, code: str, name: str, now: datetime
+) -> Unit:
+    """Create a unit under a parent inside an open transaction (/addunit, a cell founded in an enterprise)."""
+    clean = _check_new_unit(code, name)
+    if await units.by_code(tx, code) is not None:
+        raise UserError(N_("The code {code} is taken already."), code=code)
+    secretaries = [u for u in await users.registered(tx, [parent.id]) if u.role is Role.SECRETARY]
+    if secretaries:
+        raise UserError(
+            N_("{parent} is a cell with a secretary; a cell cannot have units under it."),
+            parent=parent.name,
+        )
+    unit = await units.add(tx, code, clean, parent.id, now)
+    await audit.record(
+        tx,
+        now,
+        actor_id,
+        "unit.add",
+        unit_id=unit.id,
+        subject=f"unit:{unit.id}",
+        new={"code": code, "name": clean, "parent": parent.code},
+    )
+    return unit
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,13 @@ ACTION_NAMES: dict[str, str] = {
     "enterprise.create": N_("Enterprise facts reported"),
     "enterprise.update": N_("Enterprise facts corrected"),
     "enterprise.delete": N_("Enterprise facts deleted"),
+    "register.create": N_("Enterprise added to the register"),
+    "register_edit.create": N_("Enterprise of the register corrected"),
+    "register.delete": N_("Enterprise taken out of the register"),
+    "contact.create": N_("Contact with an enterprise logged"),
+    "enterprise_stage.create": N_("Stage of an enterprise recorded"),
+    "cell_founding.create": N_("Party cell founded in an enterprise"),
+    "assignment.create": N_("Enterprise assigned to the working group"),
     "data.import": N_("Excel import"),
     "data.export": N_("Excel export"),
 }

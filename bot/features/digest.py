@@ -25,8 +25,10 @@ Choices this module makes (and the text says where a reader needs to know):
   all, and gives the other cells' counts only, so a province's digest stays a few messages long.
 - The chart has a bar per unit right under the digest's unit: cells for a committee, committees
   (each summing its cells) for a province.
-- The enterprise picture sums every cell's latest enterprise snapshot. The bot knows an enterprise
-  only through a cell that reports on it, so every known enterprise has a party cell; the text says so.
+- The enterprise picture is the register's (bot/features/enterprises.py): every enterprise of the
+  zones, with a cell or not, which each cell's enterprise report keeps up to date for its own. "Founded
+  this year" counts the stages dated from 1 January to today; a stage with no date (an imported list)
+  is not counted. Each committee member's own working group list follows the text of their digest.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from bot.features.duties import Duty, count_open, open_duties
+from bot.features.enterprises import Coverage, WorkList
+from bot.features.enterprises import coverage as enterprise_coverage
 from bot.forms.definitions import ACTIVITY_KINDS
 from bot.i18n import N_, Translator
 from bot.rules.calendar import VIETNAM, WorkingCalendar, add_months
@@ -54,6 +58,7 @@ from bot.rules.deadlines import (
     Kind,
     State,
 )
+from bot.rules.enterprises import CONTACT_DAYS
 from bot.rules.pipeline import Step
 from storage import digest_queries as q
 from storage import units
@@ -176,20 +181,6 @@ class MonthMeetings:
 
 
 @dataclass(frozen=True)
-class Enterprises:
-    """The sums of each cell's latest enterprise report."""
-
-    cells: int  # cells in the subtree
-    enterprises: int  # cells with a report: enterprises known, each with a party cell
-    zones: int
-    workers: int
-    young_workers: int
-    union_members: int
-    youth_union_members: int
-    members_elsewhere: int  # party members working there but registered at their residence
-
-
-@dataclass(frozen=True)
 class Digest:
     """The digest of the subtree under one unit on one day."""
 
@@ -208,7 +199,7 @@ class Digest:
     quiet_cells: tuple[QuietCell, ...]
     no_meeting: tuple[CellRef, ...]  # cells with no meeting in `last_month`
     deadlines: tuple[CellDeadlines, ...]  # cells with open deadlines, the most overdue first
-    enterprises: Enterprises
+    enterprises: Coverage  # the enterprise register of the subtree
     months: tuple[MonthMeetings, ...]  # the last MONTHS_SHOWN calendar months, oldest first
 
     @property
@@ -238,6 +229,7 @@ async def compute(
     *,
     week_start: date | None = None,
     zone: tzinfo = VIETNAM,
+    contact_days: int = CONTACT_DAYS,
 ) -> Digest:
     """Return the digest of the subtree under a unit on `today` (a date in the deployment's zone)."""
     root = await units.get(db, unit_id)
@@ -246,7 +238,7 @@ async def compute(
     subtree = await q.subtree(db, unit_id)
     cells = [u for u in subtree if u.is_cell]
 
-    counted = await _counted(db, root, subtree, cells, today, week_start, zone)
+    counted = await _counted(db, root, subtree, cells, today, week_start, zone, contact_days)
     ids = [u.id for u in subtree]
     return replace(counted, deadlines=await _deadlines(db, cells, ids, today, calendar))
 
@@ -259,6 +251,7 @@ async def _counted(
     today: date,
     week_start: date | None,
     zone: tzinfo,
+    contact_days: int,
 ) -> Digest:
     """Return the digest without its deadlines: the counts, targets, meetings and quiet cells."""
     ids = [u.id for u in subtree]
@@ -315,7 +308,7 @@ async def _counted(
         if (last := last_records.get(c.id)) is None or last < quiet_since
     )
 
-    totals = await q.enterprise_totals(db, cell_ids)
+    register = await enterprise_coverage(db, root.id, today, contact_days)
     return Digest(
         unit_id=root.id,
         unit_name=root.name,
@@ -331,16 +324,7 @@ async def _counted(
         quiet_cells=quiet,
         no_meeting=tuple(CellRef(c.id, c.name) for c in cells if c.id in not_met),
         deadlines=(),
-        enterprises=Enterprises(
-            cells=len(cells),
-            enterprises=totals.enterprises,
-            zones=totals.zones,
-            workers=totals.workers,
-            young_workers=totals.young_workers,
-            union_members=totals.union_members,
-            youth_union_members=totals.youth_union_members,
-            members_elsewhere=totals.members_elsewhere,
-        ),
+        enterprises=register,
         months=months,
     )
 
@@ -539,7 +523,7 @@ def render(digest: Digest, t: Translator) -> str:
     lines += ["", *_movement_lines(d, t)]
     lines += ["", *_quiet_lines(d, t)]
     lines += ["", *_deadline_lines(d, t)]
-    lines += ["", *_enterprise_lines(d, t)]
+    lines += ["", *register_lines(d.enterprises, t)]
     return "\n".join(lines)
 
 
@@ -685,54 +669,110 @@ def _deadline_lines(d: Digest, t: Translator) -> list[str]:
     return lines + _more(t, len(d.deadlines))
 
 
-def _enterprise_lines(d: Digest, t: Translator) -> list[str]:
-    """Return the enterprise picture, saying what is counted."""
-    e = d.enterprises
-    lines = [
-        _html(t("<b>Enterprises</b>")),
-        _html(
-            t("Enterprises with a party cell: {n} (reports from {n} of {cells} cells, {zones} zones)"),
-            n=t.number(e.enterprises),
-            cells=t.number(e.cells),
-            zones=t.number(e.zones),
-        ),
+def register_lines(c: Coverage, t: Translator) -> list[str]:
+    """Return the enterprise register's picture: coverage, young workers and Youth Union members,
+    what was founded this year, by zone, and the working group's load."""
+    lines = [_html(t("<b>Enterprises of the register</b>"))]
+    total = c.total
+    if c.empty:
+        lines.append(_html(t("The register has no enterprise yet: add them with /addenterprise or /import.")))
+        return lines
+    lines.append(
         _html(
             t(
-                "<i>Counted from each cell's latest enterprise report. The bot knows an enterprise only "
-                "through its party cell, so enterprises without a party cell are not counted.</i>"
+                "Party cells: <b>{cells} of {enterprises}</b> enterprises ({share}); {members} have party "
+                "members but no cell, {found} of them could found one now."
             ),
-        ),
-    ]
-    if not e.enterprises:
-        return lines
-    lines += [
-        _html(t("Workers: {n}"), n=t.number(e.workers)),
-        _html(t("Young workers (under 30): {n}"), n=t.number(e.young_workers)),
-    ]
-    if e.young_workers:
+            cells=t.number(total.with_cell),
+            enterprises=t.number(total.enterprises),
+            share=_percent(t, total.with_cell, total.enterprises),
+            members=t.number(total.members_no_cell),
+            found=t.number(total.could_found),
+        )
+    )
+    lines.append(_html(t("Workers: {n}"), n=t.number(total.workers)))
+    lines.append(_html(t("Young workers (under 30): {n}"), n=t.number(total.young_workers)))
+    if total.young_workers:
         lines.append(
             _html(
                 t("Youth Union members: {n}, {share} of the young workers"),
-                n=t.number(e.youth_union_members),
-                share=_percent(t, e.youth_union_members, e.young_workers),
+                n=t.number(total.youth_union_members),
+                share=_percent(t, total.youth_union_members, total.young_workers),
             )
         )
     else:
-        lines.append(_html(t("Youth Union members: {n}"), n=t.number(e.youth_union_members)))
-    if e.workers:
+        lines.append(_html(t("Youth Union members: {n}"), n=t.number(total.youth_union_members)))
+    lines.append(
+        _html(
+            t("Trade unions: {unions} of {enterprises}; Youth Union branches: {branches}"),
+            unions=t.number(total.trade_unions),
+            enterprises=t.number(total.enterprises),
+            branches=t.number(total.youth_union_branches),
+        )
+    )
+    lines.append(
+        _html(
+            t(
+                "Founded in {year}: {cells} party cells, {unions} trade unions, "
+                "{branches} Youth Union branches"
+            ),
+            year=c.year,
+            cells=t.number(c.founded.cells),
+            unions=t.number(c.founded.trade_unions),
+            branches=t.number(c.founded.youth_union_branches),
+        )
+    )
+    if len(c.zones) > 1:
+        lines += ["", _html(t("<i>By zone</i>"))]
+        for z in c.zones:
+            lines.append(
+                _html(
+                    t(
+                        "• {zone}: {cells} of {enterprises} with a cell, {members} with members but no cell, "
+                        "{found} could found one; {young} young workers, {youth} Youth Union members"
+                    ),
+                    zone=z.zone,
+                    cells=t.number(z.with_cell),
+                    enterprises=t.number(z.enterprises),
+                    members=t.number(z.members_no_cell),
+                    found=t.number(z.could_found),
+                    young=t.number(z.young_workers),
+                    youth=t.number(z.youth_union_members),
+                )
+            )
+    lines += ["", _html(t("<i>Working group</i> (contact due after {days} days)"), days=c.contact_days)]
+    for m in c.members:
+        last = t.date(m.last_contact) if m.last_contact is not None else t("none yet")
         lines.append(
             _html(
-                t("Trade union members: {n}, {share} of the workers"),
-                n=t.number(e.union_members),
-                share=_percent(t, e.union_members, e.workers),
+                t("• {name}: {n} enterprises, last contact {last}, {due} due a contact"),
+                name=m.name,
+                n=t.number(m.enterprises),
+                last=last,
+                due=t.number(m.due),
             )
         )
-    else:
-        lines.append(_html(t("Trade union members: {n}"), n=t.number(e.union_members)))
-    lines.append(
-        _html(t("Party members still registered at their residence: {n}"), n=t.number(e.members_elsewhere))
-    )
+    if c.unassigned:
+        lines.append(_html(t("• Nobody assigned: {n} enterprises"), n=t.number(c.unassigned)))
     return lines
+
+
+def working_group_lines(work: WorkList, t: Translator) -> list[str]:
+    """Return a committee member's own nudge at the end of their digest (nothing when nothing is due)."""
+    if work.empty:
+        return []
+    return [
+        "",
+        _html(
+            t(
+                "🗂 <b>Your enterprises</b>: {due} not contacted for {days} days or more, {found} could found "
+                "a party cell. See /myenterprises"
+            ),
+            due=t.number(len(work.due)),
+            days=work.days,
+            found=t.number(len(work.could_found)),
+        ),
+    ]
 
 
 # ----- the chart ----------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 An export covers a unit and everything under it, optionally a period (records dated within it;
 people with a step within it). It has one sheet per kind of record (people with their pipeline
-dates, meetings, activities, transfers, enterprise snapshots) and a summary with one row per cell.
+dates, meetings, activities, transfers, the cells' enterprise reports), a summary with one row per
+cell, and the enterprise register of the unit's subtree as it stands (every enterprise, with a cell
+or not: its stages, its working group member and latest contact; the period does not apply).
 Headers are in the reader's language; dates are Excel dates and counts are numbers, so the
 committee office can filter, sort and sum without retyping anything.
 
@@ -31,7 +33,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from PIL import Image
 
 from bot.errors import UserError
-from bot.features import admin
+from bot.features import admin, enterprises
 from bot.features.calendar import load_calendar
 from bot.features.photos import PhotoKeeper
 from bot.forms.definitions import (
@@ -47,8 +49,10 @@ from bot.forms.fields import Choice, Invalid, parse_date
 from bot.i18n import N_, Translator
 from bot.rules.calendar import WorkingCalendar
 from bot.rules.deadlines import probation_end, recognition_deadline
+from bot.rules.enterprises import STAGE_NAMES, Stage
 from bot.rules.pipeline import STEP_NAMES, Step
-from storage import audit, photos, units
+from storage import audit, photos, units, users
+from storage import enterprises as enterprise_register
 from storage import export_queries as q
 from storage.database import Database, Queryable
 from storage.export_queries import Author, Period, UnitRow
@@ -314,6 +318,29 @@ ENTERPRISE_COLUMNS = [
     Column(N_("Members registered elsewhere"), Format.NUMBER, 10),
     *ENTERED,
 ]
+REGISTER_COLUMNS = [
+    Column(N_("Register of"), width=24),
+    Column(N_("Enterprise"), width=30),
+    Column(N_("Zone"), width=18),
+    Column(N_("Ownership"), width=16),
+    Column(N_("Workers"), Format.NUMBER, 10),
+    Column(N_("Young workers (under 30)"), Format.NUMBER, 10),
+    Column(N_("Trade union"), width=8),
+    Column(N_("Trade union founded on"), Format.DATE, 12),
+    Column(N_("Youth Union branch"), width=8),
+    Column(N_("Youth Union branch founded on"), Format.DATE, 12),
+    Column(N_("Youth Union members"), Format.NUMBER, 10),
+    Column(N_("Party members working there"), Format.NUMBER, 10),
+    Column(N_("Members registered elsewhere"), Format.NUMBER, 10),
+    Column(N_("Stage"), width=30),
+    Column(N_("Stage reached on"), Format.DATE, 12),
+    Column(N_("Could found a cell"), width=8),
+    Column(N_("Party cell"), width=28),
+    Column(N_("Cell code"), width=12),
+    Column(N_("Working group member"), width=20),
+    Column(N_("Last contact"), Format.DATE, 12),
+    Column(N_("Contacts"), Format.NUMBER, 8),
+]
 # The summary counts the steps reached within the period, per cell.
 SUMMARY_STEPS: dict[Step, str] = {
     Step.SOURCE: N_("New sources"),
@@ -349,6 +376,7 @@ SHEET_PEOPLE = N_("Admission")
 SHEET_MEETINGS = N_("Meetings")
 SHEET_ACTIVITIES = N_("Activities")
 SHEET_TRANSFERS = N_("Transfers")
+SHEET_REPORTS = N_("Enterprise reports")
 SHEET_ENTERPRISES = N_("Enterprises")
 SHEET_PHOTOS = N_("Photos")
 PHOTO_COLUMNS = [*PLACE, Column(N_("Date"), Format.DATE, 12), Column(N_("Title"), width=30)]
@@ -459,15 +487,15 @@ class _Collector:
         transfers = await self.table(
             "transfers", Sheet(SHEET_TRANSFERS, TRANSFER_COLUMNS), self.transfer, progress
         )
-        enterprises = await self.table(
-            "enterprise_snapshots", Sheet(SHEET_ENTERPRISES, ENTERPRISE_COLUMNS), self.enterprise, progress
+        reports = await self.table(
+            "enterprise_snapshots", Sheet(SHEET_REPORTS, ENTERPRISE_COLUMNS), self.enterprise, progress
         )
-        sheets = [people, meetings, activities, transfers, enterprises]
+        sheets = [people, meetings, activities, transfers, reports]
         for sheet in sheets:
             # By cell, then by date or name: the order the office reads them in.
             sheet.rows.sort(key=lambda row: tuple("" if v is None else str(v) for v in row[2:5]))
         pictures = await self.photos()
-        return [self.summary(), *sheets, *([pictures] if pictures.rows else [])]
+        return [self.summary(), *sheets, await self.register(), *([pictures] if pictures.rows else [])]
 
     async def photos(self) -> Sheet:
         """Return the sheet of the activities' kept photos, each shown small beside its activity."""
@@ -486,6 +514,47 @@ class _Collector:
             v = record.values
             sheet.rows.append([*self.place(record.unit_id), _day(v["on_date"]), v["title"]])
             sheet.rows.extend([[None] * len(PHOTO_COLUMNS) for _ in range(PHOTO_ROWS - 1)])
+        return sheet
+
+    async def register(self) -> Sheet:
+        """Return the enterprise register of the subtree, by zone and name, as it stands."""
+        sheet = Sheet(SHEET_ENTERPRISES, REGISTER_COLUMNS)
+        listed = await enterprise_register.listing(self.db, self.request.unit_ids)
+        names: dict[int, str] = {}
+        for user_id in {e.assigned_to for e in listed if e.assigned_to is not None}:
+            user = await users.get(self.db, user_id)
+            if user is not None and user.registered:
+                names[user_id] = user.display_name
+        unit_names = {u.id: u for u in await units.all_units(self.db)}
+        for e in listed:
+            register = unit_names.get(e.unit_id)
+            cell = unit_names.get(e.cell_id) if e.cell_id is not None else None
+            stage = enterprises.stage_of(e)
+            sheet.rows.append(
+                [
+                    register.name if register is not None else "",
+                    e.name,
+                    e.zone,
+                    self.labels.choice(enterprises.OWNERSHIPS, e.ownership),
+                    e.workers,
+                    e.young_workers,
+                    self.labels.yes_no(enterprises.has(e, Stage.TRADE_UNION)),
+                    e.stages.get(Stage.TRADE_UNION.value),
+                    self.labels.yes_no(enterprises.has(e, Stage.YOUTH_UNION)),
+                    e.stages.get(Stage.YOUTH_UNION.value),
+                    e.youth_union_members,
+                    e.party_members,
+                    e.members_elsewhere,
+                    _capitalised(self.t(STAGE_NAMES[stage])),
+                    e.stages.get(stage.value),
+                    self.labels.yes_no(enterprises.could_found(e)),
+                    cell.name if cell is not None else "",
+                    cell.code if cell is not None else "",
+                    names.get(e.assigned_to, "") if e.assigned_to is not None else "",
+                    e.last_contact,
+                    e.contacts,
+                ]
+            )
         return sheet
 
     async def table(

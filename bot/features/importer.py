@@ -1,6 +1,7 @@
 """The Excel import: the blank template, reading a filled one, checking every row, and loading it.
 
-An admin loads the units and people the committee office already keeps in Excel. Every row is
+An admin loads the units and people the committee office already keeps in Excel, and the enterprise
+register the zone management boards keep (every enterprise of the zones, with a cell or not). Every row is
 checked with the rules the forms use (the same parsers, the pipeline's order of steps, the 2/3
 rule of a cell vote, the refusal of ID-like numbers, the unit code and name rules of /addunit),
 against the database as it is; the admin sees what would be added and which rows are wrong, by row
@@ -18,7 +19,7 @@ import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -31,11 +32,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from bot.config import SUPPORTED_LOCALES
 from bot.errors import UserError
-from bot.features.admin import CODE_RE, clean_name
+from bot.features.admin import CODE_RE, account_label, clean_name
+from bot.features.enterprises import OWNERSHIPS
 from bot.forms.definitions import GENDERS, POSITIONS
 from bot.forms.fields import (
     Choice,
     Invalid,
+    fold,
     match_option,
     parse_date,
     parse_int,
@@ -45,8 +48,10 @@ from bot.forms.fields import (
 )
 from bot.i18n import N_, Translator, translator
 from bot.rules.deadlines import vote_passes
+from bot.rules.enterprises import Stage as EnterpriseStage
 from bot.rules.pipeline import ORDER, Pipeline, Step, explain_refusal
 from storage import audit, data_ops, records, units, users
+from storage import enterprises as enterprise_register
 from storage.database import Database, Queryable
 
 log = logging.getLogger(__name__)
@@ -155,12 +160,79 @@ PEOPLE_COLUMNS: tuple[TemplateColumn, ...] = (
     TemplateColumn(Step.WITHDREW.value, N_("Withdrew"), STEP_HELP, is_date=True),
     TemplateColumn("note", N_("Note"), N_("A short note, at most 500 characters (optional)."), width=30),
 )
+ENTERPRISE_COLUMNS: tuple[TemplateColumn, ...] = (
+    TemplateColumn(
+        "name",
+        N_("Enterprise"),
+        N_("The enterprise's name, 2 to 150 characters. The enterprise is the subject: no owner's name."),
+        required=True,
+        width=34,
+    ),
+    TemplateColumn(
+        "zone",
+        N_("Zone"),
+        N_("The industrial zone or cluster, for example KCN Thụy Vân."),
+        required=True,
+        width=20,
+    ),
+    TemplateColumn("ownership", N_("Ownership"), N_("One of: {choices}."), required=True, width=22),
+    TemplateColumn("workers", N_("Workers"), N_("How many workers it employs."), required=True),
+    TemplateColumn(
+        "young_workers",
+        N_("Young workers (under 30)"),
+        N_("Of the workers, how many are under 30."),
+        required=True,
+    ),
+    TemplateColumn("trade_union", N_("Trade union"), N_("Yes or no."), required=True),
+    TemplateColumn("youth_union", N_("Youth Union branch"), N_("Yes or no."), required=True),
+    TemplateColumn(
+        "youth_union_members",
+        N_("Youth Union members"),
+        N_("Members of its Youth Union branch (empty: none)."),
+    ),
+    TemplateColumn(
+        "party_members",
+        N_("Party members working there"),
+        N_("How many party members work there (empty: none)."),
+    ),
+    TemplateColumn(
+        "members_elsewhere",
+        N_("Members registered elsewhere"),
+        N_("Of them, how many are still registered where they live (empty: none)."),
+    ),
+    TemplateColumn(
+        "register",
+        N_("Committee code"),
+        N_("The code of the committee whose register it joins. Empty: the root committee."),
+    ),
+    TemplateColumn(
+        "cell",
+        N_("Cell code"),
+        N_(
+            "The code of its party cell, if it has one: a cell that exists already, or one in the units "
+            "sheet."
+        ),
+    ),
+    TemplateColumn(
+        "member",
+        N_("Working group member"),
+        N_("The committee member who follows it: their name or their id, as /users shows it (optional)."),
+        width=22,
+    ),
+)
 STEP_OF_COLUMN = {c.key: Step(c.key) for c in PEOPLE_COLUMNS if c.is_date}
-HEADER_OF = {c.key: c.header for c in (*UNIT_COLUMNS, *PEOPLE_COLUMNS)}
 
 SHEET_UNITS = N_("Units")
 SHEET_PEOPLE = N_("People")
+SHEET_ENTERPRISES = N_("Enterprises")
 SHEET_HELP = N_("Help")
+# The sheets of the template, and the columns that tell each kind from the others in a file.
+SHEETS: tuple[tuple[str, tuple[TemplateColumn, ...], frozenset[str]], ...] = (
+    (SHEET_UNITS, UNIT_COLUMNS, frozenset({"code", "name"})),
+    (SHEET_PEOPLE, PEOPLE_COLUMNS, frozenset({"cell", "full_name"})),
+    (SHEET_ENTERPRISES, ENTERPRISE_COLUMNS, frozenset({"name", "zone", "ownership"})),
+)
+HEADERS = {title: {c.key: c.header for c in columns} for title, columns, _ in SHEETS}
 
 NOT_XLSX = N_(
     "This is not an Excel file (.xlsx) I can read. Save the list as an Excel workbook (.xlsx), or "
@@ -168,7 +240,8 @@ NOT_XLSX = N_(
 )
 WRONG_COLUMNS = N_(
     "I found no sheet with the columns of the template. The units sheet needs the columns {units}; "
-    "the people sheet needs {people}. Get the template with /template."
+    "the people sheet needs {people}; the enterprises sheet needs {enterprises}. "
+    "Get the template with /template."
 )
 MISSING_COLUMNS = N_("The sheet “{sheet}” lacks these columns: {columns}. Get the template with /template.")
 
@@ -190,18 +263,20 @@ def column_help(column: TemplateColumn, t: Translator) -> str:
         text = text.format(choices=_choices(GENDERS, t))
     elif column.key == "position":
         text = text.format(choices=_choices(POSITIONS, t))
+    elif column.key == "ownership":
+        text = text.format(choices=_choices(OWNERSHIPS, t))
     if column.required:
         text += " " + t("Required.")
     return text
 
 
 def template(t: Translator) -> bytes:
-    """Return a blank import template: a units sheet, a people sheet and a help sheet."""
+    """Return a blank import template: units, people and enterprises sheets, and a help sheet."""
     workbook = Workbook()
     first = workbook.active
     assert first is not None
     workbook.remove(first)
-    for title, columns in ((SHEET_UNITS, UNIT_COLUMNS), (SHEET_PEOPLE, PEOPLE_COLUMNS)):
+    for title, columns, _ in SHEETS:
         ws = workbook.create_sheet(t(title)[:31])
         for index, column in enumerate(columns, 1):
             cell = ws.cell(row=1, column=index, value=t(column.header))
@@ -218,6 +293,8 @@ def template(t: Translator) -> bytes:
                 "gender": [t(c.label) for c in GENDERS],
                 "position": [t(c.label) for c in POSITIONS],
                 "youth_union": [t("Yes"), t("No")],
+                "trade_union": [t("Yes"), t("No")],
+                "ownership": [t(c.label) for c in OWNERSHIPS],
             }
             if column.key in lists:
                 # A drop-down list; Excel wants it as one quoted, comma-separated string.
@@ -231,8 +308,8 @@ def template(t: Translator) -> bytes:
     help_sheet["A1"].font = Font(bold=True, size=13)
     for line in (
         t(
-            "Fill in the units sheet, the people sheet, or both, one row per unit or person; "
-            "keep the headers."
+            "Fill in the units sheet, the people sheet, the enterprises sheet, or any of them, one row per "
+            "unit, person or enterprise; keep the headers."
         ),
         t(
             "Send the file to chibo after /import: it checks every row first and imports nothing "
@@ -245,7 +322,7 @@ def template(t: Translator) -> bytes:
     help_sheet.append([t("Sheet"), t("Column"), t("Required"), t("What to write")])
     for cell in help_sheet[help_sheet.max_row]:
         cell.font = Font(bold=True)
-    for title, columns in ((SHEET_UNITS, UNIT_COLUMNS), (SHEET_PEOPLE, PEOPLE_COLUMNS)):
+    for title, columns, _ in SHEETS:
         for column in columns:
             help_sheet.append(
                 [
@@ -283,9 +360,34 @@ class Parsed:
 
     units: list[RawRow] = field(default_factory=list)
     people: list[RawRow] = field(default_factory=list)
+    enterprises: list[RawRow] = field(default_factory=list)
     unit_sheet: str = ""
     people_sheet: str = ""
+    enterprise_sheet: str = ""
     ignored_columns: list[str] = field(default_factory=list)
+
+    def rows_of(self, title: str) -> list[RawRow]:
+        """Return the rows read for one of the template's sheets."""
+        return {SHEET_UNITS: self.units, SHEET_PEOPLE: self.people, SHEET_ENTERPRISES: self.enterprises}[
+            title
+        ]
+
+    def sheet_of(self, title: str) -> str:
+        """Return the name of the file's sheet read as one of the template's (empty: none)."""
+        return {
+            SHEET_UNITS: self.unit_sheet,
+            SHEET_PEOPLE: self.people_sheet,
+            SHEET_ENTERPRISES: self.enterprise_sheet,
+        }[title]
+
+    def set_sheet(self, title: str, name: str) -> None:
+        """Remember which sheet of the file was read as one of the template's."""
+        if title == SHEET_UNITS:
+            self.unit_sheet = name
+        elif title == SHEET_PEOPLE:
+            self.people_sheet = name
+        else:
+            self.enterprise_sheet = name
 
 
 def _header_options(columns: Iterable[TemplateColumn]) -> list[tuple[str, str]]:
@@ -316,7 +418,7 @@ def _is_blank(values: Sequence[Any]) -> bool:
 
 
 def read_workbook(data: bytes, t: Translator) -> Parsed:
-    """Read the units and people sheets of a file (found by their headers), or refuse the file."""
+    """Read the units, people and enterprises sheets of a file (found by their headers), or refuse it."""
     if len(data) > MAX_BYTES:
         raise ImportFileError(
             N_("The file is too big: at most {size} MB. Split it into several files."),
@@ -335,12 +437,12 @@ def read_workbook(data: bytes, t: Translator) -> Parsed:
             header = next(rows, None)
             if header is None:
                 continue
-            for kind, columns in (("people", PEOPLE_COLUMNS), ("units", UNIT_COLUMNS)):
+            # People first: a people sheet's headers never pass for another kind's.
+            for kind, columns, identifying in (SHEETS[1], SHEETS[0], SHEETS[2]):
                 found, unknown = _match_headers(header, columns)
-                identifying = {"cell", "full_name"} if kind == "people" else {"code", "name"}
                 if not identifying <= set(found):
                     continue
-                if (kind == "people" and parsed.people_sheet) or (kind == "units" and parsed.unit_sheet):
+                if parsed.sheet_of(kind):
                     break  # only the first sheet of each kind is read
                 missing = [c for c in columns if c.required and c.key not in found]
                 if missing:
@@ -349,7 +451,7 @@ def read_workbook(data: bytes, t: Translator) -> Parsed:
                         sheet=ws.title,
                         columns=", ".join(t(c.header) for c in missing),
                     )
-                target = parsed.people if kind == "people" else parsed.units
+                target = parsed.rows_of(kind)
                 for number, values in enumerate(rows, 2):
                     if values is None or _is_blank(values):
                         continue
@@ -365,10 +467,7 @@ def read_workbook(data: bytes, t: Translator) -> Parsed:
                             {k: values[i] if i < len(values) else None for k, i in found.items()},
                         )
                     )
-                if kind == "people":
-                    parsed.people_sheet = ws.title
-                else:
-                    parsed.unit_sheet = ws.title
+                parsed.set_sheet(kind, ws.title)
                 parsed.ignored_columns.extend(unknown)
                 break
     except ImportFileError:
@@ -378,11 +477,12 @@ def read_workbook(data: bytes, t: Translator) -> Parsed:
         raise ImportFileError(NOT_XLSX) from None
     finally:
         workbook.close()
-    if not parsed.unit_sheet and not parsed.people_sheet:
+    if not parsed.unit_sheet and not parsed.people_sheet and not parsed.enterprise_sheet:
         raise ImportFileError(
             WRONG_COLUMNS,
             units=", ".join(t(c.header) for c in UNIT_COLUMNS if c.required),
             people=", ".join(t(c.header) for c in PEOPLE_COLUMNS if c.required),
+            enterprises=", ".join(t(c.header) for c in ENTERPRISE_COLUMNS if c.required),
         )
     return parsed
 
@@ -419,12 +519,25 @@ class NewPerson:
     steps: list[tuple[Step, str, dict[str, Any]]]
 
 
+@dataclass(frozen=True)
+class NewEnterprise:
+    """An enterprise to add to a register (a unit code; "" the root), with its cell and member."""
+
+    register: str
+    values: dict[str, Any]
+    trade_union: bool
+    youth_union: bool
+    cell: str  # a unit code, or ""
+    member: int | None  # a user id
+
+
 @dataclass
 class Plan:
     """The outcome of checking a file: what would be added and which rows are wrong."""
 
     units: list[NewUnit] = field(default_factory=list)
     people: list[NewPerson] = field(default_factory=list)
+    enterprises: list[NewEnterprise] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows_with_errors: int = 0
 
@@ -436,7 +549,7 @@ class Plan:
     @property
     def empty(self) -> bool:
         """Tell whether the file adds nothing."""
-        return not self.units and not self.people
+        return not self.units and not self.people and not self.enterprises
 
 
 class _Refused(Exception):
@@ -597,6 +710,68 @@ def _person(values: dict[str, Any], t: Translator, today: date) -> NewPerson:
     return NewPerson(cell, person_values, steps)
 
 
+def _count(values: dict[str, Any], key: str, maximum: int) -> int:
+    """Return an optional count (empty: 0)."""
+    return _int(values, key, 0, maximum) if _text(values.get(key)) else 0
+
+
+def _yes_no(values: dict[str, Any], key: str) -> bool:
+    try:
+        return parse_yesno(_required(values, key))
+    except Invalid:
+        raise _Refused(key, N_("Write yes or no.")) from None
+
+
+def _enterprise(values: dict[str, Any]) -> NewEnterprise:
+    """Check one row of the enterprises sheet with the rules of the register's form."""
+    try:
+        name = parse_name(_required(values, "name"), maximum=150)
+    except Invalid as error:
+        raise _refuse("name", error) from None
+    try:
+        zone = parse_text(_required(values, "zone"), minimum=2, maximum=100)
+    except Invalid as error:
+        raise _refuse("zone", error) from None
+    ownership = _choice(values, "ownership", OWNERSHIPS)
+    workers = _int(values, "workers", 0, 500_000)
+    figures = {"workers": workers}
+    for key in ("young_workers", "youth_union_members", "party_members"):
+        number = _int(values, key, 0, 500_000) if key == "young_workers" else _count(values, key, 500_000)
+        if number > workers:
+            raise _Refused(key, N_("This cannot be more than the workers ({limit})."), limit=workers)
+        figures[key] = number
+    elsewhere = _count(values, "members_elsewhere", 500_000)
+    if elsewhere > figures["party_members"]:
+        raise _Refused(
+            "members_elsewhere",
+            N_("This cannot be more than the party members working there ({limit})."),
+            limit=figures["party_members"],
+        )
+    trade_union, youth_union = _yes_no(values, "trade_union"), _yes_no(values, "youth_union")
+    if figures["youth_union_members"] and not youth_union:
+        raise _Refused(
+            "youth_union_members",
+            N_(
+                "Youth Union members are given, but no Youth Union branch: write yes there, or leave "
+                "this empty."
+            ),
+        )
+    return NewEnterprise(
+        register=_text(values.get("register")).lower(),
+        values={
+            "name": name,
+            "zone": zone,
+            "ownership": ownership,
+            **figures,
+            "members_elsewhere": elsewhere,
+        },
+        trade_union=trade_union,
+        youth_union=youth_union,
+        cell=_text(values.get("cell")).lower(),
+        member=None,
+    )
+
+
 @dataclass
 class _Snapshot:
     """What the checks need to know of the database."""
@@ -604,10 +779,15 @@ class _Snapshot:
     units: dict[str, tuple[int, bool]]  # code -> (id, has units under it or is the root)
     with_secretary: set[int]
     people: set[tuple[int, str, int]]  # (unit id, folded name, birth year) of live people
+    register: enterprise_register.ImportSnapshot
+    parents: dict[int, int | None]  # unit id -> its parent
 
 
 async def _snapshot(db: Queryable) -> _Snapshot:
+    parents = {u.id: u.parent_id for u in await units.all_units(db)}
     return _Snapshot(
+        register=await enterprise_register.import_snapshot(db),
+        parents=parents,
         units={code.lower(): (unit_id, committee) for unit_id, code, committee in await units.codes(db)},
         with_secretary=await users.cells_with_secretary(db),
         people={(unit, name.casefold(), year) for unit, name, year in await records.live_people_keys(db)},
@@ -726,9 +906,114 @@ def _check_rows(snapshot: _Snapshot, parsed: Parsed, t: Translator, today: date)
             plan.people.append(person)
         except _Refused as refused:
             fail(SHEET_PEOPLE, raw.number, refused.column, refused.message, **refused.params)
+    _check_enterprises(snapshot, parsed, plan, fail, children_in_file)
     plan.rows_with_errors = len(bad_rows)
-    plan.errors.sort(key=lambda e: (e.sheet != SHEET_UNITS, e.row))
+    order = [title for title, _, _ in SHEETS]
+    plan.errors.sort(key=lambda e: (order.index(e.sheet), e.row))
     return plan
+
+
+Fail = Callable[..., None]
+
+
+def _ancestors(parents: dict[int, int | None], unit_id: int | None) -> set[int]:
+    """Return a unit and the units above it."""
+    found: set[int] = set()
+    while unit_id is not None and unit_id not in found:
+        found.add(unit_id)
+        unit_id = parents.get(unit_id)
+    return found
+
+
+def _check_enterprises(
+    snapshot: _Snapshot, parsed: Parsed, plan: Plan, fail: Fail, children_in_file: set[str]
+) -> None:
+    """Check the enterprises sheet: the register form's rules, a committee and a cell that exist here
+    or in the file, a cell of one enterprise only, a working group member over the register."""
+    known = snapshot.register
+    new_codes = {u.code: u for u in plan.units}
+    file_cells = {code for code in new_codes if code not in children_in_file}
+    zones = {fold(z): z for z in known.zones}
+    taken: set[tuple[int | str, str, str]] = {
+        (unit_id, fold(name), fold(zone)) for unit_id, name, zone in known.names
+    }
+    cells_used: set[str] = set()
+    for raw in parsed.enterprises:
+        try:
+            entry = _enterprise(raw.values)
+            register: int | str  # an existing unit's id, or the code of one of the file
+            if not entry.register:
+                register = units.ROOT_ID
+            elif entry.register in snapshot.units:
+                register = snapshot.units[entry.register][0]
+                if register in snapshot.with_secretary:
+                    raise _Refused(
+                        "register",
+                        N_("{unit} is a cell with a secretary: the register is a committee's."),
+                        unit=entry.register,
+                    )
+            elif entry.register in new_codes:
+                register = entry.register
+            else:
+                raise _Refused(
+                    "register", N_("There is no unit with code {code}. See /units."), code=entry.register
+                )
+            if entry.cell:
+                cell = snapshot.units.get(entry.cell)
+                if cell is None and entry.cell not in file_cells:
+                    if entry.cell in new_codes:
+                        raise _Refused("cell", N_("{unit} is a committee, not a cell."), unit=entry.cell)
+                    raise _Refused(
+                        "cell", N_("There is no unit with code {code}. See /units."), code=entry.cell
+                    )
+                if cell is not None and (cell[1] or entry.cell in children_in_file):
+                    raise _Refused("cell", N_("{unit} is a committee, not a cell."), unit=entry.cell)
+                if (cell is not None and cell[0] in known.linked_cells) or entry.cell in cells_used:
+                    raise _Refused("cell", N_("This cell belongs to another enterprise already."))
+            zone = zones.setdefault(fold(entry.values["zone"]), entry.values["zone"])
+            key = (register, fold(entry.values["name"]), fold(zone))
+            if key in taken:
+                raise _Refused(
+                    "name", N_("{name} is in the register of this zone already."), name=entry.values["name"]
+                )
+            member = _member(snapshot, raw.values.get("member"), register, new_codes)
+            taken.add(key)
+            if entry.cell:
+                cells_used.add(entry.cell)
+            plan.enterprises.append(replace(entry, values={**entry.values, "zone": zone}, member=member))
+        except _Refused as refused:
+            fail(SHEET_ENTERPRISES, raw.number, refused.column, refused.message, **refused.params)
+
+
+def _member(snapshot: _Snapshot, raw: Any, register: int | str, new_codes: dict[str, NewUnit]) -> int | None:
+    """Return the committee member a row names (by /users's id or by name), over the row's register."""
+    text = _text(raw)
+    if not text:
+        return None
+    members = snapshot.register.members
+    found = [m for m in members if account_label(m) == text] or [
+        m for m in members if fold(m.display_name) == fold(text)
+    ]
+    if len(found) != 1:
+        raise _Refused(
+            "member",
+            N_("No committee member is called {text}, or has this id; see /users.")
+            if not found
+            else N_("Several committee members are called {text}: write the id /users shows."),
+            text=text,
+        )
+    if isinstance(register, str):
+        parent = new_codes[register].parent
+        above = _ancestors(
+            snapshot.parents, snapshot.units[parent][0] if parent in snapshot.units else units.ROOT_ID
+        )
+    else:
+        above = _ancestors(snapshot.parents, register)
+    if found[0].unit_id not in above:
+        raise _Refused(
+            "member", N_("{name} is not a committee member over this register."), name=found[0].display_name
+        )
+    return found[0].id
 
 
 # ----- loading ------------------------------------------------------------------------------------
@@ -788,14 +1073,50 @@ async def apply(
             for step, on_date, extra in person.steps
         ]
         await data_ops.insert_many(tx, "step", steps, actor_id, now)
+        await _add_enterprises(tx, plan, ids, actor_id, now)
         await audit.record(
             tx,
             now,
             actor_id,
             AUDIT_ACTION,
-            new={"units": len(plan.units), "people": len(plan.people), "steps": plan.steps},
+            new={
+                "units": len(plan.units),
+                "people": len(plan.people),
+                "steps": plan.steps,
+                "enterprises": len(plan.enterprises),
+            },
         )
     return plan
+
+
+async def _add_enterprises(
+    tx: Queryable, plan: Plan, ids: dict[str, int], actor_id: int | None, now: datetime
+) -> None:
+    """Add the file's enterprises to their registers, with their unions, cells and members."""
+
+    async def unit_id(code: str) -> int:
+        if code not in ids:
+            unit = await units.by_code(tx, code)
+            assert unit is not None
+            ids[code] = unit.id
+        return ids[code]
+
+    for entry in plan.enterprises:
+        register = await unit_id(entry.register) if entry.register else units.ROOT_ID
+        cell = await unit_id(entry.cell) if entry.cell else None
+        new_id = await enterprise_register.insert(
+            tx, {**entry.values, "unit_id": register}, cell, actor_id, now
+        )
+        # Stages without a date: reached before the register knew (the file says yes, not when).
+        for stage, reached in (
+            (EnterpriseStage.TRADE_UNION, entry.trade_union),
+            (EnterpriseStage.YOUTH_UNION, entry.youth_union),
+            (EnterpriseStage.CELL_FOUNDED, cell is not None),
+        ):
+            if reached:
+                await enterprise_register.set_stage(tx, new_id, stage.value, None, actor_id, now)
+        if entry.member is not None:
+            await enterprise_register.assign(tx, new_id, entry.member, now)
 
 
 # ----- what the admin reads -----------------------------------------------------------------------
@@ -805,7 +1126,7 @@ def render_errors(plan: Plan, t: Translator) -> list[Markup]:
     """Return one line per refused value: sheet, row, column and why (the first SHOWN_ERRORS)."""
     lines = []
     for error in plan.errors[:SHOWN_ERRORS]:
-        header = HEADER_OF.get(error.column or "")
+        header = HEADERS.get(error.sheet, {}).get(error.column or "")
         where = Markup(t("{sheet}, row {row}")).format(sheet=t(error.sheet), row=error.row)
         if header is not None:
             where = Markup(t("{place}, column “{column}”")).format(place=where, column=t(header))
@@ -829,6 +1150,12 @@ def render_plan(plan: Plan, parsed: Parsed, file_name: str, t: Translator) -> Ma
             people=len(plan.people), steps=plan.steps
         ),
     ]
+    if parsed.enterprises:
+        lines.append(
+            Markup(t("• enterprises to add to the register: {enterprises}")).format(
+                enterprises=len(plan.enterprises)
+            )
+        )
     if parsed.ignored_columns:
         lines.append(
             Markup(t("• columns not read: {columns}")).format(

@@ -1,5 +1,7 @@
-"""The forms of chibo, declared as data: /candidate, /progress, /transfer, /meeting, /activity,
-/enterprise. Each says what it asks, what it refuses, and how its answers are stored."""
+"""The forms of chibo, declared as data: the cell's reports (/candidate, /progress, /transfer, /meeting,
+/activity, /enterprise) and the enterprise register's (an enterprise added or corrected, a contact,
+a stage, a cell founded, a working group member assigned). Each says what it asks, what it refuses,
+and how its answers are stored."""
 
 from __future__ import annotations
 
@@ -7,12 +9,17 @@ import sqlite3
 from datetime import date
 from typing import Any
 
+from bot.features import enterprises
+from bot.features.admin import CODE_RE
 from bot.forms.fields import Answers, Check, Choice, Field, Form, FormContext, Invalid, Kind, Problem
 from bot.i18n import N_
 from bot.rules.deadlines import age_at, eligible_age, vote_passes
+from bot.rules.enterprises import STAGE_NAMES, Stage, stage_refusal, stages_to_record
 from bot.rules.pipeline import STEP_NAMES, Pipeline, Step, explain_refusal, next_steps
-from storage import records
+from storage import enterprises as enterprise_register
+from storage import records, units
 from storage.database import Queryable
+from storage.models import Role
 
 # ----- shared rules ----------------------------------------------------------------------------
 
@@ -613,7 +620,13 @@ async def _save_enterprise(tx: Queryable, ctx: FormContext, answers: Answers, re
     answers = dict(answers)
     if record_id is None:
         answers["on_date"] = ctx.today.isoformat()  # a snapshot is dated the day it is reported
-    return await _save_simple("enterprise", tx, ctx, answers, record_id)
+    saved = await _save_simple("enterprise", tx, ctx, answers, record_id)
+    # The cell's latest report feeds the register (bot/features/enterprises.py says why); a
+    # correction of an older report leaves it as the newer one made it.
+    latest = await records.latest_enterprise_id(tx, _unit(answers))
+    if latest == saved:
+        await enterprises.sync_from_report(tx, _unit(answers), answers, ctx.user.id, ctx.now)
+    return saved
 
 
 async def _load_enterprise(db: Queryable, ctx: FormContext, record_id: int) -> Answers | None:
@@ -622,10 +635,26 @@ async def _load_enterprise(db: Queryable, ctx: FormContext, record_id: int) -> A
 
 async def latest_enterprise(db: Queryable, unit_id: int) -> Answers:
     """Return the answers of a cell's latest enterprise snapshot, to start the next one from."""
+    answers: Answers = {}
     values = await records.latest_enterprise(db, unit_id)
-    if values is None:
-        return {}
-    return {k: v for k, v in values.items() if k != "on_date"}
+    if values is not None:
+        answers = {k: v for k, v in values.items() if k != "on_date"}
+    # The register may know better (the committee corrected a figure, or entered it first).
+    entry = await enterprise_register.by_cell(db, unit_id)
+    if entry is not None:
+        answers |= {k: getattr(entry, k) for k in REPORTED_IN_REGISTER}
+    return answers
+
+
+# What a cell's enterprise report and the register both hold.
+REPORTED_IN_REGISTER = (
+    "name",
+    "zone",
+    "workers",
+    "young_workers",
+    "youth_union_members",
+    "members_elsewhere",
+)
 
 
 ENTERPRISE = Form(
@@ -685,3 +714,412 @@ ENTERPRISE = Form(
 )
 
 FORMS: dict[str, Form] = {f.name: f for f in (CANDIDATE, PROGRESS, TRANSFER, MEETING, ACTIVITY, ENTERPRISE)}
+
+# ----- the enterprise register (the committee's) ------------------------------------------------------
+
+COMMITTEE_FORMS = frozenset({Role.COMMITTEE, Role.ADMIN})
+ADMIN_FORMS = frozenset({Role.ADMIN})
+
+
+async def _scope(ctx: FormContext) -> enterprises.Scope:
+    return await enterprises.scope_of(ctx.db, ctx.role, ctx.user)
+
+
+def _enterprise_id(answers: Answers) -> int:
+    return int(answers["enterprise"])
+
+
+async def _editable_enterprises(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
+    scope = await _scope(ctx)
+    found = [e for e in await enterprises.visible(ctx.db, scope) if scope.edits(e)]
+    # A working group member's own enterprises first.
+    found.sort(key=lambda e: e.assigned_to != ctx.user.id)
+    return [(str(e.id), f"{e.name} · {e.zone}") for e in found]
+
+
+ENTERPRISE_FIELD = Field(
+    "enterprise",
+    Kind.PICK,
+    N_("Enterprise"),
+    N_("Which enterprise? Pick it, or type part of its name."),
+    options=_editable_enterprises,
+    fixed=True,
+)
+
+
+async def _register_options(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
+    return [(str(u.id), u.name) for u in await enterprises.registers(ctx.db, await _scope(ctx))]
+
+
+async def _cell_options_for_register(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
+    scope = await _scope(ctx)
+    options = [
+        (str(i), f"{name} ({code})")
+        for i, name, code in await enterprise_register.unlinked_cells(ctx.db, scope.registers)
+    ]
+    current = answers.get("cell")
+    if current is not None and current not in {v for v, _ in options}:
+        # The cell the enterprise has already stays a choice.
+        cell = (
+            await enterprise_register.get(ctx.db, _enterprise_id(answers))
+            if answers.get("enterprise")
+            else None
+        )
+        if cell is not None and cell.cell_id is not None and str(cell.cell_id) == str(current):
+            unit = await units.get(ctx.db, cell.cell_id)
+            if unit is not None:
+                options.insert(0, (str(unit.id), f"{unit.name} ({unit.code})"))
+    return options
+
+
+async def _register_check(answers: Answers, ctx: FormContext) -> list[Problem]:
+    unit_id = answers.get("unit")
+    if unit_id is None and answers.get("enterprise"):
+        entry = await enterprise_register.get(ctx.db, _enterprise_id(answers))
+        unit_id = entry.unit_id if entry is not None else None
+    if unit_id is None or not answers.get("name") or not answers.get("zone"):
+        return []
+    zone = await enterprises.canonical_zone(ctx.db, str(answers["zone"]))
+    other = int(answers["enterprise"]) if answers.get("enterprise") else None
+    if await enterprises.duplicate(ctx.db, int(unit_id), str(answers["name"]), zone, other):
+        return [
+            Problem("name", N_("{name} is in the register of this zone already."), {"name": answers["name"]})
+        ]
+    problems = []
+    members, elsewhere = answers.get("party_members"), answers.get("members_elsewhere")
+    if members is not None and elsewhere is not None and int(elsewhere) > int(members):
+        problems.append(
+            Problem(
+                "members_elsewhere",
+                N_("This cannot be more than the party members working there ({limit})."),
+                {"limit": members},
+            )
+        )
+    return problems
+
+
+async def _save_register(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
+    values = {k: answers.get(k) for k in enterprise_register.COLUMNS if k in answers}
+    cell = answers.get("cell")
+    return await enterprises.save_entry(
+        tx,
+        await _scope(ctx),
+        int(answers["enterprise"]) if answers.get("enterprise") else None,
+        values,
+        trade_union=bool(answers.get("trade_union")),
+        youth_union=bool(answers.get("youth_union")),
+        cell_id=int(cell) if cell else None,
+        now=ctx.now,
+    )
+
+
+def register_fields(*, new: bool) -> tuple[Field, ...]:
+    """Return the questions of an enterprise of the register (a new one first asks whose register)."""
+    first = (
+        Field(
+            "unit",
+            Kind.PICK,
+            N_("Register of"),
+            N_("In the register of which committee?"),
+            options=_register_options,
+            fixed=True,
+        )
+        if new
+        else ENTERPRISE_FIELD
+    )
+    return (
+        first,
+        Field("name", Kind.NAME, N_("Enterprise"), N_("Name of the enterprise?"), max_length=150),
+        Field(
+            "zone",
+            Kind.TEXT,
+            N_("Zone"),
+            N_("Industrial zone or cluster it is in?"),
+            max_length=100,
+        ),
+        Field("ownership", Kind.CHOICE, N_("Ownership"), N_("Who owns it?"), choices=enterprises.OWNERSHIPS),
+        Field(
+            "workers",
+            Kind.INT,
+            N_("Workers"),
+            N_("How many workers does it employ?"),
+            minimum=0,
+            maximum=500_000,
+        ),
+        Field(
+            "young_workers",
+            Kind.INT,
+            N_("Young workers (under 30)"),
+            N_("Of them, how many are under 30?"),
+            minimum=0,
+            maximum=500_000,
+            check=_at_most("workers", NOT_MORE_THAN_WORKERS),
+        ),
+        Field("trade_union", Kind.YESNO, N_("Trade union"), N_("Does it have a trade union?")),
+        Field("youth_union", Kind.YESNO, N_("Youth Union branch"), N_("Does it have a Youth Union branch?")),
+        Field(
+            "youth_union_members",
+            Kind.INT,
+            N_("Youth Union members"),
+            N_("How many members has its Youth Union branch?"),
+            minimum=0,
+            maximum=500_000,
+            shown_if=lambda a: bool(a.get("youth_union")),
+            check=_at_most("workers", NOT_MORE_THAN_WORKERS),
+        ),
+        Field(
+            "party_members",
+            Kind.INT,
+            N_("Party members working there"),
+            N_("How many party members work there?"),
+            minimum=0,
+            maximum=10_000,
+            check=_at_most("workers", NOT_MORE_THAN_WORKERS),
+        ),
+        Field(
+            "members_elsewhere",
+            Kind.INT,
+            N_("Members registered elsewhere"),
+            N_("Of them, how many are still registered where they live?"),
+            minimum=0,
+            maximum=10_000,
+            shown_if=lambda a: bool(a.get("party_members")),
+        ),
+        Field(
+            "cell",
+            Kind.PICK,
+            N_("Party cell"),
+            N_("Has it a party cell already? Pick it, or skip if not."),
+            options=_cell_options_for_register,
+            optional=True,
+        ),
+    )
+
+
+async def _save_new_register(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
+    return await _save_register(tx, ctx, {k: v for k, v in answers.items() if k != "enterprise"}, record_id)
+
+
+ADD_ENTERPRISE = Form(
+    name="addenterprise",
+    kind="register",
+    title=N_("Enterprise in the register"),
+    fields=register_fields(new=True),
+    save=_save_new_register,
+    final_check=_register_check,
+    per_cell=False,
+    roles=COMMITTEE_FORMS,
+    done=N_("✅ Added to the register: see it with /enterprises."),
+)
+EDIT_ENTERPRISE = Form(
+    name="editenterprise",
+    kind="register_edit",
+    title=N_("Enterprise in the register"),
+    fields=register_fields(new=False),
+    save=_save_register,
+    final_check=_register_check,
+    per_cell=False,
+    roles=COMMITTEE_FORMS,
+    done=N_("✅ The register is corrected: see it with /enterprises."),
+)
+
+
+async def register_answers(db: Queryable, enterprise_id: int) -> Answers:
+    """Return the answers of an enterprise of the register, to correct it in its form."""
+    entry = await enterprise_register.get(db, enterprise_id)
+    if entry is None:
+        return {}
+    answers: Answers = {k: v for k, v in entry.values.items() if k != "unit_id"}
+    answers["trade_union"] = enterprises.has(entry, Stage.TRADE_UNION)
+    answers["youth_union"] = enterprises.has(entry, Stage.YOUTH_UNION)
+    answers["cell"] = str(entry.cell_id) if entry.cell_id is not None else None
+    if answers["ownership"] is None:
+        del answers["ownership"]  # not known yet (entered from a cell's report): asked
+    return answers
+
+
+CONTACT_KINDS = enterprises.CONTACT_KINDS
+
+
+async def _save_contact(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
+    return await enterprises.log_contact(
+        tx,
+        await _scope(ctx),
+        _enterprise_id(answers),
+        _date(answers["on_date"]),
+        str(answers["kind"]),
+        str(answers["note"]),
+        ctx.now,
+    )
+
+
+CONTACT = Form(
+    name="contact",
+    kind="contact",
+    title=N_("Contact with an enterprise"),
+    fields=(
+        ENTERPRISE_FIELD,
+        Field("on_date", Kind.DATE, N_("Date"), N_("When was the contact?"), past_only=True),
+        Field("kind", Kind.CHOICE, N_("Kind"), N_("What kind of contact?"), choices=CONTACT_KINDS),
+        Field(
+            "note",
+            Kind.TEXT,
+            N_("Note"),
+            N_("What came of it, in a few words? Do not write the names of owners or directors."),
+            max_length=500,
+        ),
+    ),
+    save=_save_contact,
+    per_cell=False,
+    roles=COMMITTEE_FORMS,
+    done=N_("✅ Contact logged. Your list: /myenterprises"),
+)
+
+
+async def _stage_options(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
+    if not answers.get("enterprise"):
+        return []
+    entry = await enterprise_register.get(ctx.db, _enterprise_id(answers))
+    if entry is None:
+        return []
+    stages = stages_to_record(enterprises.stage_of(entry), entry.cell_id is not None)
+    return [(s.value, ctx.t(STAGE_NAMES[s])) for s in stages]
+
+
+async def _check_stage(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+    entry = await enterprise_register.get(ctx.db, _enterprise_id(answers))
+    if entry is None:
+        return Invalid(N_("This enterprise is no longer in your register."))
+    refused = stage_refusal(Stage(value), entry.party_members)
+    return None if refused is None else Invalid(refused[0], **refused[1])
+
+
+async def _save_stage(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
+    enterprise_id = _enterprise_id(answers)
+    await enterprises.record_stage(
+        tx, await _scope(ctx), enterprise_id, Stage(answers["stage"]), _date(answers["on_date"]), ctx.now
+    )
+    return enterprise_id
+
+
+STAGE = Form(
+    name="stage",
+    kind="enterprise_stage",
+    title=N_("Stage of an enterprise"),
+    fields=(
+        ENTERPRISE_FIELD,
+        Field(
+            "stage",
+            Kind.PICK,
+            N_("Stage"),
+            N_("Which stage did it reach?"),
+            options=_stage_options,
+            check=_check_stage,
+        ),
+        Field("on_date", Kind.DATE, N_("Date"), N_("On what date?"), past_only=True),
+    ),
+    save=_save_stage,
+    per_cell=False,
+    roles=COMMITTEE_FORMS,
+)
+
+
+async def _check_code(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+    code = str(value).strip().lower()
+    if not CODE_RE.match(code):
+        return Invalid(N_("A unit code has 1 to 32 letters a-z, digits, - or _, for example: cb-honda."))
+    if await units.by_code(ctx.db, code) is not None:
+        return Invalid(N_("The code {code} is taken already."), code=code)
+    return None
+
+
+async def _save_cell(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
+    cell = await enterprises.found_cell(
+        tx,
+        await _scope(ctx),
+        _enterprise_id(answers),
+        str(answers["code"]),
+        str(answers["name"]),
+        _date(answers["on_date"]),
+        ctx.now,
+    )
+    return cell.id
+
+
+FOUND_CELL = Form(
+    name="foundcell",
+    kind="cell_founding",
+    title=N_("Found the party cell"),
+    fields=(
+        ENTERPRISE_FIELD,
+        Field(
+            "code",
+            Kind.TEXT,
+            N_("Cell code"),
+            N_("Code of the new cell (letters a-z, digits, -)?"),
+            max_length=32,
+            check=_check_code,
+        ),
+        Field("name", Kind.NAME, N_("Cell name"), N_("Name of the new cell?"), max_length=120),
+        Field(
+            "on_date", Kind.DATE, N_("Founded on"), N_("On what date was the cell founded?"), past_only=True
+        ),
+    ),
+    save=_save_cell,
+    per_cell=False,
+    roles=ADMIN_FORMS,
+    done=N_(
+        "✅ The cell is founded and linked to its enterprise. Invite its secretary with /invite "
+        "(the cell's code and secretary)."
+    ),
+)
+
+
+async def found_cell_answers(db: Queryable, enterprise_id: int) -> Answers:
+    """Return the code and name a new cell of an enterprise is offered with."""
+    entry = await enterprise_register.get(db, enterprise_id)
+    if entry is None:
+        return {}
+    return {"code": await enterprises.free_code(db, entry.name), "name": f"Chi bộ {entry.name}"[:120]}
+
+
+async def _member_options(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
+    if not answers.get("enterprise"):
+        return []
+    entry = await enterprise_register.get(ctx.db, _enterprise_id(answers))
+    if entry is None:
+        return []
+    options = [(str(u.id), u.display_name) for u in await enterprises.members_for(ctx.db, entry)]
+    return [*options, (enterprises.NOBODY, ctx.t(N_("Nobody")))]
+
+
+async def _save_assignment(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
+    enterprise_id = _enterprise_id(answers)
+    await enterprises.assign(tx, await _scope(ctx), enterprise_id, str(answers["member"]), ctx.now)
+    return enterprise_id
+
+
+ASSIGN = Form(
+    name="assign",
+    kind="assignment",
+    title=N_("Working group member"),
+    fields=(
+        ENTERPRISE_FIELD,
+        Field(
+            "member",
+            Kind.PICK,
+            N_("Member"),
+            N_("Which committee member follows this enterprise for the working group?"),
+            options=_member_options,
+            translate_labels=False,
+        ),
+    ),
+    save=_save_assignment,
+    per_cell=False,
+    roles=ADMIN_FORMS,
+    done=N_("✅ Assigned. The member finds it in /myenterprises."),
+)
+
+REGISTER_FORMS: dict[str, Form] = {
+    f.name: f for f in (ADD_ENTERPRISE, EDIT_ENTERPRISE, CONTACT, STAGE, FOUND_CELL, ASSIGN)
+}

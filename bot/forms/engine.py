@@ -163,6 +163,8 @@ class Engine:
         if form.admin_only and ctx.role is not Role.ADMIN:
             # The handlers check roles too; the engine does not trust a button's data to have done so.
             return View(ctx.t(N_("This is for admins only.")), closed=True)
+        if ctx.role not in form.roles:
+            return View(ctx.t(N_("Your role cannot do this. See /help for what you can do.")), closed=True)
         existing = await self.open_draft(ctx)
         if existing is not None:
             return self._resume_offer(ctx, existing, then=form_name)
@@ -558,7 +560,12 @@ class Engine:
     def _changeable(self, ctx: FormContext, form: Form, draft: Draft) -> list[Field]:
         """Return the questions whose answer may be changed (a stored record stays in its cell)."""
         fields = self._visible(ctx, form, draft.answers)
-        return [f for f in fields if not (draft.record_id is not None and f.name == UNIT_FIELD_NAME)]
+        return [
+            f
+            for f in fields
+            if not (draft.record_id is not None and f.name == UNIT_FIELD_NAME)
+            and not (f.fixed and draft.answers.get(f.name) is not None)
+        ]
 
     def _visible(self, ctx: FormContext, form: Form, answers: Answers) -> list[Field]:
         return [f for f in self._fields(ctx, form) if f.shown(answers)]

@@ -105,13 +105,14 @@ class Field:
     warn: Warn | None = None  # a soft rule: the answer is kept, the user is told
     options: Options | None = None  # PICK: (value, label) pairs from the database, labels are user text
     translate_labels: bool = True
+    fixed: bool = False  # once answered, not offered for change at the review (the record a form is about)
 
     def shown(self, answers: Answers) -> bool:
         """Tell whether the question applies, given the answers so far."""
         return self.shown_if is None or self.shown_if(answers)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Return text lowercased without diacritics, so 'hom nay' matches 'hôm nay'."""
     text = text.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFD", text.casefold())
@@ -126,7 +127,7 @@ EARLIEST = date(1930, 1, 1)  # the Party was founded in 1930: no event of ours i
 
 def parse_date(text: str, today: date, *, past_only: bool = False) -> str:
     """Read a date and return it as ISO text."""
-    folded = _fold(text)
+    folded = fold(text)
     if folded in TODAY_WORDS:
         value = today
     elif folded in YESTERDAY_WORDS:
@@ -207,7 +208,7 @@ NO_WORDS = {"khong", "no", "n", "k", "ko", "2"}
 
 def parse_yesno(text: str) -> bool:
     """Read yes or no (Vietnamese or English, with or without diacritics, or 1/2)."""
-    folded = _fold(text)
+    folded = fold(text)
     if folded in YES_WORDS:
         return True
     if folded in NO_WORDS:
@@ -220,7 +221,7 @@ _NUMBERING = re.compile(r"^\s*\d+\s*[.)]\s*")
 
 def _label_key(text: str) -> str:
     """Return a label reduced to its words: no numbering, emoji or punctuation, no diacritics."""
-    folded = _fold(_NUMBERING.sub("", text))
+    folded = fold(_NUMBERING.sub("", text))
     return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
 
 
@@ -241,8 +242,8 @@ def match_option(text: str, options: list[tuple[str, str]]) -> str | None:
 
 def search(text: str, options: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Return the options whose label holds the typed words (diacritics ignored)."""
-    words = _fold(text).split()
-    return [(v, label) for v, label in options if all(w in _fold(label) for w in words)]
+    words = fold(text).split()
+    return [(v, label) for v, label in options if all(w in fold(label) for w in words)]
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,9 @@ class Form:
     kind: str = ""  # the record kind it writes (for /mine)
     per_cell: bool = True  # reports of one cell (admins first pick the cell); False: not tied to a cell
     admin_only: bool = False  # only admins may open it (a broadcast)
+    # Who may open it: the cell's reports are the secretaries' (and admins', for any cell); the
+    # enterprise register's forms are the committee's.
+    roles: frozenset[Role] = frozenset({Role.SECRETARY, Role.ADMIN})
     done: str | None = None  # what to say once saved, instead of "Saved"
 
     def field(self, name: str) -> Field:

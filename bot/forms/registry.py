@@ -1,4 +1,5 @@
-"""Every form chibo runs, by name: the reports of forms/definitions.py and the admin's broadcast.
+"""Every form chibo runs, by name: the cell's reports and the enterprise register's forms of
+forms/definitions.py, and the admin's broadcast.
 
 The composition root builds the one engine from it (bot/app.py) and handlers reach it as
 context.forms; the scheduler takes the forms alone, for the titles of idle drafts.
@@ -7,11 +8,11 @@ context.forms; the scheduler takes the forms alone, for the titles of idle draft
 from __future__ import annotations
 
 from bot.features.broadcast import BROADCAST
-from bot.forms.definitions import FORMS
+from bot.forms.definitions import FORMS, REGISTER_FORMS
 from bot.forms.engine import Engine
 from bot.forms.fields import Form
 
-ALL_FORMS: dict[str, Form] = FORMS | {BROADCAST.name: BROADCAST}
+ALL_FORMS: dict[str, Form] = FORMS | REGISTER_FORMS | {BROADCAST.name: BROADCAST}
 
 
 def build_engine() -> Engine:

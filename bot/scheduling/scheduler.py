@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.features import broadcast, undelivered
+from bot.features import broadcast, enterprises, undelivered
 from bot.features import digest as digests
 from bot.features.access import is_configured_admin
 from bot.features.calendar import load_calendar
@@ -38,12 +38,14 @@ from bot.scheduling.outbox import (
     week_moment,
 )
 from storage import delivery, digest_queries, drafts, outbox, schedule, units, updates, uploads, users
+from storage import enterprises as enterprise_register
 from storage.database import Database
 from storage.models import Role, Unit, User
 
 log = logging.getLogger(__name__)
 
 QUIET_CELL_DAYS = 7
+NAMED_ENTERPRISES = 5  # a working group nudge names at most this many enterprises of each list
 
 # The form step that meets a deadline, for the button that opens /progress pre-filled.
 STEP_OF_DEADLINE = {Kind.CEREMONY: Step.CEREMONY, Kind.RECOGNITION: Step.RECOGNITION}
@@ -103,6 +105,7 @@ class Scheduler:
             )
             if await self._weekly_due("weekly", week, nudge_at):
                 await self.weekly_nudges(today)
+                await self.working_group_nudges(today)
                 await self._close_period("weekly", week)
             digest_at = week_moment(
                 today, self.settings.digest_weekday, self.settings.digest_time, self.settings
@@ -353,6 +356,46 @@ class Scheduler:
             # One statement: a city has 10,000 secretaries.
             return await self.outbox.enqueue_many(tx, messages)
 
+    async def working_group_nudges(self, today: date) -> int:
+        """Queue each working group member the enterprises of theirs due a contact or able to found a cell."""
+        week = iso_week(today)
+        messages = []
+        for user_id in await enterprise_register.assignees(self.db):
+            user = await users.get(self.db, user_id)
+            if user is None or user.mute_nudges:
+                continue
+            work = await enterprises.worklist(self.db, user.id, today, self.settings.contact_days)
+            if work.empty:
+                continue
+            text, buttons = self._working_group_nudge(user, work)
+            messages.append(outbox.NewMessage(f"workgroup:{user.id}:{week}", user.id, "nudge", text, buttons))
+        async with self.db.transaction() as tx:
+            return await self.outbox.enqueue_many(tx, messages)
+
+    def _working_group_nudge(
+        self, user: User, work: enterprises.WorkList
+    ) -> tuple[str, list[list[tuple[str, str]]]]:
+        t = translator_of(user, self.settings)
+        lines = [Markup(t(N_("🗂 <b>Working group</b>: your enterprises this week.")))]
+        if work.due:
+            names = ", ".join(e.name for e in work.due[:NAMED_ENTERPRISES])
+            more = len(work.due) - NAMED_ENTERPRISES
+            lines.append(
+                Markup(t(N_("⏰ Not contacted for {days} days or more: {names}"))).format(
+                    days=work.days, names=names
+                )
+                + (Markup(t(N_(" (and {n} more)"))).format(n=more) if more > 0 else Markup(""))
+            )
+        if work.could_found:
+            lines.append(
+                Markup(t(N_("⭐ Could found a party cell now: {names}"))).format(
+                    names=", ".join(e.name for e in work.could_found[:NAMED_ENTERPRISES])
+                )
+            )
+        lines.append(Markup(t(N_("Log a contact with /contact."))))
+        label = t(N_("Your enterprises"))
+        return str(Markup("\n").join(lines)), [[(label, "v1:en:m")]]
+
     async def digest_pass(
         self, today: date, *, only: User | None = None, key_suffix: str | None = None
     ) -> int:
@@ -367,7 +410,12 @@ class Scheduler:
             unit_id = user.unit_id or units.ROOT_ID
             if unit_id not in computed:
                 computed[unit_id] = await digests.compute(
-                    self.db, unit_id, today, calendar, zone=self.settings.timezone
+                    self.db,
+                    unit_id,
+                    today,
+                    calendar,
+                    zone=self.settings.timezone,
+                    contact_days=self.settings.contact_days,
                 )
             t = translator_of(user, self.settings)
             if (unit_id, t.locale) not in rendered:
@@ -375,6 +423,9 @@ class Scheduler:
                 png = await asyncio.to_thread(digests.chart, digest, t)
                 rendered[(unit_id, t.locale)] = (digests.render(digest, t), png)
             text, png = rendered[(unit_id, t.locale)]
+            # A working group member's own enterprises follow the digest of their unit.
+            work = await enterprises.worklist(self.db, user.id, today, self.settings.contact_days)
+            text = "\n".join([text, *digests.working_group_lines(work, t)])
             caption = str(Markup(t(N_("Weekly digest: {unit}"))).format(unit=computed[unit_id].unit_name))
             key = f"digest:{user.id}:{key_suffix or week}"
             async with self.db.transaction() as tx:

@@ -84,7 +84,8 @@ async def test_an_admin_gets_the_export_as_an_excel_file(
     caption = next(m.caption for m in answer.messages if m.kind == "document")
     assert caption == (
         "📊 Đảng bộ các Khu công nghiệp, toàn bộ thời gian: 2 người trong quy trình kết nạp, "
-        "1 buổi sinh hoạt, 0 hoạt động, 0 lượt chuyển sinh hoạt, 0 báo cáo doanh nghiệp."
+        "1 buổi sinh hoạt, 0 hoạt động, 0 lượt chuyển sinh hoạt, 0 báo cáo doanh nghiệp; "
+        "0 doanh nghiệp trong danh sách."
     )
     # The progress message ends saying it is done.
     assert "✅ Đã xuất xong dữ liệu Đảng bộ các Khu công nghiệp: 3 dòng." in answer.texts
@@ -240,7 +241,12 @@ async def test_the_template_then_an_import_after_a_dry_run(bot: RunningBot, tree
     name, template = document(answer)
     assert name == "chibo-mau-nhap-du-lieu.xlsx"
     assert "Mẫu nhập dữ liệu" in answer.text
-    assert load_workbook(io.BytesIO(template)).sheetnames == ["Đơn vị", "Quần chúng, đảng viên", "Hướng dẫn"]
+    assert load_workbook(io.BytesIO(template)).sheetnames == [
+        "Đơn vị",
+        "Quần chúng, đảng viên",
+        "Doanh nghiệp",
+        "Hướng dẫn",
+    ]
     assert "Đồng chí gửi cho tôi tệp Excel" in await admin.send("/import")
     content = fill(
         template,

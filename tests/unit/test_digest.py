@@ -20,14 +20,19 @@ import pytest
 
 from bot.devtools.telegram_emulator.entities import parse_html
 from bot.features import digest as dg
+from bot.features import enterprises
 from bot.features.calendar import load_calendar
+from bot.features.enterprises import Coverage
 from bot.i18n import translator
 from bot.rules.calendar import WorkingCalendar
 from bot.rules.deadlines import Kind, State
 from bot.rules.pipeline import Step
 from bot.text import split_message, utf16_len
+from storage import enterprises as register
 from storage import records, units
 from storage.database import Database
+from storage.enterprises import FoundedCounts, MemberSums, ZoneSums
+from storage.models import Role
 
 TODAY = date(2026, 12, 7)
 RECENT = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # entered during the week
@@ -279,6 +284,10 @@ async def tree(db: Database) -> Tree:
     await add(db, "transfer", ids.samsung, transfer("Samsung Out", "out", "official", "2026-12-01"))
     await add(db, "enterprise", ids.samsung, snapshot("2026-10-01", "KCN B", 500, 300, 200, 100, 1))
 
+    # Each cell's latest live report feeds the register, as the /enterprise form does when it saves.
+    for cell in (ids.honda, ids.canon, ids.samsung):
+        await feed_register(db, cell)
+
     for unit, target in ((ids.honda, 5), (ids.canon, 3), (ids.b, 4), (ids.samsung, 10)):
         await db.execute(
             "INSERT INTO targets (unit_id, year, admissions) VALUES (?, 2026, ?)", (unit, target)
@@ -290,6 +299,20 @@ async def tree(db: Database) -> Tree:
         ("Ngày nghỉ", RECENT.isoformat()),
     )
     return ids
+
+
+async def feed_register(db: Database, cell: int) -> int:
+    """Bring a cell's latest live enterprise report into the register, as the form's saving does."""
+    row = await db.fetchone(
+        """
+        SELECT * FROM enterprise_snapshots WHERE unit_id = ? AND deleted_at IS NULL
+        ORDER BY on_date DESC, id DESC LIMIT 1
+        """,
+        (cell,),
+    )
+    assert row is not None
+    async with db.transaction() as tx:
+        return await enterprises.sync_from_report(tx, cell, dict(row), None, RECENT)
 
 
 async def digest_of(db: Database, unit_id: int, **kwargs: Any) -> dg.Digest:
@@ -378,7 +401,7 @@ async def test_a_committee_never_sees_another_committees_cells(db: Database, tre
     a = await digest_of(db, tree.a)
     assert tree.samsung not in {c.id for c in a.cells}
     assert all(c.id != tree.samsung for c in a.deadlines)
-    assert a.enterprises.workers == 4200  # not Samsung's 500
+    assert a.enterprises.total.workers == 4200  # not Samsung's 500
     for locale in ("vi", "en"):
         text = dg.render(a, translator(locale))
         assert "Samsung" not in text and "Khoa" not in text
@@ -519,16 +542,23 @@ async def test_load_calendar_reads_days_off_and_make_up_days(db: Database) -> No
 
 async def test_enterprise_picture_uses_each_cells_latest_live_report(db: Database, tree: Tree) -> None:
     e = (await digest_of(db, tree.a)).enterprises
-    assert e == dg.Enterprises(
-        cells=4,
-        enterprises=2,  # Honda's of 20/11 (not of 10/01), Canon's of 01/06 (the later one is deleted)
-        zones=2,
+    # Honda's report of 20/11 (not of 10/01), Canon's of 01/06 (the later one is deleted).
+    assert e.total == ZoneSums(
+        zone="",
+        enterprises=2,
+        with_cell=2,
+        members_no_cell=0,
+        could_found=0,
         workers=4200,
         young_workers=2800,
-        union_members=3400,
         youth_union_members=75,
-        members_elsewhere=8,
+        trade_unions=2,
+        youth_union_branches=2,
     )
+    assert [z.zone for z in e.zones] == ["KCN A", "KCN Quế Võ"]
+    # Honda's members: its latest meeting's 10 and 5 registered where they live.
+    honda = await register.by_cell(db, tree.honda)
+    assert honda is not None and (honda.party_members, honda.members_elsewhere) == (15, 5)
 
 
 async def test_the_youth_union_gap_of_the_source_article(db: Database) -> None:
@@ -540,18 +570,67 @@ async def test_the_youth_union_gap_of_the_source_article(db: Database) -> None:
         db,
         "enterprise",
         cell.id,
-        snapshot("2026-12-01", "KCN Thụy Vân", 20_000, 15_000, 12_000, 575, 40),
+        snapshot("2026-12-01", "KCN Thụy Vân", 8_000, 6_000, 7_000, 500, 4),
         at=now,
     )
+    await feed_register(db, cell.id)
+    # Enterprises without a cell count too: the register knows them.
+    async with db.transaction() as tx:
+        for number, (young, youth) in enumerate(((5_000, 75), (4_000, 0))):
+            values = {
+                "unit_id": committee.id,
+                "name": f"Công ty {number}",
+                "zone": "kcn thuy van",  # typed without accents: the register's spelling is kept
+                "ownership": "foreign",
+                "workers": young + 1_000,
+                "young_workers": young,
+                "youth_union_members": youth,
+                "party_members": 0,
+                "members_elsewhere": 0,
+            }
+            await enterprises.save_entry(
+                tx,
+                enterprises.Scope(Role.ADMIN, None, None),
+                None,
+                values,
+                trade_union=False,
+                youth_union=bool(youth),
+                cell_id=None,
+                now=now,
+            )
     d = await digest_of(db, committee.id)
+    assert [z.zone for z in d.enterprises.zones] == ["KCN Thụy Vân"]
     vi = dg.render(d, translator("vi"))
-    assert "Thanh niên" in vi or "Đoàn" in vi
     assert "15.000" in vi and "575" in vi and "3,8%" in vi
     en = dg.render(d, translator("en"))
     assert "Young workers (under 30): 15,000" in en
     assert "Youth Union members: 575, 3.8% of the young workers" in en
-    assert "Enterprises with a party cell: 1 (reports from 1 of 2 cells, 1 zones)" in en
-    assert "not counted" in en  # the text says what the count leaves out
+    assert "Party cells: <b>1 of 3</b> enterprises (33.3%)" in en
+
+
+async def test_the_working_group_in_the_digest(db: Database, tree: Tree) -> None:
+    honda = await register.by_cell(db, tree.honda)
+    assert honda is not None
+    now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    user = await db.insert(
+        """
+        INSERT INTO users (channel, external_id, display_name, role, unit_id, created_at, updated_at)
+        VALUES ('telegram', '3001', 'Bình', 'committee', ?, ?, ?)
+        """,
+        (tree.a, now.isoformat(), now.isoformat()),
+    )
+    async with db.transaction() as tx:
+        await register.assign(tx, honda.id, user, now)
+        await register.add_contact(tx, honda.id, date(2026, 9, 1), "visit", "Thăm doanh nghiệp", user, now)
+    d = await digest_of(db, tree.a)
+    assert d.enterprises.members == (MemberSums(user, "Bình", 1, date(2026, 9, 1), 1),)
+    assert d.enterprises.unassigned == 1
+    lines = dg.render(d, translator("en")).splitlines()
+    assert "• Bình: 1 enterprises, last contact 01/09/2026, 1 due a contact" in lines
+    assert "• Nobody assigned: 1 enterprises" in lines
+    work = await enterprises.worklist(db, user, TODAY)
+    nudge = dg.working_group_lines(work, translator("en"))
+    assert "1 not contacted for 60 days or more, 0 could found a party cell" in nudge[-1]
 
 
 # ----- text ---------------------------------------------------------------------------------------
@@ -601,6 +680,10 @@ async def test_render_in_english(db: Database, tree: Tree) -> None:
     assert "⚠ Trần Thị &lt;Bình&gt;: admission ceremony, due 12/11/2026, <b>overdue</b>" in lines
     assert "• Đinh Văn Hạn: official transfer out, due 09/12/2026" in lines
     assert "Workers: 4,200" in lines
+    assert (
+        "Party cells: <b>2 of 2</b> enterprises (100%); 0 have party members but no cell, "
+        "0 of them could found one now." in lines
+    )
 
 
 def big_digest(cells: int) -> dg.Digest:
@@ -624,7 +707,16 @@ def big_digest(cells: int) -> dg.Digest:
         quiet_cells=tuple(dg.QuietCell(i, n, None) for i, n in enumerate(names)),
         no_meeting=tuple(dg.CellRef(i, n) for i, n in enumerate(names)),
         deadlines=tuple(dg.CellDeadlines(i, n, 2, 1, (item, soon, item)) for i, n in enumerate(names)),
-        enterprises=dg.Enterprises(cells, cells, 3, 150_000, 90_000, 120_000, 4_000, 800),
+        enterprises=Coverage(
+            unit_id=1,
+            year=2026,
+            total=ZoneSums("", cells, cells // 2, 40, 3, 150_000, 90_000, 4_000, 120, 50),
+            zones=tuple(ZoneSums(f"KCN <{z}>", cells, cells // 2, 40, 3, 1, 1, 1, 1, 1) for z in range(3)),
+            founded=FoundedCounts(1, 2, 3),
+            members=tuple(MemberSums(i, f"Người <{i}>", 3, None, 3) for i in range(5)),
+            unassigned=7,
+            contact_days=60,
+        ),
         months=tuple(dg.MonthMeetings(date(2026, m, 1), 250, 240) for m in range(6, 12)),
     )
 
@@ -719,7 +811,7 @@ async def test_an_empty_committee_has_a_digest_too(db: Database) -> None:
     committee = await units.add(db, "kcn-new", "Đảng bộ mới", units.ROOT_ID, RECENT - timedelta(days=1))
     d = await digest_of(db, committee.id)
     # A unit without children is a cell by definition, so the new committee counts as its own cell.
-    assert d.target is None and d.overdue == 0 and d.enterprises.enterprises == 0
+    assert d.target is None and d.overdue == 0 and d.enterprises.empty
     check_html(dg.render(d, translator("vi")))
     assert "No target is set for 2026." in dg.render(d, translator("en"))
     assert png_size(dg.chart(d, translator("en"))) == (1200, 900)

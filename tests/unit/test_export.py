@@ -12,12 +12,14 @@ from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
 
 from bot.errors import UserError
-from bot.features import admin, export
+from bot.features import admin, enterprises, export
 from bot.features.calendar import load_calendar
 from bot.forms.definitions import pipeline_of
 from bot.i18n import Translator, translator
 from bot.rules.deadlines import probation_end, recognition_deadline
+from bot.rules.enterprises import Stage
 from storage import data_ops, records, units, users
+from storage import enterprises as register
 from storage.database import Database
 from storage.export_queries import Period
 from storage.models import Role
@@ -208,6 +210,7 @@ async def test_every_sheet_in_vietnamese_with_typed_cells(world: World) -> None:
         "Sinh hoạt chi bộ",
         "Hoạt động",
         "Chuyển sinh hoạt",
+        "Báo cáo doanh nghiệp",
         "Doanh nghiệp",
     ]
     for sheet in book.worksheets:
@@ -273,7 +276,7 @@ async def test_every_sheet_in_vietnamese_with_typed_cells(world: World) -> None:
     assert (activity["Số người tham gia"], activity["Ảnh"], activity["Người nhập"]) == (45, "Có", None)
     transfer = _rows(book, "Chuyển sinh hoạt")[0]
     assert excel_day(transfer["Ngày kết thúc"]) == date(2027, 1, 1) and transfer["Đi học"] == "Có"
-    assert [e["Số lao động"] for e in _rows(book, "Doanh nghiệp")] == [1000, 1200]
+    assert [e["Số lao động"] for e in _rows(book, "Báo cáo doanh nghiệp")] == [1000, 1200]
 
     summary = {row["Mã chi bộ"]: row for row in _rows(book, "Tổng hợp")}
     assert set(summary) == {"cb-canon", "cb-honda", "cb-sam", None}  # None: the total row
@@ -292,7 +295,15 @@ async def test_every_sheet_in_vietnamese_with_typed_cells(world: World) -> None:
 
 async def test_english_headers_for_english_readers(world: World) -> None:
     book = await _export(world, Role.ADMIN, None, "", EN)
-    assert book.sheetnames == ["Summary", "Admission", "Meetings", "Activities", "Transfers", "Enterprises"]
+    assert book.sheetnames == [
+        "Summary",
+        "Admission",
+        "Meetings",
+        "Activities",
+        "Transfers",
+        "Enterprise reports",
+        "Enterprises",
+    ]
     row = {r["Full name"]: r for r in _rows(book, "Admission")}["Lê Văn An"]
     assert (row["Gender"], excel_day(row["Admission ceremony"])) == ("Female", date(2024, 10, 20))
 
@@ -403,3 +414,55 @@ def test_sheet_titles_are_what_excel_accepts() -> None:
     assert export.sheet_title("Hoạt động: 2026/11 [KCN]", taken) == "Hoạt động  2026 11  KCN"
     assert export.sheet_title("x" * 40, taken) == "x" * 31
     assert export.sheet_title("x" * 40, taken) == "x" * 27 + " (2)"
+
+
+async def test_the_register_sheet_holds_every_enterprise_of_the_subtree(world: World) -> None:
+    kcn_a = await units.by_code(world.db, "kcn-a")
+    kcn_b = await units.by_code(world.db, "kcn-b")
+    assert kcn_a is not None and kcn_b is not None
+    admin_scope = enterprises.Scope(Role.ADMIN, None, None)
+    async with world.db.transaction() as tx:
+        for unit, name, members, cell in (
+            (kcn_a.id, "Công ty TNHH Nhựa An Phát", 3, None),
+            (kcn_a.id, "Honda Việt Nam", 19, world.honda),
+            (kcn_b.id, "Công ty Samsung Display", 0, None),
+        ):
+            values = {
+                "unit_id": unit,
+                "name": name,
+                "zone": "KCN A" if unit == kcn_a.id else "KCN B",
+                "ownership": "foreign",
+                "workers": 500,
+                "young_workers": 300,
+                "youth_union_members": 20,
+                "party_members": members,
+                "members_elsewhere": members if cell is None else 0,
+            }
+            saved = await enterprises.save_entry(
+                tx, admin_scope, None, values, trade_union=True, youth_union=True, cell_id=cell, now=NOW
+            )
+            if members == 3:
+                await enterprises.record_stage(
+                    tx, admin_scope, saved, Stage.THREE_MEMBERS, date(2026, 10, 2), NOW
+                )
+                await register.add_contact(tx, saved, date(2026, 11, 3), "visit", "Thăm", world.lan, NOW)
+    book = await _export(world, Role.COMMITTEE, kcn_a.id, "từ 01/11/2026")
+    rows = {row["Doanh nghiệp"]: row for row in _rows(book, "Doanh nghiệp")}
+    # The committee's own register only, whatever the period.
+    assert set(rows) == {"Công ty TNHH Nhựa An Phát", "Honda Việt Nam"}
+    an_phat = rows["Công ty TNHH Nhựa An Phát"]
+    assert an_phat["Thuộc danh sách của"] == "Đảng bộ KCN A"
+    assert an_phat["Loại hình sở hữu"] == "Có vốn đầu tư nước ngoài"
+    assert an_phat["Mốc"] == "Có từ 3 đảng viên chính thức: đủ điều kiện lập chi bộ"
+    assert excel_day(an_phat["Ngày đạt mốc"]) == date(2026, 10, 2)
+    assert an_phat["Đủ điều kiện lập chi bộ"] == "Có" and an_phat["Chi bộ"] is None
+    assert (
+        excel_day(an_phat["Lần tiếp xúc gần nhất"]) == date(2026, 11, 3) and an_phat["Số lần tiếp xúc"] == 1
+    )
+    honda = rows["Honda Việt Nam"]
+    assert (honda["Chi bộ"], honda["Mã chi bộ"], honda["Mốc"]) == (
+        "Chi bộ Công ty Honda",
+        "cb-honda",
+        "Đã thành lập chi bộ",
+    )
+    assert honda["Công đoàn"] == "Có" and honda["Ngày thành lập công đoàn"] is None  # a yes, not a date

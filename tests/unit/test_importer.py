@@ -76,7 +76,7 @@ async def counts(db: Database) -> tuple[int, int, int]:
 
 def test_the_template_explains_itself_in_the_readers_language() -> None:
     book = load_workbook(io.BytesIO(importer.template(VI)))
-    assert book.sheetnames == ["Đơn vị", "Quần chúng, đảng viên", "Hướng dẫn"]
+    assert book.sheetnames == ["Đơn vị", "Quần chúng, đảng viên", "Doanh nghiệp", "Hướng dẫn"]
     people = book["Quần chúng, đảng viên"]
     headers = [c.value for c in people[1]]
     assert headers[:4] == ["Mã chi bộ", "Họ và tên", "Năm sinh", "Giới tính"]
@@ -88,7 +88,7 @@ def test_the_template_explains_itself_in_the_readers_language() -> None:
     assert help_rows[5][:3] == ("Đơn vị", "Mã", "Có")
     assert any(r[1] == "Số quyết định" and "125-QĐ/ĐU" in str(r[3]) for r in help_rows if len(r) > 3)
     english = load_workbook(io.BytesIO(importer.template(EN)))
-    assert english.sheetnames == ["Units", "People", "Help"]
+    assert english.sheetnames == ["Units", "People", "Enterprises", "Help"]
     assert [c.value for c in english["Units"][1]] == ["Code", "Parent code", "Name"]
 
 
@@ -162,7 +162,7 @@ async def test_a_valid_file_is_checked_then_loaded_in_full(db: Database) -> None
     )
     assert lg is not None and lg["parent"] == "kcn-b"
     line = await db.fetchone("SELECT * FROM audit_log WHERE action = 'data.import'")
-    assert line is not None and line["new_value"] == '{"people": 3, "steps": 9, "units": 3}'
+    assert line is not None and line["new_value"] == '{"enterprises": 0, "people": 3, "steps": 9, "units": 3}'
     # The same file again: everything is there already.
     again = await importer.check(db, importer.read_workbook(data, VI), VI, TODAY)
     assert {e.row for e in again.errors if e.sheet == importer.SHEET_UNITS} == {2, 3, 4}

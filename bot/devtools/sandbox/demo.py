@@ -5,8 +5,12 @@ A committee, "Đảng bộ các Khu công nghiệp", with 13 cells in enterprise
 as the totals of the cells' meetings (each cell's latest meeting counts its members). Around them:
 people in the admission pipeline whose deadlines fall a few days or weeks from today (one of each
 kind, two of them already overdue), a few weeks of meetings and activities, transfers, and a snapshot
-of each enterprise. Every date is counted from `today`, so the reminders and the digest always have
-something to say. The enterprises and people are invented; the zones' names are real places.
+of each enterprise. The enterprise register holds those 13 enterprises and 18 more of the two zones
+without a cell, six of them with party members, two of which could found a cell: about 15,000 young
+workers and 575 Youth Union members in all, as in the article. Once the committee member is
+registered, `seed_working_group` gives them ten enterprises with their contacts, some overdue.
+Every date is counted from `today`, so the reminders and the digest always have something to say.
+The enterprises and people are invented; the zones' names are real places.
 
 Everything is written through the storage layer in one transaction: a failure leaves an empty
 database, never half a demo.
@@ -20,10 +24,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.features import enterprises
 from bot.rules.calendar import WorkingCalendar, add_months
 from bot.rules.deadlines import CEREMONY_WORKING_DAYS, eligible_age, vote_passes
+from bot.rules.enterprises import Stage
 from bot.rules.pipeline import PROBATION_MONTHS, Pipeline, Step, refusal
 from storage import audit, records, units
+from storage import enterprises as register
 from storage.database import Database, Queryable
 from storage.models import Unit
 
@@ -96,6 +103,7 @@ class DemoSummary:
     cells: dict[str, Unit]
     members: int  # the sum of the cells' latest meeting totals
     counts: dict[str, int]  # records written, by kind: people, steps, meetings, ...
+    enterprises: int  # in the register, with a cell or not
 
 
 def counted_back(calendar: WorkingCalendar, due: date, working_days: int) -> date:
@@ -430,6 +438,133 @@ TRANSFERS: tuple[tuple[str, str, str, bool, str, int, int | None, str | None], .
 # Cells whose enterprise reported a second time lately (the first report is two months old).
 UPDATED_ENTERPRISES = {"cb-saomai": 2460, "cb-haphu": 2950}
 
+# The ownership of each cell's enterprise, and how many months ago its cell was founded.
+CELL_ENTERPRISES: dict[str, tuple[str, int]] = {
+    "cb-saomai": ("private", 108),
+    "cb-bachhac": ("state", 192),
+    "cb-hungvuong": ("private", 132),
+    "cb-songlo": ("state", 180),
+    "cb-tienkien": ("private", 96),
+    "cb-minhphat": ("private", 72),
+    "cb-phongchau": ("state", 156),
+    "cb-haphu": ("foreign", 60),
+    "cb-thanhminh": ("foreign", 48),
+    "cb-hahoa": ("private", 84),
+    "cb-nhuaphuha": ("private", 36),
+    "cb-datto": ("private", 24),
+    "cb-viethung": ("foreign", 5),
+}
+
+
+@dataclass(frozen=True)
+class DemoEnterprise:
+    """An enterprise of the register without a party cell, with the stages it reached (days ago)."""
+
+    name: str
+    zone: str
+    ownership: str
+    workers: int
+    young_workers: int
+    trade_union: int | None  # days ago its trade union was founded; -1: before the register knew
+    youth_union_members: int = 0
+    youth_union: int | None = None  # days ago its Youth Union branch was founded, as above
+    party_members: int = 0
+    stages: tuple[tuple[Stage, int], ...] = ()
+
+
+OLD = -1  # a stage reached before the register knew (no date)
+ENTERPRISES: tuple[DemoEnterprise, ...] = (
+    DemoEnterprise(
+        "Công ty TNHH Điện tử Việt Trì",
+        ZONE_THUY_VAN,
+        "foreign",
+        1800,
+        1250,
+        OLD,
+        20,
+        40,
+        4,
+        ((Stage.MEMBERS_ELSEWHERE, 400), (Stage.THREE_MEMBERS, 20)),
+    ),
+    DemoEnterprise(
+        "Công ty TNHH Linh kiện Thụy Vân",
+        ZONE_THUY_VAN,
+        "foreign",
+        1200,
+        860,
+        OLD,
+        0,
+        None,
+        2,
+        ((Stage.MEMBERS_ELSEWHERE, 150),),
+    ),
+    DemoEnterprise(
+        "Công ty CP Bao bì Việt Trì",
+        ZONE_THUY_VAN,
+        "private",
+        260,
+        120,
+        OLD,
+        0,
+        None,
+        1,
+        ((Stage.MEMBERS_ELSEWHERE, 90),),
+    ),
+    DemoEnterprise("Công ty TNHH Gỗ Tân Đức", ZONE_THUY_VAN, "private", 180, 70, None),
+    DemoEnterprise("Công ty TNHH Hóa chất Thụy Vân", ZONE_THUY_VAN, "private", 320, 130, 75),
+    DemoEnterprise("Công ty TNHH Sợi Thiên Nam", ZONE_THUY_VAN, "private", 540, 330, OLD),
+    DemoEnterprise("Công ty TNHH Seowon Vina", ZONE_THUY_VAN, "foreign", 950, 640, OLD, 0, None, 1),
+    DemoEnterprise("Công ty TNHH In Hưng Lô", ZONE_THUY_VAN, "private", 90, 45, None),
+    DemoEnterprise("Công ty TNHH Cơ khí Minh Nông", ZONE_THUY_VAN, "private", 150, 60, None),
+    DemoEnterprise("Công ty TNHH Thực phẩm Thanh Đình", ZONE_THUY_VAN, "private", 220, 140, OLD),
+    DemoEnterprise(
+        "Công ty TNHH Dệt may Phú Hà Vina",
+        ZONE_PHU_HA,
+        "foreign",
+        1100,
+        780,
+        OLD,
+        14,
+        OLD,
+        3,
+        ((Stage.MEMBERS_ELSEWHERE, 300), (Stage.THREE_MEMBERS, 60)),
+    ),
+    DemoEnterprise("Công ty TNHH Điện tử Hà Thạch", ZONE_PHU_HA, "foreign", 520, 360, 120, 0, None, 1),
+    DemoEnterprise("Công ty TNHH Giày Thanh Vinh", ZONE_PHU_HA, "foreign", 600, 310, OLD, 10, 15),
+    DemoEnterprise("Công ty CP Gạch men Phú Hộ", ZONE_PHU_HA, "private", 210, 55, None),
+    DemoEnterprise("Công ty TNHH Bao bì Hà Lộc", ZONE_PHU_HA, "private", 130, 40, None),
+    DemoEnterprise("Công ty TNHH Nhựa Văn Lung", ZONE_PHU_HA, "private", 110, 30, None),
+    DemoEnterprise("Công ty CP Chè Phú Hà", ZONE_PHU_HA, "state", 240, 50, OLD),
+    DemoEnterprise("Công ty TNHH Cơ điện Hà Lộc", ZONE_PHU_HA, "private", 90, 30, None),
+)
+
+# The committee member's enterprises in the working group, with their contacts (days ago, kind, note).
+WORKING_GROUP: dict[str, tuple[tuple[int, str, str], ...]] = {
+    "Công ty TNHH Điện tử Việt Trì": (
+        (
+            75,
+            "dialogue",
+            "Đối thoại với Tổng giám đốc về thành lập chi bộ; doanh nghiệp đồng ý về nguyên tắc.",
+        ),
+        (12, "visit", "Làm việc với 4 đảng viên; đề nghị chuyển sinh hoạt về doanh nghiệp trước quý tới."),
+    ),
+    "Công ty TNHH Linh kiện Thụy Vân": (
+        (95, "dialogue", "Trao đổi về Nghị định 98/2014; chủ doanh nghiệp còn e ngại."),
+    ),
+    "Công ty CP Bao bì Việt Trì": (),
+    "Công ty TNHH Hóa chất Thụy Vân": (
+        (30, "proposal", "Đề xuất Ban quản lý KCN hỗ trợ thành lập Chi đoàn."),
+    ),
+    "Công ty TNHH Seowon Vina": ((70, "visit", "Thăm xưởng, gặp ban chấp hành công đoàn."),),
+    "Công ty TNHH Dệt may Phú Hà Vina": (
+        (8, "dialogue", "Thống nhất lịch thành lập chi bộ sau khi chuyển sinh hoạt 3 đảng viên."),
+    ),
+    "Công ty TNHH Điện tử Hà Thạch": (),
+    "Công ty TNHH Giày Thanh Vinh": ((45, "visit", "Dự lễ ra mắt Chi đoàn, 10 đoàn viên."),),
+    "Công ty TNHH Kính Việt Hưng": ((100, "dialogue", "Bàn kế hoạch kết nạp đảng viên năm nay."),),
+    "Công ty TNHH Thực phẩm Đất Tổ": ((20, "visit", "Làm việc với chi bộ về nguồn kết nạp."),),
+}
+
 
 def _check(person: DemoPerson, today: date) -> None:
     """Refuse a demo person the forms would refuse (steps out of order, a failed vote, an age)."""
@@ -478,6 +613,64 @@ async def _enterprises(writer: _Writer, today: date) -> None:
                 "members_elsewhere": demo_cell.members_elsewhere,
             }
             await writer.add("enterprise", demo_cell.code, values, on)
+
+
+def _ago(today: date, days: int) -> date | None:
+    """Return the day `days` before today (None for a stage reached before the register knew)."""
+    return None if days == OLD else today - timedelta(days=days)
+
+
+async def _register(writer: _Writer, today: date) -> int:
+    """Write the enterprise register: each cell's enterprise (fed by its latest report, as the form
+    does), then the enterprises of the zones without a cell. Return how many enterprises it holds."""
+    tx, now = writer.tx, writer.now
+    for demo_cell in CELLS:
+        report = await records.latest_enterprise(tx, writer.cells[demo_cell.code].id)
+        assert report is not None
+        entry = await enterprises.sync_from_report(tx, writer.cells[demo_cell.code].id, report, None, now)
+        ownership, months = CELL_ENTERPRISES[demo_cell.code]
+        await register.update(tx, entry, {"ownership": ownership}, now)
+        founded = add_months(today, -months)
+        await register.set_stage(tx, entry, Stage.CELL_FOUNDED.value, founded, None, now)
+    committee = next(iter(writer.cells.values())).parent_id
+    assert committee is not None
+    for demo in ENTERPRISES:
+        values = {
+            "unit_id": committee,
+            "name": demo.name,
+            "zone": demo.zone,
+            "ownership": demo.ownership,
+            "workers": demo.workers,
+            "young_workers": demo.young_workers,
+            "youth_union_members": demo.youth_union_members,
+            "party_members": demo.party_members,
+            "members_elsewhere": demo.party_members,  # no cell to be registered in
+        }
+        entry = await register.insert(tx, values, None, None, now)
+        dated = [(Stage.TRADE_UNION, demo.trade_union), (Stage.YOUTH_UNION, demo.youth_union), *demo.stages]
+        for stage, days in dated:
+            if days is not None:
+                await register.set_stage(tx, entry, stage.value, _ago(today, days), None, now)
+    return len(CELLS) + len(ENTERPRISES)
+
+
+async def seed_working_group(db: Database, member_id: int, now: datetime, zone: ZoneInfo) -> int:
+    """Give the committee member their enterprises in the working group, with the contacts they
+    logged (some more than 60 days ago, two never); return how many contacts."""
+    today = now.astimezone(zone).date()
+    logged = 0
+    async with db.transaction() as tx:
+        for enterprise in await register.listing(tx, None):
+            contacts = WORKING_GROUP.get(enterprise.name)
+            if contacts is None:
+                continue
+            await register.assign(tx, enterprise.id, member_id, now)
+            for days, kind, note in contacts:
+                on = today - timedelta(days=days)
+                logged_at = min(datetime.combine(on, time(17, 0), tzinfo=zone), now)
+                await register.add_contact(tx, enterprise.id, on, kind, note, member_id, logged_at)
+                logged += 1
+    return logged
 
 
 async def _people(writer: _Writer, demo_people: list[DemoPerson]) -> None:
@@ -550,6 +743,7 @@ async def seed(
         await _enterprises(writer, today)
         for code, values in meetings(today):
             await writer.add("meeting", code, values, date.fromisoformat(str(values["on_date"])))
+        registered = await _register(writer, today)
         await _people(writer, demo_people)
         await _activities_and_transfers(writer, today)
         members = sum(c.members for c in CELLS)
@@ -561,7 +755,9 @@ async def seed(
             unit_id=committee.id,
             new={"cells": len(cells), "members": members, **writer.counts},
         )
-    return DemoSummary(committee=committee, cells=cells, members=members, counts=dict(writer.counts))
+    return DemoSummary(
+        committee=committee, cells=cells, members=members, counts=dict(writer.counts), enterprises=registered
+    )
 
 
 def demo_cell(code: str) -> DemoCell:

@@ -118,7 +118,9 @@ async def _seed(settings: Settings, now: Clock) -> demo.DemoSummary:
             token, _, _ = await admin.invite(
                 db, None, persona.unit_code, persona.role.value, now(), settings.invitation_days
             )
-            await admin.redeem(db, TELEGRAM, str(persona.user_id), persona.name, token, now())
+            joined = await admin.redeem(db, TELEGRAM, str(persona.user_id), persona.name, token, now())
+            if persona.role is Role.COMMITTEE:
+                await demo.seed_working_group(db, joined.user.id, now(), settings.timezone)
     return summary
 
 
