@@ -721,8 +721,9 @@ COMMITTEE_FORMS = frozenset({Role.COMMITTEE, Role.ADMIN})
 ADMIN_FORMS = frozenset({Role.ADMIN})
 
 
-async def _scope(ctx: FormContext) -> enterprises.Scope:
-    return await enterprises.scope_of(ctx.db, ctx.role, ctx.user)
+async def _scope(ctx: FormContext, db: Queryable | None = None) -> enterprises.Scope:
+    """Return what the person filling the form may see (inside a save: read in its transaction)."""
+    return await enterprises.scope_of(db or ctx.db, ctx.role, ctx.user)
 
 
 def _enterprise_id(answers: Answers) -> int:
@@ -803,7 +804,7 @@ async def _save_register(tx: Queryable, ctx: FormContext, answers: Answers, reco
     cell = answers.get("cell")
     return await enterprises.save_entry(
         tx,
-        await _scope(ctx),
+        await _scope(ctx, tx),
         int(answers["enterprise"]) if answers.get("enterprise") else None,
         values,
         trade_union=bool(answers.get("trade_union")),
@@ -829,7 +830,7 @@ def register_fields(*, new: bool) -> tuple[Field, ...]:
     )
     return (
         first,
-        Field("name", Kind.NAME, N_("Enterprise"), N_("Name of the enterprise?"), max_length=150),
+        Field("name", Kind.NAME, N_("Enterprise name"), N_("Name of the enterprise?"), max_length=150),
         Field(
             "zone",
             Kind.TEXT,
@@ -944,7 +945,7 @@ CONTACT_KINDS = enterprises.CONTACT_KINDS
 async def _save_contact(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
     return await enterprises.log_contact(
         tx,
-        await _scope(ctx),
+        await _scope(ctx, tx),
         _enterprise_id(answers),
         _date(answers["on_date"]),
         str(answers["kind"]),
@@ -997,7 +998,7 @@ async def _check_stage(value: Any, answers: Answers, ctx: FormContext) -> Invali
 async def _save_stage(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
     enterprise_id = _enterprise_id(answers)
     await enterprises.record_stage(
-        tx, await _scope(ctx), enterprise_id, Stage(answers["stage"]), _date(answers["on_date"]), ctx.now
+        tx, await _scope(ctx, tx), enterprise_id, Stage(answers["stage"]), _date(answers["on_date"]), ctx.now
     )
     return enterprise_id
 
@@ -1036,7 +1037,7 @@ async def _check_code(value: Any, answers: Answers, ctx: FormContext) -> Invalid
 async def _save_cell(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
     cell = await enterprises.found_cell(
         tx,
-        await _scope(ctx),
+        await _scope(ctx, tx),
         _enterprise_id(answers),
         str(answers["code"]),
         str(answers["name"]),
@@ -1095,7 +1096,7 @@ async def _member_options(answers: Answers, ctx: FormContext) -> list[tuple[str,
 
 async def _save_assignment(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
     enterprise_id = _enterprise_id(answers)
-    await enterprises.assign(tx, await _scope(ctx), enterprise_id, str(answers["member"]), ctx.now)
+    await enterprises.assign(tx, await _scope(ctx, tx), enterprise_id, str(answers["member"]), ctx.now)
     return enterprise_id
 
 
