@@ -349,9 +349,12 @@ def card_text(card: enterprises.Card, t: Translator, today: date) -> Markup:
             lines.append(Markup(t("⏰ No contact logged yet.")))
         else:
             days = (today - e.last_contact).days
-            line = Markup(t("Last contact: {day} ({days} days ago)")).format(
-                day=t.date(e.last_contact), days=days
-            )
+            if days == 0:
+                line = Markup(t("Last contact: today, {day}")).format(day=t.date(e.last_contact))
+            else:
+                line = Markup(t("Last contact: {day} ({days} days ago)")).format(
+                    day=t.date(e.last_contact), days=days
+                )
             lines.append((Markup("⏰ ") + line) if card.due else line)
         labels = {c.value: c.label for c in enterprises.CONTACT_KINDS}
         for contact in card.contacts:

@@ -52,7 +52,7 @@ CONTACT_KINDS = (
 NOBODY = "0"  # the assignment form's choice of no member
 CODE_PREFIX = "cb-"
 # Words of an enterprise's legal form, left out of a cell code made from its name.
-LEGAL_FORM_WORDS = frozenset({"cong", "ty", "tnhh", "cp", "co", "phan", "mtv", "jsc", "ltd", "viet", "nam"})
+LEGAL_FORM_WORDS = frozenset({"cong", "ty", "tnhh", "cp", "co", "phan", "mtv", "jsc", "ltd", "vina"})
 
 
 # ----- who sees what ----------------------------------------------------------------------------
@@ -454,7 +454,8 @@ async def assign(tx: Queryable, scope: Scope, enterprise_id: int, member: str, n
 
 def suggest_code(name: str, taken: set[str]) -> str:
     """Return a cell code made from an enterprise's name ("Công ty TNHH Nhựa Phú Hà" -> cb-nhuaphuha)."""
-    words = [w for w in "".join(c if c.isalnum() else " " for c in fold(name)).split() if w.isascii()]
+    folded = f" {fold(name)} ".replace(" viet nam ", " ")  # "Honda Việt Nam": the country says nothing
+    words = [w for w in "".join(c if c.isalnum() else " " for c in folded).split() if w.isascii()]
     kept = [w for w in words if w not in LEGAL_FORM_WORDS] or words or ["dn"]
     stem = (CODE_PREFIX + "".join(kept))[:28]
     code, number = stem, 2

@@ -1047,6 +1047,11 @@ async def _save_cell(tx: Queryable, ctx: FormContext, answers: Answers, record_i
     return cell.id
 
 
+async def _founded_cell(ctx: FormContext, cell_id: int) -> dict[str, object]:
+    cell = await units.get(ctx.db, cell_id)
+    return {"cell": cell.name if cell else "", "code": cell.code if cell else ""}
+
+
 FOUND_CELL = Form(
     name="foundcell",
     kind="cell_founding",
@@ -1070,9 +1075,10 @@ FOUND_CELL = Form(
     per_cell=False,
     roles=ADMIN_FORMS,
     done=N_(
-        "✅ The cell is founded and linked to its enterprise. Invite its secretary with /invite "
-        "(the cell's code and secretary)."
+        "✅ <b>{cell}</b> is founded and linked to its enterprise. Invite its secretary: "
+        "<code>/invite {code} secretary</code>"
     ),
+    done_values=_founded_cell,
 )
 
 

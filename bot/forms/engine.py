@@ -530,7 +530,9 @@ class Engine:
             return await self._show(ctx, draft, error=error)
         title = ctx.t(form.title)
         if form.done is not None:
-            return View(Markup(ctx.t(form.done)).format(title=title), closed=True, saved_record=record_id)
+            values = await form.done_values(ctx, record_id) if form.done_values is not None else {}
+            text = Markup(ctx.t(form.done)).format(title=title, **values)
+            return View(text, closed=True, saved_record=record_id)
         text = Markup(ctx.t(N_("✅ Saved: {title}."))).format(title=title)
         if draft.record_id:
             text = Markup(ctx.t(N_("✅ Corrected: {title}."))).format(title=title)

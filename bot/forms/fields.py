@@ -258,6 +258,7 @@ class Problem:
 FinalCheck = Callable[[Answers, "FormContext"], Awaitable[list[Problem]]]
 Save = Callable[[Any, "FormContext", Answers, int | None], Awaitable[int]]
 Load = Callable[[Any, "FormContext", int], Awaitable[Answers | None]]
+DoneValues = Callable[["FormContext", int], Awaitable[dict[str, object]]]
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,8 @@ class Form:
     # enterprise register's forms are the committee's.
     roles: frozenset[Role] = frozenset({Role.SECRETARY, Role.ADMIN})
     done: str | None = None  # what to say once saved, instead of "Saved"
+    # Values for `done` besides {title}, read once the record is saved (a new cell's code).
+    done_values: DoneValues | None = None
 
     def field(self, name: str) -> Field:
         """Return a field by name."""

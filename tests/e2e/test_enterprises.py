@@ -4,14 +4,14 @@ enterprise has three official members and logs a contact, the admin founds its c
 the digest's coverage before and after, and a secretary who sees only their own enterprise."""
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from openpyxl import load_workbook
 
 from bot.features import importer
 from bot.i18n import translator
-from tests.e2e.conftest import Tree
+from tests.e2e.conftest import Tree, texts
 from tests.e2e.harness import Person, Reply, RunningBot
 from tests.e2e.test_data import document, rows, send_file
 
@@ -139,7 +139,11 @@ async def test_an_enterprise_goes_from_three_members_to_its_own_cell(bot: Runnin
         [
             ("[🏛 Thành lập chi bộ]", "Chi bộ được thành lập ngày nào?"),
             ("hôm nay", ["Mã chi bộ: cb-nhuaanphat", "Tên chi bộ: Chi bộ Công ty TNHH Nhựa An Phát"]),
-            ("[✅ Lưu]", "✅ Đã thành lập chi bộ và gắn với doanh nghiệp"),
+            (
+                "[✅ Lưu]",
+                "✅ Đã thành lập Chi bộ Công ty TNHH Nhựa An Phát và gắn với doanh nghiệp. "
+                "Mời bí thư chi bộ: /invite cb-nhuaanphat bithu",
+            ),
         ]
     )
     unit = rows(
@@ -242,3 +246,29 @@ async def test_a_secretary_sees_only_their_own_enterprise(bot: RunningBot, tree:
     an_phat = next(o["id"] for o in others if o["name"] == AN_PHAT)
     await cuc.press_data(message, f"v1:en:o:{an_phat}", strict=False)
     assert cuc.callback_answer() == "This enterprise is not in your register."
+
+
+async def test_the_working_group_is_nudged_weekly_and_in_its_digest(bot: RunningBot, tree: Tree) -> None:
+    await import_register(bot, tree.admin)
+    binh, cuc = tree.binh, tree.cuc
+    await bot.tick()  # the bot runs from Tuesday 24/11: this week's weekly work waits for next week
+    before = {p.id: len(texts(p)) for p in (binh, cuc)}
+    bot.clock.now = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # Friday 16:30: the weekly nudges
+    await bot.tick()
+    nudge = texts(binh)[before[binh.id] :]
+    assert len(nudge) == 1, nudge
+    assert "Tổ công tác: doanh nghiệp đồng chí phụ trách trong tuần này." in nudge[0]
+    assert "⏰ Chưa tiếp xúc từ 60 ngày trở lên: Công ty TNHH Nhựa An Phát" in nudge[0]
+    assert len(texts(cuc)) == before[cuc.id]  # nothing is assigned to Cúc
+    await binh.dialog(
+        [("[Doanh nghiệp tôi phụ trách]", "Doanh nghiệp đồng chí phụ trách trong tổ công tác: 1")]
+    )
+    await bot.tick()
+    assert len([t for t in texts(binh) if "Tổ công tác: doanh nghiệp" in t]) == 1  # once a week
+
+    bot.clock.now = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)  # Monday 08:30: the digest
+    await bot.tick()
+    digest = next(t for t in reversed(texts(binh)) if t.startswith("Bản tin tuần"))
+    assert digest.splitlines()[-1].startswith(
+        "🗂 Doanh nghiệp đồng chí phụ trách: 1 doanh nghiệp chưa tiếp xúc từ 60 ngày trở lên"
+    )

@@ -10,11 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.devtools.sandbox import demo
+from bot.features import enterprises
 from bot.forms.definitions import pipeline_of
 from bot.rules.calendar import WorkingCalendar
 from bot.rules.deadlines import Kind, State, deadlines_for
-from storage import records
+from bot.rules.privacy import looks_like_id_number
+from storage import records, users
 from storage.database import Database
+from storage.models import Role
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -66,6 +69,19 @@ async def test_the_demo_has_the_articles_numbers_and_deadlines_around_today(
     )
     assert recent == 11
 
+    # The register: the 13 cells' enterprises among 31 of the two zones, as the article has it.
+    coverage = await enterprises.coverage(db, summary.committee.id, today)
+    assert summary.enterprises == coverage.total.enterprises == 31
+    assert [z.zone for z in coverage.zones] == ["KCN Phú Hà", "KCN Thụy Vân"]
+    assert (coverage.total.with_cell, coverage.total.members_no_cell, coverage.total.could_found) == (
+        13,
+        6,
+        2,
+    )
+    assert (coverage.total.young_workers, coverage.total.youth_union_members) == (15_000, 575)
+    if today.month > 5:  # the youngest cell was founded 5 months ago
+        assert coverage.founded.cells == 1
+
     calendar = WorkingCalendar()
     states: dict[tuple[str, Kind], tuple[State, int]] = {}
     for code, unit in summary.cells.items():
@@ -92,3 +108,24 @@ async def test_the_demo_goes_only_into_a_fresh_database(db: Database) -> None:
         await demo.seed(db, now, ZONE)
     assert await db.fetchval("SELECT COUNT(*) FROM people") == people
     assert await db.fetchval("SELECT COUNT(*) FROM units") == 14
+
+
+async def test_the_working_group_of_the_demo(db: Database) -> None:
+    now = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+    summary = await demo.seed(db, now, ZONE)
+    async with db.transaction() as tx:
+        member = await users.upsert_contact(tx, "telegram", "1002", "Trần Văn Hùng", now)
+        await users.set_role(tx, member.id, Role.COMMITTEE, summary.committee.id, now)
+    contacts = await demo.seed_working_group(db, member.id, now, ZONE)
+    assert contacts == 9
+    work = await enterprises.worklist(db, member.id, now.astimezone(ZONE).date())
+    assert work.enterprises == 10
+    # Never contacted, or not for 60 days: the longest first.
+    assert [e.name for e in work.due][:2] == ["Công ty CP Bao bì Việt Trì", "Công ty TNHH Điện tử Hà Thạch"]
+    assert len(work.due) == 5
+    assert {e.name for e in work.could_found} == {
+        "Công ty TNHH Điện tử Việt Trì",
+        "Công ty TNHH Dệt may Phú Hà Vina",
+    }
+    notes = await db.fetchall("SELECT note FROM enterprise_contacts")
+    assert all(not looks_like_id_number(r["note"]) and len(r["note"]) <= 500 for r in notes)
