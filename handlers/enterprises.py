@@ -276,7 +276,7 @@ async def enterprises_command(update: Update, context: ChiboContext) -> None:
 
 
 def _label(choices: tuple[Choice, ...], value: object, t: Translator) -> str:
-    return next((t(c.label) for c in choices if c.value == value), t("not known"))
+    return next((t(c.label) for c in choices if c.value == value), t("ownership not known"))
 
 
 def _since(day: date | None, t: Translator) -> str:

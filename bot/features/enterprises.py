@@ -320,6 +320,8 @@ async def save_entry(
 ) -> int:
     """Add an enterprise to a register or change one, with its unions and its cell; return its id."""
     values = dict(values)
+    # One spelling of a name whatever the keyboard sent (composed or decomposed accents).
+    values["name"] = unicodedata.normalize("NFC", str(values["name"]))
     values["zone"] = await canonical_zone(tx, str(values["zone"]))
     if not youth_union:
         values["youth_union_members"] = 0
@@ -369,7 +371,7 @@ async def sync_from_report(
     members = await records.latest_meeting_total(tx, cell_id)
     elsewhere = int(report["members_elsewhere"])
     values: dict[str, Any] = {
-        "name": report["name"],
+        "name": unicodedata.normalize("NFC", str(report["name"])),
         "zone": await canonical_zone(tx, str(report["zone"])),
         "workers": int(report["workers"]),
         "young_workers": int(report["young_workers"]),

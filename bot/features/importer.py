@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -725,11 +726,11 @@ def _yes_no(values: dict[str, Any], key: str) -> bool:
 def _enterprise(values: dict[str, Any]) -> NewEnterprise:
     """Check one row of the enterprises sheet with the rules of the register's form."""
     try:
-        name = parse_name(_required(values, "name"), maximum=150)
+        name = unicodedata.normalize("NFC", parse_name(_required(values, "name"), maximum=150))
     except Invalid as error:
         raise _refuse("name", error) from None
     try:
-        zone = parse_text(_required(values, "zone"), minimum=2, maximum=100)
+        zone = unicodedata.normalize("NFC", parse_text(_required(values, "zone"), minimum=2, maximum=100))
     except Invalid as error:
         raise _refuse("zone", error) from None
     ownership = _choice(values, "ownership", OWNERSHIPS)

@@ -3,6 +3,7 @@ the working group's list, founding a cell from an enterprise, the coverage figur
 register (a dry run first, bad rows refused by row), and the migration that starts it."""
 
 import io
+import unicodedata
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.features import admin, enterprises, importer
-from bot.forms.fields import Invalid
+from bot.forms.fields import Invalid, fold
 from bot.i18n import translator
 from bot.rules.enterprises import (
     Stage,
@@ -254,6 +255,15 @@ async def test_the_register_refuses_twice_one_enterprise_and_spells_a_zone_one_w
     other = await add(db, entry(tree.a, "Canon Precision", zone="kcn QUE VO"))
     stored = await register.get(db, other)
     assert stored is not None and stored.zone == "KCN Quế Võ"
+    # Decomposed accents (some keyboards send them) are the same letters.
+    decomposed = unicodedata.normalize("NFD", "Công ty Thụy Vân")
+    third = await add(db, entry(tree.a, decomposed, zone=unicodedata.normalize("NFD", "KCN Quế Võ")))
+    stored = await register.get(db, third)
+    assert stored is not None and (stored.name, stored.zone) == ("Công ty Thụy Vân", "KCN Quế Võ")
+    with pytest.raises(Invalid):
+        await add(db, entry(tree.a, "CÔNG TY THỤY VÂN", zone="KCN Quế Võ"))
+    found = await enterprises.visible(db, await scope_of(db, tree.binh))
+    assert [e.name for e in found if fold("thuy van") in fold(e.name)] == ["Công ty Thụy Vân"]
     await add(db, entry(tree.a, "Honda 1"), cell=tree.honda)
     with pytest.raises(Invalid):  # a cell belongs to one enterprise
         await add(db, entry(tree.a, "Honda 2"), cell=tree.honda)

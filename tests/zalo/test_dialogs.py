@@ -252,3 +252,33 @@ async def test_an_export_comes_as_a_short_lived_link(bot: RunningZalo, cells: Ce
         assert (await response.read()).startswith(b"PK")  # an .xlsx is a zip file
         async with session.get(link.replace("sig=", "sig=1")) as altered:
             assert altered.status == 404
+
+
+async def test_the_enterprise_register_typed_on_zalo(bot: RunningZalo, cells: Cells) -> None:
+    await cells.minh.dialog(
+        [
+            ("/enterprise", "Name of the enterprise?"),
+            ("Canon Việt Nam", "Industrial zone"),
+            ("KCN Quế Võ", "How many workers"),
+            ("1000", "under 30"),
+            ("400", "trade union"),
+            ("900", "Youth Union"),
+            ("120", "registered where they live"),
+            ("3", "Check your answers"),
+            ("1", "✅ Saved"),
+        ]
+    )
+    # The cell's report put its enterprise in the register; the committee member works it typed.
+    await cells.binh.dialog(
+        [
+            ("/enterprises", ["Danh sách doanh nghiệp: 1 doanh nghiệp", "KCN Quế Võ (1)"]),
+            ("1", ["KCN Quế Võ: 1 doanh nghiệp", "Canon Việt Nam"]),
+            ("1", ["🏭 Canon Việt Nam", "Mốc hiện tại: Đã thành lập chi bộ", "1. 📝 Ghi tiếp xúc"]),
+            ("1", "Tiếp xúc ngày nào?"),
+            ("hôm nay", ["Hình thức tiếp xúc?", "2. Thăm, làm việc tại doanh nghiệp"]),
+            ("2", "Kết quả, ghi ngắn gọn?"),
+            ("Gặp ban chấp hành công đoàn", "kiểm tra lại"),
+            ("1", "✅ Đã ghi lần tiếp xúc."),
+        ]
+    )
+    assert rows(bot, "SELECT kind, note FROM enterprise_contacts")[0][0] == "visit"
