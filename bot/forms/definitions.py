@@ -657,6 +657,20 @@ REPORTED_IN_REGISTER = (
 )
 
 
+# The workforce, asked alike by a cell's report and by the register.
+WORKERS = Field(
+    "workers", Kind.INT, N_("Workers"), N_("How many workers does it employ?"), minimum=0, maximum=500_000
+)
+YOUNG_WORKERS = Field(
+    "young_workers",
+    Kind.INT,
+    N_("Young workers (under 30)"),
+    N_("Of them, how many are under 30?"),
+    minimum=0,
+    maximum=500_000,
+    check=_at_most("workers", NOT_MORE_THAN_WORKERS),
+)
+
 ENTERPRISE = Form(
     name="enterprise",
     kind="enterprise",
@@ -664,23 +678,8 @@ ENTERPRISE = Form(
     fields=(
         Field("name", Kind.NAME, N_("Enterprise"), N_("Name of the enterprise?"), max_length=150),
         Field("zone", Kind.TEXT, N_("Zone"), N_("Industrial zone or cluster it is in?"), max_length=150),
-        Field(
-            "workers",
-            Kind.INT,
-            N_("Workers"),
-            N_("How many workers does it employ?"),
-            minimum=0,
-            maximum=500_000,
-        ),
-        Field(
-            "young_workers",
-            Kind.INT,
-            N_("Young workers (under 30)"),
-            N_("Of them, how many are under 30?"),
-            minimum=0,
-            maximum=500_000,
-            check=_at_most("workers", NOT_MORE_THAN_WORKERS),
-        ),
+        WORKERS,
+        YOUNG_WORKERS,
         Field(
             "union_members",
             Kind.INT,
@@ -839,23 +838,8 @@ def register_fields(*, new: bool) -> tuple[Field, ...]:
             max_length=100,
         ),
         Field("ownership", Kind.CHOICE, N_("Ownership"), N_("Who owns it?"), choices=enterprises.OWNERSHIPS),
-        Field(
-            "workers",
-            Kind.INT,
-            N_("Workers"),
-            N_("How many workers does it employ?"),
-            minimum=0,
-            maximum=500_000,
-        ),
-        Field(
-            "young_workers",
-            Kind.INT,
-            N_("Young workers (under 30)"),
-            N_("Of them, how many are under 30?"),
-            minimum=0,
-            maximum=500_000,
-            check=_at_most("workers", NOT_MORE_THAN_WORKERS),
-        ),
+        WORKERS,
+        YOUNG_WORKERS,
         Field("trade_union", Kind.YESNO, N_("Trade union"), N_("Does it have a trade union?")),
         Field("youth_union", Kind.YESNO, N_("Youth Union branch"), N_("Does it have a Youth Union branch?")),
         Field(

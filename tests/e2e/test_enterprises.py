@@ -3,17 +3,15 @@ the zones' list (two bad rows refused by row, then the whole list), a committee 
 enterprise has three official members and logs a contact, the admin founds its cell in one step,
 the digest's coverage before and after, and a secretary who sees only their own enterprise."""
 
-import io
 from datetime import UTC, date, datetime
 from typing import Any
-
-from openpyxl import load_workbook
 
 from bot.features import importer
 from bot.i18n import translator
 from tests.e2e.conftest import Tree, texts
 from tests.e2e.harness import Person, Reply, RunningBot
 from tests.e2e.test_data import document, rows, send_file
+from tests.unit.test_importer import fill_sheets
 
 VI = translator("vi")
 AN_PHAT = "Công ty TNHH Nhựa An Phát"
@@ -45,15 +43,7 @@ def register_rows() -> list[dict[str, Any]]:
 
 def fill_register(template: bytes, entries: list[dict[str, Any]]) -> bytes:
     """Return the template with the enterprises written in its enterprises sheet."""
-    book = load_workbook(io.BytesIO(template))
-    sheet = book[VI(importer.SHEET_ENTERPRISES)]
-    position = {c.key: i for i, c in enumerate(importer.ENTERPRISE_COLUMNS, 1)}
-    for number, entry in enumerate(entries, 2):
-        for key, value in entry.items():
-            sheet.cell(row=number, column=position[key], value=value)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return fill_sheets(template, {importer.SHEET_ENTERPRISES: entries})
 
 
 async def import_register(bot: RunningBot, admin: Person) -> None:

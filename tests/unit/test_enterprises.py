@@ -2,7 +2,6 @@
 the working group's list, founding a cell from an enterprise, the coverage figures, an imported
 register (a dry run first, bad rows refused by row), and the migration that starts it."""
 
-import io
 import unicodedata
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -10,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
 
 from bot.features import admin, enterprises, importer
 from bot.forms.fields import Invalid, fold
@@ -27,6 +25,7 @@ from storage import enterprises as register
 from storage import records, units, users
 from storage.database import Database, migrations
 from storage.models import Role, User
+from tests.unit.test_importer import fill_sheets
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 24)
@@ -307,20 +306,9 @@ def enterprise_row(number: int, **changes: Any) -> dict[str, Any]:
     return row
 
 
-def register_file(rows: list[dict[str, Any]], unit_rows: list[dict[str, Any]] = ()) -> bytes:  # type: ignore[assignment]
-    book = load_workbook(io.BytesIO(importer.template(VI)))
-    for title, columns, data in (
-        (importer.SHEET_UNITS, importer.UNIT_COLUMNS, unit_rows),
-        (importer.SHEET_ENTERPRISES, importer.ENTERPRISE_COLUMNS, rows),
-    ):
-        sheet = book[VI(title)]
-        position = {c.key: i for i, c in enumerate(columns, 1)}
-        for number, row in enumerate(data, 2):
-            for key, value in row.items():
-                sheet.cell(row=number, column=position[key], value=value)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def register_file(rows: list[dict[str, Any]], unit_rows: list[dict[str, Any]] | None = None) -> bytes:
+    sheets = {importer.SHEET_ENTERPRISES: rows, importer.SHEET_UNITS: unit_rows or []}
+    return fill_sheets(importer.template(VI), sheets)
 
 
 async def test_a_register_of_forty_is_checked_first_and_bad_rows_refused_by_row(

@@ -33,21 +33,23 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         yield database
 
 
-def filled(units: list[dict[str, Any]], people: list[dict[str, Any]], t: Translator = VI) -> bytes:
-    """Return the template of a language with rows written under its headers (by column key)."""
-    book = load_workbook(io.BytesIO(importer.template(t)))
-    for title, columns, rows in (
-        (importer.SHEET_UNITS, importer.UNIT_COLUMNS, units),
-        (importer.SHEET_PEOPLE, importer.PEOPLE_COLUMNS, people),
-    ):
+def fill_sheets(template: bytes, sheets: dict[str, list[dict[str, Any]]], t: Translator = VI) -> bytes:
+    """Return a template with rows written under the headers of its sheets (by title, then column key)."""
+    book = load_workbook(io.BytesIO(template))
+    for title, columns, _ in importer.SHEETS:
         sheet = book[t(title)]
         position = {c.key: i for i, c in enumerate(columns, 1)}
-        for number, row in enumerate(rows, 2):
+        for number, row in enumerate(sheets.get(title, []), 2):
             for key, value in row.items():
                 sheet.cell(row=number, column=position[key], value=value)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def filled(units: list[dict[str, Any]], people: list[dict[str, Any]], t: Translator = VI) -> bytes:
+    """Return the template of a language with rows written under its headers (by column key)."""
+    return fill_sheets(importer.template(t), {importer.SHEET_UNITS: units, importer.SHEET_PEOPLE: people}, t)
 
 
 def person(**changes: Any) -> dict[str, Any]:

@@ -173,18 +173,23 @@ async def test_activity_with_keep_and_a_photo_from_zalo(bot: RunningZalo, cells:
     assert [tuple(r) for r in stored] == [("dialogue", "Gặp chủ doanh nghiệp", 12)]
 
 
+CANON_REPORT = [
+    ("/enterprise", "Name of the enterprise?"),
+    ("Canon Việt Nam", "Industrial zone"),
+    ("KCN Quế Võ", "How many workers"),
+    ("1000", "under 30"),
+    ("400", "trade union"),
+    ("900", "Youth Union"),
+    ("120", "registered where they live"),
+    ("3", "Check your answers"),
+    ("1", "✅ Saved"),
+]
+
+
 async def test_enterprise_then_its_next_report_keeps_the_last_answers(bot: RunningZalo, cells: Cells) -> None:
     await cells.minh.dialog(
         [
-            ("/enterprise", "Name of the enterprise?"),
-            ("Canon Việt Nam", "Industrial zone"),
-            ("KCN Quế Võ", "How many workers"),
-            ("1000", "under 30"),
-            ("400", "trade union"),
-            ("900", "Youth Union"),
-            ("120", "registered where they live"),
-            ("3", "Check your answers"),
-            ("1", "✅ Saved"),
+            *CANON_REPORT,
             ("/enterprise", ["Name of the enterprise?", "/keep — Keep: Canon Việt Nam"]),
             ("/keep", ["Industrial zone", "/keep — Keep: KCN Quế Võ"]),
         ]
@@ -255,19 +260,7 @@ async def test_an_export_comes_as_a_short_lived_link(bot: RunningZalo, cells: Ce
 
 
 async def test_the_enterprise_register_typed_on_zalo(bot: RunningZalo, cells: Cells) -> None:
-    await cells.minh.dialog(
-        [
-            ("/enterprise", "Name of the enterprise?"),
-            ("Canon Việt Nam", "Industrial zone"),
-            ("KCN Quế Võ", "How many workers"),
-            ("1000", "under 30"),
-            ("400", "trade union"),
-            ("900", "Youth Union"),
-            ("120", "registered where they live"),
-            ("3", "Check your answers"),
-            ("1", "✅ Saved"),
-        ]
-    )
+    await cells.minh.dialog(CANON_REPORT)
     # The cell's report put its enterprise in the register; the committee member works it typed.
     await cells.binh.dialog(
         [
