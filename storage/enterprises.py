@@ -38,8 +38,12 @@ def _ids(unit_ids: Iterable[int] | None) -> str | None:
 
 
 def _in_scope(alias: str = "e") -> str:
-    """Return the condition keeping a scope's enterprises (:units NULL: every register)."""
-    return f"(:units IS NULL OR {alias}.unit_id IN (SELECT value FROM json_each(:units)))"
+    """Return the condition keeping a scope's enterprises: those of its registers, and those whose
+    cell is one of its units (a cell's own digest counts its enterprise). :units NULL: every one."""
+    return (
+        f"(:units IS NULL OR {alias}.unit_id IN (SELECT value FROM json_each(:units))"
+        f" OR {alias}.cell_id IN (SELECT value FROM json_each(:units)))"
+    )
 
 
 @dataclass(frozen=True)

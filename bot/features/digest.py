@@ -675,7 +675,14 @@ def register_lines(c: Coverage, t: Translator) -> list[str]:
     lines = [_html(t("<b>Enterprises of the register</b>"))]
     total = c.total
     if c.empty:
-        lines.append(_html(t("The register has no enterprise yet: add them with /addenterprise or /import.")))
+        lines.append(
+            _html(
+                t(
+                    "The register has no enterprise here yet (a committee adds them with /addenterprise "
+                    "or /import)."
+                )
+            )
+        )
         return lines
     lines.append(
         _html(

@@ -77,7 +77,11 @@ class Scope:
         """Tell whether this person may read an enterprise."""
         if self.role is Role.SECRETARY:
             return self.own_cell is not None and enterprise.cell_id == self.own_cell
-        return self.unit_ids is None or enterprise.unit_id in self.unit_ids
+        return (
+            self.unit_ids is None
+            or enterprise.unit_id in self.unit_ids
+            or (enterprise.cell_id is not None and enterprise.cell_id in self.unit_ids)
+        )
 
     def edits(self, enterprise: Enterprise) -> bool:
         """Tell whether this person may change an enterprise, log contacts and record stages."""

@@ -287,6 +287,9 @@ async def test_coverage_by_zone_and_the_year_founded(db: Database, tree: Tree) -
     # Dated this year: one trade union (B1's). Undated yes-es (a form's, an import's) are not counted.
     assert (c.founded.trade_unions, c.founded.youth_union_branches) == (1, 0)
     assert c.total.trade_unions == 3 and c.unassigned == 3
+    # A cell's own digest counts its enterprise (in its committee's register).
+    own = await enterprises.coverage(db, tree.honda, TODAY)
+    assert (own.total.enterprises, own.total.with_cell, [z.zone for z in own.zones]) == (1, 1, ["KCN A"])
 
 
 # ----- the import ---------------------------------------------------------------------------------------
