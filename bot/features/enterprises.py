@@ -382,8 +382,13 @@ async def sync_from_report(
         "youth_union_members": int(report["youth_union_members"]),
         "members_elsewhere": elsewhere,
     }
-    entry = await store.by_cell(tx, cell_id)
+    entry = await store.by_cell(tx, cell_id) or await _unlinked_namesake(tx, cell.parent_id, values["name"])
     party = elsewhere + int(members or 0)
+    if entry is not None and entry.cell_id is None:
+        # The committee had entered it (or imported it) before the cell reported: link, not twice.
+        await store.link_cell(tx, entry.id, cell_id, now)
+        if not has(entry, Stage.CELL_FOUNDED):
+            await store.set_stage(tx, entry.id, Stage.CELL_FOUNDED.value, None, user_id, now)
     if entry is None:
         values |= {"unit_id": cell.parent_id, "ownership": None, "party_members": party}
         enterprise_id = await store.insert(tx, values, cell_id, user_id, now)
@@ -400,6 +405,16 @@ async def sync_from_report(
     if values["youth_union_members"] > 0:
         await _set_flag(tx, fresh, enterprise_id, Stage.YOUTH_UNION, True, user_id, now)
     return enterprise_id
+
+
+async def _unlinked_namesake(tx: Queryable, unit_id: int, name: str) -> Enterprise | None:
+    """Return the enterprise of a register with this name and no cell yet, if there is one."""
+    for enterprise_id, known, _ in await store.names_in(tx, unit_id):
+        if fold(known) == fold(name):
+            found = await store.get(tx, enterprise_id)
+            if found is not None and found.cell_id is None:
+                return found
+    return None
 
 
 async def editable(tx: Queryable, scope: Scope, enterprise_id: int) -> Enterprise:

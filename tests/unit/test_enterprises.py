@@ -194,6 +194,17 @@ async def test_a_cells_report_feeds_the_register_once(db: Database, tree: Tree) 
     assert set(honda.stages) == {"cell_founded", "trade_union", "youth_union"}
     assert enterprises.stage_of(honda) is Stage.CELL_FOUNDED
 
+    # An enterprise the committee entered before its cell reported is linked, not entered twice.
+    canon = await add(db, entry(tree.a, "Canon Việt Nam", party_members=3, members_elsewhere=3))
+    async with db.transaction() as tx:
+        linked = await enterprises.sync_from_report(
+            tx, tree.canon, report | {"name": "CANON VIỆT NAM", "zone": "kcn a"}, None, NOW
+        )
+    assert linked == canon
+    stored = await register.get(db, canon)
+    assert stored is not None and stored.cell_id == tree.canon and stored.ownership == "foreign"
+    assert await db.fetchval("SELECT COUNT(*) FROM enterprises") == 2
+
 
 async def test_three_members_can_found_a_cell_which_links_the_new_unit(db: Database, tree: Tree) -> None:
     binh = await scope_of(db, tree.binh)
