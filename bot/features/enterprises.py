@@ -130,13 +130,13 @@ async def zones(db: Queryable, scope: Scope) -> list[tuple[str, int]]:
 async def registers(db: Queryable, scope: Scope) -> list[Unit]:
     """Return the units whose register a person may add to: committees (a unit with units under it,
     or the root), and a committee member's own unit."""
-    found = []
-    for unit in await units.all_units(db):
-        if scope.unit_ids is not None and unit.id not in scope.unit_ids:
-            continue
-        if unit.parent_id is None or unit.id == scope.top or await units.has_children(db, unit.id):
-            found.append(unit)
-    return found
+    committees = {unit_id for unit_id, _, committee in await units.codes(db) if committee}
+    return [
+        unit
+        for unit in await units.all_units(db)
+        if (scope.unit_ids is None or unit.id in scope.unit_ids)
+        and (unit.id in committees or unit.id == scope.top)
+    ]
 
 
 # ----- an enterprise's state -----------------------------------------------------------------------

@@ -180,6 +180,11 @@ async def test_a_committee_member_logs_a_contact(bot: RunningBot, tree: Tree) ->
             ("20/11/2026", "Hình thức tiếp xúc?"),
             ("[1. Đối thoại với chủ doanh nghiệp]", "Không ghi tên chủ doanh nghiệp hay giám đốc."),
             ("Số CCCD 079203001234 của giám đốc", "giống số căn cước"),  # the ID guard
+        ]
+    )
+    await bot.restart()  # as after a crash: the answers so far are kept
+    await binh.dialog(
+        [
             ("Doanh nghiệp đồng ý bố trí phòng sinh hoạt cho chi bộ.", "kiểm tra lại"),
             ("[✅ Lưu]", "✅ Đã ghi lần tiếp xúc."),
         ]
