@@ -38,6 +38,7 @@ from handlers.menus import sync_user_menu
 from storage import delivery, updates, users
 from storage.database import DatabaseBusyError
 from storage.models import Role
+from storage.names import clean_name
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,8 @@ async def load_actor(update: Update, context: ChiboContext) -> Actor | None:
     if tg_user is None or tg_user.is_bot:
         return None
     channel, external_id = await account_of(context, tg_user.id)
-    name = tg_user.full_name
+    # Stored as every name is (NFC, nothing invisible), so an unchanged name is not a rename.
+    name = clean_name(tg_user.full_name) or str(tg_user.id)
     settings = context.settings
     user = await users.by_external(context.db, channel, external_id)
     first_contact_of_admin = user is None and is_configured_admin(settings, channel, external_id)

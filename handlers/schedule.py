@@ -19,7 +19,7 @@ from bot.features import digest as digests
 from bot.features import enterprises
 from bot.features.admin import unit_by_code
 from bot.features.calendar import load_calendar
-from bot.forms.fields import Invalid, parse_date
+from bot.forms.fields import Invalid, parse_date, parse_text
 from bot.i18n import N_
 from bot.scheduling.scheduler import local
 from handlers.common import args_text, keyboard, reply, requires, user_error
@@ -268,7 +268,12 @@ async def _calendar_day(update: Update, context: ChiboContext, kind: str) -> Non
     except Invalid as error:
         await reply(update, context, Markup(t(error.message)).format(**error.params))
         return
-    clean = " ".join(name.split())[:100] or None
+    try:
+        # The name of a day off is free text like any other: no ID numbers in it.
+        clean = parse_text(name, maximum=100) if name.strip() else None
+    except Invalid as error:
+        await reply(update, context, Markup(t(error.message)).format(**error.params))
+        return
     async with context.db.transaction() as tx:
         await schedule.set_calendar_day(
             tx, day, kind, clean, actor.user.id if actor and actor.user else None, context.now()

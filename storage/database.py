@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 import aiosqlite
 
+from storage import names
+
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
@@ -136,6 +138,10 @@ class Database(_Runner):
         self._db = await aiosqlite.connect(self.path, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         await self._db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+        # Deleted rows are overwritten with zeros, not left in free pages of the file (/deleteperson).
+        await self._db.execute("PRAGMA secure_delete = ON")
+        await self._db.create_function("chibo_clean_name", 1, names.sql_clean_name, deterministic=True)
+        await self._db.create_function("chibo_clean_text", 1, names.sql_clean_text, deterministic=True)
         await self._db.execute("PRAGMA journal_mode = WAL")
         await self._db.execute("PRAGMA foreign_keys = ON")
         await self._db.execute("PRAGMA synchronous = NORMAL")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from storage import names
 from storage.database import Queryable
 from storage.models import from_db_time, to_db_time
 
@@ -226,18 +227,20 @@ async def person(db: Queryable, person_id: int) -> PersonSummary | None:
 async def count_namesakes(
     db: Queryable, unit_id: int | None, full_name: str, birth_year: int, but: int
 ) -> int:
-    """Count the live people of a cell with this name and birth year, other than the person `but`."""
-    return int(
-        await db.fetchval(
-            """
-            SELECT COUNT(*) FROM people
-            WHERE unit_id = ? AND full_name = ? COLLATE NOCASE AND birth_year = ? AND deleted_at IS NULL
-              AND id != ?
-            """,
-            (unit_id, full_name, birth_year, but),
-        )
-        or 0
+    """Count the live people of a cell with this name and birth year, other than the person `but`.
+
+    Names are compared by their key (storage.names): "NGUYỄN VĂN AN", "Nguyễn Văn An" and the same
+    typed in decomposed Unicode, or "Thủy" and "Thuỷ", are one name.
+    """
+    rows = await db.fetchall(
+        """
+        SELECT full_name FROM people
+        WHERE unit_id = ? AND birth_year = ? AND deleted_at IS NULL AND id != ?
+        """,
+        (unit_id, birth_year, but),
     )
+    key = names.name_key(full_name)
+    return sum(1 for r in rows if names.name_key(str(r["full_name"])) == key)
 
 
 async def step_date(db: Queryable, person_id: int, step: str) -> str | None:

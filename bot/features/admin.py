@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from bot.errors import UserError
 from bot.features.access import TELEGRAM, ZALO
 from bot.i18n import N_
-from bot.rules.privacy import looks_like_id_number
-from storage import audit, invitations, units, users
+from bot.rules.privacy import ID_NUMBER_MESSAGE, looks_like_id_number
+from storage import audit, invitations, names, units, users
 from storage.database import Database, Queryable
 from storage.models import Invitation, Role, Unit, User
 
@@ -35,14 +35,12 @@ def hash_token(token: str) -> str:
 
 
 def clean_name(raw: str, *, minimum: int = 2, maximum: int = 100) -> str:
-    """Return a trimmed name, or refuse it with the reason."""
-    name = " ".join(raw.split())
+    """Return a name cleaned as every name is (storage.names), or refuse it with the reason."""
+    name = names.clean_name(raw)
     if len(name) < minimum or len(name) > maximum:
         raise UserError(N_("A name has {min} to {max} characters."), min=minimum, max=maximum)
     if looks_like_id_number(name):
-        raise UserError(
-            N_("This looks like an ID or party card number. chibo does not keep such numbers: leave it out.")
-        )
+        raise UserError(ID_NUMBER_MESSAGE)
     return name
 
 
@@ -71,6 +69,8 @@ def _check_new_unit(code: str, name: str) -> str:
     """Refuse a unit code or name /addunit would refuse; return the name trimmed."""
     if not CODE_RE.match(code):
         raise UserError(N_("A unit code has 1 to 32 letters a-z, digits, - or _, for example: cb-honda."))
+    if looks_like_id_number(code):
+        raise UserError(ID_NUMBER_MESSAGE)
     return clean_name(name, maximum=120)
 
 

@@ -51,14 +51,19 @@ from bot.i18n import N_, Translator, translator
 from bot.rules.deadlines import vote_passes
 from bot.rules.enterprises import Stage as EnterpriseStage
 from bot.rules.pipeline import ORDER, Pipeline, Step, explain_refusal
+from bot.rules.privacy import ID_NUMBER_MESSAGE, cell_looks_like_id_number
 from storage import audit, data_ops, records, units, users
 from storage import enterprises as enterprise_register
 from storage.database import Database, Queryable
+from storage.names import name_key
 
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+# Rows read at all, empty ones included: a small file can hold millions of empty rows, and reading
+# them is work too (a 100 kB file of 3 million took seconds). The template itself has 1,000.
+MAX_SCANNED_ROWS = 50_000
 SHOWN_ERRORS = 40
 AUDIT_ACTION = "data.import"
 
@@ -432,6 +437,7 @@ def read_workbook(data: bytes, t: Translator) -> Parsed:
         raise ImportFileError(NOT_XLSX) from None
     parsed = Parsed()
     total = 0
+    scanned = 0
     try:
         for ws in workbook.worksheets:
             rows = ws.iter_rows(values_only=True)
@@ -454,6 +460,15 @@ def read_workbook(data: bytes, t: Translator) -> Parsed:
                     )
                 target = parsed.rows_of(kind)
                 for number, values in enumerate(rows, 2):
+                    scanned += 1
+                    if scanned > MAX_SCANNED_ROWS:
+                        raise ImportFileError(
+                            N_(
+                                "The file has more than {rows} rows, empty rows included. Delete the "
+                                "empty rows below the list, or split it into several files."
+                            ),
+                            rows=MAX_SCANNED_ROWS,
+                        )
                     if values is None or _is_blank(values):
                         continue
                     total += 1
@@ -575,6 +590,13 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _refuse_id_numbers(raw: RawRow) -> None:
+    """Refuse a row with a cell that holds an ID number (in text, or a number that lost its zeros)."""
+    for key, value in raw.values.items():
+        if cell_looks_like_id_number(value):
+            raise _Refused(key, ID_NUMBER_MESSAGE)
+
+
 def _refuse(key: str, error: Invalid) -> _Refused:
     return _Refused(key, error.message, **error.params)
 
@@ -643,7 +665,7 @@ def _person(values: dict[str, Any], t: Translator, today: date) -> NewPerson:
         raise _Refused("youth_union", N_("Write yes or no.")) from None
     helper1 = _name(values, "helper1")
     helper2 = _name(values, "helper2")
-    if helper1.casefold() == helper2.casefold():
+    if name_key(helper1) == name_key(helper2):
         raise _Refused("helper2", N_("The two helping members must be two different people."))
     note_text = _text(values.get("note"))
     try:
@@ -791,7 +813,7 @@ async def _snapshot(db: Queryable) -> _Snapshot:
         parents=parents,
         units={code.lower(): (unit_id, committee) for unit_id, code, committee in await units.codes(db)},
         with_secretary=await users.cells_with_secretary(db),
-        people={(unit, name.casefold(), year) for unit, name, year in await records.live_people_keys(db)},
+        people={(unit, name_key(name), year) for unit, name, year in await records.live_people_keys(db)},
     )
 
 
@@ -830,6 +852,7 @@ def _check_rows(snapshot: _Snapshot, parsed: Parsed, t: Translator, today: date)
     new_units: dict[str, tuple[int, NewUnit]] = {}
     for raw in parsed.units:
         try:
+            _refuse_id_numbers(raw)
             code = _required(raw.values, "code").lower()
             if not CODE_RE.match(code):
                 raise _Refused(
@@ -882,6 +905,7 @@ def _check_rows(snapshot: _Snapshot, parsed: Parsed, t: Translator, today: date)
     seen: set[tuple[str, str, int]] = set()
     for raw in parsed.people:
         try:
+            _refuse_id_numbers(raw)
             person = _person(raw.values, t, today)
             known = snapshot.units.get(person.cell)
             if known is None and person.cell not in file_cells:
@@ -895,7 +919,7 @@ def _check_rows(snapshot: _Snapshot, parsed: Parsed, t: Translator, today: date)
                     "cell", N_("{unit} is a committee: people belong to a cell."), unit=person.cell
                 )
             name, year = person.values["full_name"], person.values["birth_year"]
-            key = (person.cell, name.casefold(), year)
+            key = (person.cell, name_key(name), year)
             if (known is not None and (known[0], key[1], year) in snapshot.people) or key in seen:
                 raise _Refused(
                     "full_name",

@@ -20,6 +20,7 @@ from storage import enterprises as enterprise_register
 from storage import records, units
 from storage.database import Queryable
 from storage.models import Role
+from storage.names import name_key
 
 # ----- shared rules ----------------------------------------------------------------------------
 
@@ -59,7 +60,7 @@ async def _warn_age(value: Any, answers: Answers, ctx: FormContext) -> Invalid |
 
 
 async def _other_helper(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
-    if answers.get("helper1") and str(value).casefold() == str(answers["helper1"]).casefold():
+    if answers.get("helper1") and name_key(str(value)) == name_key(str(answers["helper1"])):
         return Invalid(N_("The two helping members must be two different people."))
     return None
 

@@ -39,6 +39,7 @@ from bot.forms.fields import (
     search,
 )
 from bot.i18n import N_
+from bot.rules.privacy import ID_NUMBER_MESSAGE, looks_like_id_number
 from storage import audit, drafts, records, units
 from storage.database import Queryable
 from storage.drafts import Draft
@@ -604,6 +605,10 @@ class Engine:
         for fld in self._visible(ctx, form, answers):
             value = answers.get(fld.name)
             if value is None:
+                continue
+            if fld.kind in (Kind.TEXT, Kind.NAME) and looks_like_id_number(str(value)):
+                # An answer kept from before the guard read every separator (a draft of an older chibo).
+                problems.append(Problem(fld.name, ID_NUMBER_MESSAGE))
                 continue
             choice = fld.kind in (Kind.CHOICE, Kind.PICK)
             if choice and str(value) not in {v for v, _ in await self._options(ctx, scoped, fld)}:

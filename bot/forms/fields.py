@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,10 +17,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
-from bot.rules.privacy import looks_like_id_number
+from bot.rules.privacy import ID_NUMBER_MESSAGE, looks_like_id_number
 from bot.scheduling.outbox import Outbox
 from storage.database import Database
 from storage.models import Role, User
+from storage.names import clean_name, clean_text, search_key
 
 Answers = dict[str, Any]
 
@@ -113,10 +113,8 @@ class Field:
 
 
 def fold(text: str) -> str:
-    """Return text lowercased without diacritics, so 'hom nay' matches 'hôm nay'."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    return " ".join("".join(c for c in decomposed if unicodedata.category(c) != "Mn").split())
+    """Return text lowercased without diacritics, so 'hom nay' matches 'hôm nay' (storage.names)."""
+    return search_key(text)
 
 
 TODAY_WORDS = {"hom nay", "today", "nay"}
@@ -127,7 +125,7 @@ EARLIEST = date(1930, 1, 1)  # the Party was founded in 1930: no event of ours i
 
 def parse_date(text: str, today: date, *, past_only: bool = False) -> str:
     """Read a date and return it as ISO text."""
-    folded = fold(text)
+    folded = search_key(text)
     if folded in TODAY_WORDS:
         value = today
     elif folded in YESTERDAY_WORDS:
@@ -171,8 +169,8 @@ def parse_int(text: str, minimum: int, maximum: int) -> int:
 
 
 def parse_text(text: str, *, minimum: int = 1, maximum: int = 200) -> str:
-    """Read free text: trimmed, within a length, without ID-like numbers."""
-    value = "\n".join(" ".join(line.split()) for line in text.strip().splitlines()).strip()
+    """Read free text: NFC, trimmed, within a length, without invisible characters or ID-like numbers."""
+    value = "\n".join(" ".join(line.split()) for line in clean_text(text).strip().splitlines()).strip()
     if len(value) < minimum:
         raise Invalid(N_("This answer is too short."))
     if len(value) > maximum:
@@ -182,23 +180,19 @@ def parse_text(text: str, *, minimum: int = 1, maximum: int = 200) -> str:
             count=len(value),
         )
     if looks_like_id_number(value):
-        raise Invalid(
-            N_("This looks like an ID or party card number. chibo does not keep such numbers: leave it out.")
-        )
+        raise Invalid(ID_NUMBER_MESSAGE)
     return value
 
 
 def parse_name(text: str, maximum: int = 100) -> str:
-    """Read a name: one line, trimmed, 2-100 characters, with at least one letter."""
-    value = " ".join(text.split())
+    """Read a name: NFC, one line, trimmed, 2-100 characters, with at least one letter."""
+    value = clean_name(text)
     if len(value) < 2 or len(value) > maximum:
         raise Invalid(N_("A name has 2 to {max} characters."), max=maximum)
     if not any(c.isalpha() for c in value):
         raise Invalid(N_("A name has letters in it."))
     if looks_like_id_number(value):
-        raise Invalid(
-            N_("This looks like an ID or party card number. chibo does not keep such numbers: leave it out.")
-        )
+        raise Invalid(ID_NUMBER_MESSAGE)
     return value
 
 
@@ -208,7 +202,7 @@ NO_WORDS = {"khong", "no", "n", "k", "ko", "2"}
 
 def parse_yesno(text: str) -> bool:
     """Read yes or no (Vietnamese or English, with or without diacritics, or 1/2)."""
-    folded = fold(text)
+    folded = search_key(text)
     if folded in YES_WORDS:
         return True
     if folded in NO_WORDS:
@@ -221,7 +215,7 @@ _NUMBERING = re.compile(r"^\s*\d+\s*[.)]\s*")
 
 def _label_key(text: str) -> str:
     """Return a label reduced to its words: no numbering, emoji or punctuation, no diacritics."""
-    folded = fold(_NUMBERING.sub("", text))
+    folded = search_key(_NUMBERING.sub("", text))
     return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
 
 
@@ -242,8 +236,8 @@ def match_option(text: str, options: list[tuple[str, str]]) -> str | None:
 
 def search(text: str, options: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Return the options whose label holds the typed words (diacritics ignored)."""
-    words = fold(text).split()
-    return [(v, label) for v, label in options if all(w in fold(label) for w in words)]
+    words = search_key(text).split()
+    return [(v, label) for v, label in options if all(w in search_key(label) for w in words)]
 
 
 @dataclass(frozen=True)

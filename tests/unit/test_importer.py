@@ -2,6 +2,7 @@
 with nothing changed, and files that are not the template at all."""
 
 import io
+import unicodedata
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -353,3 +354,80 @@ def test_the_missing_columns_are_named() -> None:
         importer.read_workbook(_sheet_bytes([["Cell code", "Full name", "Gender"], ["cb", "Lan", "Nữ"]]), VI)
     text = refused.value.render(VI)
     assert "Năm sinh" in text and "Là quần chúng ưu tú từ ngày" in text and "Giới tính" not in text
+
+
+async def test_id_numbers_are_refused_in_every_shape_a_sheet_holds_them(db: Database) -> None:
+    data = filled(
+        [{"code": "079123456789", "name": "Chi bộ Số"}],  # 2: a code made of an ID
+        [
+            person(full_name="Ngô Văn Một", note=1234567890),  # 2: 001234567890 in a number cell
+            person(full_name="Ngô Văn Hai", note=79123456789),  # 3: 079123456789 in a number cell
+            person(full_name="Ngô Văn Ba", note="CCCD 079\u00a0123\u00a0456\u00a0789"),  # 4: no-break spaces
+            person(full_name="Ngô Văn Bốn", helper1="Trần Bình 001.234.567.890"),  # 5: dots
+            person(full_name="Ngô Văn Năm", note="Đóng 1.500.000đ ngày 12.05.2025 14.30"),  # 6: fine
+            person(full_name="Ngô Văn Sáu", note=2024),  # 7: fine, a number is not an ID
+        ],
+    )
+    plan = await importer.check(db, importer.read_workbook(data, VI), VI, TODAY)
+    where = {(e.sheet, e.row): (e.column, e.message) for e in plan.errors}
+    refusal = "This looks like an ID or party card number. chibo does not keep such numbers: leave it out."
+    assert where == {
+        (importer.SHEET_UNITS, 2): ("code", refusal),
+        (importer.SHEET_PEOPLE, 2): ("note", refusal),
+        (importer.SHEET_PEOPLE, 3): ("note", refusal),
+        (importer.SHEET_PEOPLE, 4): ("note", refusal),
+        (importer.SHEET_PEOPLE, 5): ("helper1", refusal),
+    }
+    assert [p.values["full_name"] for p in plan.people] == ["Ngô Văn Năm", "Ngô Văn Sáu"]
+
+
+async def test_a_name_stored_decomposed_or_typed_in_capitals_is_the_same_person(db: Database) -> None:
+    decomposed = unicodedata.normalize("NFD", "Lê Văn An")
+    async with db.transaction() as tx:
+        honda = await db_unit(tx, "cb-honda")
+        await records.insert(
+            tx,
+            "person",
+            honda,
+            {
+                "full_name": decomposed,
+                "birth_year": 1996,
+                "gender": "male",
+                "position": "worker",
+                "youth_union": 1,
+                "helper1": "A B",
+                "helper2": "C D",
+            },
+            None,
+            NOW,
+        )
+    data = filled(
+        [],
+        [
+            person(full_name="LÊ VĂN AN"),  # 2: the person stored decomposed
+            person(full_name="Phạm Thị Thủy"),  # 3: new
+            person(full_name="PHẠM THỊ THUỶ"),  # 4: the same as row 3, the other tone placement
+            person(full_name="Hà Văn Hòa", helper1="Lê Hoà", helper2="LÊ HÒA"),  # 5: one helper twice
+        ],
+    )
+    plan = await importer.check(db, importer.read_workbook(data, VI), VI, TODAY)
+    where = {e.row: (e.column, e.message) for e in plan.errors}
+    assert where == {
+        2: ("full_name", "{name} (born {year}) is already in this cell's list."),
+        4: ("full_name", "{name} (born {year}) is already in this cell's list."),
+        5: ("helper2", "The two helping members must be two different people."),
+    }
+
+
+def test_empty_rows_count_toward_the_limit() -> None:
+    # A small file of many empty rows: reading stops at the limit instead of going through them all.
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([c.header for c in importer.PEOPLE_COLUMNS])
+    sheet.cell(row=importer.MAX_SCANNED_ROWS + 10, column=1, value="cb-honda")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(UserError) as refused:
+        importer.read_workbook(buffer.getvalue(), EN)
+    assert "empty rows included" in refused.value.message
