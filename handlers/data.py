@@ -21,7 +21,7 @@ from bot.commands import ADMIN, Command
 from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features import audit as audit_view
-from bot.features import backup, export, importer
+from bot.features import backup, export, id_scan, importer
 from bot.features import erasure as privacy_ops
 from bot.features.access import TELEGRAM, ZALO, is_configured_admin
 from bot.features.admin import unit_by_code
@@ -53,6 +53,7 @@ commands.register(
 commands.register(
     Command("forget", N_("Delete a user's data on request"), ADMIN, usage=N_("/forget user-id"))
 )
+commands.register(Command("findids", N_("Find stored text that looks like an ID number"), ADMIN))
 commands.register(
     Command(
         "deleteperson",
@@ -691,6 +692,20 @@ async def deleteperson_pressed(update: Update, context: ChiboContext) -> None:
         await reply(update, context, t("Kept; nothing changed."))
 
 
+# ----- /findids ----------------------------------------------------------------------------------------
+
+
+@requires(Role.ADMIN)
+async def findids_command(update: Update, context: ChiboContext) -> None:
+    """List the stored values an older guard let in: cell, record and field, never the number."""
+    message = update.effective_message
+    if message is not None:
+        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    findings = await id_scan.scan(context.db)
+    all_units = await units.all_units(context.db)
+    await reply(update, context, id_scan.render(findings, all_units, context.t))
+
+
 # ----- the daily backup ---------------------------------------------------------------------------------
 
 
@@ -716,6 +731,7 @@ def register(app: ChiboApp, group: int) -> None:
     app.add_handler(CommandHandler("audit", audit_command), group)
     app.add_handler(CommandHandler("forget", forget_command), group)
     app.add_handler(CommandHandler("deleteperson", deleteperson_command), group)
+    app.add_handler(CommandHandler("findids", findids_command), group)
     app.add_handler(CallbackQueryHandler(import_pressed, pattern=callbacks.pattern("imp")), group)
     app.add_handler(CallbackQueryHandler(audit_pressed, pattern=callbacks.pattern("au")), group)
     app.add_handler(CallbackQueryHandler(forget_pressed, pattern=callbacks.pattern("fg")), group)

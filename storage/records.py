@@ -355,3 +355,54 @@ async def people_with_steps(db: Queryable, unit_id: int | None) -> list[PersonWi
         )
         for r in rows
     ]
+
+
+# The columns of each kind that hold what people typed (names, notes, titles), as opposed to
+# choices, numbers and dates: where an ID number could have slipped in.
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "person": ("full_name", "helper1", "helper2", "note"),
+    "step": ("decision_number", "note"),
+    "transfer": ("member_name", "note"),
+    "meeting": ("topic",),
+    "activity": ("title", "note"),
+    "enterprise": ("name", "zone"),
+}
+
+
+@dataclass(frozen=True)
+class TextValue:
+    """One free-text value of a record (live or deleted), with where it is."""
+
+    kind: str
+    record_id: int
+    unit_id: int
+    column: str
+    value: str
+    on_date: str | None  # the record's date, or the day it was entered
+    deleted: bool
+
+
+async def free_texts(
+    db: Queryable, kind: str, after_id: int, limit: int
+) -> tuple[list[TextValue], int | None]:
+    """Return the free-text values of `limit` records of a kind after id `after_id`, and the last id read.
+
+    The last id is None when no record is left: a page of records without text still moves on.
+    """
+    table, columns = KINDS[kind]
+    texts = FREE_TEXT[kind]
+    day = "on_date" if "on_date" in columns else "substr(created_at, 1, 10)"
+    rows = await db.fetchall(
+        f"""
+        SELECT id, unit_id, {", ".join(texts)}, {day} AS day, deleted_at IS NOT NULL AS deleted
+        FROM {table} WHERE id > ? ORDER BY id LIMIT ?
+        """,
+        (after_id, limit),
+    )
+    values = [
+        TextValue(kind, r["id"], r["unit_id"], c, r[c], r["day"], bool(r["deleted"]))
+        for r in rows
+        for c in texts
+        if r[c]
+    ]
+    return values, (int(rows[-1]["id"]) if rows else None)

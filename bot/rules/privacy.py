@@ -56,10 +56,40 @@ _MASK = "#"  # stands where a date or a year was: not a digit, not a separator
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
-def _invisible(char: str) -> bool:
-    """Tell whether a character shows nothing (format and control characters, blank letters)."""
+def _reading(code_point: int) -> str | None:
+    """Return how the guard reads one character: dropped (None), a digit 0-9, or itself."""
+    char = chr(code_point)
     category = unicodedata.category(char)
-    return category == "Cf" or (category == "Cc" and not char.isspace()) or char in _BLANKS
+    if category == "Cf" or (category == "Cc" and not char.isspace()) or char in _BLANKS:
+        return None  # format and control characters, blank letters: they show nothing
+    if category in ("Nd", "No"):
+        value = unicodedata.digit(char, None)  # digits of other scripts, dingbat digits
+        if value is not None:
+            return str(value)
+    return char
+
+
+class _Readings(dict[int, str | None]):
+    """str.translate's table, filled the first time each character is met."""
+
+    def __missing__(self, code_point: int) -> str | None:
+        self[code_point] = reading = _reading(code_point)
+        return reading
+
+
+_READINGS = _Readings()
+# Combining marks and variation selectors on a digit (a keycap 1️⃣ is 1, U+FE0F, U+20E3).
+_MARKS_ON_DIGITS = re.compile(
+    r"(?<=[0-9])[\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f]+"
+)
+
+
+# What reads as a digit after NFKC: decimal digits of any script, and the digits NFKC leaves as they
+# are (Ethiopic, double-circled and dingbat digits...). A test checks this against the whole of Unicode.
+DIGIT_LIKE = re.compile(
+    "[\\d\u1369-\u1371\u19da\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792"
+    "\U00010a40-\U00010a43\U00010e60-\U00010e68\U00011052-\U0001105a]"
+)
 
 
 def normalise(text: str) -> str:
@@ -69,16 +99,7 @@ def normalise(text: str) -> str:
     into a space; a digit of another script (or a dingbat digit) becomes its 0-9 value; a combining
     mark on a digit (a keycap) is dropped.
     """
-    out: list[str] = []
-    for char in unicodedata.normalize("NFKC", text):
-        if _invisible(char):
-            continue
-        category = unicodedata.category(char)
-        if category in ("Mn", "Me") and out and out[-1] in "0123456789":
-            continue
-        value = unicodedata.digit(char, None) if category in ("Nd", "No") else None
-        out.append(char if value is None else str(value))
-    return "".join(out)
+    return _MARKS_ON_DIGITS.sub("", unicodedata.normalize("NFKC", text).translate(_READINGS))
 
 
 def _mask(text: str, start: int, end: int) -> str:
@@ -156,6 +177,8 @@ def _is_phone(text: str, groups: list[_Group]) -> bool:
 
 def looks_like_id_number(text: str) -> bool:
     """Tell whether a text holds a number of 9 or 12 digits, however its digits are separated."""
+    if len(DIGIT_LIKE.findall(unicodedata.normalize("NFKC", text))) < min(ID_LENGTHS):
+        return False  # most texts: too few digits to hold an ID at all
     plain = _mask_dates(normalise(text))
     for run in _RUN.finditer(plain):
         groups = [

@@ -4,9 +4,12 @@ Every "refuse" row but the plain ones passed the guard before issue 14; every "a
 ordinary text a secretary writes, which a guard reading through separators must still let pass.
 """
 
+import sys
+import unicodedata
+
 import pytest
 
-from bot.rules.privacy import cell_looks_like_id_number, looks_like_id_number, normalise
+from bot.rules.privacy import DIGIT_LIKE, cell_looks_like_id_number, looks_like_id_number, normalise
 
 ZWSP, NBSP, SHY, NNBSP, WJ = "\u200b", "\u00a0", "\u00ad", "\u202f", "\u2060"
 
@@ -131,3 +134,16 @@ def test_long_texts_are_read_in_one_pass() -> None:
     # Many digit groups in a row: each start looks at 12 digits at most, not at the whole run.
     assert not looks_like_id_number("12345 " * 2000)
     assert looks_like_id_number("12345 " * 2000 + "x 123456789")
+
+
+def test_the_quick_count_of_digits_misses_no_character_that_reads_as_one() -> None:
+    # Texts with fewer than 9 digit-like characters skip the full reading: none may be missed.
+    missed = []
+    for code_point in range(sys.maxunicode + 1):
+        char = chr(code_point)
+        if unicodedata.digit(char, None) is None:
+            continue
+        composed = unicodedata.normalize("NFKC", char)
+        if not any(DIGIT_LIKE.match(c) for c in composed):
+            missed.append(f"U+{code_point:04X}")
+    assert missed == []
