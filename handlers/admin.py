@@ -153,13 +153,14 @@ async def invites(update: Update, context: ChiboContext) -> None:
         await reply(update, context, t("No invitation is waiting to be used."))
         return
     lines = [Markup(t("Invitations not used yet (revoke one with /uninvite number):"))]
-    for invitation, unit in pending:
+    for invitation, unit, creator in pending:
         lines.append(
-            Markup(t("no. {number}: {role} of {unit}, valid until {until}")).format(
+            Markup(t("no. {number}: {role} of {unit}, valid until {until}, made by {creator}")).format(
                 number=invitation.id,
                 role=role_name(invitation.role, t),
                 unit=unit.name,
                 until=t.datetime(invitation.expires_at.astimezone(context.settings.timezone)),
+                creator=creator.display_name if creator is not None else t("chibo itself (command line)"),
             )
         )
     await reply(update, context, Markup("\n").join(lines))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from markupsafe import Markup
 from telegram import Update
@@ -13,7 +14,8 @@ from bot import callbacks, commands
 from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features import admin
-from bot.features.access import TELEGRAM
+from bot.features.access import TELEGRAM, is_configured_admin
+from bot.forms.engine import closed_form_notice
 from bot.i18n import LANGUAGE_NAMES, Translator, translator
 from bot.text import role_name
 from handlers.common import args_text, keyboard, not_registered_text, reply, user_error
@@ -42,7 +44,13 @@ async def start(update: Update, context: ChiboContext) -> None:
     if token:
         try:
             registration = await admin.redeem(
-                context.db, actor.channel, actor.external_id, actor.display_name, token, context.now()
+                context.db,
+                actor.channel,
+                actor.external_id,
+                actor.display_name,
+                token,
+                context.now(),
+                configured_admin=functools.partial(is_configured_admin, context.settings),
             )
         except UserError as error:
             await user_error(update, context, error)
@@ -57,6 +65,17 @@ async def start(update: Update, context: ChiboContext) -> None:
         actor = dataclasses.replace(actor, user=user, role=role)
         context.actor = actor
         t = actor.t
+        closed = registration.closed_draft
+        notice = (
+            Markup("\n\n")
+            + closed_form_notice(
+                t,
+                context.forms.title(closed.form),
+                registration.closed_draft_unit.name if registration.closed_draft_unit else None,
+            )
+            if closed is not None
+            else Markup()
+        )
         await reply(
             update,
             context,
@@ -65,6 +84,7 @@ async def start(update: Update, context: ChiboContext) -> None:
                 role=role_name(registration.user.role, t),
                 unit=registration.unit.name,
             )
+            + notice
             + "\n\n"
             + Markup(t("Here is what you can do:"))
             + "\n"

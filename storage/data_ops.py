@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import escape
 
-from storage import enterprises, records
+from storage import drafts, enterprises, invitations, names, records
 from storage.database import Queryable, Transaction
 from storage.export_queries import FORGOTTEN_PREFIX
 from storage.models import to_db_time
@@ -62,6 +63,8 @@ async def forget_user(db: Queryable, user_id: int, now: datetime) -> ForgetCount
     await db.execute("DELETE FROM uploads WHERE user_id = ?", (user_id,))
     # Their enterprises go back to the admin to assign (the contacts they logged stay, unnamed).
     await enterprises.unassign_user(db, user_id, now)
+    # Links they handed out die with their access (a forgotten admin's link made an admin again).
+    await invitations.revoke_created_by(db, user_id, now)
     await db.execute(
         """
         UPDATE users SET display_name = ?, external_id = ?, role = NULL, unit_id = NULL, language = NULL,
@@ -85,7 +88,7 @@ async def erase_person(db: Queryable, person_id: int) -> int | None:
 
     Return the number of steps deleted, or None when there is no such person.
     """
-    row = await db.fetchone("SELECT full_name FROM people WHERE id = ?", (person_id,))
+    row = await db.fetchone("SELECT full_name, unit_id FROM people WHERE id = ?", (person_id,))
     if row is None:
         return None
     step_ids = [
@@ -100,15 +103,15 @@ async def erase_person(db: Queryable, person_id: int) -> int | None:
         """,
         (json.dumps(subjects),),
     )
-    await db.execute(
-        """
-        DELETE FROM drafts
-        WHERE (form = 'candidate' AND record_id = :person)
-           OR (form = 'progress' AND CAST(json_extract(answers, '$.person') AS INTEGER) = :person)
-           OR (form = 'progress' AND record_id IN (SELECT value FROM json_each(:steps)))
-        """,
-        {"person": person_id, "steps": json.dumps(step_ids)},
-    )
+    # Every draft that names the person: correcting them or a step of theirs, recording a step of
+    # theirs, or an open form of their cell whose answers hold their name (a second /candidate...).
+    doomed = {d.id for d in await drafts.naming_person(db, person_id, step_ids)}
+    key = names.name_key(str(row["full_name"]))
+    for draft in await drafts.open_drafts(db):
+        same_cell = draft.unit_id == row["unit_id"]
+        if same_cell and any(isinstance(v, str) and names.name_key(v) == key for v in draft.answers.values()):
+            doomed.add(draft.id)
+    await drafts.delete(db, sorted(doomed))
     await db.execute("DELETE FROM pipeline_steps WHERE person_id = ?", (person_id,))
     await db.execute("DELETE FROM people WHERE id = ?", (person_id,))
     await scrub_names(db, [str(row["full_name"])])
@@ -120,10 +123,16 @@ def _pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
 
 
-async def scrub_names(db: Queryable, names: list[str]) -> int:
+def _unicode_forms(name: str) -> list[str]:
+    return [name, unicodedata.normalize("NFC", name), unicodedata.normalize("NFD", name)]
+
+
+async def scrub_names(db: Queryable, names_: list[str]) -> int:
     """Replace names in the audit values (a whole JSON string) and in queued or sent messages."""
     changed = 0
-    for name in names:
+    # As stored now, and as an older chibo may have written it in the audit (decomposed, migration 0009).
+    forms = [form for name in names_ for form in dict.fromkeys(_unicode_forms(name))]
+    for name in forms:
         quoted = json.dumps(name, ensure_ascii=False)
         for column in ("old_value", "new_value"):
             changed += await db.execute(

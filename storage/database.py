@@ -228,6 +228,15 @@ class Database(_Runner):
         async with self._locked():
             return await super().fetchall(sql, params)
 
+    async def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database and empty it; False when a reader held it back.
+
+        After a deletion (with secure_delete on) this leaves no copy of the deleted rows in the log.
+        """
+        async with self._locked(), self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+            row = await cur.fetchone()
+        return row is not None and int(row[0]) == 0
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Open a write transaction; commit when the block ends, roll back when it raises."""

@@ -114,12 +114,51 @@ async def save_step(
 
 
 async def close(db: Queryable, draft_id: int, status: str, now: datetime) -> bool:
-    """Close an open draft as saved, cancelled or expired; False when it was closed already."""
+    """Close an open draft as saved, cancelled or expired; False when it was closed already.
+
+    Its answers go: a saved form's are in its record, a dropped form's are nobody's business.
+    The row stays, so a press on one of its old buttons is told the form was saved or closed.
+    """
     changed = await db.execute(
-        "UPDATE drafts SET status = ?, closed_at = ? WHERE id = ? AND status = 'open'",
+        "UPDATE drafts SET status = ?, closed_at = ?, answers = '{}' WHERE id = ? AND status = 'open'",
         (status, to_db_time(now), draft_id),
     )
     return changed == 1
+
+
+async def close_open_of(db: Queryable, user_id: int, now: datetime) -> list[Draft]:
+    """Close (as cancelled) the open draft of a user whose role or unit changed; return it, as it was."""
+    draft = await open_for(db, user_id)
+    if draft is None or not await close(db, draft.id, "cancelled", now):
+        return []
+    return [draft]
+
+
+async def naming_person(db: Queryable, person_id: int, step_ids: list[int]) -> list[Draft]:
+    """Return the drafts that hold a person: correcting them or one of their steps, or recording a step."""
+    rows = await db.fetchall(
+        """
+        SELECT * FROM drafts
+        WHERE (form = 'candidate' AND record_id = :person)
+           OR (form = 'progress' AND record_id IN (SELECT value FROM json_each(:steps)))
+           OR (status = 'open' AND CAST(json_extract(answers, '$.person') AS INTEGER) = :person)
+        """,
+        {"person": person_id, "steps": json.dumps(step_ids)},
+    )
+    return [_draft(r) for r in rows]
+
+
+async def open_drafts(db: Queryable) -> list[Draft]:
+    """Return every open draft (one per user at most)."""
+    rows = await db.fetchall("SELECT * FROM drafts WHERE status = 'open' ORDER BY id")
+    return [_draft(r) for r in rows]
+
+
+async def delete(db: Queryable, draft_ids: list[int]) -> int:
+    """Delete drafts for good; return how many."""
+    return await db.execute(
+        "DELETE FROM drafts WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(draft_ids),)
+    )
 
 
 async def idle_since(db: Queryable, moment: datetime, *, reminded: bool | None = None) -> list[Draft]:

@@ -80,6 +80,17 @@ async def revoke(db: Queryable, invitation_id: int, now: datetime) -> bool:
     return changed == 1
 
 
+async def revoke_created_by(db: Queryable, user_id: int, now: datetime) -> int:
+    """Revoke every open invitation a user created; return how many."""
+    return await db.execute(
+        """
+        UPDATE invitations SET revoked_at = ?
+        WHERE created_by = ? AND used_at IS NULL AND revoked_at IS NULL
+        """,
+        (to_db_time(now), user_id),
+    )
+
+
 async def open_invitations(db: Queryable, now: datetime) -> list[Invitation]:
     """Return the invitations that can still be used, oldest first."""
     rows = await db.fetchall(

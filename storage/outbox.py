@@ -31,6 +31,7 @@ class OutboxMessage:
     sent_at: datetime | None
     failed_at: datetime | None
     undeliverable_at: datetime | None = None  # Zalo refused it for its recipient (it waits for them)
+    unit_id: int | None = None  # the unit the message is about: its recipient must still belong to it
 
 
 def _message(row: sqlite3.Row) -> OutboxMessage:
@@ -50,6 +51,7 @@ def _message(row: sqlite3.Row) -> OutboxMessage:
         sent_at=from_db_time(row["sent_at"]) if row["sent_at"] else None,
         failed_at=from_db_time(row["failed_at"]) if row["failed_at"] else None,
         undeliverable_at=from_db_time(row["undeliverable_at"]) if row["undeliverable_at"] else None,
+        unit_id=row["unit_id"],
     )
 
 
@@ -61,8 +63,8 @@ _NOT_HELD = """
 
 _INSERT = """
     INSERT OR IGNORE INTO outbox
-        (key, user_id, kind, batch, text, buttons, photo, caption, not_before, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        (key, user_id, kind, batch, text, buttons, photo, caption, not_before, created_at, unit_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -78,6 +80,7 @@ class NewMessage:
     photo: bytes | None = None
     caption: str | None = None
     batch: str | None = None
+    unit_id: int | None = None  # what the message is about (a cell, a committee): None for nothing
 
 
 async def enqueue_many(
@@ -99,6 +102,7 @@ async def enqueue_many(
                 m.caption,
                 to_db_time(not_before),
                 to_db_time(now),
+                m.unit_id,
             )
             for m in messages
         ],
@@ -119,9 +123,10 @@ async def enqueue(
     photo: bytes | None = None,
     caption: str | None = None,
     batch: str | None = None,
+    unit_id: int | None = None,
 ) -> bool:
     """Queue a message under a unique key; False when that key was queued before (nothing changes)."""
-    message = NewMessage(key, user_id, kind, text, buttons, photo, caption, batch)
+    message = NewMessage(key, user_id, kind, text, buttons, photo, caption, batch, unit_id)
     return await enqueue_many(db, [message], now, not_before or now) == 1
 
 

@@ -116,3 +116,13 @@ async def codes(db: Queryable) -> list[tuple[int, str, bool]]:
 async def count_below_root(db: Queryable) -> int:
     """Return how many units there are besides the root."""
     return int(await db.fetchval("SELECT COUNT(*) FROM units WHERE id != ?", (ROOT_ID,)) or 0)
+
+
+async def within(db: Queryable, unit_id: int, ancestor_id: int) -> bool:
+    """Tell whether a unit is a given unit or lies under it."""
+    return bool(
+        await db.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM unit_ancestors WHERE unit_id = ? AND ancestor_id = ?)",
+            (unit_id, ancestor_id),
+        )
+    )

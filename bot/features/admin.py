@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,8 +13,9 @@ from bot.errors import UserError
 from bot.features.access import TELEGRAM, ZALO
 from bot.i18n import N_
 from bot.rules.privacy import ID_NUMBER_MESSAGE, looks_like_id_number
-from storage import audit, invitations, names, units, users
+from storage import audit, drafts, invitations, names, units, users
 from storage.database import Database, Queryable
+from storage.drafts import Draft
 from storage.models import Invitation, Role, Unit, User
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -169,13 +171,14 @@ async def invite(
     return token, invitation, unit
 
 
-async def open_invitations(db: Queryable, now: datetime) -> list[tuple[Invitation, Unit]]:
-    """Return the invitations still usable, with their units."""
+async def open_invitations(db: Queryable, now: datetime) -> list[tuple[Invitation, Unit, User | None]]:
+    """Return the invitations still usable, with their units and who made them (None: the system)."""
     result = []
     for invitation in await invitations.open_invitations(db, now):
         unit = await units.get(db, invitation.unit_id)
         assert unit is not None
-        result.append((invitation, unit))
+        creator = await users.get(db, invitation.created_by) if invitation.created_by is not None else None
+        result.append((invitation, unit, creator))
     return result
 
 
@@ -205,12 +208,43 @@ class Registration:
     user: User
     unit: Unit
     previous_role: Role | None
+    # The unfinished form closed because the role or the unit changed (as it was), with its unit.
+    closed_draft: Draft | None = None
+    closed_draft_unit: Unit | None = None
+
+
+def _no_configured_admins(channel: str, external_id: str) -> bool:
+    return False
+
+
+async def _creator_may_invite(
+    db: Queryable, invitation: Invitation, configured_admin: Callable[[str, str], bool]
+) -> bool:
+    """Tell whether the invitation's maker is still an admin (no maker: made by the system)."""
+    if invitation.created_by is None:
+        return True
+    creator = await users.get(db, invitation.created_by)
+    if creator is None or not creator.active:
+        return False
+    return creator.role is Role.ADMIN or configured_admin(creator.channel, creator.external_id)
 
 
 async def redeem(
-    db: Database, channel: str, external_id: str, display_name: str, token: str, now: datetime
+    db: Database,
+    channel: str,
+    external_id: str,
+    display_name: str,
+    token: str,
+    now: datetime,
+    *,
+    configured_admin: Callable[[str, str], bool] = _no_configured_admins,
 ) -> Registration:
-    """Register the person with the role and unit of an invitation, or refuse and change nothing."""
+    """Register the person with the role and unit of an invitation, or refuse and change nothing.
+
+    The invitation must still make sense: its maker still an admin (configured_admin tells the
+    admins of CHIBO_ADMINS), and its unit still of the kind the role needs. A registered user who
+    changes role or unit has their unfinished form closed, and the registration says which.
+    """
     if not TOKEN_RE.match(token):
         raise UserError(N_("This invitation link is not valid. Ask your committee's office for a new one."))
     async with db.transaction() as tx:
@@ -225,11 +259,37 @@ async def redeem(
             raise UserError(N_("This invitation was withdrawn. Ask your committee's office for a new one."))
         if invitation.expires_at <= now:
             raise UserError(N_("This invitation has expired. Ask your committee's office for a new one."))
+        if not await _creator_may_invite(tx, invitation, configured_admin):
+            raise UserError(
+                N_(
+                    "This invitation was made by someone who is no longer an admin, so it no longer "
+                    "works. Ask your committee's office for a new one."
+                )
+            )
+        target = await units.get(tx, invitation.unit_id)
+        assert target is not None
+        if invitation.role is Role.SECRETARY and (
+            target.parent_id is None or await units.has_children(tx, target.id)
+        ):
+            raise UserError(
+                N_(
+                    "This invitation no longer fits: {unit} has units under it now, and a secretary "
+                    "belongs to a cell. Ask your committee's office for a new one."
+                ),
+                unit=target.name,
+            )
         before = await users.by_external(tx, channel, external_id)
         user = await users.upsert_contact(tx, channel, external_id, display_name, now)
         if not await invitations.claim(tx, invitation.id, user.id, now):
             raise UserError(N_("This invitation has been used already. Ask for a new one if you need it."))
         await users.set_role(tx, user.id, invitation.role, invitation.unit_id, now)
+        new_place = (invitation.role, invitation.unit_id)
+        changed = before is not None and (before.role, before.unit_id) != new_place
+        # A form begun in the old role or cell would keep showing that cell's people: it is closed.
+        closed = await drafts.close_open_of(tx, user.id, now) if changed else []
+        closed_unit = (
+            await units.get(tx, closed[0].unit_id) if closed and closed[0].unit_id is not None else None
+        )
         await audit.record(
             tx,
             now,
@@ -246,7 +306,7 @@ async def redeem(
         unit = await units.get(tx, invitation.unit_id)
     assert fresh is not None and unit is not None
     previous = before.role if before is not None and before.registered else None
-    return Registration(fresh, unit, previous)
+    return Registration(fresh, unit, previous, closed[0] if closed else None, closed_unit)
 
 
 async def list_users(db: Queryable) -> list[tuple[User, Unit | None]]:
@@ -281,6 +341,9 @@ async def revoke_user(db: Database, actor: User | None, account: str, now: datet
         if actor is not None and user.id == actor.id:
             raise UserError(N_("You cannot revoke your own access."))
         await users.set_active(tx, user.id, False, now)
+        # What they began or handed out goes with their access: their open form, their invitations.
+        await drafts.close_open_of(tx, user.id, now)
+        withdrawn = await invitations.revoke_created_by(tx, user.id, now)
         await audit.record(
             tx,
             now,
@@ -289,7 +352,7 @@ async def revoke_user(db: Database, actor: User | None, account: str, now: datet
             unit_id=user.unit_id,
             subject=f"user:{user.id}",
             old={"role": user.role.value if user.role else None, "active": True},
-            new={"active": False},
+            new={"active": False, "invitations_withdrawn": withdrawn},
         )
     return user
 

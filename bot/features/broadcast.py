@@ -49,7 +49,7 @@ async def _save(tx: Queryable, ctx: FormContext, answers: Answers, record_id: in
             + Markup.escape(answers["message"])
         )
         await ctx.outbox.enqueue(
-            tx, f"broadcast:{batch}:{user.id}", user, "broadcast", str(text), batch=batch
+            tx, f"broadcast:{batch}:{user.id}", user, "broadcast", str(text), batch=batch, unit_id=target.id
         )
     report: dict[str, Any] = {"admin": ctx.user.id, "unit": target.name, "total": len(recipients)}
     await kv_set(tx, KV_PREFIX + batch, json.dumps(report, ensure_ascii=False))

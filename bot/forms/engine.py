@@ -13,11 +13,13 @@ draft in the same transaction as the record is written, so a double tap saves on
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from markupsafe import Markup
 
@@ -38,7 +40,7 @@ from bot.forms.fields import (
     parse_yesno,
     search,
 )
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.rules.privacy import ID_NUMBER_MESSAGE, looks_like_id_number
 from storage import audit, drafts, records, units
 from storage.database import Queryable
@@ -128,6 +130,50 @@ HINTS = {
 YES_NO = (Choice("yes", N_("Yes")), Choice("no", N_("No")))
 
 
+class OutOfScope(Exception):
+    """The open draft was begun in a role or a cell the user no longer has; it was closed."""
+
+    def __init__(self, view: View) -> None:
+        super().__init__("draft out of scope")
+        self.view = view
+
+
+def closed_form_notice(t: Translator, title: str, unit: str | None) -> Markup:
+    """Return the one message that tells which unfinished form was closed, and why."""
+    if unit is None:
+        text = t(
+            N_(
+                "ℹ️ Your unfinished form <b>{title}</b> was closed without saving, because your role or "
+                "your cell has changed. Start it again if it is still needed."
+            )
+        )
+        return Markup(text).format(title=t(title))
+    text = t(
+        N_(
+            "ℹ️ Your unfinished form <b>{title}</b> for {unit} was closed without saving, because your "
+            "role or your cell has changed. Start it again if it is still needed."
+        )
+    )
+    return Markup(text).format(title=t(title), unit=unit)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _closing_out_of_scope(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R | View]]:
+    """Answer with the notice when the user's open draft had to be closed (they changed cell or role)."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | View:
+        try:
+            return await method(*args, **kwargs)
+        except OutOfScope as closed:
+            return closed.view
+
+    return wrapper
+
+
 class Engine:
     """Runs the forms for every user."""
 
@@ -136,14 +182,39 @@ class Engine:
 
     # ----- what the user can do -------------------------------------------------------------
 
+    def title(self, form_name: str) -> str:
+        """Return the title of a form (a catalog message), or its name for a form no longer known."""
+        form = self.forms.get(form_name)
+        return form.title if form is not None else form_name
+
     async def open_draft(self, ctx: FormContext) -> Draft | None:
-        """Return the user's open draft, if any."""
+        """Return the user's open draft, if any.
+
+        A draft begun in another role or cell than the user's now is closed, and OutOfScope says so.
+        """
         draft = await drafts.open_for(ctx.db, ctx.user.id)
         if draft is not None and draft.form not in self.forms:
             # A form removed by an upgrade: its draft can only be dropped.
             await self._close(ctx, draft, "cancelled")
             return None
+        if draft is not None and not self._in_scope(ctx, draft):
+            await self._close(ctx, draft, "cancelled")
+            unit = await units.get(ctx.db, draft.unit_id) if draft.unit_id is not None else None
+            notice = closed_form_notice(ctx.t, self.title(draft.form), unit.name if unit else None)
+            raise OutOfScope(View(notice, closed=True))
         return draft
+
+    def _in_scope(self, ctx: FormContext, draft: Draft) -> bool:
+        """Tell whether a draft still belongs to the user's role and cell (they may have moved)."""
+        form = self.forms[draft.form]
+        if ctx.role not in form.roles or (form.admin_only and ctx.role is not Role.ADMIN):
+            return False
+        if ctx.role is Role.SECRETARY:
+            # Begun for another cell, or as an admin who picked a cell: not this secretary's form.
+            return UNIT_FIELD_NAME not in draft.answers and (
+                not form.per_cell or draft.unit_id == ctx.user.unit_id
+            )
+        return True
 
     async def start(
         self,
@@ -166,7 +237,11 @@ class Engine:
             return View(ctx.t(N_("This is for admins only.")), closed=True)
         if ctx.role not in form.roles:
             return View(ctx.t(N_("Your role cannot do this. See /help for what you can do.")), closed=True)
-        existing = await self.open_draft(ctx)
+        try:
+            existing = await self.open_draft(ctx)
+        except OutOfScope as closed:
+            started = await self.start(ctx, form_name, record_id=record_id, prefill=prefill, given=given)
+            return replace(started, text=Markup(closed.view.text) + Markup("\n\n") + Markup(started.text))
         if existing is not None:
             return self._resume_offer(ctx, existing, then=form_name)
         answers: Answers = dict(prefill or {})
@@ -214,16 +289,19 @@ class Engine:
         assert saved is not None
         return await self._show(ctx, saved)
 
+    @_closing_out_of_scope
     async def current(self, ctx: FormContext) -> View | None:
         """Show where the user is in their open form again."""
         draft = await self.open_draft(ctx)
         return None if draft is None else await self._show(ctx, draft)
 
+    @_closing_out_of_scope
     async def resume_offer(self, ctx: FormContext) -> View | None:
         """Offer to continue or discard the open form, if there is one."""
         draft = await self.open_draft(ctx)
         return None if draft is None else self._resume_offer(ctx, draft, then="")
 
+    @_closing_out_of_scope
     async def text(self, ctx: FormContext, text: str) -> View | None:
         """Take a typed answer; None when no form is open."""
         draft = await self.open_draft(ctx)
@@ -252,6 +330,7 @@ class Engine:
             return await self._show(ctx, draft, error=error)
         return await self._accept(ctx, draft, form, fld, value)
 
+    @_closing_out_of_scope
     async def photo(self, ctx: FormContext, file_id: str) -> View | None:
         """Take a photo; None when no form is open."""
         draft = await self.open_draft(ctx)
@@ -268,17 +347,21 @@ class Engine:
         return await self._accept(ctx, draft, form, fld, file_id)
 
     async def photo_expected(self, ctx: FormContext) -> bool:
-        """Tell whether the open form's question asks for a photo."""
-        draft = await self.open_draft(ctx)
-        if draft is None or draft.position.startswith("@"):
+        """Tell whether the open form's question asks for a photo (a probe: it closes nothing)."""
+        draft = await drafts.open_for(ctx.db, ctx.user.id)
+        if draft is None or draft.form not in self.forms or draft.position.startswith("@"):
             return False
+        if not self._in_scope(ctx, draft):
+            return False  # the next call on the form closes it and says why
         return self._field(ctx, self.forms[draft.form], draft.position).kind is Kind.PHOTO
 
+    @_closing_out_of_scope
     async def again(self, ctx: FormContext, problem: str, **params: object) -> View | None:
         """Show the open question again with a problem (a catalog message); None when no form is open."""
         draft = await self.open_draft(ctx)
         return None if draft is None else await self._show(ctx, draft, error=Invalid(problem, **params))
 
+    @_closing_out_of_scope
     async def not_text(self, ctx: FormContext, *, voice: bool = False) -> View | None:
         """Answer a sticker, a voice message or anything that is not text with the question again;
         None when no form is open."""
@@ -291,21 +374,25 @@ class Engine:
             error = Invalid(N_("I can only read text here. Please type your answer."))
         return await self._show(ctx, draft, error=error)
 
+    @_closing_out_of_scope
     async def back(self, ctx: FormContext) -> View | None:
         """Go back to the previous question; None when no form is open."""
         draft = await self.open_draft(ctx)
         return None if draft is None else await self._act(ctx, draft, Action.BACK, "")
 
+    @_closing_out_of_scope
     async def skip(self, ctx: FormContext) -> View | None:
         """Skip an optional question; None when no form is open."""
         draft = await self.open_draft(ctx)
         return None if draft is None else await self._act(ctx, draft, Action.SKIP, "")
 
+    @_closing_out_of_scope
     async def cancel(self, ctx: FormContext) -> View | None:
         """Drop the draft (asking first when more than two answers would be lost); None when none is open."""
         draft = await self.open_draft(ctx)
         return None if draft is None else await self._act(ctx, draft, Action.CANCEL, "")
 
+    @_closing_out_of_scope
     async def press(self, ctx: FormContext, draft_id: int, version: int, action: str, arg: str) -> View:
         """Handle a button press of a form view."""
         draft = await self.open_draft(ctx)

@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Translator, translator
 from bot.scheduling.channel import Blocked, Channel, RetryLater, Undeliverable
-from storage import delivery, outbox, users
+from storage import delivery, outbox, units, users
 from storage.database import Database, Queryable
 from storage.models import User
 
@@ -110,8 +110,12 @@ class Outbox:
         photo: bytes | None = None,
         caption: str | None = None,
         batch: str | None = None,
+        unit_id: int | None = None,
     ) -> bool:
-        """Queue a message (held until the quiet hours end); False when its key was queued before."""
+        """Queue a message (held until the quiet hours end); False when its key was queued before.
+
+        unit_id: the unit the message is about; it is dropped if the recipient has left that unit.
+        """
         now = self.clock()
         return await outbox.enqueue(
             tx,
@@ -125,6 +129,7 @@ class Outbox:
             photo=photo,
             caption=caption,
             batch=batch,
+            unit_id=unit_id,
         )
 
     async def enqueue_many(self, tx: Queryable, messages: list[outbox.NewMessage]) -> int:
@@ -160,11 +165,22 @@ class Outbox:
                 if len(batch) < limit:
                     return report
 
+    async def _belongs(self, user: User, unit_id: int) -> bool:
+        """Tell whether a recipient still belongs to a unit: their own unit is it, or lies under it."""
+        # Admins by configuration have no unit of their own: theirs is the whole tree.
+        own = user.unit_id if user.unit_id is not None else units.ROOT_ID
+        return await units.within(self.db, own, unit_id)
+
     async def _deliver_one(self, message: outbox.OutboxMessage) -> str:
         user = await users.get(self.db, message.user_id)
         if user is None or not user.active or user.blocked:
             async with self.db.transaction() as tx:
                 await outbox.mark_failed(tx, message.id, self.clock(), "recipient no longer reachable")
+            return "failed"
+        if message.unit_id is not None and not await self._belongs(user, message.unit_id):
+            # Moved to another cell, or re-invited elsewhere, since it was queued: not theirs to read.
+            async with self.db.transaction() as tx:
+                await outbox.mark_failed(tx, message.id, self.clock(), "recipient left the unit")
             return "failed"
         channel = self.channels.get(user.channel)
         if channel is None:

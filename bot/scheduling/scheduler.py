@@ -238,7 +238,14 @@ class Scheduler:
                 for key in pending_reminders(duty.deadline, today, offsets, sent.get(series, set())):
                     text, buttons = self._reminder(secretary, duty, today, key)
                     messages.append(
-                        outbox.NewMessage(f"{series}:{key}", secretary.id, "deadline", text, buttons=buttons)
+                        outbox.NewMessage(
+                            f"{series}:{key}",
+                            secretary.id,
+                            "deadline",
+                            text,
+                            buttons=buttons,
+                            unit_id=duty.unit_id,
+                        )
                     )
         async with self.db.transaction() as tx:
             # One statement: a city's first pass queues some 15,000 reminders.
@@ -316,7 +323,9 @@ class Scheduler:
                 )
             )
         ).format(cell=cell.name, date=t.date(meeting))
-        return outbox.NewMessage(f"meeting:{user.id}:{cell.id}:{month}", user.id, "meeting", str(text))
+        return outbox.NewMessage(
+            f"meeting:{user.id}:{cell.id}:{month}", user.id, "meeting", str(text), unit_id=cell.id
+        )
 
     def _meeting_nudge(self, user: User, cell: Unit, today: date, month: str) -> outbox.NewMessage:
         t = translator_of(user, self.settings)
@@ -329,7 +338,9 @@ class Scheduler:
                 )
             )
         ).format(cell=cell.name, month=f"{today:%m/%Y}")
-        return outbox.NewMessage(f"meeting-nudge:{user.id}:{cell.id}:{month}", user.id, "nudge", str(text))
+        return outbox.NewMessage(
+            f"meeting-nudge:{user.id}:{cell.id}:{month}", user.id, "nudge", str(text), unit_id=cell.id
+        )
 
     # ----- weekly -----------------------------------------------------------------------------------
 
@@ -351,7 +362,9 @@ class Scheduler:
                     "week? /report (You can mute these nudges in /settings.)"
                 )
             )
-            messages.append(outbox.NewMessage(f"weekly:{user.id}:{week}", user.id, "nudge", text))
+            messages.append(
+                outbox.NewMessage(f"weekly:{user.id}:{week}", user.id, "nudge", text, unit_id=user.unit_id)
+            )
         async with self.db.transaction() as tx:
             # One statement: a city has 10,000 secretaries.
             return await self.outbox.enqueue_many(tx, messages)
@@ -429,7 +442,9 @@ class Scheduler:
             caption = str(Markup(t(N_("Weekly digest: {unit}"))).format(unit=computed[unit_id].unit_name))
             key = f"digest:{user.id}:{key_suffix or week}"
             async with self.db.transaction() as tx:
-                if await self.outbox.enqueue(tx, key, user, "digest", text, photo=png, caption=caption):
+                if await self.outbox.enqueue(
+                    tx, key, user, "digest", text, photo=png, caption=caption, unit_id=unit_id
+                ):
                     queued += 1
         return queued
 
@@ -459,7 +474,9 @@ class Scheduler:
             ).format(title=title, time=t.datetime(ends))
             async with self.db.transaction() as tx:
                 if await drafts.mark_reminded(tx, draft.id, now):
-                    await self.outbox.enqueue(tx, f"draft-remind:{draft.id}", user, "draft", str(text))
+                    await self.outbox.enqueue(
+                        tx, f"draft-remind:{draft.id}", user, "draft", str(text), unit_id=draft.unit_id
+                    )
                     queued += 1
         for draft in expire:
             user = await users.get(self.db, draft.user_id)
