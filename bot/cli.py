@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import secrets
 import sys
 from collections.abc import Sequence
@@ -27,12 +28,12 @@ from bot.errors import UserError
 from bot.features import backup, export
 from bot.features.photos import PhotoKeeper
 from bot.i18n import translator
+from storage import files
 from storage.database import Database
 from storage.models import Role
-from storage.updates import kv_get, kv_set
 
 DATA_COMMANDS = ("backup", "restore", "export")
-WEBHOOK_SECRET_KEY = "webhook_secret"
+MIN_SECRET = 32  # characters of CHIBO_WEBHOOK_SECRET (bot/config.py)
 CHANNELS = {"telegram": ["telegram"], "zalo": ["zalo"], "both": ["telegram", "zalo"]}
 NO_TELEGRAM_TOKEN = (
     "TELEGRAM_BOT_TOKEN: not set. Get a token from @BotFather, or try `chibo sandbox` without one."
@@ -71,18 +72,29 @@ async def _migrate(settings: Settings) -> list[str]:
         return await db.migrate()
 
 
+def secret_path(db_path: Path) -> Path:
+    """Return the file of the generated webhook secret: beside the database, never inside it."""
+    real = db_path.resolve()
+    return real.with_name(real.name + ".webhook-secret")
+
+
 async def _webhook_secret(settings: Settings) -> str:
-    """Return CHIBO_WEBHOOK_SECRET, or the secret generated once and kept in the database."""
+    """Return CHIBO_WEBHOOK_SECRET, or the secret generated once and kept in a 0600 file.
+
+    Not in the database: a copy of the database (a backup, a replica) must not let anyone post
+    updates as Telegram or Zalo.
+    """
     if settings.webhook_secret:
         return settings.webhook_secret
-    async with Database(settings.db_path) as db:
-        await db.migrate()
-        secret = await kv_get(db, WEBHOOK_SECRET_KEY)
-        if secret is None:
-            secret = secrets.token_urlsafe(32)
-            async with db.transaction() as tx:
-                await kv_set(tx, WEBHOOK_SECRET_KEY, secret)
-        return secret
+    path = secret_path(settings.db_path)
+    if path.is_file():
+        files.tighten(path)
+        secret = path.read_text(encoding="ascii").strip()
+        if len(secret) >= MIN_SECRET:
+            return secret
+    secret = secrets.token_urlsafe(32)
+    files.write_private(path, secret.encode("ascii"))
+    return secret
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
@@ -154,7 +166,7 @@ def _run_channels(settings: Settings, args: argparse.Namespace, channels: list[s
 def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the data commands (backup, restore, export) to the command line's subcommands."""
     copy = sub.add_parser("backup", help="copy the database (safe while the bot runs)")
-    copy.add_argument("path", type=Path, help="the backup file, or a folder to put it in")
+    copy.add_argument("path", help="the backup file, or a folder to put it in (ending with /)")
     back = sub.add_parser("restore", help="replace the database with a backup (stop the bot first)")
     back.add_argument("path", type=Path, help="the backup file")
     out = sub.add_parser("export", help="write the Excel export of a unit")
@@ -167,9 +179,11 @@ def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     out.add_argument("--language", choices=("vi", "en"), help="language of the headers (CHIBO_LOCALE)")
 
 
-def _backup(settings: Settings, target: Path) -> int:
+def _backup(settings: Settings, where: str) -> int:
     now = datetime.now(UTC)
-    if target.is_dir():
+    target = Path(where)
+    # "backups/" names a folder even before it exists: the backup goes in it, named by the time.
+    if where.endswith(("/", os.sep)) or target.is_dir():
         target = target / backup.backup_name(now, settings.timezone)
     result = backup.backup(settings.db_path, target)
     print(
@@ -206,8 +220,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         keeper = PhotoKeeper(db, settings, system_clock)
         result = await export.run(db, request, t, settings.timezone, now, keeper=keeper)
         await export.record(db, None, request, result, now)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(result.data)
+    files.write_private(args.out, result.data)
     print(f"chibo: wrote {args.out} ({result.rows} rows)")
     return 0
 

@@ -203,8 +203,12 @@ def load_settings(
     if locale not in SUPPORTED_LOCALES:
         raise ConfigError(f"CHIBO_LOCALE: expected one of {', '.join(SUPPORTED_LOCALES)}, got '{locale}'")
     secret = get("CHIBO_WEBHOOK_SECRET")
-    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-        raise ConfigError("CHIBO_WEBHOOK_SECRET: 1-256 characters, only A-Z, a-z, 0-9, _ and -")
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{32,256}", secret):
+        # Telegram takes 1-256 of these characters; fewer than 32 can be guessed.
+        raise ConfigError(
+            "CHIBO_WEBHOOK_SECRET: 32 to 256 characters, only A-Z, a-z, 0-9, _ and - "
+            "(leave it unset and chibo makes one)"
+        )
     invitation_days = get("CHIBO_INVITATION_DAYS")
     quiet = get("CHIBO_QUIET_HOURS") or "21:00-07:00"
     if quiet.count("-") != 1:

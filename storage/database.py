@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import aiosqlite
 
-from storage import names
+from storage import files, names
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,9 @@ class Database(_Runner):
     async def open(self) -> None:
         """Open the connection with WAL, foreign keys and a busy timeout."""
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # 0600 before SQLite opens it: SQLite gives the write-ahead log and shared memory the
+            # database file's mode, so all three stay private.
+            files.private_file(Path(self.path))
         # isolation_level=None: autocommit, so transactions are exactly the ones we BEGIN.
         self._db = await aiosqlite.connect(self.path, isolation_level=None)
         self._db.row_factory = sqlite3.Row
@@ -143,6 +145,9 @@ class Database(_Runner):
         await self._db.create_function("chibo_clean_name", 1, names.sql_clean_name, deterministic=True)
         await self._db.create_function("chibo_clean_text", 1, names.sql_clean_text, deterministic=True)
         await self._db.execute("PRAGMA journal_mode = WAL")
+        if self.path != ":memory:":
+            for suffix in ("-wal", "-shm"):  # left wider by an older chibo
+                files.tighten(Path(self.path + suffix))
         await self._db.execute("PRAGMA foreign_keys = ON")
         await self._db.execute("PRAGMA synchronous = NORMAL")
 

@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from storage import files, schema
 from storage.database import migrations
 
 log = logging.getLogger(__name__)
@@ -88,13 +89,25 @@ def check_file(path: Path) -> int:
             f"{path}: made by a chibo with migration {version}, this chibo knows 1 to {known}; "
             "use a newer chibo to restore it"
         )
+    # The whole schema, not only the names of some tables: one trigger more is enough to take over.
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        wrong = schema.differences(schema.read(conn), version)
+    finally:
+        conn.close()
+    if wrong:
+        raise BackupError(
+            f"{path}: its schema is not the one chibo's migrations make at version {version}: "
+            + "; ".join(wrong)
+        )
     return version
 
 
 def _copy(source: Path, target: Path) -> None:
-    """Copy a database with the online backup API into a new file (one consistent snapshot)."""
+    """Copy a database with the online backup API into a new file (one consistent snapshot), 0600."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
+        files.private_file(target)
         dst = sqlite3.connect(target)
         try:
             # pages=-1: the whole database in one step, so the copy is one snapshot even while
@@ -116,16 +129,78 @@ def backup(db_path: Path, target: Path) -> Backup:
         if _same_file(target, db_path):
             raise BackupError(f"{target}: this is the database itself")
         raise BackupError(f"{target}: exists already; choose another name")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
+    files.private_dir(target.parent)
+    remove_stale_copies(target.parent)
+    partial = target.with_name(f".{target.name}{PARTIAL}")
     partial.unlink(missing_ok=True)
     try:
-        _copy(db_path, partial)
-        version = check_file(partial)
-        os.replace(partial, target)
+        with _working_on(partial):
+            _copy(db_path, partial)
+            version = check_file(partial)
+            os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
     return Backup(target, target.stat().st_size, version)
+
+
+# ----- copies a kill -9 left behind ----------------------------------------------------------------
+
+PARTIAL = ".partial"  # a backup or a kept database being written: ".chibo-20261124-023000.db.partial"
+RESTORING = ".restoring"  # the backup being put in place: ".chibo.db.restoring"
+
+
+@contextlib.contextmanager
+def _working_on(path: Path) -> Iterator[None]:
+    """Hold a lock on a copy being written, so a cleanup by another process leaves it alone."""
+    handle = os.open(_marker(path), os.O_RDWR | os.O_CREAT, files.FILE_MODE)
+    try:
+        try:
+            import fcntl  # noqa: PLC0415 - POSIX only
+
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except ImportError:
+            pass
+        yield
+    finally:
+        _marker(path).unlink(missing_ok=True)
+        os.close(handle)
+
+
+def _marker(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def remove_stale_copies(folder: Path) -> list[Path]:
+    """Delete the hidden copies (whole databases) a process killed while copying left in a folder."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    copies = set()
+    for path in folder.iterdir():
+        name = path.name.removesuffix(".lock")
+        if name.startswith(".") and name.endswith((PARTIAL, RESTORING)):
+            copies.add(path.with_name(name))
+    for path in sorted(copies):
+        marker = _marker(path)
+        handle = os.open(marker, os.O_RDWR | os.O_CREAT, files.FILE_MODE)
+        try:
+            try:
+                import fcntl  # noqa: PLC0415 - POSIX only
+
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except ImportError:
+                pass
+            except OSError:
+                continue  # another process is writing this copy right now
+            if path.exists():
+                path.unlink()
+                removed.append(path)
+            marker.unlink(missing_ok=True)
+        finally:
+            os.close(handle)
+    if removed:
+        log.info("removed %d copies left by an interrupted backup or restore", len(removed))
+    return removed
 
 
 def backup_name(now: datetime, tz: ZoneInfo) -> str:
@@ -154,8 +229,9 @@ def daily(db_path: Path, folder: Path, now: datetime, tz: ZoneInfo, keep: int = 
 
 
 def lock_path(db_path: Path) -> Path:
-    """Return the lock file of a database."""
-    return db_path.with_name(db_path.name + ".lock")
+    """Return the lock file of a database, wherever a symbolic link to it points from."""
+    real = db_path.resolve()
+    return real.with_name(real.name + ".lock")
 
 
 @contextlib.contextmanager
@@ -170,8 +246,9 @@ def database_lock(db_path: Path, purpose: str) -> Iterator[None]:
 
 def _acquire(db_path: Path, purpose: str) -> int:
     path = lock_path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    files.private_dir(path.parent)
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, files.FILE_MODE)
+    os.fchmod(handle, files.FILE_MODE)
     try:
         import fcntl  # noqa: PLC0415 - POSIX only; see the fallback below
 
@@ -204,33 +281,52 @@ def hold_while_running(db_path: Path) -> None:
     key = db_path.resolve()
     if key not in _held:
         _held[key] = _acquire(db_path, "chibo run")
+        # Holding the lock, no backup or restore of ours is writing next to the database.
+        remove_stale_copies(key.parent)
 
 
 def restore(source: Path, db_path: Path, now: datetime, tz: ZoneInfo) -> Path | None:
     """Replace the database with a checked backup; return where the previous database was kept."""
     check_file(source)
+    db_path = db_path.resolve()  # through a symbolic link: the file it points to is replaced
     if db_path.exists() and _same_file(source, db_path):
         raise BackupError(f"{source}: this is the database itself")
     with database_lock(db_path, "chibo restore"):
+        # Holding the lock, no backup or restore of ours is writing next to the database.
+        remove_stale_copies(db_path.parent)
         kept: Path | None = None
         if db_path.exists():
             kept = db_path.with_name(f"{db_path.name}.before-restore-{now.astimezone(tz):%Y%m%d-%H%M%S}")
-            try:
-                _copy(db_path, kept)  # through SQLite, so what the write-ahead log held is kept too
-            except sqlite3.Error:
-                # The current database may be the broken one being replaced: keep its bytes as they are.
-                kept.unlink(missing_ok=True)
-                for suffix in ("", "-wal"):
-                    if Path(f"{db_path}{suffix}").exists():
-                        shutil.copy2(f"{db_path}{suffix}", f"{kept}{suffix}")
-        staged = db_path.with_name(f".{db_path.name}.restoring")
+            _keep(db_path, kept)
+        staged = db_path.with_name(f".{db_path.name}{RESTORING}")
         staged.unlink(missing_ok=True)
         try:
-            _copy(source, staged)
-            check_file(staged)
-            for suffix in ("-wal", "-shm"):
-                Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-            os.replace(staged, db_path)
+            with _working_on(staged):
+                _copy(source, staged)
+                check_file(staged)
+                for suffix in ("-wal", "-shm"):
+                    Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+                os.replace(staged, db_path)
         finally:
             staged.unlink(missing_ok=True)
     return kept
+
+
+def _keep(db_path: Path, kept: Path) -> None:
+    """Copy the database being replaced aside (0600), whole or not at all."""
+    partial = kept.with_name(f".{kept.name}{PARTIAL}")
+    try:
+        with _working_on(partial):
+            try:
+                _copy(db_path, partial)  # through SQLite, so what the write-ahead log held is kept too
+                os.replace(partial, kept)
+            except sqlite3.Error:
+                # The current database may be the broken one being replaced: keep its bytes as they are.
+                partial.unlink(missing_ok=True)
+                for suffix in ("", "-wal"):
+                    if Path(f"{db_path}{suffix}").exists():
+                        shutil.copyfile(f"{db_path}{suffix}", f"{partial}{suffix}")
+                        files.tighten(Path(f"{partial}{suffix}"))
+                        os.replace(f"{partial}{suffix}", f"{kept}{suffix}")
+    finally:
+        partial.unlink(missing_ok=True)

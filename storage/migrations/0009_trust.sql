@@ -57,3 +57,7 @@ UPDATE drafts SET answers = '{}' WHERE status != 'open' AND answers != '{}';
 UPDATE invitations SET revoked_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
 WHERE used_at IS NULL AND revoked_at IS NULL
   AND created_by IN (SELECT id FROM users WHERE active = 0);
+
+-- The generated webhook secret leaves the database (any copy of it let one post forged updates):
+-- chibo keeps it in a 0600 file beside the database (bot/cli.py) and makes a new one at start.
+DELETE FROM kv WHERE key = 'webhook_secret';
