@@ -245,3 +245,14 @@ async def test_a_deleted_person_leaves_no_draft_and_no_bytes_in_the_file(bot: Ru
 async def test_secure_delete_is_on(bot: RunningBot, tree: Tree) -> None:
     assert bot.app is not None
     assert await bot.app.bot_data.db.fetchval("PRAGMA secure_delete") == 1
+
+
+# ----- 8. smaller holes -----------------------------------------------------------------------------
+
+
+async def test_a_search_for_4000_angle_brackets_is_answered(bot: RunningBot, tree: Tree) -> None:
+    await tree.lan.send("/progress")
+    answer = await tree.lan.send("<" * 4000)
+    assert "Không có ai khớp với" in answer.text or "Không tìm thấy" in answer.text, answer.text[:200]
+    assert "<" * 4000 in answer.text.replace("\n", "")
+    assert "Xin lỗi" not in answer.text

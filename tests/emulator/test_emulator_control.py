@@ -190,3 +190,31 @@ async def test_bad_control_requests_say_why(control: Control) -> None:
         in (await control.post("users/1001/press", {"label": "Nope"}, status=404))["error"]
     )
     assert (await control.get("chats/5/messages", status=404))["error"] == "no chat 5"
+
+
+async def test_other_sites_cannot_drive_the_control_api(control: Control, emu: BotApiEmulator) -> None:
+    await control.post("users", {"id": 1001, "first_name": "Alice"})
+    url = f"{control.url}/_emu/users/1001/send"
+    forged = [
+        # A form of another site posts without asking the browser first: urlencoded or text/plain.
+        ({"Content-Type": "application/x-www-form-urlencoded"}, "text=%2Finvite", 415),
+        ({"Content-Type": "text/plain"}, '{"text": "/invite"}', 415),
+        # JSON sent by a page of another site, or named through a rebound domain name.
+        ({"Content-Type": "application/json", "Origin": "https://evil.example"}, '{"text": "x"}', 403),
+        ({"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"}, '{"text": "x"}', 403),
+        ({"Content-Type": "application/json", "Host": "evil.example:8080"}, '{"text": "x"}', 403),
+    ]
+    for headers, body, status in forged:
+        async with control.session.post(url, data=body, headers=headers) as response:
+            assert response.status == status, (headers, await response.text())
+    async with control.session.get(
+        f"{control.url}/_emu/chats/1001/messages", headers={"Host": "evil.example"}
+    ) as response:
+        assert response.status == 403  # a rebound name reads nothing either
+    assert emu.counters.updates_created == 0  # none of them made Alice send anything
+    # The page itself (same origin, JSON) and scripts (no Origin at all) are served.
+    page = {"Origin": control.url, "Sec-Fetch-Site": "same-origin"}
+    async with control.session.post(url, json={"text": "hi"}, headers=page) as response:
+        assert response.status == 200
+    async with control.session.post(url, json={"text": "again"}) as response:
+        assert response.status == 200

@@ -1,5 +1,8 @@
 """Long messages are split at line ends within Telegram's limit, never truncated."""
 
+import html as htmllib
+import re
+
 from bot import callbacks
 from bot.rules.privacy import looks_like_id_number
 from bot.text import split_message, utf16_len
@@ -9,12 +12,17 @@ def test_short_message_is_one_part() -> None:
     assert split_message("a\nb") == ["a\nb"]
 
 
+def shown(html: str) -> str:
+    """Return what Telegram shows of our HTML: no tags, entities read."""
+    return htmllib.unescape(re.sub(r"<[^>]*>", "", html))
+
+
 def test_long_message_is_split_at_line_ends_and_nothing_is_lost() -> None:
     lines = [f"<b>line {i}</b> " + "x" * 50 for i in range(300)]
     text = "\n".join(lines)
     parts = split_message(text, limit=1000)
     assert len(parts) > 1
-    assert all(utf16_len(p) <= 1000 for p in parts)
+    assert all(utf16_len(shown(p)) <= 1000 for p in parts)
     assert "\n".join(parts) == text
 
 
@@ -47,3 +55,21 @@ def test_id_like_numbers() -> None:
     assert looks_like_id_number("so 123456789")
     assert not looks_like_id_number("phone 0912345678")  # 10 digits: not an ID
     assert not looks_like_id_number("Nguyễn Văn A 1990")
+
+
+def test_a_cut_never_falls_inside_an_entity_or_a_tag_and_tags_stay_balanced() -> None:
+    # A search for 4,000 "<": 16,000 characters of HTML, 4,000 shown.
+    search = "Không có gì khớp với “" + "&lt;" * 5000 + "”."
+    parts = split_message(search)
+    assert len(parts) == 2
+    assert all(utf16_len(shown(p)) <= 4096 for p in parts)
+    assert "".join(shown(p) for p in parts) == shown(search)
+    assert all(re.fullmatch(r"(?:[^&]|&lt;)*", p) for p in parts)
+    bold = "<b>" + "chữ " * 3000 + '</b>\n<a href="https://x.vn/a?b=1&amp;c=2">' + "đường dẫn " * 600 + "</a>"
+    parts = split_message(bold, limit=1000)
+    for part in parts:
+        assert utf16_len(shown(part)) <= 1000
+        opened = re.findall(r"<(b|a)[ >]", part)
+        closed = re.findall(r"</(b|a)>", part)
+        assert opened == closed, part[:60]
+    assert all(p.startswith(("<b>", '<a href="https://x.vn/a?b=1&amp;c=2">')) for p in parts)

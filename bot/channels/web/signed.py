@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from bot.clock import Clock, system_clock
 LINK_TTL = timedelta(hours=1)
 MAX_BYTES = 256 * 1024 * 1024  # what the links may hold at once; the oldest go first
 PATH = "/zalo/files"
+_EXPIRES = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,9 @@ class SignedFiles:
 
     def get(self, file_id: str, expires: str, signature: str) -> SharedFile | None:
         """Return the file of a link, or None when the link is wrong, altered or expired."""
-        if not expires.isdecimal():
+        # Anything but what put() writes is no link of ours: a 5,000-digit expiry or a signature
+        # that is not hex must not reach int() or compare_digest (which raise on them).
+        if not _EXPIRES.fullmatch(expires) or not _SIGNATURE.fullmatch(signature):
             return None
         if not hmac.compare_digest(signature, self._signature(file_id, int(expires))):
             return None

@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import ipaddress
 import json
+import re
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -39,9 +41,53 @@ def add_routes(emu: BotApiEmulator, routes: Iterable[web.AbstractRouteDef]) -> N
     _EXTRA_ROUTES.setdefault(emu, []).extend(routes)
 
 
+# The control API changes what the emulated users do: a web page elsewhere must not drive it.
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_UPLOADS = re.compile(r"^/_emu/users/[^/]+/(document|photo)$")  # files come as multipart forms
+
+
+def _host_is_ours(request: web.Request, emu: BotApiEmulator) -> bool:
+    """Tell whether the Host header names this server: a loopback name, an address, or its own host.
+
+    A page whose name was made to resolve to 127.0.0.1 (DNS rebinding) sends its own name here.
+    """
+    try:
+        host = (request.url.host or "").strip("[]").lower()
+    except ValueError:
+        return False
+    if host in ("localhost", emu.host.lower()):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+@web.middleware
+async def _same_origin_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse the control API and the sandbox page to other sites: Host, Origin and JSON are checked."""
+    if request.path.startswith(("/bot", "/file/bot")):
+        return await handler(request)  # the Bot API: the bot is its client, as with Telegram
+    if not _host_is_ours(request, request.app[EMULATOR_KEY]):
+        return _json({"error": "this server answers only to its own address"}, 403)
+    if request.method in _UNSAFE:
+        origin = request.headers.get("Origin")
+        if origin is not None and origin != f"{request.scheme}://{request.host}":
+            return _json({"error": "requests from other sites are refused"}, 403)
+        if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+            return _json({"error": "requests from other sites are refused"}, 403)
+        multipart = request.content_type == "multipart/form-data" and _UPLOADS.match(request.path)
+        # A form of another site can post urlencoded, multipart or text/plain bodies without asking;
+        # a JSON body makes the browser ask first (CORS), which this server never allows.
+        if request.body_exists and request.content_type != "application/json" and not multipart:
+            return _json({"error": "send JSON (Content-Type: application/json)"}, 415)
+    return await handler(request)
+
+
 def build_app(emu: BotApiEmulator) -> web.Application:
     """Return the aiohttp application serving emu (and the routes add_routes gave it)."""
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[_same_origin_only])
     app[EMULATOR_KEY] = emu
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
     app.router.add_get("/file/bot{token}/{path:.+}", download)
