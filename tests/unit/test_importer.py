@@ -180,15 +180,7 @@ async def test_an_invalid_file_is_refused_row_by_row_and_changes_nothing(db: Dat
             tx,
             "person",
             honda,
-            {
-                "full_name": "Lê Văn An",
-                "birth_year": 1996,
-                "gender": "male",
-                "position": "worker",
-                "youth_union": 1,
-                "helper1": "A B",
-                "helper2": "C D",
-            },
+            stored_person("Lê Văn An"),
             None,
             NOW,
         )
@@ -276,6 +268,19 @@ async def test_an_invalid_file_is_refused_row_by_row_and_changes_nothing(db: Dat
     with pytest.raises(importer.ImportRefused):
         await importer.apply(db, parsed, VI, None, NOW, TODAY)
     assert await counts(db) == before  # the good rows were not loaded either
+
+
+def stored_person(name: str) -> dict[str, Any]:
+    """Return the values of a person as a form stores them."""
+    return {
+        "full_name": name,
+        "birth_year": 1996,
+        "gender": "male",
+        "position": "worker",
+        "youth_union": 1,
+        "helper1": "A B",
+        "helper2": "C D",
+    }
 
 
 async def db_unit(db: Any, code: str) -> int:
@@ -389,15 +394,7 @@ async def test_a_name_stored_decomposed_or_typed_in_capitals_is_the_same_person(
             tx,
             "person",
             honda,
-            {
-                "full_name": decomposed,
-                "birth_year": 1996,
-                "gender": "male",
-                "position": "worker",
-                "youth_union": 1,
-                "helper1": "A B",
-                "helper2": "C D",
-            },
+            stored_person(decomposed),
             None,
             NOW,
         )
