@@ -51,6 +51,8 @@ async def test_id_numbers_with_separators_are_refused_in_forms_broadcasts_and_un
             ("/cancel", "Đã hủy"),
             ("/addunit cb-so Chi bộ 001-234-567-890", REFUSED),
             ("/addunit 001234567890 Chi bộ Mới", REFUSED),
+            ("/dayoff 01/12/2026 Nghỉ bù 079 123 456 789", REFUSED),
+            ("/dayoff 01/12/2026 Nghỉ bù 2025-2026", "01/12/2026 nay là ngày nghỉ"),
         ]
     )
     assert rows(bot, "SELECT COUNT(*) AS n FROM units WHERE code IN ('cb-so', '001234567890')")[0]["n"] == 0
