@@ -18,6 +18,7 @@ from bot.rules.privacy import looks_like_id_number
 from storage import records, users
 from storage.database import Database
 from storage.models import Role
+from storage.names import name_key
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 24)
@@ -135,11 +136,13 @@ async def check_stored(db: Database) -> None:
         assert 10 <= row["minutes"] <= 600
     for row in await db.fetchall("SELECT * FROM people"):
         assert 2 <= len(row["full_name"]) <= 100
-        assert not looks_like_id_number(row["full_name"] + (row["note"] or ""))
-        assert row["helper1"].casefold() != row["helper2"].casefold()
+        # Each answer on its own: glued together, "0" and "00000000" would be nine digits.
+        texts = ("full_name", "helper1", "helper2", "note")
+        assert not any(looks_like_id_number(row[c] or "") for c in texts)
+        assert name_key(row["helper1"]) != name_key(row["helper2"])
     for row in await db.fetchall("SELECT * FROM activities"):
         assert row["participants"] >= 1
-        assert not looks_like_id_number(row["title"] + (row["note"] or ""))
+        assert not any(looks_like_id_number(row[c] or "") for c in ("title", "note"))
     for row in await db.fetchall("SELECT * FROM enterprise_snapshots"):
         for column in ("young_workers", "union_members", "youth_union_members", "members_elsewhere"):
             assert row[column] <= row["workers"]
