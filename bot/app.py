@@ -44,6 +44,7 @@ from bot.scheduling.channel import Channel
 from bot.scheduling.outbox import Outbox
 from bot.scheduling.scheduler import Scheduler
 from handlers import admin, broadcast, common, enterprises, forms, schedule
+from handlers import calendar as calendar_handlers
 from handlers import start as start_handlers
 from handlers.menus import publish_default_menus
 from storage import units
@@ -182,6 +183,7 @@ def build_application(
     forms.register(app, GROUP_FEATURES)
     admin.register(app, GROUP_FEATURES)
     schedule.register(app, GROUP_FEATURES)
+    calendar_handlers.register(app, GROUP_FEATURES)
     data_commands.register(app, GROUP_FEATURES)
     broadcast.register(app, GROUP_FEATURES)
     enterprises.register(app, GROUP_FEATURES)

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.rules.regulations import MEETING_RULES, MeetingRules
+
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 ZALO_API_URL = "https://bot-api.zaloplatforms.com"
 SUPPORTED_LOCALES = ("vi", "en")
@@ -62,6 +64,10 @@ class Settings:
     photo_max_mb: int = 5  # the largest photo kept
     photos_max_mb: int = 2048  # all kept photos together
     photo_days: int = 365  # kept photos are deleted this many days after they came
+    # Whether 24/11 (Ngày Văn hóa Việt Nam) is a day off: the Labour Code's amendment decides (README).
+    culture_day_off: bool = False
+    # The least length of cell meetings (HD 42-HD/BTCTW; a committee may set others for small cells).
+    meeting_rules: MeetingRules = MEETING_RULES
 
     @property
     def bot_api_file_url(self) -> str:
@@ -171,6 +177,36 @@ def _positive_int(name: str, raw: str, *, minimum: int = 1, maximum: int = 10_00
     return int(raw)
 
 
+def _yes_no(name: str, raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in ("yes", "true", "1", "on", "co", "có"):
+        return True
+    if word in ("no", "false", "0", "off", "khong", "không"):
+        return False
+    raise ConfigError(f"{name}: expected yes or no, got '{raw}'")
+
+
+def _meeting_rules(regular: str | None, thematic: str | None) -> MeetingRules:
+    rules = MeetingRules(
+        regular_minutes=(
+            _positive_int("CHIBO_MEETING_MINUTES", regular, maximum=600)
+            if regular
+            else MEETING_RULES.regular_minutes
+        ),
+        with_thematic_minutes=(
+            _positive_int("CHIBO_MEETING_THEMATIC_MINUTES", thematic, maximum=600)
+            if thematic
+            else MEETING_RULES.with_thematic_minutes
+        ),
+    )
+    if rules.with_thematic_minutes < rules.regular_minutes:
+        raise ConfigError(
+            "CHIBO_MEETING_THEMATIC_MINUTES: a meeting with a thematic part cannot be shorter than a "
+            f"regular one ({rules.with_thematic_minutes} < {rules.regular_minutes})"
+        )
+    return rules
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path(".env")
 ) -> Settings:
@@ -258,4 +294,6 @@ def load_settings(
             "CHIBO_PHOTOS_MAX_MB", get("CHIBO_PHOTOS_MAX_MB") or "2048", maximum=1_000_000
         ),
         photo_days=_positive_int("CHIBO_PHOTO_DAYS", get("CHIBO_PHOTO_DAYS") or "365", maximum=3650),
+        culture_day_off=_yes_no("CHIBO_CULTURE_DAY_OFF", get("CHIBO_CULTURE_DAY_OFF") or "no"),
+        meeting_rules=_meeting_rules(get("CHIBO_MEETING_MINUTES"), get("CHIBO_MEETING_THEMATIC_MINUTES")),
     )

@@ -22,6 +22,8 @@ from babel.numbers import format_decimal
 
 from bot.config import SUPPORTED_LOCALES
 
+Day = date  # the type, for the methods written after the method named `date` hides it
+
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -87,6 +89,10 @@ class Translator:
     def date(self, value: date) -> str:
         """Format a date as people here write it (dd/mm/yyyy in both languages)."""
         return format_date(value, "dd/MM/yyyy", locale=self.babel_locale)
+
+    def weekday_date(self, value: Day) -> str:
+        """Format a date with its weekday ("Thứ Sáu, 02/01/2026"; "Friday, 02/01/2026")."""
+        return format_date(value, "EEEE, dd/MM/yyyy", locale=self.babel_locale)
 
     def datetime(self, value: datetime) -> str:
         """Format a moment with its date and time of day."""

@@ -55,6 +55,7 @@ def form_context(context: ChiboContext) -> FormContext:
         context.settings.timezone,
         actor.t,
         outbox=context.scheduler.outbox,
+        meeting_rules=context.settings.meeting_rules,
     )
 
 

@@ -25,6 +25,7 @@ from bot.scheduling.scheduler import local
 from handlers.common import args_text, keyboard, reply, requires, user_error
 from handlers.forms import form_context, show
 from storage import audit, schedule, units, users
+from storage.calendar import clear_day
 from storage.models import Role
 
 WEEKDAY_NAMES = (
@@ -56,7 +57,12 @@ commands.register(
     Command("target", N_("Set a year's admission target"), ADMIN, usage=N_("/target unit-code year number"))
 )
 commands.register(
-    Command("dayoff", N_("Add a day off to the calendar"), ADMIN, usage=N_("/dayoff dd/mm/yyyy [name]"))
+    Command(
+        "dayoff",
+        N_("Add a day off to the calendar"),
+        ADMIN,
+        usage=N_("/dayoff dd/mm/yyyy [name] (undo: /dayoff clear dd/mm/yyyy)"),
+    )
 )
 commands.register(Command("workday", N_("Add a make-up working day"), ADMIN, usage=N_("/workday dd/mm/yyyy")))
 
@@ -92,7 +98,7 @@ async def digest(update: Update, context: ChiboContext) -> None:
     assert chat is not None
     await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
     unit_id = actor.user.unit_id if actor.user.unit_id is not None and not actor.is_admin else units.ROOT_ID
-    calendar = await load_calendar(context.db)
+    calendar = await load_calendar(context.db, culture_day_off=context.settings.culture_day_off)
     computed = await digests.compute(
         context.db,
         unit_id,
@@ -243,14 +249,20 @@ async def meetingday(update: Update, context: ChiboContext) -> None:
     )
 
 
+CLEAR_WORDS = frozenset({"clear", "xoa", "xoá", "xóa"})
+
+
 async def _calendar_day(update: Update, context: ChiboContext, kind: str) -> None:
     t = context.t
     actor = context.actor
     text = args_text(update)
     if not text:
         rows = await schedule.calendar_days_from(context.db, _today(context))
+        hint = Markup(t("A whole year's days off, and its confirmation: /calendar [year]."))
         if not rows:
-            await reply(update, context, t("No day off or make-up working day has been added."))
+            await reply(
+                update, context, Markup(t("No day off or make-up working day has been added.")) + "\n" + hint
+            )
             return
         lines = [Markup(t("Changes to the national calendar:"))]
         for listed, listed_kind, listed_name in rows:
@@ -260,9 +272,13 @@ async def _calendar_day(update: Update, context: ChiboContext, kind: str) -> Non
                     day=t.date(listed), label=label, name=listed_name or ""
                 )
             )
+        lines.append(hint)
         await reply(update, context, Markup("\n").join(lines))
         return
     first, _, name = text.partition(" ")
+    if first.lower() in CLEAR_WORDS:
+        await _clear_day(update, context, name.strip())
+        return
     try:
         day = date.fromisoformat(parse_date(first, _today(context)))
     except Invalid as error:
@@ -292,6 +308,38 @@ async def _calendar_day(update: Update, context: ChiboContext, kind: str) -> Non
         else t("{day} is now a working day; deadlines counted in working days count it.")
     )
     await reply(update, context, Markup(message).format(day=t.date(day)))
+
+
+async def _clear_day(update: Update, context: ChiboContext, text: str) -> None:
+    """Undo an admin's change of a day: the official calendar counts it again."""
+    t = context.t
+    try:
+        day = date.fromisoformat(parse_date(text, _today(context)))
+    except Invalid as error:
+        await reply(update, context, Markup(t(error.message)).format(**error.params))
+        return
+    actor = context.actor
+    async with context.db.transaction() as tx:
+        old = await clear_day(tx, day)
+        if old is not None:
+            await audit.record(
+                tx,
+                context.now(),
+                actor.user.id if actor and actor.user else None,
+                "calendar.clear",
+                subject=f"day:{day.isoformat()}",
+                old={"kind": old[0], "name": old[1]},
+            )
+    if old is None:
+        await reply(
+            update, context, Markup(t("No admin changed {day}; nothing to undo.")).format(day=t.date(day))
+        )
+        return
+    await reply(
+        update,
+        context,
+        Markup(t("{day} is counted as the official calendar has it again.")).format(day=t.date(day)),
+    )
 
 
 @requires(Role.ADMIN)
@@ -400,6 +448,23 @@ async def record_step(update: Update, context: ChiboContext) -> None:
     await show(update, context, view)
 
 
+@requires(Role.SECRETARY, Role.ADMIN)
+async def record_transfer_step(update: Update, context: ChiboContext) -> None:
+    """Open the transfer-step form with the transfer and the step of a reminder already chosen."""
+    query = update.callback_query
+    assert query is not None
+    data = callbacks.decode(query.data)
+    args = data.args if data else ()
+    if len(args) != 2 or not args[0].isdecimal():
+        await query.answer(context.t("This button is no longer active. Please start again."))
+        return
+    await query.answer()
+    view = await context.forms.start(
+        form_context(context), "transferstep", given={"transfer": args[0], "step": args[1]}
+    )
+    await show(update, context, view)
+
+
 def register(app: ChiboApp, group: int) -> None:
     """Add the scheduler's commands to the application."""
     app.add_handler(CommandHandler("digest", digest), group)
@@ -411,3 +476,4 @@ def register(app: ChiboApp, group: int) -> None:
     app.add_handler(CommandHandler("settings", settings_command), group)
     app.add_handler(CallbackQueryHandler(settings_pressed, pattern=callbacks.pattern("set")), group)
     app.add_handler(CallbackQueryHandler(record_step, pattern=callbacks.pattern("pf")), group)
+    app.add_handler(CallbackQueryHandler(record_transfer_step, pattern=callbacks.pattern("tf")), group)

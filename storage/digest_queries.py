@@ -9,6 +9,7 @@ the partial indexes of migration 0002. Dates of events are ISO text, so text ord
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -88,19 +89,42 @@ class OpenPerson:
 
 @dataclass(frozen=True)
 class TransferRow:
-    """A live transfer that may have a deadline near the digest's day."""
+    """A live transfer with its dates (open, when found by `open_transfers`)."""
 
+    id: int
     unit_id: int
     member_name: str
     kind: str
     direction: str
     on_date: date
     end_date: date | None
+    letter_date: date | None = None
+    done_on: date | None = None
+
+
+# A range of dates, both ends included; None: no first day.
+DateRange = tuple[date | None, date]
+
+
+@dataclass(frozen=True)
+class TransferDates:
+    """Where the date an open transfer's deadline counts from lies, for the deadline to fall in a period
+    (features/duties works them out from the rules): the decision of an official transfer out with no
+    letter yet; the letter of one with its letter, or of an official transfer in; the end of a temporary
+    one."""
+
+    decision: DateRange
+    letter: DateRange
+    end: DateRange
 
 
 # Listing every value of the column before the date lets SQLite seek each (unit, value) to the dates
 # it wants, instead of reading all of a unit's rows through an index that has the value first.
 MEETING_KINDS = ("regular", "thematic", "both")  # the CHECK of meetings.kind (migration 0002)
+# A thematic meeting on its own never replaces the month's regular meeting (HD 42-HD/BTCTW); a regular
+# meeting may hold a thematic part in the same session ('both'), which counts for both.
+REGULAR_MEETING_KINDS = ("regular", "both")
+THEMATIC_MEETING_KINDS = ("thematic", "both")
 
 
 def _sql_list(values: Iterable[str]) -> str:
@@ -177,14 +201,15 @@ async def _counts(db: Queryable, table: str, column: str, ids: Iterable[int], wi
 async def cells_met_by_month(
     db: Queryable, cell_ids: Iterable[int], first: date, last: date
 ) -> dict[str, int]:
-    """Return how many of these cells held a meeting in each calendar month from `first` to `last`.
+    """Return how many of these cells held their regular meeting in each calendar month from `first` to
+    `last`.
 
     A committee's row in record_counts counts its whole subtree's meetings: pass cells only.
     """
     rows = await db.fetchall(
         f"""
         SELECT month, COUNT(DISTINCT unit_id) AS cells FROM record_counts
-        WHERE unit_id {_IN} AND kind = 'meeting' AND key IN {_sql_list(MEETING_KINDS)}
+        WHERE unit_id {_IN} AND kind = 'meeting' AND key IN {_sql_list(REGULAR_MEETING_KINDS)}
           AND month BETWEEN :first AND :last AND n > 0
         GROUP BY month
         """,
@@ -193,18 +218,25 @@ async def cells_met_by_month(
     return {r["month"]: r["cells"] for r in rows}
 
 
-async def cells_without_meeting(db: Queryable, cell_ids: Iterable[int], month: date) -> set[int]:
-    """Return the cells that recorded no meeting in the calendar month of `month`."""
+async def cells_without_meeting(
+    db: Queryable,
+    cell_ids: Iterable[int],
+    first: date,
+    last: date | None = None,
+    kinds: tuple[str, ...] = REGULAR_MEETING_KINDS,
+) -> set[int]:
+    """Return the cells that recorded no meeting of these kinds (by default the regular meeting) in the
+    calendar months from the month of `first` to the month of `last` (that month alone without it)."""
     rows = await db.fetchall(
         f"""
         SELECT c.value AS unit_id FROM json_each(:ids) c
         WHERE NOT EXISTS (
             SELECT 1 FROM record_counts
-            WHERE unit_id = c.value AND kind = 'meeting' AND key IN {_sql_list(MEETING_KINDS)}
-              AND month = :month AND n > 0
+            WHERE unit_id = c.value AND kind = 'meeting' AND key IN {_sql_list(kinds)}
+              AND month BETWEEN :first AND :last AND n > 0
         )
         """,
-        {"ids": _json(cell_ids), "month": _month(month)},
+        {"ids": _json(cell_ids), "first": _month(first), "last": _month(last or first)},
     )
     return {r["unit_id"] for r in rows}
 
@@ -296,7 +328,7 @@ class StepDates:
     """
 
     today: date  # a step dated later has not happened yet, so it meets no deadline
-    awareness_class: tuple[date | None, date]  # a class not followed by an admission decision
+    awareness_class: tuple[date | None, date]  # a class not followed by the cell's vote
     admission_decision: tuple[date | None, date]  # a decision not followed by a ceremony
     ceremony: tuple[date | None, date]
 
@@ -340,7 +372,7 @@ async def open_pipelines(db: Queryable, ids: Iterable[int], dates: StepDates) ->
         WHERE l.recognition IS NULL AND l.not_recognised IS NULL AND l.withdrew IS NULL
           AND (
             (l.awareness_class BETWEEN :class_from AND :class_to
-             AND (l.admission_decision IS NULL OR l.admission_decision > :today))
+             AND (l.cell_vote IS NULL OR l.cell_vote > :today))
             OR (l.admission_decision BETWEEN :decision_from AND :decision_to
                 AND (l.ceremony IS NULL OR l.ceremony > :today))
             OR l.ceremony BETWEEN :ceremony_from AND :ceremony_to
@@ -379,7 +411,7 @@ class DueBounds:
     or before the second, it falls due soon."""
 
     today: date  # a step dated later has not happened yet, so it meets no deadline
-    awareness_expiry: tuple[date, date]  # of the class; met by the admission decision
+    awareness_expiry: tuple[date, date]  # of the class; met by the cell's vote
     ceremony: tuple[date, date]  # of the admission decision; met by the ceremony
     probation_end: tuple[date, date]  # of the ceremony; passes by itself
     recognition: tuple[date, date]  # of the ceremony; met by recognition, which ends the admission
@@ -394,7 +426,7 @@ async def admission_deadline_counts(
     tests/unit/test_duties_window.py checks that they are.
     """
     unit_ids = list(ids)
-    class_open = "(l.admission_decision IS NULL OR l.admission_decision > :today)"
+    class_open = "(l.cell_vote IS NULL OR l.cell_vote > :today)"
     decision_open = "(l.ceremony IS NULL OR l.ceremony > :today)"
     rows = await db.fetchall(
         f"""
@@ -436,40 +468,45 @@ def _bounds(name: str, bounds: tuple[date, date], late: str = "late") -> dict[st
     return {f"{name}_{late}": bounds[0].isoformat(), f"{name}_soon": bounds[1].isoformat()}
 
 
-async def transfers_near(
-    db: Queryable,
-    ids: Iterable[int],
-    *,
-    official_from: date,
-    official_to: date,
-    temporary_from: date,
-    temporary_to: date,
-) -> list[TransferRow]:
-    """Return the live official transfers out dated in a range, and the temporary ones ending in one."""
+async def open_transfers(db: Queryable, ids: Iterable[int], dates: TransferDates) -> list[TransferRow]:
+    """Return the live transfers not completed whose open deadline counts from a date in its range."""
     rows = await db.fetchall(
         f"""
-        SELECT unit_id, member_name, kind, direction, on_date, end_date FROM transfers
-        WHERE unit_id {_IN} AND deleted_at IS NULL
-          AND ((kind = 'official' AND direction = 'out' AND on_date BETWEEN :ofrom AND :oto)
-               OR (kind = 'temporary' AND end_date BETWEEN :tfrom AND :tto))
+        SELECT id, unit_id, member_name, kind, direction, on_date, end_date, letter_date, done_on
+        FROM transfers
+        WHERE unit_id {_IN} AND deleted_at IS NULL AND done_on IS NULL
+          AND ((kind = 'official' AND direction = 'out' AND letter_date IS NULL
+                AND on_date BETWEEN :decision_from AND :decision_to)
+               OR (kind = 'official' AND direction = 'out'
+                   AND letter_date BETWEEN :letter_from AND :letter_to)
+               OR (kind = 'official' AND direction = 'in' AND on_date BETWEEN :letter_from AND :letter_to)
+               OR (kind = 'temporary' AND end_date BETWEEN :end_from AND :end_to))
         ORDER BY on_date, id
         """,
         {
             "ids": _json(ids),
-            "ofrom": official_from.isoformat(),
-            "oto": official_to.isoformat(),
-            "tfrom": temporary_from.isoformat(),
-            "tto": temporary_to.isoformat(),
+            **_range("decision", dates.decision),
+            **_range("letter", dates.letter),
+            **_range("end", dates.end),
         },
     )
-    return [
-        TransferRow(
-            unit_id=r["unit_id"],
-            member_name=r["member_name"],
-            kind=r["kind"],
-            direction=r["direction"],
-            on_date=date.fromisoformat(r["on_date"]),
-            end_date=date.fromisoformat(r["end_date"]) if r["end_date"] else None,
-        )
-        for r in rows
-    ]
+    return [transfer_row(r) for r in rows]
+
+
+def transfer_row(r: sqlite3.Row) -> TransferRow:
+    """Return the transfer of a row of `transfers`."""
+    return TransferRow(
+        id=r["id"],
+        unit_id=r["unit_id"],
+        member_name=r["member_name"],
+        kind=r["kind"],
+        direction=r["direction"],
+        on_date=date.fromisoformat(r["on_date"]),
+        end_date=_day(r["end_date"]),
+        letter_date=_day(r["letter_date"]),
+        done_on=_day(r["done_on"]),
+    )
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None

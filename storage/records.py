@@ -26,7 +26,17 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "transfer": (
         "transfers",
-        ("direction", "kind", "study", "member_name", "on_date", "end_date", "note"),
+        (
+            "direction",
+            "kind",
+            "study",
+            "member_name",
+            "on_date",
+            "end_date",
+            "letter_date",
+            "done_on",
+            "note",
+        ),
     ),
     "meeting": (
         "meetings",

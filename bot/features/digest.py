@@ -17,11 +17,9 @@ Choices this module makes (and the text says where a reader needs to know):
 - A unit's target is its own row in `targets` for the year, else the sum of its children's targets
   (for a committee of cells: the sum of its cells' rows); no row anywhere means no target.
 - A quiet cell entered no live record of any kind in the 30 days before today (by when it was typed).
-- Deadlines are those of bot/rules/deadlines.py that are overdue or fall due within 30 days. Transfers do
-  not record when they complete, so an official transfer out is shown until 30 days after its due
-  date and then no longer repeated; a temporary transfer is shown while its end date is near; an
-  official transfer in is complete (the member presented the letter to the cell that records it).
-  Cells come most overdue first; the text names people for at most 5 deadlines a cell and 40 in
+- Deadlines are those of bot/rules/deadlines.py that are overdue or fall due within 30 days; an overdue
+  one stays until it is met, transfers included (a transfer records its steps, and a completed one has
+  nothing due). Cells come most overdue first; the text names people for at most 5 deadlines a cell and 40 in
   all, and gives the other cells' counts only, so a province's digest stays a few messages long.
 - The chart has a bar per unit right under the digest's unit: cells for a committee, committees
   (each summing its cells) for a province.
@@ -40,6 +38,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from babel.numbers import format_percent
 from markupsafe import Markup
@@ -52,7 +51,7 @@ from bot.features.enterprises import Coverage, WorkList
 from bot.features.enterprises import coverage as enterprise_coverage
 from bot.forms.definitions import ACTIVITY_KINDS
 from bot.i18n import N_, Translator
-from bot.rules.calendar import VIETNAM, WorkingCalendar, add_months
+from bot.rules.calendar import VIETNAM, WorkingCalendar, add_months, quarter_start
 from bot.rules.deadlines import (
     Direction,
     Kind,
@@ -69,9 +68,6 @@ log = logging.getLogger(__name__)
 QUIET_DAYS = 30
 SOON_DAYS = 30
 MONTHS_SHOWN = 6
-# Transfers do not record their completion, so an overdue one is repeated this long, then dropped.
-TRANSFER_OVERDUE_SHOWN_DAYS = 30
-# Sixty working days never span more than this many calendar days (12 weeks plus Tết and holidays).
 CHART_TOP_CELLS = 12
 # The text names people for at most this many deadlines per cell, and in all; beyond, counts only,
 # so that a province's digest stays a few messages long.
@@ -197,7 +193,11 @@ class Digest:
     # The units directly under the digest's unit, by name (the unit itself when it is a cell).
     parts: tuple[UnitProgress, ...]
     quiet_cells: tuple[QuietCell, ...]
-    no_meeting: tuple[CellRef, ...]  # cells with no meeting in `last_month`
+    no_meeting: tuple[CellRef, ...]  # cells with no regular meeting in `last_month`
+    last_quarter: Period  # the last whole calendar quarter
+    no_thematic: tuple[CellRef, ...]  # cells with no thematic meeting in `last_quarter`
+    this_quarter: Period  # the current quarter, up to today
+    thematic_this_quarter: int  # cells that held a thematic meeting in `this_quarter` so far
     deadlines: tuple[CellDeadlines, ...]  # cells with open deadlines, the most overdue first
     enterprises: Coverage  # the enterprise register of the subtree
     months: tuple[MonthMeetings, ...]  # the last MONTHS_SHOWN calendar months, oldest first
@@ -299,6 +299,13 @@ async def _counted(
     per_month = await q.per_month(db, root.id, "meeting", first_month, last_month.end)
     months = _months(cells_met, per_month, first_month)
     not_met = await q.cells_without_meeting(db, cell_ids, last_month.start)
+    # At least one thematic meeting a quarter (HD 42-HD/BTCTW): the last whole quarter, and this one so far.
+    quarter = quarter_start(today)
+    last_quarter = Period(add_months(quarter, -3), quarter - timedelta(days=1))
+    no_thematic = await q.cells_without_meeting(
+        db, cell_ids, last_quarter.start, last_quarter.end, kinds=q.THEMATIC_MEETING_KINDS
+    )
+    not_yet = await q.cells_without_meeting(db, cell_ids, quarter, today, kinds=q.THEMATIC_MEETING_KINDS)
 
     last_records = await q.last_record_at(db, cell_ids)
     quiet_since = datetime.combine(today - timedelta(days=QUIET_DAYS), time(0), tzinfo=zone)
@@ -323,6 +330,10 @@ async def _counted(
         parts=parts,
         quiet_cells=quiet,
         no_meeting=tuple(CellRef(c.id, c.name) for c in cells if c.id in not_met),
+        last_quarter=last_quarter,
+        no_thematic=tuple(CellRef(c.id, c.name) for c in cells if c.id in no_thematic),
+        this_quarter=Period(quarter, today),
+        thematic_this_quarter=len(cells) - len(not_yet),
         deadlines=(),
         enterprises=register,
         months=months,
@@ -356,7 +367,7 @@ def _tallies(
             transfers_in=sum(n(c) for c in transfers if c.key == Direction.IN),
             transfers_out=sum(n(c) for c in transfers if c.key == Direction.OUT),
             meetings=sum(n(c) for c in meetings),
-            thematic_meetings=sum(n(c) for c in meetings if c.key in ("thematic", "both")),
+            thematic_meetings=sum(n(c) for c in meetings if c.key in q.THEMATIC_MEETING_KINDS),
             activities={k: sum(n(c) for c in activities if c.key == k) for k in kinds},
         )
 
@@ -422,15 +433,9 @@ async def _deadlines(
     """Return, by cell, how many deadlines are overdue or due within 30 days, the cells most overdue
     first, with the first deadlines of the cells the text lists.
 
-    Every overdue admission deadline stays listed until it is met; an official transfer out stays
-    for 30 days past its due date (we do not record its completion); a temporary transfer only
-    while its end is ahead.
+    Every overdue deadline stays listed until it is met, those of transfers too.
     """
-    kept = {
-        "soon_days": SOON_DAYS,
-        "official_transfer_overdue_days": TRANSFER_OVERDUE_SHOWN_DAYS,
-        "temporary_transfer_overdue_days": 0,
-    }
+    kept: dict[str, Any] = {"soon_days": SOON_DAYS, "transfer_overdue_days": None}
     counts = await count_open(db, ids, today, calendar, **kept)
     order = {u.id: i for i, u in enumerate(cells)}  # cells come by name
     names = {u.id: u.name for u in cells}
@@ -484,8 +489,10 @@ DEADLINE_NAMES = {
     Kind.PROBATION_END: N_("end of probation"),
     Kind.RECOGNITION: N_("recognition as full member"),
     Kind.AWARENESS_EXPIRY: N_("awareness class certificate expires"),
-    Kind.OFFICIAL_TRANSFER: N_("official transfer out"),
-    Kind.TEMPORARY_TRANSFER_END: N_("temporary transfer ends"),
+    Kind.OFFICIAL_TRANSFER: N_("official transfer out: introduction letter"),
+    Kind.TRANSFER_RECEIPT: N_("official transfer out: received by the new cell"),
+    Kind.TRANSFER_ARRIVAL: N_("official transfer in: arrival"),
+    Kind.TEMPORARY_TRANSFER_END: N_("temporary transfer ends: return"),
 }
 
 
@@ -610,14 +617,43 @@ def _quiet_lines(d: Digest, t: Translator) -> list[str]:
     lines += [
         "",
         _html(
-            t("<b>Cells with no meeting recorded in {month}: {n} of {cells}</b>"),
+            t("<b>Cells with no regular meeting recorded in {month}: {n} of {cells}</b>"),
             month=month,
             n=t.number(len(d.no_meeting)),
             cells=cells,
         ),
+        _html(t("<i>A thematic meeting on its own does not replace the regular monthly meeting.</i>")),
     ]
     lines += [str(Markup("• {}").format(cell.name)) for cell in d.no_meeting[:CELLS_LISTED]]
-    return lines + _more(t, len(d.no_meeting))
+    lines += _more(t, len(d.no_meeting))
+    lines += [
+        "",
+        _html(
+            t("<b>Cells with no thematic meeting in quarter {quarter}: {n} of {cells}</b>"),
+            quarter=_quarter(d.last_quarter.start),
+            n=t.number(len(d.no_thematic)),
+            cells=cells,
+        ),
+    ]
+    lines += [str(Markup("• {}").format(cell.name)) for cell in d.no_thematic[:CELLS_LISTED]]
+    lines += _more(t, len(d.no_thematic))
+    lines.append(
+        _html(
+            t(
+                "Quarter {quarter} so far: {n} of {cells} cells held a thematic meeting "
+                "(at least one a quarter)."
+            ),
+            quarter=_quarter(d.this_quarter.start),
+            n=t.number(d.thematic_this_quarter),
+            cells=cells,
+        )
+    )
+    return lines
+
+
+def _quarter(first: date) -> str:
+    """Return a quarter as people write it: "4/2026"."""
+    return f"{(first.month - 1) // 3 + 1}/{first.year}"
 
 
 def _more(t: Translator, count: int) -> list[str]:

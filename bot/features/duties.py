@@ -14,9 +14,6 @@ from datetime import date, timedelta
 
 from bot.rules.calendar import WorkingCalendar, add_months
 from bot.rules.deadlines import (
-    AWARENESS_VALID_MONTHS,
-    CEREMONY_WORKING_DAYS,
-    RECOGNITION_WORKING_DAYS,
     Deadline,
     Direction,
     Kind,
@@ -24,10 +21,18 @@ from bot.rules.deadlines import (
     TransferFacts,
     TransferKind,
     deadlines_for,
+    open_transfer_deadlines,
     pipeline_deadlines,
-    transfer_deadline,
 )
-from bot.rules.pipeline import PROBATION_MONTHS, Pipeline, Step
+from bot.rules.pipeline import Pipeline, Step
+from bot.rules.regulations import (
+    AWARENESS_VALID_MONTHS,
+    CEREMONY_WORKING_DAYS,
+    LETTER_WORKING_DAYS,
+    OFFICIAL_TRANSFER_WORKING_DAYS,
+    PROBATION_MONTHS,
+    RECOGNITION_WORKING_DAYS,
+)
 from storage import digest_queries as q
 from storage.database import Queryable
 
@@ -45,6 +50,7 @@ class Duty:
     person_id: int | None  # None for a transfer (the member is not in our pipeline)
     who: str
     deadline: Deadline
+    transfer_id: int | None = None  # the transfer a deadline of a transfer belongs to
 
 
 async def open_duties(
@@ -55,17 +61,14 @@ async def open_duties(
     *,
     soon_days: int,
     overdue_days: int | None,
-    official_transfer_overdue_days: int,
-    temporary_transfer_overdue_days: int,
+    transfer_overdue_days: int | None,
 ) -> list[Duty]:
     """Return the deadlines due within soon_days, and those overdue by at most the given days
-    (overdue_days None: every overdue admission deadline), by due date."""
+    (None: every overdue one, until it is met), by due date."""
     ids = list(unit_ids)
     dates = step_dates(today, calendar, soon_days=soon_days, overdue_days=overdue_days)
     people = await q.open_pipelines(db, ids, dates)
-    transfers = await _transfers_near(
-        db, ids, today, calendar, soon_days, official_transfer_overdue_days, temporary_transfer_overdue_days
-    )
+    transfers = await _transfers_near(db, ids, today, calendar, soon_days, transfer_overdue_days)
 
     def work_out() -> list[Duty]:
         """Return the deadlines of these people and transfers due soon or overdue, by due date."""
@@ -76,12 +79,7 @@ async def open_duties(
             if _kept(deadline, today, soon_days, overdue_days)
         ]
         found += _transfer_duties(
-            transfers,
-            today,
-            calendar,
-            soon_days=soon_days,
-            official_overdue_days=official_transfer_overdue_days,
-            temporary_overdue_days=temporary_transfer_overdue_days,
+            transfers, today, calendar, soon_days=soon_days, overdue_days=transfer_overdue_days
         )
         found.sort(key=lambda d: (d.deadline.due, d.who.casefold()))
         return found
@@ -106,15 +104,14 @@ async def count_open(
     calendar: WorkingCalendar,
     *,
     soon_days: int,
-    official_transfer_overdue_days: int,
-    temporary_transfer_overdue_days: int,
+    transfer_overdue_days: int | None,
 ) -> dict[int, DueCounts]:
     """Return, per unit with any, how many of the deadlines open_duties finds (with every overdue
     admission deadline) are overdue and due within soon_days.
 
     The admissions are counted in SQL from where their steps lie (`due_bounds`): a city has 16,000
     such deadlines, and working each out in Python took a second of the root digest (bench/scale).
-    Transfers near their deadline are few and are worked out as open_duties does.
+    Open transfers are few and are worked out as open_duties does.
     """
     ids = list(unit_ids)
     counts = {
@@ -123,16 +120,9 @@ async def count_open(
             db, ids, due_bounds(today, calendar, soon_days)
         )
     }
-    rows = await _transfers_near(
-        db, ids, today, calendar, soon_days, official_transfer_overdue_days, temporary_transfer_overdue_days
-    )
+    rows = await _transfers_near(db, ids, today, calendar, soon_days, transfer_overdue_days)
     for duty in _transfer_duties(
-        rows,
-        today,
-        calendar,
-        soon_days=soon_days,
-        official_overdue_days=official_transfer_overdue_days,
-        temporary_overdue_days=temporary_transfer_overdue_days,
+        rows, today, calendar, soon_days=soon_days, overdue_days=transfer_overdue_days
     ):
         overdue = duty.deadline.state(today, soon_days) is State.OVERDUE
         counts.setdefault(duty.unit_id, [0, 0])[0 if overdue else 1] += 1
@@ -145,24 +135,31 @@ async def _transfers_near(
     today: date,
     calendar: WorkingCalendar,
     soon_days: int,
-    official_days: int,
-    temporary_days: int,
+    overdue_days: int | None,
 ) -> list[q.TransferRow]:
-    """Return the transfers that may be due within soon_days or overdue by at most the given days."""
+    """Return the open transfers that may be due within soon_days, or overdue by at most overdue_days
+    (None: however long): each found by the date its open deadline counts from."""
 
-    def due(day: date) -> date:
-        deadline = transfer_deadline(TransferFacts(TransferKind.OFFICIAL, Direction.OUT, day), calendar)
-        assert deadline is not None  # an official transfer not known to be completed has one
-        return deadline.due
+    def bounds(working_days: int) -> q.DateRange:
+        def due(day: date) -> date:
+            return calendar.add_working_days(day, working_days)
 
-    # Official transfers due from today - official_days to today + soon_days: dated in this range.
-    return await q.transfers_near(
+        first = None
+        if overdue_days is not None:
+            first = _latest_start(due, today - timedelta(days=overdue_days + 1)) + timedelta(days=1)
+        return first, _latest_start(due, today + timedelta(days=soon_days))
+
+    return await q.open_transfers(
         db,
         ids,
-        official_from=_latest_start(due, today - timedelta(days=official_days + 1)) + timedelta(days=1),
-        official_to=_latest_start(due, today + timedelta(days=soon_days)),
-        temporary_from=today - timedelta(days=temporary_days),
-        temporary_to=today + timedelta(days=soon_days),
+        q.TransferDates(
+            decision=bounds(OFFICIAL_TRANSFER_WORKING_DAYS),
+            letter=bounds(LETTER_WORKING_DAYS),
+            end=(
+                None if overdue_days is None else today - timedelta(days=overdue_days),
+                today + timedelta(days=soon_days),
+            ),
+        ),
     )
 
 
@@ -178,34 +175,40 @@ def _pipeline(person: q.OpenPerson) -> Pipeline:
     return Pipeline({_STEPS[k]: v for k, v in person.steps.items() if k in _STEPS})
 
 
+def transfer_facts(row: q.TransferRow) -> TransferFacts | None:
+    """Return the facts of a stored transfer, or None when its dates contradict each other."""
+    try:
+        return TransferFacts(
+            kind=TransferKind(row.kind),
+            direction=Direction(row.direction),
+            date=row.on_date,
+            end_date=row.end_date if row.kind == TransferKind.TEMPORARY else None,
+            letter_date=row.letter_date,
+            done_on=row.done_on,
+        )
+    except ValueError:
+        # The form refuses such dates; a row fixed by hand must not stop the others.
+        log.warning("transfer %s of unit %s with impossible dates skipped", row.id, row.unit_id)
+        return None
+
+
 def _transfer_duties(
     rows: Iterable[q.TransferRow],
     today: date,
     calendar: WorkingCalendar,
     *,
     soon_days: int,
-    official_overdue_days: int,
-    temporary_overdue_days: int,
+    overdue_days: int | None,
 ) -> list[Duty]:
-    """Return the deadlines of these transfers due within soon_days or overdue by at most the given days."""
+    """Return the deadlines of these transfers due within soon_days or overdue by at most overdue_days."""
     found = []
     for row in rows:
-        temporary = row.kind == TransferKind.TEMPORARY
-        try:
-            facts = TransferFacts(
-                kind=TransferKind(row.kind),
-                direction=Direction(row.direction),
-                date=row.on_date,
-                end_date=row.end_date if temporary else None,
-            )
-        except ValueError:
-            # The form refuses such dates; a row fixed by hand must not stop the others.
-            log.warning("transfer of unit %s with impossible dates skipped", row.unit_id)
+        facts = transfer_facts(row)
+        if facts is None:
             continue
-        due = transfer_deadline(facts, calendar)
-        late = temporary_overdue_days if temporary else official_overdue_days
-        if due is not None and _kept(due, today, soon_days, late):
-            found.append(Duty(row.unit_id, None, row.member_name, due))
+        for deadline in open_transfer_deadlines(facts, calendar, today):
+            if _kept(deadline, today, soon_days, overdue_days):
+                found.append(Duty(row.unit_id, None, row.member_name, deadline, transfer_id=row.id))
     return found
 
 

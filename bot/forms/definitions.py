@@ -11,14 +11,29 @@ from typing import Any
 
 from bot.features import enterprises
 from bot.features.admin import CODE_RE
+from bot.features.duties import transfer_facts
+from bot.features.transfers import STEP_NAMES as TRANSFER_STEP_NAMES
+from bot.features.transfers import close_matching_out
+from bot.features.transfers import label as transfer_label
+from bot.features.transfers import next_steps as transfer_next
 from bot.forms.fields import Answers, Check, Choice, Field, Form, FormContext, Invalid, Kind, Problem
 from bot.i18n import N_
-from bot.rules.deadlines import age_at, eligible_age, vote_passes
+from bot.rules.deadlines import (
+    TransferStep,
+    age_at,
+    eligible_age,
+    transfer_step_refusal,
+    vote_passes,
+    votes_needed,
+)
 from bot.rules.enterprises import STAGE_NAMES, Stage, stage_refusal, stages_to_record
 from bot.rules.pipeline import STEP_NAMES, Pipeline, Step, explain_refusal, next_steps
+from bot.rules.regulations import STUDY_MAX_MONTHS, TEMPORARY_MAX_MONTHS, TEMPORARY_MIN_MONTHS
 from storage import enterprises as enterprise_register
 from storage import records, units
+from storage import transfers as transfer_store
 from storage.database import Queryable
+from storage.digest_queries import TransferRow
 from storage.models import Role
 from storage.names import name_key
 
@@ -48,15 +63,17 @@ POSITIONS = (
 
 async def _warn_age(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
     if not eligible_age(int(value), ctx.today):
-        age = age_at(int(value), ctx.today)
-        return Invalid(
-            N_(
-                "This person is {age} this year. "
-                "Admission needs an age of 18 to 60 when the cell considers it."
-            ),
-            age=age,
-        )
+        return Invalid(AGE_WARNING, age=age_at(int(value), ctx.today))
     return None
+
+
+# QĐ 294, point 1.1: full 18 to full 60 years, counted in months, when the cell considers the case; past
+# 60 with a province-level committee's approval. chibo keeps the birth year only: it warns, never refuses.
+AGE_WARNING = N_(
+    "This person turns {age} this year (counted by the year of birth only: check the date of birth in "
+    "the file). Admission needs full 18 to full 60 years of age, counted in months, on the day the cell "
+    "considers the case; past 60 only with the approval of the province-level committee."
+)
 
 
 async def _other_helper(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
@@ -217,7 +234,11 @@ async def _warn_vote_age(value: Any, answers: Answers, ctx: FormContext) -> Inva
     if person is None or eligible_age(person.birth_year, _date(value)):
         return None
     return Invalid(
-        N_("{name} is {age} in the year of this vote; admission needs an age of 18 to 60."),
+        N_(
+            "{name} turns {age} in the year of this vote (counted by the year of birth only: check the "
+            "date of birth in the file). Admission needs full 18 to full 60 years of age on the day the "
+            "cell considers the case; past 60 only with the approval of the province-level committee."
+        ),
         name=person.full_name,
         age=age_at(person.birth_year, _date(value)),
     )
@@ -237,23 +258,40 @@ async def _check_members(value: Any, answers: Answers, ctx: FormContext) -> Inva
     return None
 
 
+VOTED_STEPS = (Step.CELL_VOTE, Step.RECOGNITION)  # decided by the cell's vote, two thirds in favour
+
+
+def _voted(answers: Answers) -> bool:
+    return answers.get("step") in VOTED_STEPS
+
+
 async def _progress_check(answers: Answers, ctx: FormContext) -> list[Problem]:
     problems = []
-    if answers.get("step") == Step.CELL_VOTE and answers.get("votes_for") is not None:
+    if _voted(answers) and answers.get("votes_for") is not None:
         votes, members = int(answers["votes_for"]), int(answers.get("official_members") or 0)
         if members and not vote_passes(votes, members):
-            need = -(-2 * members // 3)
+            message = (
+                N_(
+                    "Recognition needs at least two thirds of the official members: {need} of {members}. "
+                    "{votes} votes in favour are not enough, so the vote did not pass."
+                )
+                if answers.get("step") == Step.RECOGNITION
+                else VOTE_FAILED
+            )
             problems.append(
                 Problem(
                     "votes_for",
-                    N_(
-                        "Admission needs at least two thirds of the official members: {need} of {members}. "
-                        "{votes} votes in favour are not enough, so the vote did not pass."
-                    ),
-                    {"need": need, "members": members, "votes": votes},
+                    message,
+                    {"need": votes_needed(members), "members": members, "votes": votes},
                 )
             )
     return problems
+
+
+VOTE_FAILED = N_(
+    "Admission needs at least two thirds of the official members: {need} of {members}. "
+    "{votes} votes in favour are not enough, so the vote did not pass."
+)
 
 
 async def _save_step(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
@@ -313,16 +351,19 @@ PROGRESS = Form(
             N_("How many official members voted in favour?"),
             minimum=0,
             maximum=500,
-            shown_if=lambda a: a.get("step") == Step.CELL_VOTE,
+            shown_if=_voted,
         ),
         Field(
             "official_members",
             Kind.INT,
             N_("Official members"),
-            N_("How many official members does the cell have?"),
+            N_(
+                "How many official members does the cell count for this vote? Leave out the members on a "
+                "temporary transfer elsewhere and the members exempted from meetings who are absent."
+            ),
             minimum=3,
             maximum=500,
-            shown_if=lambda a: a.get("step") == Step.CELL_VOTE,
+            shown_if=_voted,
             check=_check_members,
         ),
         Field(
@@ -340,7 +381,7 @@ PROGRESS = Form(
     final_check=_progress_check,
 )
 
-# ----- /transfer ----------------------------------------------------------------------------------
+# ----- /transfer and its steps ----------------------------------------------------------------------
 
 DIRECTIONS = (
     Choice("in", N_("Transfer in (to our cell)")),
@@ -354,17 +395,60 @@ def months_between(start: date, end: date) -> float:
     return (end.year - start.year) * 12 + (end.month - start.month) + (end.day - start.day) / 30
 
 
+def _official_out(answers: Answers) -> bool:
+    return answers.get("kind") == "official" and answers.get("direction") == "out"
+
+
+def _official_in(answers: Answers) -> bool:
+    return answers.get("kind") == "official" and answers.get("direction") == "in"
+
+
+def _temporary(answers: Answers) -> bool:
+    return answers.get("kind") == "temporary"
+
+
+# Each first date of a transfer is asked in the words of its kind, and stored as on_date.
+FIRST_DATE_FIELD = {("official", "out"): "decided", ("official", "in"): "letter_in"}
+
+
+def _first_date_field(answers: Answers) -> str:
+    return FIRST_DATE_FIELD.get((str(answers.get("kind")), str(answers.get("direction"))), "start")
+
+
 async def _check_end(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
-    start, end = _date(answers["on_date"]), _date(value)
-    longest = 24 if answers.get("study") else 12
+    start, end = _date(answers["start"]), _date(value)
+    study = bool(answers.get("study"))
+    longest = STUDY_MAX_MONTHS if study else TEMPORARY_MAX_MONTHS
     length = months_between(start, end)
-    if not 3 <= length <= longest:
-        return Invalid(
-            N_("A temporary transfer lasts 3 to {max} months after {start}; this end date does not fit."),
-            max=longest,
-            start=ctx.t.date(start),
+    # QĐ 294, point 6.3.2: 3 months to under 12 months; for study, up to 24 months.
+    if length < TEMPORARY_MIN_MONTHS or length > longest or (not study and length == longest):
+        message = (
+            N_(
+                "A temporary transfer for study lasts 3 to 24 months after {start}; "
+                "this end date does not fit."
+            )
+            if study
+            else N_(
+                "A temporary transfer lasts from 3 months to under 12 months after {start}; "
+                "this end date does not fit."
+            )
         )
+        return Invalid(message, start=ctx.t.date(start))
     return None
+
+
+def _not_before(*earlier: str) -> Check:
+    """Return a check refusing a date before the answers it follows (the decision, the letter...)."""
+
+    async def check(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+        for name in earlier:
+            if answers.get(name) and _date(value) < _date(answers[name]):
+                return Invalid(
+                    N_("This date cannot be before {earlier}."), earlier=ctx.t.date(_date(answers[name]))
+                )
+        return None
+
+    return check
 
 
 async def _save_simple(
@@ -383,17 +467,56 @@ async def _load_simple(kind: str, db: Queryable, record_id: int) -> Answers | No
 
 
 async def _save_transfer(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
-    answers = dict(answers)
-    temporary = answers.get("kind") == "temporary"
-    answers["study"] = int(bool(answers.get("study"))) if temporary else 0
-    answers["end_date"] = answers.get("end_date") if temporary else None
-    return await _save_simple("transfer", tx, ctx, answers, record_id)
+    temporary = _temporary(answers)
+    values = {
+        "direction": answers["direction"],
+        "kind": answers["kind"],
+        "member_name": answers["member_name"],
+        "on_date": answers[_first_date_field(answers)],
+        "study": int(bool(answers.get("study"))) if temporary else 0,
+        "end_date": answers.get("end_date") if temporary else None,
+        "letter_date": answers.get("letter") if _official_out(answers) else None,
+        "done_on": (
+            answers.get("received")
+            if _official_out(answers) and answers.get("letter")
+            else answers.get("arrived")
+            if _official_in(answers)
+            else answers.get("returned")
+            if temporary
+            else None
+        ),
+        "note": answers.get("note"),
+    }
+    saved = await _save_simple("transfer", tx, ctx, values | {"_unit": answers["_unit"]}, record_id)
+    if _official_in(answers) and values["done_on"]:
+        row = await transfer_store.get(tx, saved)
+        if row is not None:
+            await close_matching_out(tx, row, ctx.now, ctx.outbox)
+    return saved
 
 
 async def _load_transfer(db: Queryable, ctx: FormContext, record_id: int) -> Answers | None:
-    answers = await _load_simple("transfer", db, record_id)
-    if answers is not None:
-        answers["study"] = bool(answers["study"])
+    stored = await _load_simple("transfer", db, record_id)
+    if stored is None:
+        return None
+    answers: Answers = {
+        "direction": stored["direction"],
+        "kind": stored["kind"],
+        "member_name": stored["member_name"],
+        "note": stored["note"],
+        "_stored": True,
+    }
+    answers[_first_date_field(answers)] = stored["on_date"]
+    if _temporary(answers):
+        answers |= {
+            "study": bool(stored["study"]),
+            "end_date": stored["end_date"],
+            "returned": stored["done_on"],
+        }
+    elif _official_out(answers):
+        answers |= {"letter": stored["letter_date"], "received": stored["done_on"]}
+    else:
+        answers["arrived"] = stored["done_on"]
     return answers
 
 
@@ -406,26 +529,82 @@ TRANSFER = Form(
         Field("kind", Kind.CHOICE, N_("Kind"), N_("Official or temporary?"), choices=TRANSFER_KINDS),
         Field("member_name", Kind.NAME, N_("Member"), N_("Full name of the member?")),
         Field(
-            "on_date",
+            "decided",
             Kind.DATE,
-            N_("Date"),
-            N_("Date of the decision or the introduction letter?"),
+            N_("Decision in effect"),
+            N_("On what date did the decision take effect (or the member's residence change)?"),
             past_only=True,
+            shown_if=_official_out,
+        ),
+        Field(
+            "letter",
+            Kind.DATE,
+            N_("Introduction letter issued"),
+            N_("On what date was the introduction letter issued? Skip if it is not issued yet."),
+            optional=True,
+            past_only=True,
+            shown_if=_official_out,
+            check=_not_before("decided"),
+        ),
+        Field(
+            "received",
+            Kind.DATE,
+            N_("Received by the new cell"),
+            N_("On what date did the new cell receive the member? Skip if not yet."),
+            optional=True,
+            past_only=True,
+            shown_if=lambda a: _official_out(a) and bool(a.get("letter")),
+            check=_not_before("decided", "letter"),
+        ),
+        Field(
+            "letter_in",
+            Kind.DATE,
+            N_("Introduction letter dated"),
+            N_("What is the date of the introduction letter?"),
+            past_only=True,
+            shown_if=_official_in,
+        ),
+        Field(
+            "arrived",
+            Kind.DATE,
+            N_("Arrived"),
+            N_("On what date did the member arrive and present the letter? Skip if not yet."),
+            optional=True,
+            past_only=True,
+            shown_if=_official_in,
+            check=_not_before("letter_in"),
+        ),
+        Field(
+            "start",
+            Kind.DATE,
+            N_("First day"),
+            N_("On what date does (or did) the temporary transfer start?"),
+            shown_if=_temporary,
         ),
         Field(
             "study",
             Kind.YESNO,
             N_("For study"),
             N_("Is the temporary transfer for study?"),
-            shown_if=lambda a: a.get("kind") == "temporary",
+            shown_if=_temporary,
         ),
         Field(
             "end_date",
             Kind.DATE,
             N_("End date"),
             N_("When does the temporary transfer end?"),
-            shown_if=lambda a: a.get("kind") == "temporary",
+            shown_if=_temporary,
             check=_check_end,
+        ),
+        Field(
+            "returned",
+            Kind.DATE,
+            N_("Returned"),
+            N_("On what date did the member return? Skip if not yet."),
+            optional=True,
+            past_only=True,
+            shown_if=lambda a: _temporary(a) and bool(a.get("_stored")),
+            check=_not_before("start"),
         ),
         Field("note", Kind.TEXT, N_("Note"), N_("A short note (optional)?"), optional=True, max_length=500),
     ),
@@ -433,22 +612,119 @@ TRANSFER = Form(
     load=_load_transfer,
 )
 
+
+async def _open_transfers(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
+    if answers.get("_unit") is None:
+        return []
+    return [
+        (str(row.id), transfer_label(row, ctx.t))
+        for row in await transfer_store.open_of_unit(ctx.db, int(answers["_unit"]))
+    ]
+
+
+async def _transfer_of(db: Queryable, answers: Answers) -> TransferRow | None:
+    row = await transfer_store.get(db, int(answers["transfer"]))
+    if row is None or row.unit_id != int(answers["_unit"]):
+        return None
+    return row
+
+
+async def _transfer_step_options(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
+    if not answers.get("transfer") or answers.get("_unit") is None:
+        return []
+    row = await _transfer_of(ctx.db, answers)
+    return [] if row is None else [(s.value, ctx.t(TRANSFER_STEP_NAMES[s])) for s in transfer_next(row)]
+
+
+async def _transfer_step_refusal(
+    db: Queryable, ctx: FormContext, answers: Answers, when: date
+) -> Invalid | None:
+    row = await _transfer_of(db, answers)
+    facts = transfer_facts(row) if row is not None else None
+    if facts is None:
+        return Invalid(N_("This transfer no longer exists or is completed already."))
+    reason = transfer_step_refusal(facts, TransferStep(answers["step"]), when)
+    if reason is None:
+        return None
+    return Invalid(
+        reason,
+        first=ctx.t.date(facts.date),
+        letter=ctx.t.date(facts.letter_date) if facts.letter_date else "",
+    )
+
+
+async def _check_transfer_step_date(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+    return await _transfer_step_refusal(ctx.db, ctx, answers, _date(value))
+
+
+async def _save_transfer_step(
+    tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None
+) -> int:
+    refused = await _transfer_step_refusal(tx, ctx, answers, _date(answers["on_date"]))
+    if refused is not None:
+        raise refused
+    transfer_id = int(answers["transfer"])
+    if not await transfer_store.record_step(tx, transfer_id, answers["step"], answers["on_date"], ctx.now):
+        raise Invalid(N_("This transfer no longer exists or is completed already."))
+    if answers["step"] == TransferStep.ARRIVED:
+        row = await transfer_store.get(tx, transfer_id)
+        if row is not None:
+            await close_matching_out(tx, row, ctx.now, ctx.outbox)
+    return transfer_id
+
+
+TRANSFER_STEP = Form(
+    name="transferstep",
+    kind="transfer_step",
+    title=N_("Transfer step"),
+    fields=(
+        Field(
+            "transfer",
+            Kind.PICK,
+            N_("Transfer"),
+            N_("Which transfer? Pick it, or type part of the member's name."),
+            options=_open_transfers,
+        ),
+        Field("step", Kind.PICK, N_("Step"), N_("Which step?"), options=_transfer_step_options),
+        Field(
+            "on_date",
+            Kind.DATE,
+            N_("Date"),
+            N_("On what date?"),
+            past_only=True,
+            check=_check_transfer_step_date,
+        ),
+    ),
+    save=_save_transfer_step,
+)
+
 # ----- /meeting -------------------------------------------------------------------------------------
 
 MEETING_KINDS = (
-    Choice("regular", N_("Regular monthly meeting")),
-    Choice("thematic", N_("Thematic meeting")),
-    Choice("both", N_("Regular with a thematic part")),
+    Choice("regular", N_("Regular cell meeting (monthly)")),
+    Choice("both", N_("Regular meeting with a thematic part in the same session")),
+    Choice("thematic", N_("Thematic meeting on its own")),
 )
 
 
 async def _warn_minutes(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
-    thematic = answers.get("kind") in ("thematic", "both")
-    least = 120 if thematic else 90
-    if int(value) < least:
-        if thematic:
-            return Invalid(N_("A meeting with a thematic part should last at least 120 minutes."))
-        return Invalid(N_("A regular cell meeting should last at least 90 minutes."))
+    rules = ctx.meeting_rules
+    kind = answers.get("kind")
+    # HD 42-HD/BTCTW: 90 minutes for the regular meeting, 120 when a thematic part is held in the same
+    # session; a thematic meeting on its own is not held to either.
+    if kind == "both" and int(value) < rules.with_thematic_minutes:
+        return Invalid(
+            N_(
+                "A regular meeting with a thematic part in the same session should last at least "
+                "{minutes} minutes."
+            ),
+            minutes=rules.with_thematic_minutes,
+        )
+    if kind == "regular" and int(value) < rules.regular_minutes:
+        return Invalid(
+            N_("A regular cell meeting should last at least {minutes} minutes."),
+            minutes=rules.regular_minutes,
+        )
     return None
 
 
@@ -713,7 +989,9 @@ ENTERPRISE = Form(
     load=_load_enterprise,
 )
 
-FORMS: dict[str, Form] = {f.name: f for f in (CANDIDATE, PROGRESS, TRANSFER, MEETING, ACTIVITY, ENTERPRISE)}
+FORMS: dict[str, Form] = {
+    f.name: f for f in (CANDIDATE, PROGRESS, TRANSFER, TRANSFER_STEP, MEETING, ACTIVITY, ENTERPRISE)
+}
 
 # ----- the enterprise register (the committee's) ------------------------------------------------------
 

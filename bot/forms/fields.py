@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
 from bot.rules.privacy import ID_NUMBER_MESSAGE, looks_like_id_number
+from bot.rules.regulations import MEETING_RULES, MeetingRules
 from bot.scheduling.outbox import Outbox
 from storage.database import Database
 from storage.models import Role, User
@@ -37,6 +38,7 @@ class FormContext:
     tz: ZoneInfo
     t: Translator
     outbox: Outbox | None = None  # for forms whose saving queues messages (a broadcast)
+    meeting_rules: MeetingRules = MEETING_RULES  # the deployment's setting (CHIBO_MEETING_MINUTES...)
 
     @property
     def today(self) -> date:

@@ -332,3 +332,8 @@ def today_in(now: datetime, zone: ZoneInfo = VIETNAM) -> date:
         # A naive moment would be read in the server's zone: a UTC server would be 7 hours late.
         raise ValueError("today_in needs an aware datetime")
     return now.astimezone(zone).date()
+
+
+def quarter_start(d: date) -> date:
+    """Return the first day of the calendar quarter of `d`."""
+    return date(d.year, (d.month - 1) // 3 * 3 + 1, 1)

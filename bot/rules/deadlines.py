@@ -5,36 +5,42 @@ admin's changes, today's date in the deployment's zone) and get plain `Deadline`
 here reads a clock or a database. Periods follow the Civil Code's counting (2015, arts. 147-148): the
 day a period counts from is not part of it, and a period in months ends on the same day of the last
 month, or on that month's last day when it has none. How working days are counted is explained in
-`WorkingCalendar.add_working_days`.
+`WorkingCalendar.add_working_days`. The numbers and the clauses they come from are in
+bot/rules/regulations.py.
 
 The rules:
+- the awareness-class certificate valid 60 months, which must still be valid when the cell votes;
 - the ceremony within 30 working days of the admission decision;
 - probation of 12 months from the ceremony; recognition dates from its end;
 - recognition considered within 30 working days after probation ends;
-- the awareness-class certificate valid 60 months, which matters until the admission decision;
-- an official transfer within 60 working days of its decision or letter; a temporary one ends on
-  its end date.
+- an official transfer out: the introduction letter within 60 working days of the decision, then the
+  member received by the new cell within 30 working days of the letter; an official transfer in: the
+  member arrives within 30 working days of the letter; a temporary transfer: the return on its end
+  date. A completed transfer has nothing due.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from bot.rules.calendar import WorkingCalendar, add_months
-from bot.rules.pipeline import Pipeline, Step, probation_ends
-
-CEREMONY_WORKING_DAYS = 30
-RECOGNITION_WORKING_DAYS = 30
-AWARENESS_VALID_MONTHS = 60
-OFFICIAL_TRANSFER_WORKING_DAYS = 60
-
-MIN_AGE = 18
-MAX_AGE = 60
-MIN_OFFICIAL_MEMBERS = 3
+from bot.i18n import N_
+from bot.rules.calendar import WorkingCalendar
+from bot.rules.pipeline import Pipeline, Step, awareness_valid_until, probation_ends
+from bot.rules.regulations import (
+    CEREMONY_WORKING_DAYS,
+    LETTER_WORKING_DAYS,
+    MAX_AGE,
+    MIN_AGE,
+    MIN_OFFICIAL_MEMBERS,
+    OFFICIAL_TRANSFER_WORKING_DAYS,
+    RECOGNITION_WORKING_DAYS,
+    VOTE_DENOMINATOR,
+    VOTE_NUMERATOR,
+)
 
 DEFAULT_SOON_DAYS = 30
 DEFAULT_OFFSETS: tuple[int, ...] = (30, 7, 1)
@@ -49,8 +55,16 @@ class Kind(StrEnum):
     PROBATION_END = "probation_end"  # the 12 months of probation end (a date, not a task)
     RECOGNITION = "recognition"  # the cell considers recognition as a full member
     AWARENESS_EXPIRY = "awareness_expiry"  # the awareness-class certificate stops being valid
-    OFFICIAL_TRANSFER = "official_transfer"  # complete an official transfer
-    TEMPORARY_TRANSFER_END = "temporary_transfer_end"  # a temporary transfer ends
+    OFFICIAL_TRANSFER = "official_transfer"  # official transfer out: issue the introduction letter
+    TRANSFER_RECEIPT = "transfer_receipt"  # official transfer out: the new cell receives the member
+    TRANSFER_ARRIVAL = "transfer_arrival"  # official transfer in: the member arrives with the letter
+    TEMPORARY_TRANSFER_END = "temporary_transfer_end"  # a temporary transfer ends: record the return
+
+
+# The deadlines counted in working days: the only ones a change of the calendar (Tết) moves.
+WORKING_DAY_KINDS = frozenset(
+    {Kind.CEREMONY, Kind.RECOGNITION, Kind.OFFICIAL_TRANSFER, Kind.TRANSFER_RECEIPT, Kind.TRANSFER_ARRIVAL}
+)
 
 
 class State(StrEnum):
@@ -140,17 +154,19 @@ def recognition_deadline(pipeline: Pipeline, calendar: WorkingCalendar) -> Deadl
 
 
 def awareness_expiry(pipeline: Pipeline) -> Deadline | None:
-    """Return when the awareness-class certificate expires (60 months), once it is recorded."""
+    """Return when the awareness-class certificate expires (60 months), once it is recorded: the last day
+    the cell may consider the case (vote) with it."""
     certificate = pipeline.date_of(Step.AWARENESS_CLASS)
-    if certificate is None:
+    valid_until = awareness_valid_until(pipeline)
+    if certificate is None or valid_until is None:
         return None
-    # Valid through the same day 60 months later (expired from the next day: retake the class).
-    # Once admitted the certificate has served its purpose, so the admission decision meets it.
+    # Valid through the same day 60 months later (expired from the next day: retake the class). It
+    # must be valid when the cell considers the case (HD 06-HD/TW), so the cell's vote meets it.
     return Deadline(
         kind=Kind.AWARENESS_EXPIRY,
-        due=add_months(certificate, AWARENESS_VALID_MONTHS),
+        due=valid_until,
         counts_from=certificate,
-        done_on=pipeline.date_of(Step.ADMISSION_DECISION),
+        done_on=pipeline.date_of(Step.CELL_VOTE),
     )
 
 
@@ -190,20 +206,40 @@ class Direction(StrEnum):
     OUT = "out"
 
 
+class TransferStep(StrEnum):
+    """A dated step of a transfer after its first date (the values are stored and on buttons)."""
+
+    LETTER = "letter"  # official out: the introduction letter was issued
+    RECEIVED = "received"  # official out: the new cell received the member
+    ARRIVED = "arrived"  # official in: the member arrived and presented the letter
+    RETURNED = "returned"  # temporary: the member's return
+
+
+# The step that completes a transfer of each kind and direction.
+_COMPLETING = {
+    (TransferKind.OFFICIAL, Direction.OUT): TransferStep.RECEIVED,
+    (TransferKind.OFFICIAL, Direction.IN): TransferStep.ARRIVED,
+    (TransferKind.TEMPORARY, Direction.OUT): TransferStep.RETURNED,
+    (TransferKind.TEMPORARY, Direction.IN): TransferStep.RETURNED,
+}
+
+
 @dataclass(frozen=True)
 class TransferFacts:
     """What the cell knows of one transfer of a member."""
 
     kind: TransferKind
     direction: Direction
-    # Official: the date of the decision or the introduction letter. Temporary: the first day.
-    # (Annotated through the module because a field named `date` hides the type in this body.)
+    # Official out: the decision took effect (or the residence changed). Official in: the date of the
+    # introduction letter. Temporary: the first day. (Annotated through the module because a field
+    # named `date` hides the type in this body.)
     date: dt.date
     end_date: dt.date | None = None  # temporary transfers only: the last day
-    completed: bool = False
+    letter_date: dt.date | None = None  # official out only: the introduction letter was issued
+    done_on: dt.date | None = None  # received by the new cell, arrived, or returned: completed
 
     def __post_init__(self) -> None:
-        """Refuse facts that contradict the kind of transfer."""
+        """Refuse facts that contradict the kind of transfer or each other."""
         if self.kind is TransferKind.TEMPORARY:
             if self.end_date is None:
                 raise ValueError("a temporary transfer needs its end date")
@@ -211,27 +247,98 @@ class TransferFacts:
                 raise ValueError("a temporary transfer cannot end before it starts")
         elif self.end_date is not None:
             raise ValueError("an official transfer has no end date")
+        if self.letter_date is not None:
+            if (self.kind, self.direction) != (TransferKind.OFFICIAL, Direction.OUT):
+                raise ValueError("only an official transfer out records the letter it issued")
+            if self.letter_date < self.date:
+                raise ValueError("the letter cannot be issued before the decision")
+        if self.done_on is not None and self.done_on < (self.letter_date or self.date):
+            raise ValueError("a transfer cannot be completed before it starts")
+
+    @property
+    def completed(self) -> bool:
+        """Tell whether the transfer is completed (nothing of it is due any more)."""
+        return self.done_on is not None
+
+    @property
+    def completing_step(self) -> TransferStep:
+        """Return the step that completes this transfer."""
+        return _COMPLETING[(self.kind, self.direction)]
 
 
-def transfer_deadline(transfer: TransferFacts, calendar: WorkingCalendar) -> Deadline | None:
-    """Return the deadline of a transfer, or None once it is completed."""
+def transfer_next_steps(transfer: TransferFacts) -> list[TransferStep]:
+    """Return the steps that may be recorded next for a transfer (none once it is completed)."""
     if transfer.completed:
-        # We know that it was completed but not on which day, so a met deadline is not returned.
-        return None
-    if transfer.kind is TransferKind.OFFICIAL:
-        return Deadline(
-            kind=Kind.OFFICIAL_TRANSFER,
-            due=calendar.add_working_days(transfer.date, OFFICIAL_TRANSFER_WORKING_DAYS),
-            counts_from=transfer.date,
+        return []
+    if transfer.kind is TransferKind.OFFICIAL and transfer.direction is Direction.OUT:
+        # The receipt may be learnt before anyone recorded the letter: it completes the transfer too.
+        if transfer.letter_date is not None:
+            return [TransferStep.RECEIVED]
+        return [TransferStep.LETTER, TransferStep.RECEIVED]
+    return [transfer.completing_step]
+
+
+def transfer_step_refusal(transfer: TransferFacts, step: TransferStep, when: dt.date) -> str | None:
+    """Return why a step of a transfer cannot be recorded on a day (a catalog message), or None."""
+    if transfer.completed:
+        return N_("This transfer is completed already.")
+    if step not in transfer_next_steps(transfer):
+        return N_("This step does not belong to this transfer now.")
+    if when < transfer.date:
+        return N_("The date cannot be before the transfer's first date ({first}).")
+    if transfer.letter_date is not None and when < transfer.letter_date:
+        return N_("The date cannot be before the introduction letter ({letter}).")
+    return None
+
+
+def transfer_deadlines(transfer: TransferFacts, calendar: WorkingCalendar) -> list[Deadline]:
+    """Return every deadline of one transfer, met or not, sorted by due date.
+
+    Completing a transfer (done_on) meets all of them, whatever was recorded before: a completed
+    transfer is never overdue.
+    """
+    found: list[Deadline] = []
+    done = transfer.done_on
+    if transfer.kind is TransferKind.TEMPORARY:
+        assert transfer.end_date is not None  # checked when the facts were built
+        found.append(
+            Deadline(Kind.TEMPORARY_TRANSFER_END, transfer.end_date, counts_from=transfer.date, done_on=done)
         )
-    assert transfer.end_date is not None  # checked when the facts were built
-    return Deadline(kind=Kind.TEMPORARY_TRANSFER_END, due=transfer.end_date, counts_from=transfer.date)
+    elif transfer.direction is Direction.IN:
+        found.append(
+            Deadline(
+                Kind.TRANSFER_ARRIVAL,
+                calendar.add_working_days(transfer.date, LETTER_WORKING_DAYS),
+                counts_from=transfer.date,
+                done_on=done,
+            )
+        )
+    else:
+        found.append(
+            Deadline(
+                Kind.OFFICIAL_TRANSFER,
+                calendar.add_working_days(transfer.date, OFFICIAL_TRANSFER_WORKING_DAYS),
+                counts_from=transfer.date,
+                done_on=transfer.letter_date or done,
+            )
+        )
+        if transfer.letter_date is not None:
+            found.append(
+                Deadline(
+                    Kind.TRANSFER_RECEIPT,
+                    calendar.add_working_days(transfer.letter_date, LETTER_WORKING_DAYS),
+                    counts_from=transfer.letter_date,
+                    done_on=done,
+                )
+            )
+    return _sorted(found)
 
 
-def transfer_deadlines(transfers: Iterable[TransferFacts], calendar: WorkingCalendar) -> list[Deadline]:
-    """Return the deadlines of the transfers not yet completed, sorted by due date."""
-    found = (transfer_deadline(t, calendar) for t in transfers)
-    return _sorted([d for d in found if d is not None])
+def open_transfer_deadlines(
+    transfer: TransferFacts, calendar: WorkingCalendar, today: dt.date
+) -> list[Deadline]:
+    """Return the deadlines of a transfer not met on `today`, sorted by due date."""
+    return [d for d in transfer_deadlines(transfer, calendar) if d.state(today) is not State.DONE]
 
 
 # --- Eligibility -----------------------------------------------------------------------------
@@ -245,12 +352,20 @@ def age_at(birth_year: int, on_date: date) -> int:
 
 
 def eligible_age(birth_year: int, on_date: date) -> bool:
-    """Tell whether the age on the day the cell considers the case is within 18 to 60, inclusive."""
+    """Tell whether the age by year on the day the cell considers the case is within 18 to 60.
+
+    The rule counts full years in months (QĐ 294, point 1.1); with the birth year only, this check is
+    by year, so a person it passes may still be a few months short of 18 or past 60: the messages ask
+    the secretary to check the birth date. Past 60 is possible with a province-level committee's
+    approval, so callers warn and never refuse.
+    """
     return MIN_AGE <= age_at(birth_year, on_date) <= MAX_AGE
 
 
 def vote_passes(votes_for: int, official_members: int) -> bool:
-    """Tell whether a cell vote passes: at least 2/3 of the official members, in a cell of at least 3."""
+    """Tell whether a cell vote (admission or recognition) passes: at least 2/3 of the official members
+    counted (not those on a temporary transfer elsewhere, nor absent exempted members), in a cell of at
+    least 3."""
     if not 0 <= votes_for <= official_members:
         raise ValueError(
             f"votes for ({votes_for}) must be between 0 and the official members ({official_members})"
@@ -258,7 +373,12 @@ def vote_passes(votes_for: int, official_members: int) -> bool:
     if official_members < MIN_OFFICIAL_MEMBERS:
         return False
     # In integers: a float 2/3 compared with votes/members could fall on either side at exactly 2/3.
-    return votes_for * 3 >= official_members * 2
+    return votes_for * VOTE_DENOMINATOR >= official_members * VOTE_NUMERATOR
+
+
+def votes_needed(official_members: int) -> int:
+    """Return the fewest votes in favour that pass among this many official members."""
+    return -(-VOTE_NUMERATOR * official_members // VOTE_DENOMINATOR)
 
 
 # --- Reminders -------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from datetime import date
 from enum import StrEnum
 
 from bot.i18n import N_, Translator
-from bot.rules.calendar import add_months
+from bot.rules.calendar import ONE_DAY, add_months
+from bot.rules.regulations import AWARENESS_VALID_MONTHS, PROBATION_MONTHS
 
 
 class Step(StrEnum):
@@ -39,13 +40,12 @@ ORDER: tuple[Step, ...] = (
     Step.RECOGNITION,
 )
 TERMINAL = frozenset({Step.RECOGNITION, Step.NOT_RECOGNISED, Step.WITHDREW})
-PROBATION_MONTHS = 12
 
 STEP_NAMES = {
     Step.SOURCE: N_("source (outstanding worker)"),
     Step.AWARENESS_CLASS: N_("awareness class certificate"),
     Step.APPLICATION: N_("application to join"),
-    Step.CELL_VOTE: N_("cell vote"),
+    Step.CELL_VOTE: N_("cell consideration and vote"),
     Step.ADMISSION_DECISION: N_("admission decision"),
     Step.CEREMONY: N_("admission ceremony"),
     Step.RECOGNITION: N_("recognition as full member"),
@@ -111,16 +111,31 @@ def refusal(pipeline: Pipeline, step: Step, when: date) -> str | None:
     if last_date is not None and when < last_date:
         return N_("The date cannot be before the previous step ({previous}).")
     end = probation_ends(pipeline)
-    if step is Step.RECOGNITION and end is not None and when < end:
-        # Recognition is considered once the 12 months of probation are over, never before.
-        return N_("The probation ends on {end}; the cell considers recognition after that day.")
+    if step is Step.RECOGNITION and end is not None and when <= end:
+        # The 12 months are over at the end of their last day, and the cell's resolution comes after
+        # them (QĐ 294, point 4.2): a ceremony on 15/03/2025 ends probation on 15/03/2026, recognition
+        # dates from 15/03/2026, and the cell considers it from 16/03/2026 on.
+        return N_("The probation ends on {end}; the cell considers recognition from {first} on.")
+    valid_until = awareness_valid_until(pipeline)
+    if step is Step.CELL_VOTE and valid_until is not None and when > valid_until:
+        # HD 06-HD/TW: the certificate must still be valid on the day the cell considers the case.
+        return N_(
+            "The awareness class certificate expired on {expiry}; the cell considers the case only "
+            "with a valid certificate. Record the new certificate (the class retaken) first."
+        )
     return None
 
 
 def probation_ends(pipeline: Pipeline) -> date | None:
-    """Return the day probation ends: 12 calendar months after the ceremony."""
+    """Return the day probation ends: 12 calendar months after the ceremony (Charter, Điều 5.1)."""
     ceremony = pipeline.date_of(Step.CEREMONY)
     return None if ceremony is None else add_months(ceremony, PROBATION_MONTHS)
+
+
+def awareness_valid_until(pipeline: Pipeline) -> date | None:
+    """Return the last day the awareness-class certificate is valid: 60 months after it (HD 06-HD/TW)."""
+    certificate = pipeline.date_of(Step.AWARENESS_CLASS)
+    return None if certificate is None else add_months(certificate, AWARENESS_VALID_MONTHS)
 
 
 def explain_refusal(
@@ -131,8 +146,11 @@ def explain_refusal(
     if reason is None:
         return None
     end = probation_ends(pipeline)
+    expiry = awareness_valid_until(pipeline)
     return reason, {
         "next": ", ".join(t(STEP_NAMES[s]) for s in next_steps(pipeline)),
         "previous": t.date(pipeline.last_date) if pipeline.last_date else "",
         "end": t.date(end) if end else "",
+        "first": t.date(end + ONE_DAY) if end else "",
+        "expiry": t.date(expiry) if expiry else "",
     }

@@ -88,4 +88,3 @@ class MeetingRules:
 
 
 MEETING_RULES = MeetingRules()
-

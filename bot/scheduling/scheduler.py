@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
 
+from bot import callbacks
 from bot.clock import Clock
 from bot.config import Settings
 from bot.features import broadcast, enterprises, undelivered
@@ -24,9 +25,12 @@ from bot.features.access import is_configured_admin
 from bot.features.calendar import load_calendar
 from bot.features.duties import Duty, open_duties
 from bot.features.photos import PhotoKeeper
+from bot.features.transfers import STEP_NAMES as TRANSFER_STEP_NAMES
+from bot.features.transfers import STEP_OF_DEADLINE as TRANSFER_STEP_OF_DEADLINE
 from bot.forms.fields import Form
 from bot.i18n import N_
-from bot.rules.deadlines import OVERDUE_KEY, Kind, pending_reminders
+from bot.rules.calendar import WorkingCalendar, add_months, quarter_start
+from bot.rules.deadlines import OVERDUE_KEY, WORKING_DAY_KINDS, Kind, pending_reminders
 from bot.rules.pipeline import STEP_NAMES, Step
 from bot.scheduling.outbox import (
     Delivery,
@@ -48,16 +52,44 @@ QUIET_CELL_DAYS = 7
 NAMED_ENTERPRISES = 5  # a working group nudge names at most this many enterprises of each list
 
 # The form step that meets a deadline, for the button that opens /progress pre-filled.
-STEP_OF_DEADLINE = {Kind.CEREMONY: Step.CEREMONY, Kind.RECOGNITION: Step.RECOGNITION}
+STEP_OF_DEADLINE = {
+    Kind.CEREMONY: Step.CEREMONY,
+    Kind.RECOGNITION: Step.RECOGNITION,
+    Kind.AWARENESS_EXPIRY: Step.CELL_VOTE,
+}
 
 REMINDER_TEXTS = {
     Kind.CEREMONY: N_("the admission ceremony of <b>{who}</b> must be held by {due}"),
     Kind.RECOGNITION: N_("the cell must consider recognising <b>{who}</b> as a full member by {due}"),
-    Kind.AWARENESS_EXPIRY: N_("the awareness class certificate of <b>{who}</b> expires on {due}"),
-    Kind.OFFICIAL_TRANSFER: N_("the official transfer of <b>{who}</b> must be completed by {due}"),
-    Kind.TEMPORARY_TRANSFER_END: N_("the temporary transfer of <b>{who}</b> ends on {due}"),
+    Kind.AWARENESS_EXPIRY: N_(
+        "the cell must consider the admission of <b>{who}</b> (vote) before {due}: the awareness class "
+        "certificate is valid until then, after which the class must be taken again"
+    ),
+    Kind.OFFICIAL_TRANSFER: N_(
+        "the introduction letter of <b>{who}</b> (official transfer out) is due by {due}"
+    ),
+    Kind.TRANSFER_RECEIPT: N_(
+        "<b>{who}</b> must present the introduction letter to the new cell by {due}; record it once received"
+    ),
+    Kind.TRANSFER_ARRIVAL: N_(
+        "<b>{who}</b> (official transfer in) must arrive and present the introduction letter by {due}"
+    ),
+    Kind.TEMPORARY_TRANSFER_END: N_(
+        "the temporary transfer of <b>{who}</b> ends on {due}; record the return"
+    ),
     Kind.PROBATION_END: N_("the probation of <b>{who}</b> ends on {due}"),
 }
+
+UNCONFIRMED_TET = N_(
+    "🗓 Deadlines are now being counted through Tết {year}, whose days off nobody has confirmed: chibo "
+    "counts {first} to {last} as the Tết break, an estimate. When the Government announces the schedule, "
+    "check it with /calendar {year} and confirm it there (or correct it with /dayoff and /workday). "
+    "I tell you this once."
+)
+THEMATIC_NUDGE = N_(
+    "🗓 <b>{cell}</b> has held no thematic meeting in quarter {quarter} yet (at least one a quarter, "
+    "besides the regular monthly meeting). If one took place, report it with /meeting."
+)
 
 
 class Scheduler:
@@ -210,7 +242,7 @@ class Scheduler:
 
     async def deadline_reminders(self, today: date) -> int:
         """Queue each secretary the latest reminder of each deadline of their cell not yet sent."""
-        calendar = await load_calendar(self.db)
+        calendar = await load_calendar(self.db, culture_day_off=self.settings.culture_day_off)
         offsets = self.settings.reminder_offsets
         secretaries = await users.reachable(self.db, Role.SECRETARY.value)
         by_cell: dict[int, list[User]] = {}
@@ -227,8 +259,7 @@ class Scheduler:
             calendar,
             soon_days=max(offsets, default=0),
             overdue_days=30,
-            official_transfer_overdue_days=30,
-            temporary_transfer_overdue_days=30,
+            transfer_overdue_days=30,
         )
         sent = await self._sent_reminders()
         messages = []
@@ -247,9 +278,34 @@ class Scheduler:
                             unit_id=duty.unit_id,
                         )
                     )
+        messages += await self._unconfirmed_tet(duties, calendar)
         async with self.db.transaction() as tx:
             # One statement: a city's first pass queues some 15,000 reminders.
             return await self.outbox.enqueue_many(tx, messages)
+
+    async def _unconfirmed_tet(
+        self, duties: list[Duty], calendar: WorkingCalendar
+    ) -> list[outbox.NewMessage]:
+        """Tell each admin once a year when a deadline is counted through a Tết nobody has confirmed."""
+        years: set[int] = set()
+        for duty in duties:
+            deadline = duty.deadline
+            if deadline.kind in WORKING_DAY_KINDS:
+                years.update(calendar.unconfirmed_tet_years(deadline.counts_from, deadline.due))
+        if not years:
+            return []
+        messages = []
+        for admin in await users.reachable(self.db, Role.ADMIN.value):
+            t = translator_of(admin, self.settings)
+            for year in sorted(years):
+                first, last = calendar.tet(year)
+                text = Markup(t(UNCONFIRMED_TET)).format(year=year, first=t.date(first), last=t.date(last))
+                messages.append(
+                    outbox.NewMessage(
+                        f"calendar-unconfirmed:{admin.id}:{year}", admin.id, "calendar", str(text)
+                    )
+                )
+        return messages
 
     def _series(self, user: User, duty: Duty) -> str:
         subject = f"p{duty.person_id}" if duty.person_id is not None else f"t{duty.unit_id}:{duty.who}"
@@ -278,15 +334,21 @@ class Scheduler:
         else:
             when = Markup(t(N_("⏰ In {days} days:"))).format(days=left)
         text = when + Markup(" ") + what + Markup(".")
+        if duty.transfer_id is not None:
+            transfer_step = TRANSFER_STEP_OF_DEADLINE.get(duty.deadline.kind)
+            if transfer_step is None:
+                return str(text), None
+            label = t(N_("Record: {step}")).format(step=t(TRANSFER_STEP_NAMES[transfer_step]))
+            return str(text), [[(label, callbacks.encode("tf", duty.transfer_id, transfer_step.value))]]
         step = STEP_OF_DEADLINE.get(duty.deadline.kind)
         if duty.person_id is None or step is None:
             return str(text), None
         label = t(N_("Record: {step}")).format(step=t(STEP_NAMES[step]))
-        return str(text), [[(label, f"v1:pf:{duty.person_id}:{step.value}")]]
+        return str(text), [[(label, callbacks.encode("pf", duty.person_id, step.value))]]
 
     async def meeting_reminders(self, today: date) -> int:
         """Queue the reminder the working day before each cell's meeting, and the nudge 3 days after."""
-        calendar = await load_calendar(self.db)
+        calendar = await load_calendar(self.db, culture_day_off=self.settings.culture_day_off)
         secretaries = await users.reachable(self.db, Role.SECRETARY.value)
         month = f"{today:%Y-%m}"
         cells = await units.cells(self.db)
@@ -308,9 +370,43 @@ class Scheduler:
             if today >= meeting + timedelta(days=3) and cell.id in not_met and existed:
                 nudged = [user for user in recipients if not user.mute_nudges]
                 messages += [self._meeting_nudge(user, cell, today, month) for user in nudged]
+        messages += await self._thematic_nudges(today, cells, by_cell)
         async with self.db.transaction() as tx:
             # One statement: a city's cells are nudged on the same few days (10,000 messages).
             return await self.outbox.enqueue_many(tx, messages)
+
+    async def _thematic_nudges(
+        self, today: date, cells: list[Unit], by_cell: Mapping[int | None, list[User]]
+    ) -> list[outbox.NewMessage]:
+        """In the last month of a quarter, nudge the cells that held no thematic meeting in it yet (at least
+        one a quarter: Charter Điều 24 and HD 42-HD/BTCTW)."""
+        first = quarter_start(today)
+        last_month = add_months(first, 2)
+        if today < last_month:
+            return []
+        # A cell set up during the quarter's last month is not asked about the quarter.
+        existing = [
+            c for c in cells if c.created_at is None or local(c.created_at, self.settings).date() < last_month
+        ]
+        lacking = await digest_queries.cells_without_meeting(
+            self.db, [c.id for c in existing], first, today, kinds=digest_queries.THEMATIC_MEETING_KINDS
+        )
+        quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+        messages = []
+        for cell in existing:
+            if cell.id not in lacking:
+                continue
+            for user in by_cell.get(cell.id, []):
+                if user.mute_nudges:
+                    continue
+                t = translator_of(user, self.settings)
+                text = Markup(t(THEMATIC_NUDGE)).format(
+                    cell=cell.name, quarter=f"{(today.month - 1) // 3 + 1}/{today.year}"
+                )
+                messages.append(
+                    outbox.NewMessage(f"thematic:{user.id}:{cell.id}:{quarter}", user.id, "nudge", str(text))
+                )
+        return messages
 
     def _meeting_reminder(self, user: User, cell: Unit, meeting: date, month: str) -> outbox.NewMessage:
         t = translator_of(user, self.settings)
@@ -332,9 +428,8 @@ class Scheduler:
         text = Markup(
             t(
                 N_(
-                    "No meeting of <b>{cell}</b> has been reported for {month} yet. "
-                    "If it took place, report it "
-                    "with /meeting."
+                    "No regular meeting of <b>{cell}</b> has been reported for {month} yet (a thematic "
+                    "meeting on its own does not replace it). If it took place, report it with /meeting."
                 )
             )
         ).format(cell=cell.name, month=f"{today:%m/%Y}")
@@ -414,7 +509,7 @@ class Scheduler:
     ) -> int:
         """Queue the weekly digest to every committee member (or to one user now)."""
         recipients = [only] if only is not None else await users.reachable(self.db, Role.COMMITTEE.value)
-        calendar = await load_calendar(self.db)
+        calendar = await load_calendar(self.db, culture_day_off=self.settings.culture_day_off)
         computed: dict[int, digests.Digest] = {}
         rendered: dict[tuple[int, str], tuple[str, bytes]] = {}
         queued = 0
