@@ -15,12 +15,14 @@ from bot.features import mine
 from bot.features.access import ZALO
 from bot.features.mine import MineAction
 from bot.features.photos import PhotoRefused
+from bot.features.transfers import label as transfer_label
 from bot.forms.definitions import FORMS, latest_enterprise
 from bot.forms.engine import View
 from bot.forms.fields import FormContext
 from bot.i18n import N_
 from handlers.common import channel_of, command_name, keyboard, reply, requires, unknown, user_error
 from storage import photos
+from storage import transfers as transfer_store
 from storage.models import Role
 
 REPORTERS: frozenset[Role | None] = frozenset({Role.SECRETARY, Role.ADMIN})
@@ -31,6 +33,7 @@ FORM_COMMANDS = {
     "candidate": N_("Report a new source (outstanding worker)"),
     "progress": N_("Record the next admission step of a person"),
     "transfer": N_("Report a transfer in or out"),
+    "transferstep": N_("Record the next step of a transfer"),
     "meeting": N_("Report a cell meeting"),
     "activity": N_("Report another activity"),
     "enterprise": N_("Update the enterprise facts"),
@@ -279,15 +282,27 @@ async def _mine_page(update: Update, context: ChiboContext, page: int) -> None:
     ctx = form_context(context)
     t = ctx.t
     result = await mine.recent(ctx, page)
+    lines: list[Markup] = []
+    rows: list[list[tuple[str, str]]] = []
+    if page == 0:
+        # Open transfers first, however old: each is completed from here (issue 15).
+        for transfer in await mine.open_transfers(ctx):
+            if not lines:
+                lines.append(Markup("<b>{}</b>").format(t("Open transfers of your cell:")))
+            lines.append(Markup("• {}").format(transfer_label(transfer, t)))
+            button = mine.transfer_button(transfer, t)
+            if button is not None:
+                label, step = button
+                rows.append([(label, callbacks.encode("tf", transfer.id, *([step] if step else [])))])
     if not result.items:
-        await reply(update, context, t(mine.NOTHING_RECENT))
+        lines.append(Markup(t(mine.NOTHING_RECENT)))
+        await reply(update, context, Markup("\n").join(lines), markup=keyboard(rows) if rows else None)
         return
-    lines = [
+    lines.append(
         Markup(t("Your records of the last 30 days (page {page} of {pages}):")).format(
             page=result.page + 1, pages=result.pages
         )
-    ]
-    rows = []
+    )
     for index, record in enumerate(result.items, result.page * mine.PAGE_SIZE + 1):
         line = await mine.headline(ctx, record)
         lines.append(Markup("{i}. {line}").format(i=index, line=line))
@@ -343,6 +358,11 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
                 (t("🗑 Delete"), callbacks.encode("m", MineAction.DELETE, kind, record_id)),
             ]
         ]
+        transfer = await transfer_store.get(ctx.db, record_id) if kind == "transfer" else None
+        button = mine.transfer_button(transfer, t) if transfer is not None else None
+        if button is not None and transfer is not None:
+            label, step = button
+            buttons.insert(0, [(label, callbacks.encode("tf", transfer.id, *([step] if step else [])))])
         await reply(
             update,
             context,

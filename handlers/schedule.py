@@ -450,18 +450,17 @@ async def record_step(update: Update, context: ChiboContext) -> None:
 
 @requires(Role.SECRETARY, Role.ADMIN)
 async def record_transfer_step(update: Update, context: ChiboContext) -> None:
-    """Open the transfer-step form with the transfer and the step of a reminder already chosen."""
+    """Open the transfer-step form with the transfer (and the step) of a reminder or /mine chosen."""
     query = update.callback_query
     assert query is not None
     data = callbacks.decode(query.data)
     args = data.args if data else ()
-    if len(args) != 2 or not args[0].isdecimal():
+    if len(args) not in (1, 2) or not args[0].isdecimal():
         await query.answer(context.t("This button is no longer active. Please start again."))
         return
     await query.answer()
-    view = await context.forms.start(
-        form_context(context), "transferstep", given={"transfer": args[0], "step": args[1]}
-    )
+    given = {"transfer": args[0]} | ({"step": args[1]} if len(args) == 2 else {})
+    view = await context.forms.start(form_context(context), "transferstep", given=given)
     await show(update, context, view)
 
 

@@ -468,14 +468,17 @@ def _bounds(name: str, bounds: tuple[date, date], late: str = "late") -> dict[st
     return {f"{name}_{late}": bounds[0].isoformat(), f"{name}_soon": bounds[1].isoformat()}
 
 
-async def open_transfers(db: Queryable, ids: Iterable[int], dates: TransferDates) -> list[TransferRow]:
-    """Return the live transfers not completed whose open deadline counts from a date in its range."""
+async def open_transfers(
+    db: Queryable, ids: Iterable[int], dates: TransferDates, today: date
+) -> list[TransferRow]:
+    """Return the live transfers not completed by `today` whose open deadline counts from a date in its
+    range (a step dated later has not happened yet, as for admissions)."""
     rows = await db.fetchall(
         f"""
         SELECT id, unit_id, member_name, kind, direction, on_date, end_date, letter_date, done_on
         FROM transfers
-        WHERE unit_id {_IN} AND deleted_at IS NULL AND done_on IS NULL
-          AND ((kind = 'official' AND direction = 'out' AND letter_date IS NULL
+        WHERE unit_id {_IN} AND deleted_at IS NULL AND (done_on IS NULL OR done_on > :today)
+          AND ((kind = 'official' AND direction = 'out' AND (letter_date IS NULL OR letter_date > :today)
                 AND on_date BETWEEN :decision_from AND :decision_to)
                OR (kind = 'official' AND direction = 'out'
                    AND letter_date BETWEEN :letter_from AND :letter_to)
@@ -485,6 +488,7 @@ async def open_transfers(db: Queryable, ids: Iterable[int], dates: TransferDates
         """,
         {
             "ids": _json(ids),
+            "today": today.isoformat(),
             **_range("decision", dates.decision),
             **_range("letter", dates.letter),
             **_range("end", dates.end),

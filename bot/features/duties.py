@@ -160,6 +160,7 @@ async def _transfers_near(
                 today + timedelta(days=soon_days),
             ),
         ),
+        today,
     )
 
 

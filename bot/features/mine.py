@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from bot.features import transfers as transfer_steps
 from bot.forms.definitions import FORMS
 from bot.forms.fields import Form, FormContext
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.rules.pipeline import ORDER, STEP_NAMES, Step
-from storage import audit, records
+from storage import audit, records, transfers
 from storage.database import Queryable
+from storage.digest_queries import TransferRow
 from storage.models import Role
 from storage.records import Record
 
@@ -159,6 +161,25 @@ async def refusal(db: Queryable, record: Record) -> str | None:
         # A step in the middle would leave a gap: the pipeline is undone from its end.
         return N_("Only a person's latest step can be deleted. Delete the later steps first.")
     return None
+
+
+async def open_transfers(ctx: FormContext) -> list[TransferRow]:
+    """Return the open transfers of a secretary's cell, however old (none for an admin, who has no cell)."""
+    if ctx.own_cell is None:
+        return []
+    return await transfers.open_of_unit(ctx.db, ctx.own_cell)
+
+
+def transfer_button(row: TransferRow, t: Translator) -> tuple[str, str] | None:
+    """Return the label and the step of the button that records a transfer's next step, or None when
+    it is completed; with two possible steps (the letter, or the receipt straight away) the form asks."""
+    steps = transfer_steps.next_steps(row)
+    if not steps:
+        return None
+    label = t(N_("➡️ {member}: {step}")).format(
+        member=row.member_name, step=t(transfer_steps.STEP_NAMES[steps[0]])
+    )
+    return label, steps[0].value if len(steps) == 1 else ""
 
 
 NOTHING_RECENT = N_("You have entered nothing in the last 30 days. Report with /report.")

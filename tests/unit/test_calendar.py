@@ -23,7 +23,7 @@ def test_weekdays_work_and_weekends_do_not() -> None:
 def test_tet_2026_is_monday_16_to_friday_20_february() -> None:
     for day in range(16, 21):
         assert not CAL.is_working_day(date(2026, 2, day)), day
-    assert CAL.holiday_name(date(2026, 2, 17)) == "Tết Nguyên Đán"
+    assert CAL.holiday_name(date(2026, 2, 17)) == "Tết Nguyên đán"  # the shipped 2026 file
     # A decision on Friday 13/02: Sat 14 to Sun 22 are off, so day 1 is Monday 23/02.
     assert CAL.add_working_days(date(2026, 2, 13), 1) == date(2026, 2, 23)
     assert CAL.next_working_day(date(2026, 2, 13)) == date(2026, 2, 23)
@@ -45,7 +45,7 @@ def test_tet_2027_days_on_the_weekend_are_given_back_on_weekdays() -> None:
 
 def test_2026_day_off_substituted_from_saturday_22_august() -> None:
     assert not CAL.is_working_day(date(2026, 8, 31))  # Monday, off
-    assert CAL.holiday_name(date(2026, 8, 31)) == "Ngày nghỉ (thay cho ngày 22/08/2026)"
+    assert CAL.holiday_name(date(2026, 8, 31)) == "Nghỉ hoán đổi (làm bù thứ Bảy 22/08/2026)"
     assert CAL.is_working_day(date(2026, 8, 22))  # Saturday, worked instead
     assert CAL.holiday_name(date(2026, 8, 22)) is None
     assert CAL.next_working_day(date(2026, 8, 21)) == date(2026, 8, 22)
@@ -89,11 +89,24 @@ def test_admin_day_off_without_a_name_and_on_top_of_a_holiday() -> None:
     assert cal.holiday_name(date(2027, 1, 1)) == "Tết Dương lịch"  # the library still knows this one
 
 
-def test_make_up_day_can_also_cancel_a_library_holiday() -> None:
-    # Should the government swap a holiday the library lists, the admin can make it a working day.
-    cal = WorkingCalendar(make_up_days=[date(2026, 11, 24)])
-    assert cal.is_working_day(date(2026, 11, 24))
-    assert not CAL.is_working_day(date(2026, 11, 24))  # Vietnam Cultural Day, from 2026
+def test_make_up_day_can_also_cancel_an_official_holiday() -> None:
+    # Should the government swap a holiday the shipped file lists, the admin can make it a working day.
+    cal = WorkingCalendar(make_up_days=[date(2026, 9, 1)])
+    assert cal.is_working_day(date(2026, 9, 1))
+    assert not CAL.is_working_day(date(2026, 9, 1))
+
+
+def test_24_november_is_a_day_off_only_when_the_setting_says_so() -> None:
+    # Ngày Văn hóa Việt Nam (NQ 80-NQ/TW): a working day until the Labour Code is amended
+    # (CHIBO_CULTURE_DAY_OFF), in a shipped year (2026) as in a year the library covers (2028).
+    for day in (date(2026, 11, 24), date(2027, 11, 24), date(2028, 11, 24)):
+        assert CAL.is_working_day(day), day
+        assert not WorkingCalendar(culture_day_off=True).is_working_day(day), day
+    assert WorkingCalendar(culture_day_off=True).holiday_name(date(2026, 11, 24)) == "Ngày Văn hóa Việt Nam"
+    # 24/11/2029 is a Saturday: with the setting, Monday 26/11 is given instead.
+    assert not WorkingCalendar(culture_day_off=True).is_working_day(date(2029, 11, 26))
+    assert CAL.is_working_day(date(2029, 11, 26))
+    assert CAL.is_working_day(date(2025, 11, 24))  # before it was chosen, an ordinary Monday
 
 
 def test_a_day_cannot_be_both_off_and_made_up() -> None:

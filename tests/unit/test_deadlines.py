@@ -12,20 +12,24 @@ from bot.rules.deadlines import (
     State,
     TransferFacts,
     TransferKind,
+    TransferStep,
     age_at,
     awareness_expiry,
     ceremony_deadline,
     deadlines_for,
     eligible_age,
+    open_transfer_deadlines,
     pending_reminders,
     pipeline_deadlines,
     probation_end,
     recognition_deadline,
     recognition_effective_date,
     reminder_due,
-    transfer_deadline,
     transfer_deadlines,
+    transfer_next_steps,
+    transfer_step_refusal,
     vote_passes,
+    votes_needed,
 )
 from bot.rules.pipeline import Pipeline, Step
 
@@ -170,11 +174,20 @@ def test_awareness_certificate_of_29_february() -> None:
     assert deadline is not None and deadline.due == date(2029, 2, 28)
 
 
-def test_admission_decision_meets_the_awareness_deadline() -> None:
+def test_the_cell_vote_meets_the_awareness_deadline() -> None:
+    # HD 06-HD/TW: the certificate must be valid when the cell considers the case, not at the decision.
     deadline = awareness_expiry(admitted())
     assert deadline is not None
-    assert deadline.done_on == DECISION
-    assert deadline.state(DECISION) is State.DONE
+    assert deadline.done_on == date(2026, 11, 20)  # the cell's vote
+    assert deadline.state(date(2026, 11, 20)) is State.DONE
+    applied = Pipeline(
+        {
+            Step.SOURCE: date(2020, 9, 1),
+            Step.AWARENESS_CLASS: date(2021, 3, 10),
+            Step.APPLICATION: date(2021, 5, 1),
+        }
+    )
+    assert [d.kind for d in deadlines_for(applied, CAL, date(2026, 2, 20))] == [Kind.AWARENESS_EXPIRY]
 
 
 # --- deadlines_for ---------------------------------------------------------------------------
@@ -225,29 +238,81 @@ def test_official_transfer_within_60_working_days_across_new_year_and_tet() -> N
     # From Sun 20/12/2026: 30 on Mon 01/02/2027 (see DECISION); Tue 02, Wed 03 (32); Tết Thu 04 to
     # Wed 10/02; Thu 11, Fri 12 (34); weeks of 15/02 to 15/03 (59); Mon 22/03/2027 is the 60th.
     transfer = TransferFacts(TransferKind.OFFICIAL, Direction.OUT, date(2026, 12, 20))
-    assert transfer_deadline(transfer, CAL) == Deadline(
-        Kind.OFFICIAL_TRANSFER, due=date(2027, 3, 22), counts_from=date(2026, 12, 20)
+    assert transfer_deadlines(transfer, CAL) == [
+        Deadline(Kind.OFFICIAL_TRANSFER, due=date(2027, 3, 22), counts_from=date(2026, 12, 20))
+    ]
+    assert transfer_next_steps(transfer) == [TransferStep.LETTER, TransferStep.RECEIVED]
+
+
+def test_a_transfer_out_is_a_letter_then_a_receipt_within_30_working_days() -> None:
+    # The letter is issued on Fri 05/03/2027; 30 working days from it: March 08-31 (18), April 01-02 (20),
+    # Mon 05 to Fri 16/04 (Fri 16/04/2027 is Hùng Kings' Day, off: 29), Mon 19/04/2027 is the 30th.
+    transfer = TransferFacts(
+        TransferKind.OFFICIAL, Direction.OUT, date(2026, 12, 20), letter_date=date(2027, 3, 5)
     )
+    assert transfer_deadlines(transfer, CAL) == [
+        Deadline(Kind.OFFICIAL_TRANSFER, date(2027, 3, 22), date(2026, 12, 20), done_on=date(2027, 3, 5)),
+        Deadline(Kind.TRANSFER_RECEIPT, date(2027, 4, 19), counts_from=date(2027, 3, 5)),
+    ]
+    assert transfer_next_steps(transfer) == [TransferStep.RECEIVED]
+    assert [d.kind for d in open_transfer_deadlines(transfer, CAL, date(2027, 4, 20))] == [
+        Kind.TRANSFER_RECEIPT
+    ]
+    assert (
+        open_transfer_deadlines(transfer, CAL, date(2027, 4, 20))[0].state(date(2027, 4, 20)) is State.OVERDUE
+    )
+
+
+def test_a_completed_transfer_has_nothing_open_even_past_every_due_date() -> None:
+    # Received on 20/05/2027, late and without a letter recorded: nothing is overdue from that day on.
+    transfer = TransferFacts(
+        TransferKind.OFFICIAL, Direction.OUT, date(2026, 12, 20), done_on=date(2027, 5, 20)
+    )
+    assert transfer.completed and transfer_next_steps(transfer) == []
+    assert open_transfer_deadlines(transfer, CAL, date(2027, 5, 20)) == []
+    assert open_transfer_deadlines(transfer, CAL, date(2030, 1, 1)) == []
+    assert all(d.state(date(2030, 1, 1)) is State.DONE for d in transfer_deadlines(transfer, CAL))
+
+
+def test_an_official_transfer_in_is_due_to_arrive_30_working_days_after_the_letter() -> None:
+    # A letter of Thu 14/01/2027: January 15-29 (11), Mon 01 to Wed 03/02 (14), Tết 04-10/02, Thu 11, Fri
+    # 12 (16), weeks of 15/02 and 22/02 (26), Mon 01 to Thu 04/03/2027 is the 30th.
+    transfer = TransferFacts(TransferKind.OFFICIAL, Direction.IN, date(2027, 1, 14))
+    assert transfer_deadlines(transfer, CAL) == [
+        Deadline(Kind.TRANSFER_ARRIVAL, date(2027, 3, 4), counts_from=date(2027, 1, 14))
+    ]
+    assert transfer_next_steps(transfer) == [TransferStep.ARRIVED]
 
 
 def test_temporary_transfer_ends_on_its_end_date() -> None:
     transfer = TransferFacts(TransferKind.TEMPORARY, Direction.IN, date(2027, 3, 1), date(2027, 8, 31))
-    deadline = transfer_deadline(transfer, CAL)
+    (deadline,) = transfer_deadlines(transfer, CAL)
     assert deadline == Deadline(
         Kind.TEMPORARY_TRANSFER_END, due=date(2027, 8, 31), counts_from=date(2027, 3, 1)
     )
-    assert deadline.state(date(2027, 9, 1)) is State.OVERDUE  # not back, nor extended
+    assert deadline.state(date(2027, 9, 1)) is State.OVERDUE  # the return is not recorded
+    assert transfer_next_steps(transfer) == [TransferStep.RETURNED]
+    back = TransferFacts(
+        TransferKind.TEMPORARY, Direction.IN, date(2027, 3, 1), date(2027, 8, 31), done_on=date(2027, 9, 2)
+    )
+    assert open_transfer_deadlines(back, CAL, date(2027, 9, 2)) == []
 
 
-def test_transfer_deadlines_skip_completed_ones_and_sort() -> None:
-    official = TransferFacts(TransferKind.OFFICIAL, Direction.IN, date(2026, 12, 20))
-    temporary = TransferFacts(TransferKind.TEMPORARY, Direction.OUT, date(2026, 12, 1), date(2027, 2, 28))
-    done = TransferFacts(TransferKind.OFFICIAL, Direction.OUT, date(2026, 6, 1), completed=True)
-    assert transfer_deadline(done, CAL) is None
-    assert [d.due for d in transfer_deadlines([official, done, temporary], CAL)] == [
-        date(2027, 2, 28),
-        date(2027, 3, 22),
-    ]
+def test_a_step_of_a_transfer_is_refused_out_of_order_or_before_its_dates() -> None:
+    out = TransferFacts(TransferKind.OFFICIAL, Direction.OUT, date(2027, 1, 4), letter_date=date(2027, 1, 8))
+    assert transfer_step_refusal(out, TransferStep.RECEIVED, date(2027, 1, 20)) is None
+    assert transfer_step_refusal(out, TransferStep.LETTER, date(2027, 1, 20)) is not None  # recorded already
+    assert "letter" in (transfer_step_refusal(out, TransferStep.RECEIVED, date(2027, 1, 7)) or "")
+    assert "first date" in (
+        transfer_step_refusal(
+            TransferFacts(TransferKind.OFFICIAL, Direction.IN, date(2027, 1, 4)),
+            TransferStep.ARRIVED,
+            date(2027, 1, 3),
+        )
+        or ""
+    )
+    done = TransferFacts(TransferKind.OFFICIAL, Direction.IN, date(2027, 1, 4), done_on=date(2027, 1, 5))
+    assert "completed" in (transfer_step_refusal(done, TransferStep.ARRIVED, date(2027, 1, 6)) or "")
 
 
 def test_transfer_facts_must_fit_their_kind() -> None:
@@ -257,6 +322,12 @@ def test_transfer_facts_must_fit_their_kind() -> None:
         TransferFacts(TransferKind.TEMPORARY, Direction.IN, date(2027, 3, 1), date(2027, 2, 1))
     with pytest.raises(ValueError, match="no end date"):
         TransferFacts(TransferKind.OFFICIAL, Direction.IN, date(2027, 3, 1), date(2027, 6, 1))
+    with pytest.raises(ValueError, match="letter"):
+        TransferFacts(TransferKind.OFFICIAL, Direction.IN, date(2027, 3, 1), letter_date=date(2027, 3, 2))
+    with pytest.raises(ValueError, match="before the decision"):
+        TransferFacts(TransferKind.OFFICIAL, Direction.OUT, date(2027, 3, 1), letter_date=date(2027, 2, 2))
+    with pytest.raises(ValueError, match="completed before"):
+        TransferFacts(TransferKind.OFFICIAL, Direction.IN, date(2027, 3, 1), done_on=date(2027, 2, 2))
 
 
 # --- Eligibility -----------------------------------------------------------------------------
@@ -294,6 +365,12 @@ def test_age_counts_the_birth_year_only() -> None:
 )
 def test_vote_needs_two_thirds_of_official_members(votes_for: int, members: int, passes: bool) -> None:
     assert vote_passes(votes_for, members) is passes
+
+
+@pytest.mark.parametrize(("members", "needed"), [(3, 2), (8, 6), (9, 6), (10, 7), (31, 21)])
+def test_votes_needed_is_the_least_that_passes(members: int, needed: int) -> None:
+    assert vote_passes(needed, members) and not vote_passes(needed - 1, members)
+    assert votes_needed(members) == needed
 
 
 @pytest.mark.parametrize(("votes_for", "members"), [(10, 9), (-1, 5)])

@@ -92,8 +92,10 @@ def activity(day: str, kind: str) -> dict[str, Any]:
     return {"on_date": day, "kind": kind, "title": "Hoạt động", "participants": 30}
 
 
-def transfer(name: str, direction: str, kind: str, day: str, end: str | None = None) -> dict[str, Any]:
-    """Return the values of a transfer."""
+def transfer(
+    name: str, direction: str, kind: str, day: str, end: str | None = None, *, done: str | None = None
+) -> dict[str, Any]:
+    """Return the values of a transfer (completed on `done`)."""
     return {
         "member_name": name,
         "direction": direction,
@@ -101,6 +103,7 @@ def transfer(name: str, direction: str, kind: str, day: str, end: str | None = N
         "on_date": day,
         "end_date": end,
         "study": 0,
+        "done_on": done,
     }
 
 
@@ -231,18 +234,27 @@ async def tree(db: Database) -> Tree:
     gone = await add(db, "activity", ids.honda, activity("2026-12-03", "propaganda"))
     await records.soft_delete(db, "activity", gone, RECENT)
 
-    await add(db, "transfer", ids.honda, transfer("Hà Văn Đến", "in", "official", "2026-12-02"))
-    # 60 working days from 14/09/2026 (Vietnam Cultural Day, 24/11, is off) end on Tue 08/12, or
-    # on Wed 09/12 with the admin's day off on 04/12.
+    await add(
+        db, "transfer", ids.honda, transfer("Hà Văn Đến", "in", "official", "2026-12-02", done="2026-12-02")
+    )
+    # 60 working days from 14/09/2026 (24/11 is a working day by default) end on Mon 07/12, or on
+    # Tue 08/12 with the admin's day off on 04/12.
     await add(db, "transfer", ids.honda, transfer("Đinh Văn Hạn", "out", "official", "2026-09-14"))
-    # 60 working days from 07/09/2026 end on Tue 01/12/2026: overdue for 6 days.
+    # 60 working days from 07/09/2026 end on Mon 30/11/2026: overdue for 7 days.
     await add(db, "transfer", ids.honda, transfer("Lý Văn Quá", "out", "official", "2026-09-07"))
-    # Due at the end of August: overdue too long ago to repeat (completion is not recorded).
-    await add(db, "transfer", ids.honda, transfer("Cao Văn Cũ", "out", "official", "2026-06-01"))
+    # Due at the end of August, and completed on 20/08: a completed transfer is never overdue.
+    await add(
+        db, "transfer", ids.honda, transfer("Cao Văn Cũ", "out", "official", "2026-06-01", done="2026-08-20")
+    )
     await add(
         db, "transfer", ids.honda, transfer("Mai Văn Tạm", "out", "temporary", "2026-07-01", "2026-12-20")
     )
-    await add(db, "transfer", ids.honda, transfer("Tô Văn Về", "in", "temporary", "2026-08-30", "2026-11-30"))
+    await add(
+        db,
+        "transfer",
+        ids.honda,
+        transfer("Tô Văn Về", "in", "temporary", "2026-08-30", "2026-11-30", done="2026-11-30"),
+    )
 
     await add(db, "enterprise", ids.honda, snapshot("2026-01-10", "KCN A", 1000, 700, 600, 30, 4))
     await add(db, "enterprise", ids.honda, snapshot("2026-11-20", "KCN A", 1200, 800, 900, 40, 5))
@@ -470,8 +482,8 @@ async def test_deadlines_by_cell(db: Database, tree: Tree) -> None:
             HONDA,
             [
                 (BINH, Kind.CEREMONY, date(2026, 11, 12), State.OVERDUE),
-                ("Lý Văn Quá", Kind.OFFICIAL_TRANSFER, date(2026, 12, 1), State.OVERDUE),
-                ("Đinh Văn Hạn", Kind.OFFICIAL_TRANSFER, date(2026, 12, 9), State.DUE_SOON),
+                ("Lý Văn Quá", Kind.OFFICIAL_TRANSFER, date(2026, 11, 30), State.OVERDUE),
+                ("Đinh Văn Hạn", Kind.OFFICIAL_TRANSFER, date(2026, 12, 8), State.DUE_SOON),
                 ("Mai Văn Tạm", Kind.TEMPORARY_TRANSFER_END, date(2026, 12, 20), State.DUE_SOON),
                 ("Vũ Thị Giang", Kind.PROBATION_END, date(2026, 12, 20), State.DUE_SOON),
             ],
@@ -516,7 +528,7 @@ async def test_a_cell_shows_its_first_deadlines_and_counts_them_all(db: Database
 async def test_the_admins_days_off_move_deadlines(db: Database, tree: Tree) -> None:
     d = await dg.compute(db, tree.a, TODAY, WorkingCalendar())
     han = next(i for c in d.deadlines for i in c.items if i.person == "Đinh Văn Hạn")
-    assert han.due == date(2026, 12, 8)  # without the day off of 04/12
+    assert han.due == date(2026, 12, 7)  # without the day off of 04/12
 
 
 async def test_load_calendar_reads_days_off_and_make_up_days(db: Database) -> None:
@@ -674,11 +686,11 @@ async def test_render_in_english(db: Database, tree: Tree) -> None:
     assert "<b>Cells that recorded nothing in 30 days: 2 of 4</b>" in lines
     assert "• Chi bộ Canon (last record 06/11/2026)" in lines
     assert "• Chi bộ Yazaki (nothing recorded yet)" in lines
-    assert "<b>Cells with no meeting recorded in 11/2026: 2 of 4</b>" in lines
+    assert "<b>Cells with no regular meeting recorded in 11/2026: 2 of 4</b>" in lines
     assert "<b>Deadlines: 2 overdue, 4 due in the next 30 days</b>" in lines
     assert "<i>Chi bộ &lt;Honda&gt; &amp; Co</i>: 2 overdue, 3 due soon" in lines
     assert "⚠ Trần Thị &lt;Bình&gt;: admission ceremony, due 12/11/2026, <b>overdue</b>" in lines
-    assert "• Đinh Văn Hạn: official transfer out, due 09/12/2026" in lines
+    assert "• Đinh Văn Hạn: official transfer out: introduction letter, due 08/12/2026" in lines
     assert "Workers: 4,200" in lines
     assert (
         "Party cells: <b>2 of 2</b> enterprises (100%); 0 have party members but no cell, "
@@ -706,6 +718,10 @@ def big_digest(cells: int) -> dg.Digest:
         parts=tuple(dg.UnitProgress(i, n, True, i % 4, 3) for i, n in enumerate(names)),
         quiet_cells=tuple(dg.QuietCell(i, n, None) for i, n in enumerate(names)),
         no_meeting=tuple(dg.CellRef(i, n) for i, n in enumerate(names)),
+        last_quarter=dg.Period(date(2026, 7, 1), date(2026, 9, 30)),
+        no_thematic=tuple(dg.CellRef(i, n) for i, n in enumerate(names)),
+        this_quarter=dg.Period(date(2026, 10, 1), TODAY),
+        thematic_this_quarter=0,
         deadlines=tuple(dg.CellDeadlines(i, n, 2, 1, (item, soon, item)) for i, n in enumerate(names)),
         enterprises=Coverage(
             unit_id=1,

@@ -19,7 +19,7 @@ from bot.rules.deadlines import (
     TransferFacts,
     TransferKind,
     deadlines_for,
-    transfer_deadline,
+    open_transfer_deadlines,
 )
 from bot.rules.pipeline import ORDER, Pipeline, Step
 from storage import records, units
@@ -128,8 +128,7 @@ async def test_the_ranges_of_step_dates_lose_no_deadline(
             CALENDAR,
             soon_days=soon_days,
             overdue_days=overdue_days,
-            official_transfer_overdue_days=0,
-            temporary_transfer_overdue_days=0,
+            transfer_overdue_days=0,
         )
         found = {
             (d.person_id, d.deadline.kind.value, d.deadline.due) for d in duties if d.person_id is not None
@@ -140,18 +139,28 @@ async def test_the_ranges_of_step_dates_lose_no_deadline(
 
 
 async def transfers(db: Database, cell: int, count: int, rng: random.Random) -> None:
-    """Store random official and temporary transfers of a cell, in and out."""
+    """Store random official and temporary transfers of a cell, in and out, at every step: the letter
+    issued or not, completed (received, arrived, returned) or not."""
     async with db.transaction() as tx:
         for n in range(count):
             start = date(2023, 10, 1) + timedelta(days=rng.randrange(900))
             temporary = rng.random() < 0.5
+            direction = rng.choice(["in", "out"])
             end = start + timedelta(days=rng.randint(10, 200)) if temporary else None
+            letter = None
+            if not temporary and direction == "out" and rng.random() < 0.5:
+                letter = start + timedelta(days=rng.randint(0, 120))
+            done = None
+            if rng.random() < 0.3:
+                done = (letter or start) + timedelta(days=rng.randint(0, 90))
             values = {
                 "member_name": f"Đảng viên {n}",
-                "direction": rng.choice(["in", "out"]),
+                "direction": direction,
                 "kind": "temporary" if temporary else "official",
                 "on_date": start.isoformat(),
                 "end_date": end.isoformat() if end else None,
+                "letter_date": letter.isoformat() if letter else None,
+                "done_on": done.isoformat() if done else None,
             }
             await records.insert(tx, "transfer", cell, values, None, NOW)
 
@@ -163,7 +172,7 @@ async def test_the_counts_in_sql_are_those_of_the_deadlines_worked_out(db: Datab
     cells = [await people(db, 250, rng, code) for code in ("a", "b", "c")]
     for cell in cells[:2]:
         await transfers(db, cell, 60, rng)
-    kept = {"soon_days": 30, "official_transfer_overdue_days": 30, "temporary_transfer_overdue_days": 0}
+    kept = {"soon_days": 30, "transfer_overdue_days": None}
     checked = 0
     for today in (date(2024, 1, 1) + timedelta(days=n) for n in range(0, 2 * 365, 2)):
         duties = await open_duties(db, cells, today, CALENDAR, overdue_days=None, **kept)
@@ -185,50 +194,51 @@ async def test_the_counts_in_sql_are_those_of_the_deadlines_worked_out(db: Datab
 
 
 async def every_transfer_deadline(
-    db: Database, today: date, soon_days: int, official_days: int, temporary_days: int
-) -> set[tuple[str, date]]:
-    """Work out every live transfer's deadline and keep those open_duties keeps (an official transfer
-    in is complete: the member presented the letter to the cell that records it)."""
+    db: Database, today: date, soon_days: int, overdue_days: int | None
+) -> set[tuple[str, str, date]]:
+    """Work out every live transfer's open deadlines and keep those open_duties keeps."""
     found = set()
     for row in await db.fetchall("SELECT * FROM transfers WHERE deleted_at IS NULL"):
         temporary = row["kind"] == "temporary"
-        if not temporary and row["direction"] == "in":
-            continue
         facts = TransferFacts(
             TransferKind(row["kind"]),
             Direction(row["direction"]),
             date.fromisoformat(row["on_date"]),
             date.fromisoformat(row["end_date"]) if temporary else None,
+            letter_date=date.fromisoformat(row["letter_date"]) if row["letter_date"] else None,
+            done_on=date.fromisoformat(row["done_on"]) if row["done_on"] else None,
         )
-        deadline = transfer_deadline(facts, CALENDAR)
-        assert deadline is not None
-        state = deadline.state(today, soon_days)
-        late = temporary_days if temporary else official_days
-        if state is State.DUE_SOON or (state is State.OVERDUE and -deadline.days_left(today) <= late):
-            found.add((row["member_name"], deadline.due))
+        for deadline in open_transfer_deadlines(facts, CALENDAR, today):
+            state = deadline.state(today, soon_days)
+            late = -deadline.days_left(today)
+            if state is State.DUE_SOON or (
+                state is State.OVERDUE and (overdue_days is None or late <= overdue_days)
+            ):
+                found.add((row["member_name"], deadline.kind.value, deadline.due))
     return found
 
 
-@pytest.mark.parametrize(
-    ("soon_days", "official_days", "temporary_days"), [(30, 30, 0), (30, 0, 0), (7, 5, 3)]
-)
+@pytest.mark.parametrize(("soon_days", "overdue_days"), [(30, None), (30, 30), (30, 0), (7, 5)])
 async def test_the_range_of_transfer_dates_loses_no_deadline(
-    db: Database, soon_days: int, official_days: int, temporary_days: int
+    db: Database, soon_days: int, overdue_days: int | None
 ) -> None:
     rng = random.Random(20261125)
     cell = await people(db, 0, rng)
     await transfers(db, cell, 300, rng)
-    kept = {
-        "soon_days": soon_days,
-        "official_transfer_overdue_days": official_days,
-        "temporary_transfer_overdue_days": temporary_days,
-    }
     checked = 0
     for today in (date(2024, 1, 1) + timedelta(days=n) for n in range(0, 2 * 365, 3)):
-        duties = await open_duties(db, [cell], today, CALENDAR, overdue_days=None, **kept)
-        found = {(d.who, d.deadline.due) for d in duties}
-        assert found == await every_transfer_deadline(db, today, soon_days, official_days, temporary_days), (
-            today
+        duties = await open_duties(
+            db,
+            [cell],
+            today,
+            CALENDAR,
+            soon_days=soon_days,
+            overdue_days=None,
+            transfer_overdue_days=overdue_days,
         )
+        found = {(d.who, d.deadline.kind.value, d.deadline.due) for d in duties}
+        assert found == await every_transfer_deadline(db, today, soon_days, overdue_days), today
+        # A completed transfer is never among them: not overdue, not due.
+        assert all(d.transfer_id is not None for d in duties)
         checked += len(found)
     assert checked >= 500  # real lists were compared, not empty ones

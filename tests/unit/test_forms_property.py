@@ -149,6 +149,9 @@ async def check_stored(db: Database) -> None:
     for row in await db.fetchall("SELECT * FROM transfers"):
         if row["kind"] == "temporary":
             assert row["end_date"] is not None
+        assert row["letter_date"] is None or row["letter_date"] >= row["on_date"]
+        assert row["done_on"] is None or row["done_on"] >= (row["letter_date"] or row["on_date"])
+        assert max(row["on_date"], row["letter_date"] or "", row["done_on"] or "") <= TODAY.isoformat()
     steps = await db.fetchall("SELECT person_id, step, on_date FROM pipeline_steps WHERE deleted_at IS NULL")
     dates: dict[int, list[str]] = {}
     for row in steps:
@@ -208,8 +211,17 @@ async def fill_with_noise(form_name: str, noise: list[str]) -> None:
         assert draft is not None
         assert draft.position == REVIEW, draft
         view = await ENGINE.press(ctx, draft.id, draft.version, "ok", "")
+        if form_name == "transferstep":
+            # A step of the fixture's open transfer: the transfer is updated, not a record added.
+            stepped = await db.fetchval(
+                "SELECT letter_date IS NOT NULL OR done_on IS NOT NULL FROM transfers"
+            )
+            assert bool(stepped) is view.closed, view.text
+            await check_stored(db)
+            return
         table = records.KINDS[FORMS[form_name].kind][0]
-        before = 1 if table in ("people", "pipeline_steps") else 0  # the fixture holds one person
+        # The fixture holds one person and one open transfer.
+        before = 1 if table in ("people", "pipeline_steps", "transfers") else 0
         if view.closed:
             assert view.saved_record is not None
             assert await db.fetchval(f"SELECT COUNT(*) FROM {table}") == before + 1
@@ -221,7 +233,7 @@ async def fill_with_noise(form_name: str, noise: list[str]) -> None:
 
 
 async def secretary(db: Database) -> FormContext:
-    """Return a secretary of a cell with one source, on a fresh database."""
+    """Return a secretary of a cell with one source and one open transfer out, on a fresh database."""
     await db.migrate()
     await admin.add_unit(db, None, "kcn", "KCN", NOW)
     cell, _ = await admin.add_unit(db, None, "kcn/cb", "Chi bộ A", NOW)
@@ -249,6 +261,14 @@ async def secretary(db: Database) -> FormContext:
             "step",
             cell.id,
             {"person_id": person, "step": "source", "on_date": "2026-01-05"},
+            registration.user.id,
+            NOW,
+        )
+        await records.insert(
+            tx,
+            "transfer",
+            cell.id,
+            {"direction": "out", "kind": "official", "member_name": "Đỗ Minh", "on_date": "2026-01-05"},
             registration.user.id,
             NOW,
         )
