@@ -218,7 +218,9 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         except UserError as error:
             return _fail(str(error.render(t).striptags()), 1)
         keeper = PhotoKeeper(db, settings, system_clock)
-        result = await export.run(db, request, t, settings.timezone, now, keeper=keeper)
+        result = await export.run(
+            db, request, t, settings.timezone, now, keeper=keeper, culture_day_off=settings.culture_day_off
+        )
         await export.record(db, None, request, result, now)
     files.write_private(args.out, result.data)
     print(f"chibo: wrote {args.out} ({result.rows} rows)")

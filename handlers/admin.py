@@ -1,17 +1,21 @@
-"""Admin commands: /addunit, /units, /invite, /invites, /uninvite, /users, /revoke."""
+"""Admin commands: /addunit, /moveunit, /renameunit, /mergecells, /units, /invite, /invites, /uninvite,
+/users, /revoke."""
 
 from __future__ import annotations
 
 from markupsafe import Markup
 from telegram import Update
-from telegram.ext import CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import callbacks
 from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features import admin
+from bot.features import tree as unit_tree
 from bot.features.access import TELEGRAM, is_configured_admin
+from bot.i18n import N_
 from bot.text import role_name
-from handlers.common import args_text, channel_of, reply, requires, user_error
+from handlers.common import args_text, channel_of, keyboard, reply, requires, user_error
 from handlers.menus import clear_user_menu
 from storage.models import Role
 
@@ -48,6 +52,121 @@ async def addunit(update: Update, context: ChiboContext) -> None:
             name=unit.name, code=unit.code, parent=parent.name
         ),
     )
+
+
+TREE_USAGE = {
+    "moveunit": N_(
+        "Write the unit's code and its new committee's, for example: <code>/moveunit cb-honda kcn-b</code>"
+    ),
+    "renameunit": N_(
+        "Write the unit's code and its new name, for example: "
+        "<code>/renameunit cb-honda Chi bộ Công ty Honda Việt Nam</code>"
+    ),
+    "mergecells": N_(
+        "Write the code of the cell that goes and of the cell that stays, for example: "
+        "<code>/mergecells cb-honda-2 cb-honda</code>"
+    ),
+}
+CONFIRM, DROP = "y", "n"  # the actions of the preview's buttons (callback data "v1:ut:y:<token>")
+
+
+async def _tree_change(update: Update, context: ChiboContext, command: str) -> None:
+    """Check a change of the tree, show what it will do, and ask for the confirmation."""
+    t = context.t
+    parts = args_text(update).split(maxsplit=1)
+    if len(parts) < 2:
+        await reply(update, context, t(TREE_USAGE[command]))
+        return
+    try:
+        if command == "moveunit":
+            change = await unit_tree.plan_move(context.db, parts[0], parts[1].strip())
+        elif command == "renameunit":
+            change = await unit_tree.plan_rename(context.db, parts[0], parts[1])
+        else:
+            change = await unit_tree.plan_merge(context.db, parts[0], parts[1].strip())
+    except UserError as error:
+        await user_error(update, context, error)
+        return
+    actor_id = _actor_id(context)
+    assert actor_id is not None  # an admin has a stored user row
+    token = await unit_tree.propose(context.db, actor_id, change)
+    buttons = [
+        [
+            (t("✅ Yes, do it"), callbacks.encode("ut", CONFIRM, token)),
+            (t("✖ Cancel"), callbacks.encode("ut", DROP, token)),
+        ]
+    ]
+    await reply(update, context, await unit_tree.preview(context.db, change, t), markup=keyboard(buttons))
+
+
+@requires(Role.ADMIN)
+async def moveunit(update: Update, context: ChiboContext) -> None:
+    """Move a unit under another committee: /moveunit unit-code parent-code."""
+    await _tree_change(update, context, "moveunit")
+
+
+@requires(Role.ADMIN)
+async def renameunit(update: Update, context: ChiboContext) -> None:
+    """Rename a unit: /renameunit unit-code new name."""
+    await _tree_change(update, context, "renameunit")
+
+
+@requires(Role.ADMIN)
+async def mergecells(update: Update, context: ChiboContext) -> None:
+    """Merge a cell into another: /mergecells cell-code into-cell-code."""
+    await _tree_change(update, context, "mergecells")
+
+
+@requires(Role.ADMIN)
+async def tree_pressed(update: Update, context: ChiboContext) -> None:
+    """Confirm or cancel the change of the tree a preview showed."""
+    query = update.callback_query
+    assert query is not None
+    t = context.t
+    data = callbacks.decode(query.data)
+    args = data.args if data else ()
+    actor_id = _actor_id(context)
+    if len(args) != 2 or args[0] not in (CONFIRM, DROP) or actor_id is None:
+        await query.answer(t("This button is no longer active. Please start again."))
+        return
+    if args[0] == DROP:
+        dropped = await unit_tree.drop(context.db, actor_id, args[1])
+        await query.answer(
+            t("Cancelled; nothing changed.")
+            if dropped
+            else t("This button is no longer active. Please start again.")
+        )
+        if dropped and query.message is not None:
+            await query.edit_message_reply_markup(None)
+        return
+    try:
+        change = await unit_tree.confirm(
+            context.db, actor_id, args[1], context.now(), context.scheduler.outbox
+        )
+    except UserError as error:
+        # The tree changed since the preview (a unit was moved or merged meanwhile): nothing was done.
+        await query.answer()
+        await user_error(update, context, error)
+        return
+    if change is None:
+        await query.answer(t("This button is no longer active. Please start again."))
+        return
+    await query.answer()
+    if query.message is not None:
+        await query.edit_message_reply_markup(None)
+    done = {
+        unit_tree.Action.MOVE: t("✅ {unit} now belongs to {target}."),
+        unit_tree.Action.RENAME: t("✅ {unit} is now called {name}."),
+        unit_tree.Action.MERGE: t("✅ {unit} was merged into {target}."),
+    }[change.action]
+    await reply(
+        update,
+        context,
+        Markup(done).format(
+            unit=change.unit.name, target=change.target.name if change.target else "", name=change.name or ""
+        ),
+    )
+    context.application.create_task(context.scheduler.outbox.deliver(), update=update)
 
 
 @requires(Role.ADMIN)
@@ -240,6 +359,10 @@ def register(app: ChiboApp, group: int) -> None:
     """Add the admin commands to the application."""
     app.add_handler(CommandHandler("addunit", addunit), group)
     app.add_handler(CommandHandler("units", units_tree), group)
+    app.add_handler(CommandHandler("moveunit", moveunit), group)
+    app.add_handler(CommandHandler("renameunit", renameunit), group)
+    app.add_handler(CommandHandler("mergecells", mergecells), group)
+    app.add_handler(CallbackQueryHandler(tree_pressed, pattern=callbacks.pattern("ut")), group)
     app.add_handler(CommandHandler("invite", invite), group)
     app.add_handler(CommandHandler("invites", invites), group)
     app.add_handler(CommandHandler("uninvite", uninvite), group)

@@ -154,7 +154,16 @@ async def export_command(update: Update, context: ChiboContext) -> None:
     loop = asyncio.get_running_loop()
     last_action = loop.time()
     work = asyncio.create_task(
-        export.run(context.db, request, t, context.settings.timezone, context.now(), progress, context.photos)
+        export.run(
+            context.db,
+            request,
+            t,
+            context.settings.timezone,
+            context.now(),
+            progress,
+            context.photos,
+            culture_day_off=context.settings.culture_day_off,
+        )
     )
     # Say how far it is instead of staying silent: the message changes, and "sending a file..." shows.
     try:

@@ -37,7 +37,17 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "topic",
     ),
     "activities": ("on_date", "kind", "title", "participants", "note", "photo_file_id"),
-    "transfers": ("on_date", "direction", "kind", "study", "member_name", "end_date", "note"),
+    "transfers": (
+        "on_date",
+        "direction",
+        "kind",
+        "study",
+        "member_name",
+        "end_date",
+        "letter_date",
+        "done_on",
+        "note",
+    ),
     "enterprise_snapshots": (
         "on_date",
         "name",

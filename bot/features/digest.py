@@ -60,7 +60,7 @@ from bot.rules.deadlines import (
 from bot.rules.enterprises import CONTACT_DAYS
 from bot.rules.pipeline import Step
 from storage import digest_queries as q
-from storage import units
+from storage import tree, units
 from storage.database import Queryable
 
 log = logging.getLogger(__name__)
@@ -177,6 +177,16 @@ class MonthMeetings:
 
 
 @dataclass(frozen=True)
+class TreeNote:
+    """A change of the unit tree within the digest's year: a cell moved in or out, merged, renamed."""
+
+    action: str  # 'in', 'out', 'merge', 'rename'
+    on: date
+    unit: str  # the unit's name (a renamed unit's new one)
+    other: str  # where it came from or went (moves), the cell it joined (merge), its old name (rename)
+
+
+@dataclass(frozen=True)
 class Digest:
     """The digest of the subtree under one unit on one day."""
 
@@ -201,6 +211,7 @@ class Digest:
     deadlines: tuple[CellDeadlines, ...]  # cells with open deadlines, the most overdue first
     enterprises: Coverage  # the enterprise register of the subtree
     months: tuple[MonthMeetings, ...]  # the last MONTHS_SHOWN calendar months, oldest first
+    tree_notes: tuple[TreeNote, ...] = ()  # changes of the tree in `year`, oldest first
 
     @property
     def overdue(self) -> int:
@@ -316,6 +327,7 @@ async def _counted(
     )
 
     register = await enterprise_coverage(db, root.id, today, contact_days)
+    notes = await _tree_notes(db, set(ids), year, today, zone)
     return Digest(
         unit_id=root.id,
         unit_name=root.name,
@@ -337,7 +349,39 @@ async def _counted(
         deadlines=(),
         enterprises=register,
         months=months,
+        tree_notes=notes,
     )
+
+
+async def _tree_notes(
+    db: Queryable, ids: set[int], year: Period, today: date, zone: tzinfo
+) -> tuple[TreeNote, ...]:
+    """Return the changes of the tree in the digest's year that concern its subtree: the digest counts a
+    moved cell's past months where the cell is now, so it says which cells came in and went out."""
+    start = datetime.combine(year.start, time(0), tzinfo=zone)
+    end = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
+    names: dict[int | None, str] = {}
+
+    async def name(unit_id: int | None) -> str:
+        if unit_id not in names:
+            unit = await units.get(db, unit_id) if unit_id is not None else None
+            names[unit_id] = unit.name if unit is not None else ""
+        return names[unit_id]
+
+    notes = []
+    for change in await tree.changes_between(db, start, end):
+        on = change.at.astimezone(zone).date()
+        if change.action == "move":
+            came, left = change.new_parent_id in ids, change.old_parent_id in ids
+            if came and not left:
+                notes.append(TreeNote("in", on, change.unit_name, await name(change.old_parent_id)))
+            elif left and not came:
+                notes.append(TreeNote("out", on, change.unit_name, await name(change.new_parent_id)))
+        elif change.action == "merge" and change.into_unit_id in ids:
+            notes.append(TreeNote("merge", on, change.unit_name, await name(change.into_unit_id)))
+        elif change.action == "rename" and change.unit_id in ids:
+            notes.append(TreeNote("rename", on, change.unit_name, change.old_name or ""))
+    return tuple(notes)
 
 
 def _year_counts(totals: Sequence[q.MonthTotal], kind: str) -> list[q.Count]:
@@ -525,6 +569,7 @@ def render(digest: Digest, t: Translator) -> str:
         )
     )
     lines.append(_html(t("Cells: {n}"), n=t.number(len(d.cells))))
+    lines += _tree_lines(d, t)
 
     lines += ["", *_admission_lines(d, t)]
     lines += ["", *_movement_lines(d, t)]
@@ -532,6 +577,22 @@ def render(digest: Digest, t: Translator) -> str:
     lines += ["", *_deadline_lines(d, t)]
     lines += ["", *register_lines(d.enterprises, t)]
     return "\n".join(lines)
+
+
+TREE_NOTES = {
+    "in": N_("<i>Includes {unit}, moved in on {date} (from {other}): its past months count here.</i>"),
+    "out": N_("<i>No longer includes {unit}, moved out on {date} (to {other}): its records count there.</i>"),
+    "merge": N_("<i>{unit} was merged into {other} on {date}: its records count in {other}.</i>"),
+    "rename": N_("<i>{other} was renamed {unit} on {date}.</i>"),
+}
+
+
+def _tree_lines(d: Digest, t: Translator) -> list[str]:
+    """Return a line for each change of the tree in the digest's year."""
+    return [
+        _html(t(TREE_NOTES[note.action]), unit=note.unit, other=note.other, date=t.date(note.on))
+        for note in d.tree_notes
+    ]
 
 
 def _admission_lines(d: Digest, t: Translator) -> list[str]:

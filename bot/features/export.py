@@ -35,7 +35,9 @@ from PIL import Image
 from bot.errors import UserError
 from bot.features import admin, enterprises
 from bot.features.calendar import load_calendar
+from bot.features.duties import transfer_facts
 from bot.features.photos import PhotoKeeper
+from bot.features.transfers import where_it_stands
 from bot.forms.definitions import (
     ACTIVITY_KINDS,
     DIRECTIONS,
@@ -48,13 +50,14 @@ from bot.forms.definitions import (
 from bot.forms.fields import Choice, Invalid, parse_date
 from bot.i18n import N_, Translator
 from bot.rules.calendar import WorkingCalendar
-from bot.rules.deadlines import probation_end, recognition_deadline
+from bot.rules.deadlines import open_transfer_deadlines, probation_end, recognition_deadline
 from bot.rules.enterprises import STAGE_NAMES, Stage
 from bot.rules.pipeline import STEP_NAMES, Step
 from storage import audit, photos, units, users
 from storage import enterprises as enterprise_register
 from storage import export_queries as q
 from storage.database import Database, Queryable
+from storage.digest_queries import TransferRow
 from storage.export_queries import Author, Period, UnitRow
 from storage.models import Role, Unit, from_db_time
 
@@ -297,12 +300,16 @@ ACTIVITY_COLUMNS = [
 ]
 TRANSFER_COLUMNS = [
     *PLACE,
-    Column(N_("Date"), Format.DATE, 12),
+    Column(N_("Date (decision, letter or first day)"), Format.DATE, 12),
     Column(N_("Direction"), width=22),
     Column(N_("Kind"), width=12),
     Column(N_("For study"), width=8),
     Column(N_("Member"), width=26),
     Column(N_("End date"), Format.DATE, 12),
+    Column(N_("Introduction letter issued"), Format.DATE, 12),
+    Column(N_("Completed on (received, arrived, returned)"), Format.DATE, 12),
+    Column(N_("Where it stands"), width=28),
+    Column(N_("Next deadline"), Format.DATE, 12),
     Column(N_("Note"), width=30),
     *ENTERED,
 ]
@@ -442,6 +449,9 @@ class _Collector:
         t: Translator,
         tz: ZoneInfo,
         keeper: PhotoKeeper | None = None,
+        *,
+        today: date,
+        culture_day_off: bool,
     ) -> None:
         self.db = db
         self.request = request
@@ -450,6 +460,9 @@ class _Collector:
         self.tz = tz
         self.keeper = keeper
         self.kept: list[tuple[q.RecordRow, int]] = []  # activities with a kept photo, and its id
+        self.today = today
+        self.culture_day_off = culture_day_off
+        self.calendar: WorkingCalendar | None = None
         self.units: dict[int, UnitRow] = {}
         self.tally: dict[int, _CellTally] = {}
 
@@ -472,7 +485,8 @@ class _Collector:
             if unit.is_cell:
                 self.cell(unit.id)
         progress.total = await q.count_rows(self.db, request.unit_ids, request.period)
-        calendar = await load_calendar(self.db)
+        calendar = await load_calendar(self.db, culture_day_off=self.culture_day_off)
+        self.calendar = calendar
         people = Sheet(SHEET_PEOPLE, PEOPLE_COLUMNS)
         async for batch in q.people(self.db, request.unit_ids, request.period):
             for person in batch:
@@ -659,6 +673,23 @@ class _Collector:
             tally.transfers_in += 1
         else:
             tally.transfers_out += 1
+        facts = transfer_facts(
+            TransferRow(
+                id=record.id,
+                unit_id=record.unit_id,
+                member_name=str(v["member_name"]),
+                kind=str(v["kind"]),
+                direction=str(v["direction"]),
+                on_date=date.fromisoformat(str(v["on_date"])),
+                end_date=_day(v["end_date"]),
+                letter_date=_day(v["letter_date"]),
+                done_on=_day(v["done_on"]),
+            )
+        )
+        due = None
+        if facts is not None and self.calendar is not None:
+            still_open = open_transfer_deadlines(facts, self.calendar, self.today)
+            due = still_open[0].due if still_open else None
         return [
             *self.place(record.unit_id),
             _day(v["on_date"]),
@@ -667,6 +698,10 @@ class _Collector:
             self.labels.yes_no(v["study"]),
             v["member_name"],
             _day(v["end_date"]),
+            _day(v["letter_date"]),
+            _day(v["done_on"]),
+            _capitalised(where_it_stands(facts, self.t)) if facts is not None else "",
+            due,
             v["note"],
             *self.entered(record.author, record.created_at),
         ]
@@ -728,10 +763,19 @@ async def collect(
     tz: ZoneInfo,
     progress: Progress | None = None,
     keeper: PhotoKeeper | None = None,
+    *,
+    today: date | None = None,
+    culture_day_off: bool = False,
 ) -> list[Sheet]:
     """Return the sheets of an export: the summary first, then one sheet per kind of record, then the
-    kept photos of the activities (when there are any)."""
-    return await _Collector(db, request, t, tz, keeper).collect(progress or Progress())
+    kept photos of the activities (when there are any).
+
+    today: the day the transfers' next deadlines are worked out for (today in `tz` when not given).
+    """
+    day = today if today is not None else datetime.now(tz).date()
+    return await _Collector(db, request, t, tz, keeper, today=day, culture_day_off=culture_day_off).collect(
+        progress or Progress()
+    )
 
 
 def _thumbnail(data: bytes) -> bytes | None:
@@ -873,10 +917,13 @@ async def run(
     now: datetime,
     progress: Progress | None = None,
     keeper: PhotoKeeper | None = None,
+    *,
+    culture_day_off: bool = False,
 ) -> ExportFile:
     """Read the records and write the workbook (in a thread, so the bot goes on answering)."""
     progress = progress or Progress()
-    sheets = await collect(db, request, t, tz, progress, keeper)
+    today = now.astimezone(tz).date()
+    sheets = await collect(db, request, t, tz, progress, keeper, today=today, culture_day_off=culture_day_off)
     data = await asyncio.to_thread(build_workbook, sheets, t, progress)
     counts = {s.title: len(s.rows) for s in sheets if s.title not in (SHEET_SUMMARY, SHEET_PHOTOS)}
     return ExportFile(file_name(request.unit, now, tz), data, counts)

@@ -35,7 +35,8 @@ from bot.config import SUPPORTED_LOCALES
 from bot.errors import UserError
 from bot.features.admin import CODE_RE, account_label, clean_name
 from bot.features.enterprises import OWNERSHIPS
-from bot.forms.definitions import GENDERS, POSITIONS
+from bot.features.transfers import close_matching_out
+from bot.forms.definitions import DIRECTIONS, GENDERS, POSITIONS, TRANSFER_KINDS
 from bot.forms.fields import (
     Choice,
     Invalid,
@@ -48,12 +49,13 @@ from bot.forms.fields import (
     parse_yesno,
 )
 from bot.i18n import N_, Translator, translator
-from bot.rules.deadlines import vote_passes
+from bot.rules.deadlines import Direction, TransferKind, temporary_length_refusal, vote_passes
 from bot.rules.enterprises import Stage as EnterpriseStage
 from bot.rules.pipeline import ORDER, Pipeline, Step, explain_refusal
 from bot.rules.privacy import ID_NUMBER_MESSAGE, cell_looks_like_id_number
 from storage import audit, data_ops, records, units, users
 from storage import enterprises as enterprise_register
+from storage import transfers as transfer_store
 from storage.database import Database, Queryable
 from storage.names import name_key
 
@@ -226,17 +228,73 @@ ENTERPRISE_COLUMNS: tuple[TemplateColumn, ...] = (
         width=22,
     ),
 )
+TRANSFER_DATE_HELP = N_("A date (dd/mm/yyyy), up to today, not before the transfer's first date.")
+TRANSFER_COLUMNS: tuple[TemplateColumn, ...] = (
+    TemplateColumn(
+        "cell",
+        N_("Cell code"),
+        N_(
+            "The code of the cell that records the transfer: one that exists already, or one in the "
+            "units sheet."
+        ),
+        required=True,
+    ),
+    TemplateColumn(
+        "member_name",
+        N_("Member"),
+        N_("Full name of the member, 2 to 100 characters."),
+        required=True,
+        width=26,
+    ),
+    TemplateColumn("direction", N_("Direction"), N_("One of: {choices}."), required=True, width=22),
+    TemplateColumn("kind", N_("Kind"), N_("One of: {choices}."), required=True),
+    TemplateColumn(
+        "on_date",
+        N_("Date (decision, letter or first day)"),
+        N_(
+            "Official transfer out: the day the decision took effect (or the residence changed). Official "
+            "transfer in: the date of the introduction letter. Temporary: the first day (dd/mm/yyyy)."
+        ),
+        required=True,
+        is_date=True,
+    ),
+    TemplateColumn("study", N_("For study"), N_("Temporary transfers: yes or no (empty: no).")),
+    TemplateColumn(
+        "end_date",
+        N_("End date"),
+        N_(
+            "Temporary transfers only: the last day (3 to under 12 months after the first; for study, "
+            "up to 24)."
+        ),
+        is_date=True,
+    ),
+    TemplateColumn(
+        "letter_date",
+        N_("Introduction letter issued"),
+        N_("Official transfers out only: the day the introduction letter was issued, if it was."),
+        is_date=True,
+    ),
+    TemplateColumn(
+        "done_on",
+        N_("Completed on (received, arrived, returned)"),
+        TRANSFER_DATE_HELP,
+        is_date=True,
+    ),
+    TemplateColumn("note", N_("Note"), N_("A short note, at most 500 characters (optional)."), width=30),
+)
 STEP_OF_COLUMN = {c.key: Step(c.key) for c in PEOPLE_COLUMNS if c.is_date}
 
 SHEET_UNITS = N_("Units")
 SHEET_PEOPLE = N_("People")
 SHEET_ENTERPRISES = N_("Enterprises")
+SHEET_TRANSFERS = N_("Transfers")
 SHEET_HELP = N_("Help")
 # The sheets of the template, and the columns that tell each kind from the others in a file.
 SHEETS: tuple[tuple[str, tuple[TemplateColumn, ...], frozenset[str]], ...] = (
     (SHEET_UNITS, UNIT_COLUMNS, frozenset({"code", "name"})),
     (SHEET_PEOPLE, PEOPLE_COLUMNS, frozenset({"cell", "full_name"})),
     (SHEET_ENTERPRISES, ENTERPRISE_COLUMNS, frozenset({"name", "zone", "ownership"})),
+    (SHEET_TRANSFERS, TRANSFER_COLUMNS, frozenset({"cell", "member_name", "direction"})),
 )
 HEADERS = {title: {c.key: c.header for c in columns} for title, columns, _ in SHEETS}
 
@@ -246,8 +304,8 @@ NOT_XLSX = N_(
 )
 WRONG_COLUMNS = N_(
     "I found no sheet with the columns of the template. The units sheet needs the columns {units}; "
-    "the people sheet needs {people}; the enterprises sheet needs {enterprises}. "
-    "Get the template with /template."
+    "the people sheet needs {people}; the enterprises sheet needs {enterprises}; the transfers sheet needs "
+    "{transfers}. Get the template with /template."
 )
 MISSING_COLUMNS = N_("The sheet “{sheet}” lacks these columns: {columns}. Get the template with /template.")
 
@@ -271,13 +329,17 @@ def column_help(column: TemplateColumn, t: Translator) -> str:
         text = text.format(choices=_choices(POSITIONS, t))
     elif column.key == "ownership":
         text = text.format(choices=_choices(OWNERSHIPS, t))
+    elif column.key == "direction":
+        text = text.format(choices=_choices(DIRECTIONS, t))
+    elif column.key == "kind":
+        text = text.format(choices=_choices(TRANSFER_KINDS, t))
     if column.required:
         text += " " + t("Required.")
     return text
 
 
 def template(t: Translator) -> bytes:
-    """Return a blank import template: units, people and enterprises sheets, and a help sheet."""
+    """Return a blank import template: units, people, enterprises and transfers sheets, and a help sheet."""
     workbook = Workbook()
     first = workbook.active
     assert first is not None
@@ -301,6 +363,9 @@ def template(t: Translator) -> bytes:
                 "youth_union": [t("Yes"), t("No")],
                 "trade_union": [t("Yes"), t("No")],
                 "ownership": [t(c.label) for c in OWNERSHIPS],
+                "direction": [t(c.label) for c in DIRECTIONS],
+                "kind": [t(c.label) for c in TRANSFER_KINDS],
+                "study": [t("Yes"), t("No")],
             }
             if column.key in lists:
                 # A drop-down list; Excel wants it as one quoted, comma-separated string.
@@ -314,8 +379,8 @@ def template(t: Translator) -> bytes:
     help_sheet["A1"].font = Font(bold=True, size=13)
     for line in (
         t(
-            "Fill in the units sheet, the people sheet, the enterprises sheet, or any of them, one row per "
-            "unit, person or enterprise; keep the headers."
+            "Fill in the units, people, enterprises and transfers sheets, or any of them, one row per "
+            "unit, person, enterprise or transfer; keep the headers."
         ),
         t(
             "Send the file to chibo after /import: it checks every row first and imports nothing "
@@ -367,16 +432,21 @@ class Parsed:
     units: list[RawRow] = field(default_factory=list)
     people: list[RawRow] = field(default_factory=list)
     enterprises: list[RawRow] = field(default_factory=list)
+    transfers: list[RawRow] = field(default_factory=list)
     unit_sheet: str = ""
     people_sheet: str = ""
     enterprise_sheet: str = ""
+    transfer_sheet: str = ""
     ignored_columns: list[str] = field(default_factory=list)
 
     def rows_of(self, title: str) -> list[RawRow]:
         """Return the rows read for one of the template's sheets."""
-        return {SHEET_UNITS: self.units, SHEET_PEOPLE: self.people, SHEET_ENTERPRISES: self.enterprises}[
-            title
-        ]
+        return {
+            SHEET_UNITS: self.units,
+            SHEET_PEOPLE: self.people,
+            SHEET_ENTERPRISES: self.enterprises,
+            SHEET_TRANSFERS: self.transfers,
+        }[title]
 
     def sheet_of(self, title: str) -> str:
         """Return the name of the file's sheet read as one of the template's (empty: none)."""
@@ -384,6 +454,7 @@ class Parsed:
             SHEET_UNITS: self.unit_sheet,
             SHEET_PEOPLE: self.people_sheet,
             SHEET_ENTERPRISES: self.enterprise_sheet,
+            SHEET_TRANSFERS: self.transfer_sheet,
         }[title]
 
     def set_sheet(self, title: str, name: str) -> None:
@@ -392,8 +463,10 @@ class Parsed:
             self.unit_sheet = name
         elif title == SHEET_PEOPLE:
             self.people_sheet = name
-        else:
+        elif title == SHEET_ENTERPRISES:
             self.enterprise_sheet = name
+        else:
+            self.transfer_sheet = name
 
 
 def _header_options(columns: Iterable[TemplateColumn]) -> list[tuple[str, str]]:
@@ -445,7 +518,7 @@ def read_workbook(data: bytes, t: Translator) -> Parsed:
             if header is None:
                 continue
             # People first: a people sheet's headers never pass for another kind's.
-            for kind, columns, identifying in (SHEETS[1], SHEETS[0], SHEETS[2]):
+            for kind, columns, identifying in sorted(SHEETS, key=lambda sheet: sheet[0] != SHEET_PEOPLE):
                 found, unknown = _match_headers(header, columns)
                 if not identifying <= set(found):
                     continue
@@ -493,12 +566,13 @@ def read_workbook(data: bytes, t: Translator) -> Parsed:
         raise ImportFileError(NOT_XLSX) from None
     finally:
         workbook.close()
-    if not parsed.unit_sheet and not parsed.people_sheet and not parsed.enterprise_sheet:
+    if not (parsed.unit_sheet or parsed.people_sheet or parsed.enterprise_sheet or parsed.transfer_sheet):
         raise ImportFileError(
             WRONG_COLUMNS,
             units=", ".join(t(c.header) for c in UNIT_COLUMNS if c.required),
             people=", ".join(t(c.header) for c in PEOPLE_COLUMNS if c.required),
             enterprises=", ".join(t(c.header) for c in ENTERPRISE_COLUMNS if c.required),
+            transfers=", ".join(t(c.header) for c in TRANSFER_COLUMNS if c.required),
         )
     return parsed
 
@@ -547,6 +621,14 @@ class NewEnterprise:
     member: int | None  # a user id
 
 
+@dataclass(frozen=True)
+class NewTransfer:
+    """A transfer to add: its cell's code and its values as the /transfer form stores them."""
+
+    cell: str
+    values: dict[str, Any]
+
+
 @dataclass
 class Plan:
     """The outcome of checking a file: what would be added and which rows are wrong."""
@@ -554,6 +636,7 @@ class Plan:
     units: list[NewUnit] = field(default_factory=list)
     people: list[NewPerson] = field(default_factory=list)
     enterprises: list[NewEnterprise] = field(default_factory=list)
+    transfers: list[NewTransfer] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows_with_errors: int = 0
 
@@ -565,7 +648,7 @@ class Plan:
     @property
     def empty(self) -> bool:
         """Tell whether the file adds nothing."""
-        return not self.units and not self.people and not self.enterprises
+        return not self.units and not self.people and not self.enterprises and not self.transfers
 
 
 class _Refused(Exception):
@@ -608,13 +691,13 @@ def _required(values: dict[str, Any], key: str) -> str:
     return text
 
 
-def _date(values: dict[str, Any], key: str, today: date) -> str | None:
+def _date(values: dict[str, Any], key: str, today: date, *, past_only: bool = True) -> str | None:
     raw = values.get(key)
     text = _text(raw)
     if not text:
         return None
     try:
-        return parse_date(text, today, past_only=True)
+        return parse_date(text, today, past_only=past_only)
     except Invalid as error:
         raise _refuse(key, error) from None
 
@@ -795,6 +878,62 @@ def _enterprise(values: dict[str, Any]) -> NewEnterprise:
     )
 
 
+def _transfer(values: dict[str, Any], today: date) -> NewTransfer:
+    """Check one row of the transfers sheet with the rules of /transfer and its steps."""
+    cell = _required(values, "cell").lower()
+    member = _name(values, "member_name")
+    direction = _choice(values, "direction", DIRECTIONS)
+    kind = _choice(values, "kind", TRANSFER_KINDS)
+    first = _date(values, "on_date", today)
+    if first is None:
+        raise _Refused("on_date", N_("This column cannot be empty."))
+    temporary = kind == TransferKind.TEMPORARY
+    study_text = _text(values.get("study"))
+    try:
+        study = parse_yesno(study_text) if study_text else False
+    except Invalid:
+        raise _Refused("study", N_("Write yes or no.")) from None
+    end = _date(values, "end_date", today, past_only=False)
+    letter = _date(values, "letter_date", today)
+    done = _date(values, "done_on", today)
+    if temporary and end is None:
+        raise _Refused("end_date", N_("This column cannot be empty."))
+    if not temporary and (end is not None or study):
+        raise _Refused("end_date" if end else "study", N_("Only a temporary transfer has this."))
+    if letter is not None and (kind, direction) != (TransferKind.OFFICIAL, Direction.OUT):
+        raise _Refused("letter_date", N_("Only an official transfer out has this."))
+    if temporary and end is not None:
+        refused = temporary_length_refusal(date.fromisoformat(first), date.fromisoformat(end), study)
+        if refused is not None:
+            raise _Refused("end_date", refused, start=f"{date.fromisoformat(first):%d/%m/%Y}")
+    for key, later, earlier in (("letter_date", letter, first), ("done_on", done, letter or first)):
+        if later is not None and later < earlier:
+            raise _Refused(
+                key,
+                N_("This date cannot be before {earlier}."),
+                earlier=f"{date.fromisoformat(earlier):%d/%m/%Y}",
+            )
+    note_text = _text(values.get("note"))
+    try:
+        note = parse_text(note_text, maximum=500) if note_text else None
+    except Invalid as error:
+        raise _refuse("note", error) from None
+    return NewTransfer(
+        cell,
+        {
+            "member_name": member,
+            "direction": direction,
+            "kind": kind,
+            "study": int(study),
+            "on_date": first,
+            "end_date": end,
+            "letter_date": letter,
+            "done_on": done,
+            "note": note,
+        },
+    )
+
+
 @dataclass
 class _Snapshot:
     """What the checks need to know of the database."""
@@ -932,6 +1071,26 @@ def _check_rows(snapshot: _Snapshot, parsed: Parsed, t: Translator, today: date)
         except _Refused as refused:
             fail(SHEET_PEOPLE, raw.number, refused.column, refused.message, **refused.params)
     _check_enterprises(snapshot, parsed, plan, fail, children_in_file)
+    # Transfers: the rules of /transfer, in a cell that exists here or in the file.
+    for raw in parsed.transfers:
+        try:
+            transfer = _transfer(raw.values, today)
+            known = snapshot.units.get(transfer.cell)
+            if known is None and transfer.cell not in file_cells:
+                if transfer.cell in new_units or transfer.cell in children_in_file:
+                    raise _Refused(
+                        "cell", N_("{unit} is a committee: transfers belong to a cell."), unit=transfer.cell
+                    )
+                raise _Refused(
+                    "cell", N_("There is no unit with code {code}. See /units."), code=transfer.cell
+                )
+            if known is not None and (known[1] or transfer.cell in children_in_file):
+                raise _Refused(
+                    "cell", N_("{unit} is a committee: transfers belong to a cell."), unit=transfer.cell
+                )
+            plan.transfers.append(transfer)
+        except _Refused as refused:
+            fail(SHEET_TRANSFERS, raw.number, refused.column, refused.message, **refused.params)
     plan.rows_with_errors = len(bad_rows)
     order = [title for title, _, _ in SHEETS]
     plan.errors.sort(key=lambda e: (order.index(e.sheet), e.row))
@@ -1099,6 +1258,22 @@ async def apply(
         ]
         await data_ops.insert_many(tx, "step", steps, actor_id, now)
         await _add_enterprises(tx, plan, ids, actor_id, now)
+        for code in {transfer.cell for transfer in plan.transfers} - set(ids):
+            cell = await units.by_code(tx, code)
+            assert cell is not None
+            ids[code] = cell.id
+        transfer_ids = await data_ops.insert_many(
+            tx, "transfer", [(ids[tr.cell], tr.values) for tr in plan.transfers], actor_id, now
+        )
+        # An arrival in one cell completes the matching transfer out of another, as the form does.
+        for transfer, transfer_id in zip(plan.transfers, transfer_ids, strict=True):
+            if transfer.values["done_on"] and (transfer.values["kind"], transfer.values["direction"]) == (
+                "official",
+                "in",
+            ):
+                arrival = await transfer_store.get(tx, transfer_id)
+                if arrival is not None:
+                    await close_matching_out(tx, arrival, now, None)
         await audit.record(
             tx,
             now,
@@ -1109,6 +1284,7 @@ async def apply(
                 "people": len(plan.people),
                 "steps": plan.steps,
                 "enterprises": len(plan.enterprises),
+                "transfers": len(plan.transfers),
             },
         )
     return plan
@@ -1174,6 +1350,7 @@ def render_plan(plan: Plan, parsed: Parsed, file_name: str, t: Translator) -> Ma
         Markup(t("• people to add: {people} (with {steps} admission steps)")).format(
             people=len(plan.people), steps=plan.steps
         ),
+        Markup(t("• transfers to add: {transfers}")).format(transfers=len(plan.transfers)),
     ]
     if parsed.enterprises:
         lines.append(

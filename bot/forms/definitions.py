@@ -22,6 +22,7 @@ from bot.rules.deadlines import (
     TransferStep,
     age_at,
     eligible_age,
+    temporary_length_refusal,
     transfer_step_refusal,
     vote_passes,
     votes_needed,
@@ -390,11 +391,6 @@ DIRECTIONS = (
 TRANSFER_KINDS = (Choice("official", N_("Official")), Choice("temporary", N_("Temporary")))
 
 
-def months_between(start: date, end: date) -> float:
-    """Return the length of a period in months (days count as a fraction of a month)."""
-    return (end.year - start.year) * 12 + (end.month - start.month) + (end.day - start.day) / 30
-
-
 def _official_out(answers: Answers) -> bool:
     return answers.get("kind") == "official" and answers.get("direction") == "out"
 
@@ -416,25 +412,9 @@ def _first_date_field(answers: Answers) -> str:
 
 
 async def _check_end(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
-    start, end = _date(answers["start"]), _date(value)
-    study = bool(answers.get("study"))
-    longest = STUDY_MAX_MONTHS if study else TEMPORARY_MAX_MONTHS
-    length = months_between(start, end)
-    # QĐ 294, point 6.3.2: 3 months to under 12 months; for study, up to 24 months.
-    if length < TEMPORARY_MIN_MONTHS or length > longest or (not study and length == longest):
-        message = (
-            N_(
-                "A temporary transfer for study lasts 3 to 24 months after {start}; "
-                "this end date does not fit."
-            )
-            if study
-            else N_(
-                "A temporary transfer lasts from 3 months to under 12 months after {start}; "
-                "this end date does not fit."
-            )
-        )
-        return Invalid(message, start=ctx.t.date(start))
-    return None
+    start = _date(answers["start"])
+    refused = temporary_length_refusal(start, _date(value), bool(answers.get("study")))
+    return None if refused is None else Invalid(refused, start=ctx.t.date(start))
 
 
 def _not_before(*earlier: str) -> Check:

@@ -38,6 +38,9 @@ from bot.rules.regulations import (
     MIN_OFFICIAL_MEMBERS,
     OFFICIAL_TRANSFER_WORKING_DAYS,
     RECOGNITION_WORKING_DAYS,
+    STUDY_MAX_MONTHS,
+    TEMPORARY_MAX_MONTHS,
+    TEMPORARY_MIN_MONTHS,
     VOTE_DENOMINATOR,
     VOTE_NUMERATOR,
 )
@@ -264,6 +267,29 @@ class TransferFacts:
     def completing_step(self) -> TransferStep:
         """Return the step that completes this transfer."""
         return _COMPLETING[(self.kind, self.direction)]
+
+
+def months_between(start: dt.date, end: dt.date) -> float:
+    """Return the length of a period in months (days count as a fraction of a month)."""
+    return (end.year - start.year) * 12 + (end.month - start.month) + (end.day - start.day) / 30
+
+
+def temporary_length_refusal(start: dt.date, end: dt.date, study: bool) -> str | None:
+    """Return why a temporary transfer cannot last from start to end (a catalog message with {start}), or
+    None: 3 months to under 12 months, for study up to 24 months (QĐ 294, point 6.3.2)."""
+    length = months_between(start, end)
+    if study:
+        if TEMPORARY_MIN_MONTHS <= length <= STUDY_MAX_MONTHS:
+            return None
+        return N_(
+            "A temporary transfer for study lasts 3 to 24 months after {start}; this end date does not fit."
+        )
+    if TEMPORARY_MIN_MONTHS <= length < TEMPORARY_MAX_MONTHS:
+        return None
+    return N_(
+        "A temporary transfer lasts from 3 months to under 12 months after {start}; "
+        "this end date does not fit."
+    )
 
 
 def transfer_next_steps(transfer: TransferFacts) -> list[TransferStep]:

@@ -48,9 +48,19 @@ def fill_sheets(template: bytes, sheets: dict[str, list[dict[str, Any]]], t: Tra
     return buffer.getvalue()
 
 
-def filled(units: list[dict[str, Any]], people: list[dict[str, Any]], t: Translator = VI) -> bytes:
+def filled(
+    units: list[dict[str, Any]],
+    people: list[dict[str, Any]],
+    t: Translator = VI,
+    transfers: list[dict[str, Any]] | None = None,
+) -> bytes:
     """Return the template of a language with rows written under its headers (by column key)."""
-    return fill_sheets(importer.template(t), {importer.SHEET_UNITS: units, importer.SHEET_PEOPLE: people}, t)
+    sheets = {
+        importer.SHEET_UNITS: units,
+        importer.SHEET_PEOPLE: people,
+        importer.SHEET_TRANSFERS: transfers or [],
+    }
+    return fill_sheets(importer.template(t), sheets, t)
 
 
 def person(**changes: Any) -> dict[str, Any]:
@@ -79,7 +89,13 @@ async def counts(db: Database) -> tuple[int, int, int]:
 
 def test_the_template_explains_itself_in_the_readers_language() -> None:
     book = load_workbook(io.BytesIO(importer.template(VI)))
-    assert book.sheetnames == ["Đơn vị", "Quần chúng, đảng viên", "Doanh nghiệp", "Hướng dẫn"]
+    assert book.sheetnames == [
+        "Đơn vị",
+        "Quần chúng, đảng viên",
+        "Doanh nghiệp",
+        "Chuyển sinh hoạt",
+        "Hướng dẫn",
+    ]
     people = book["Quần chúng, đảng viên"]
     headers = [c.value for c in people[1]]
     assert headers[:4] == ["Mã chi bộ", "Họ và tên", "Năm sinh", "Giới tính"]
@@ -91,7 +107,15 @@ def test_the_template_explains_itself_in_the_readers_language() -> None:
     assert help_rows[5][:3] == ("Đơn vị", "Mã", "Có")
     assert any(r[1] == "Số quyết định" and "125-QĐ/ĐU" in str(r[3]) for r in help_rows if len(r) > 3)
     english = load_workbook(io.BytesIO(importer.template(EN)))
-    assert english.sheetnames == ["Units", "People", "Enterprises", "Help"]
+    assert english.sheetnames == ["Units", "People", "Enterprises", "Transfers", "Help"]
+    transfers = english["Transfers"]
+    assert [c.value for c in transfers[1]][:5] == [
+        "Cell code",
+        "Member",
+        "Direction",
+        "Kind",
+        "Date (decision, letter or first day)",
+    ]
     assert [c.value for c in english["Units"][1]] == ["Code", "Parent code", "Name"]
 
 
@@ -165,7 +189,9 @@ async def test_a_valid_file_is_checked_then_loaded_in_full(db: Database) -> None
     )
     assert lg is not None and lg["parent"] == "kcn-b"
     line = await db.fetchone("SELECT * FROM audit_log WHERE action = 'data.import'")
-    assert line is not None and line["new_value"] == '{"enterprises": 0, "people": 3, "steps": 9, "units": 3}'
+    assert line is not None and line["new_value"] == (
+        '{"enterprises": 0, "people": 3, "steps": 9, "transfers": 0, "units": 3}'
+    )
     # The same file again: everything is there already.
     again = await importer.check(db, importer.read_workbook(data, VI), VI, TODAY)
     assert {e.row for e in again.errors if e.sheet == importer.SHEET_UNITS} == {2, 3, 4}
@@ -285,6 +311,64 @@ def stored_person(name: str) -> dict[str, Any]:
 
 async def db_unit(db: Any, code: str) -> int:
     return int(await db.fetchval("SELECT id FROM units WHERE code = ?", (code,)))
+
+
+def transfer(**changes: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "cell": "cb-honda",
+        "member_name": "Đỗ Văn Chuyển",
+        "direction": "Chuyển đi (khỏi chi bộ)",
+        "kind": "Chính thức",
+        "on_date": "02/11/2026",
+    }
+    row.update(changes)
+    return row
+
+
+async def test_transfers_and_their_steps_are_imported_and_checked(db: Database) -> None:
+    await admin.add_unit(db, None, "kcn-a/cb-canon", "Chi bộ Canon", NOW)
+    rows = [
+        transfer(letter_date="10/11/2026"),  # 2: out, letter issued, not received yet
+        transfer(
+            cell="cb-canon",
+            member_name="Đỗ  văn chuyển",  # 3: the same member arriving at Canon (spaces and case aside)
+            direction="Chuyển đến (về chi bộ)",
+            on_date="10/11/2026",
+            done_on="20/11/2026",
+        ),
+        transfer(member_name="Hà Tạm", kind="Tạm thời", on_date="01/09/2026", end_date="31/12/2026"),  # 4
+        transfer(kind="Tạm thời", on_date="01/09/2026", end_date="31/10/2026"),  # 5: under 3 months
+        transfer(letter_date="01/10/2026"),  # 6: the letter before the decision
+        transfer(direction="Chuyển đến (về chi bộ)", letter_date="12/11/2026"),  # 7: a letter of an in
+        transfer(end_date="31/12/2026"),  # 8: an official transfer has no end date
+        transfer(cell="kcn-a"),  # 9: a committee
+    ]
+    plan = await importer.check(db, importer.read_workbook(filled([], [], transfers=rows), VI), VI, TODAY)
+    assert [(e.row, e.column) for e in plan.errors] == [
+        (5, "end_date"),
+        (6, "letter_date"),
+        (7, "letter_date"),
+        (8, "end_date"),
+        (9, "cell"),
+    ]
+    text = str(importer.render_plan(plan, importer.Parsed(), "f.xlsx", VI))
+    assert "Chuyển sinh hoạt, dòng 5" in text and "từ 3 tháng đến dưới 12 tháng" in text
+    good = importer.read_workbook(filled([], [], transfers=rows[:3]), VI)
+    loaded = await importer.apply(db, good, VI, None, NOW, TODAY)
+    assert loaded is not None and len(loaded.transfers) == 3
+    stored = await db.fetchall(
+        "SELECT member_name, kind, direction, on_date, end_date, letter_date, done_on, closed_by "
+        "FROM transfers ORDER BY id"
+    )
+    out, arrival, temporary = (dict(r) for r in stored)
+    assert (out["letter_date"], arrival["done_on"]) == ("2026-11-10", "2026-11-20")
+    # The arrival at Canon completed Honda's transfer out of the same member.
+    assert out["done_on"] == "2026-11-20" and out["closed_by"] is not None
+    assert (temporary["kind"], temporary["end_date"], temporary["done_on"]) == (
+        "temporary",
+        "2026-12-31",
+        None,
+    )
 
 
 async def test_a_confirmation_is_used_once(db: Database) -> None:
