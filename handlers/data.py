@@ -243,8 +243,8 @@ async def template_command(update: Update, context: ChiboContext) -> None:
         document=data,
         filename=t("chibo-import-template.xlsx"),
         caption=t(
-            "The import template. Fill in the units, people or enterprises sheets (each column is explained "
-            "in its header note and on the help sheet), then send the file back after /import."
+            "The import template. Fill in the units, people, enterprises or transfers sheets (each column "
+            "is explained in its header note and on the help sheet), then send the file back after /import."
         ),
         parse_mode=ParseMode.HTML,
     )
@@ -417,17 +417,18 @@ async def import_pressed(update: Update, context: ChiboContext) -> None:
         if plan.enterprises
         else t("✅ Imported from {file}: {units} units, {people} people and {steps} admission steps.")
     )
-    await reply(
-        update,
-        context,
-        Markup(done).format(
-            file=pending.get("name", ""),
-            units=len(plan.units),
-            people=len(plan.people),
-            steps=plan.steps,
-            enterprises=len(plan.enterprises),
-        ),
+    text = Markup(done).format(
+        file=pending.get("name", ""),
+        units=t.number(len(plan.units)),
+        people=t.number(len(plan.people)),
+        steps=t.number(plan.steps),
+        enterprises=t.number(len(plan.enterprises)),
     )
+    if plan.transfers:
+        text += Markup(" ") + Markup(t("Transfers: {transfers}.")).format(
+            transfers=t.number(len(plan.transfers))
+        )
+    await reply(update, context, text)
 
 
 # ----- /audit ---------------------------------------------------------------------------------------
@@ -522,7 +523,7 @@ async def forget_command(update: Update, context: ChiboContext) -> None:
         name=user.display_name,
         id=user.external_id,
         unit=target.unit.name if target.unit is not None else "—",
-        records=target.records,
+        records=t.number(target.records),
     )
     buttons = [
         [
@@ -572,9 +573,9 @@ async def forget_pressed(update: Update, context: ChiboContext) -> None:
         )
     ).format(
         number=user.id,
-        records=counts.records_kept,
-        drafts=counts.drafts_deleted,
-        messages=counts.messages_deleted,
+        records=t.number(counts.records_kept),
+        drafts=t.number(counts.drafts_deleted),
+        messages=t.number(counts.messages_deleted),
     )
     # The question named them: it no longer does.
     await _edit(context, query.message if isinstance(query.message, Message) else None, done)
@@ -609,7 +610,7 @@ async def _people_list(
         if pages > 1:
             rows = rows[:PICK_PAGE]
         header = Markup(t("Whose data should be deleted for good? {count} people match “{text}”:")).format(
-            count=len(choices), text=query_text
+            count=t.number(len(choices)), text=query_text
         )
     else:
         nav = []
@@ -674,7 +675,7 @@ async def deleteperson_pressed(update: Update, context: ChiboContext) -> None:
                 "Delete <b>{person}</b> for good, with {steps} admission steps? This cannot be undone; the "
                 "audit log keeps only that a person was deleted on request."
             )
-        ).format(person=choice.label, steps=choice.steps)
+        ).format(person=choice.label, steps=t.number(choice.steps))
         buttons = [
             [
                 (t("Yes, delete for good"), callbacks.encode("dp", "y", choice.id)),
@@ -694,7 +695,9 @@ async def deleteperson_pressed(update: Update, context: ChiboContext) -> None:
         await _edit(
             context,
             query.message if isinstance(query.message, Message) else None,
-            Markup(t("Deleted on request: one person and {steps} admission steps.")).format(steps=steps),
+            Markup(t("Deleted on request: one person and {steps} admission steps.")).format(
+                steps=t.number(steps)
+            ),
         )
     else:
         await _drop_buttons(update)

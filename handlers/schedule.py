@@ -90,7 +90,7 @@ async def digest(update: Update, context: ChiboContext) -> None:
                     "The digest is queued for {count} committee members; "
                     "it goes out now (or after the quiet hours)."
                 )
-            ).format(count=queued),
+            ).format(count=t.number(queued)),
         )
         context.application.create_task(context.scheduler.outbox.deliver(), update=update)
         return
@@ -139,7 +139,7 @@ async def remind(update: Update, context: ChiboContext) -> None:
                 "Reminders checked: {queued} new, {sent} sent now. "
                 "Any others wait for the end of the quiet hours."
             )
-        ).format(queued=queued, sent=delivery.sent),
+        ).format(queued=t.number(queued), sent=t.number(delivery.sent)),
     )
 
 
@@ -184,7 +184,7 @@ async def target(update: Update, context: ChiboContext) -> None:
         update,
         context,
         Markup(t("Target of {unit} for {year}: {number} admissions.")).format(
-            unit=unit.name, year=year, number=number
+            unit=unit.name, year=year, number=t.number(number)
         ),
     )
 

@@ -962,7 +962,7 @@ def figure(digest: Digest, t: Translator) -> Figure:
     names = [f"{m.month.month:02d}/{m.month.year}" for m in d.months]
     met = [m.cells_met for m in d.months]
     positions = list(range(len(names)))
-    bottom.bar(positions, met, color=_MET, width=0.6, label=t("Cells that met"))
+    bottom.bar(positions, met, color=_MET, width=0.6, label=t("Cells that held their regular meeting"))
     for x, n in zip(positions, met, strict=True):
         bottom.text(x, n, t.number(n), ha="center", va="bottom", fontsize=10)
     bottom.axhline(len(d.cells), color="#424242", linestyle="--", linewidth=1.2)
@@ -977,7 +977,7 @@ def figure(digest: Digest, t: Translator) -> Figure:
     bottom.set_xticks(positions, names, fontsize=10)
     bottom.set_ylim(0, max([len(d.cells), *met, 1]) * 1.15)
     bottom.yaxis.get_major_locator().set_params(integer=True)
-    bottom.set_title(t("Cells that held a meeting, by month"), fontsize=14)
+    bottom.set_title(t("Cells that held their regular meeting, by month"), fontsize=14)
     bottom.spines[["top", "right"]].set_visible(False)
 
     fig.suptitle(d.unit_name, fontsize=16, fontweight="bold")

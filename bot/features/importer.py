@@ -1338,7 +1338,7 @@ def render_errors(plan: Plan, t: Translator) -> list[Markup]:
         )
     hidden = len(plan.errors) - SHOWN_ERRORS
     if hidden > 0:
-        lines.append(Markup(t("… and {count} more.")).format(count=hidden))
+        lines.append(Markup(t("… and {count} more.")).format(count=t.number(hidden)))
     return lines
 
 
@@ -1346,11 +1346,11 @@ def render_plan(plan: Plan, parsed: Parsed, file_name: str, t: Translator) -> Ma
     """Return the dry-run summary: what would be added, and the rows with errors and why."""
     lines = [
         Markup(t("Checked <b>{file}</b> (nothing imported yet):")).format(file=file_name),
-        Markup(t("• units to add: {units}")).format(units=len(plan.units)),
+        Markup(t("• units to add: {units}")).format(units=t.number(len(plan.units))),
         Markup(t("• people to add: {people} (with {steps} admission steps)")).format(
-            people=len(plan.people), steps=plan.steps
+            people=t.number(len(plan.people)), steps=t.number(plan.steps)
         ),
-        Markup(t("• transfers to add: {transfers}")).format(transfers=len(plan.transfers)),
+        Markup(t("• transfers to add: {transfers}")).format(transfers=t.number(len(plan.transfers))),
     ]
     if parsed.enterprises:
         lines.append(
@@ -1368,7 +1368,7 @@ def render_plan(plan: Plan, parsed: Parsed, file_name: str, t: Translator) -> Ma
         lines.append(
             Markup(
                 t("<b>{rows} rows have errors</b>; nothing will be imported until they are fixed:")
-            ).format(rows=plan.rows_with_errors)
+            ).format(rows=t.number(plan.rows_with_errors))
         )
         lines.extend(render_errors(plan, t))
         lines.append(Markup(t("Fix these rows and send the file again.")))

@@ -166,11 +166,11 @@ class Scheduler:
                 t = translator_of(admin, self.settings)
                 text = Markup(
                     t(N_("📢 Your message to {unit} was delivered to {sent} of {total} secretaries."))
-                ).format(unit=report["unit"], sent=count.sent, total=count.total)
+                ).format(unit=report["unit"], sent=t.number(count.sent), total=t.number(count.total))
                 if count.failed:
                     text += Markup(" ") + Markup(
                         t(N_("{failed} could not be reached (they blocked the bot or left)."))
-                    ).format(failed=count.failed)
+                    ).format(failed=t.number(count.failed))
                 if count.held:
                     text += Markup(" ") + Markup(
                         t(
@@ -179,7 +179,7 @@ class Scheduler:
                                 "(Zalo would not deliver it to them now)."
                             )
                         )
-                    ).format(held=count.held)
+                    ).format(held=t.number(count.held))
                 if await self.outbox.enqueue(tx, f"broadcast-report:{batch}", admin, "report", str(text)):
                     queued += 1
         return queued

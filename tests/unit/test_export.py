@@ -234,7 +234,11 @@ async def test_every_sheet_in_vietnamese_with_typed_cells(world: World) -> None:
         "cb-honda",
     )
     assert an["Năm sinh"] == 1996 and isinstance(an["Năm sinh"], int)
-    assert (an["Giới tính"], an["Vị trí công tác"], an["Đoàn viên"]) == ("Nữ", "Công nhân", "Có")
+    assert (an["Giới tính"], an["Vị trí công tác"], an["Đoàn viên Đoàn TNCS Hồ Chí Minh"]) == (
+        "Nữ",
+        "Công nhân",
+        "Có",
+    )
     assert excel_day(an["Là quần chúng ưu tú từ ngày"]) == date(2024, 1, 10)
     assert excel_day(an["Lễ kết nạp"]) == date(2024, 10, 20)
     assert (an["Số phiếu tán thành"], an["Số đảng viên chính thức"]) == (9, 12)
@@ -267,7 +271,7 @@ async def test_every_sheet_in_vietnamese_with_typed_cells(world: World) -> None:
     # Not the deleted one.
     assert [excel_day(m["Ngày"]) for m in meetings] == [date(2026, 10, 5), date(2026, 11, 5)]
     november = meetings[1]
-    assert november["Loại"] == "Định kỳ kết hợp chuyên đề"
+    assert november["Loại"] == "Sinh hoạt thường kỳ kết hợp chuyên đề trong cùng buổi"
     assert (november["Tổng số đảng viên"], november["Có mặt"]) == (12, 9)
     assert november["Tỷ lệ dự họp"] == pytest.approx(0.75)
     assert book["Sinh hoạt chi bộ"]["K3"].number_format == "0%"

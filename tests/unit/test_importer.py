@@ -317,7 +317,7 @@ def transfer(**changes: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
         "cell": "cb-honda",
         "member_name": "Đỗ Văn Chuyển",
-        "direction": "Chuyển đi (khỏi chi bộ)",
+        "direction": "Chuyển đi (khỏi chi bộ mình)",
         "kind": "Chính thức",
         "on_date": "02/11/2026",
     }
@@ -332,14 +332,14 @@ async def test_transfers_and_their_steps_are_imported_and_checked(db: Database) 
         transfer(
             cell="cb-canon",
             member_name="Đỗ  văn chuyển",  # 3: the same member arriving at Canon (spaces and case aside)
-            direction="Chuyển đến (về chi bộ)",
+            direction="Chuyển đến (vào chi bộ mình)",
             on_date="10/11/2026",
             done_on="20/11/2026",
         ),
         transfer(member_name="Hà Tạm", kind="Tạm thời", on_date="01/09/2026", end_date="31/12/2026"),  # 4
         transfer(kind="Tạm thời", on_date="01/09/2026", end_date="31/10/2026"),  # 5: under 3 months
         transfer(letter_date="01/10/2026"),  # 6: the letter before the decision
-        transfer(direction="Chuyển đến (về chi bộ)", letter_date="12/11/2026"),  # 7: a letter of an in
+        transfer(direction="Chuyển đến (vào chi bộ mình)", letter_date="12/11/2026"),  # 7: a letter of an in
         transfer(end_date="31/12/2026"),  # 8: an official transfer has no end date
         transfer(cell="kcn-a"),  # 9: a committee
     ]

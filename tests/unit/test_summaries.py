@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from storage import data_ops, records, units
+from storage import data_ops, records, tree, units
 from storage.database import Database
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -232,9 +232,41 @@ async def test_summaries_match_the_records_after_random_writes(db: Database, see
     assert nothing is not None and nothing["n"] == 0
 
 
-async def test_a_unit_never_moves(db: Database) -> None:
+@pytest.mark.parametrize("seed", [4, 5])
+async def test_summaries_follow_units_that_move_and_cells_that_merge(db: Database, seed: int) -> None:
+    """Moving a cell or a whole committee, and merging two cells, keeps every kept count equal to the
+    records counted where their cells now are (migration 0011), as more writes follow."""
+    rng = random.Random(seed)
     async with db.transaction() as tx:
         a = await units.add(tx, "a", "Đảng bộ A", units.ROOT_ID, NOW)
-        cell = await units.add(tx, "c", "Chi bộ", a.id, NOW)
-    with pytest.raises(Exception, match="does not move"):
-        await db.execute("UPDATE units SET parent_id = ? WHERE id = ?", (units.ROOT_ID, cell.id))
+        b = await units.add(tx, "b", "Đảng bộ B", units.ROOT_ID, NOW)
+        a1 = await units.add(tx, "a1", "Đảng bộ A1", a.id, NOW)
+        cells = [
+            (await units.add(tx, f"c{i}", f"Chi bộ {i}", (a1 if i < 2 else a if i < 4 else b).id, NOW)).id
+            for i in range(6)
+        ]
+    await random_writes(db, rng, cells, 250)
+    await check(db)
+    async with db.transaction() as tx:
+        await tree.move(tx, cells[0], b.id)  # a cell from A1 (under A) to B
+    await check(db)
+    async with db.transaction() as tx:
+        await tree.move(tx, a1.id, b.id)  # a whole committee with its cells
+    await check(db)
+    await random_writes(db, rng, cells, 80)
+    async with db.transaction() as tx:
+        await tree.move(tx, a1.id, a.id)  # and back
+        await tree.merge_cells(tx, cells[2], cells[5])  # a cell of A into a cell of B
+    await check(db)
+    assert await db.fetchval("SELECT COUNT(*) FROM units WHERE id = ?", (cells[2],)) == 0
+    await random_writes(db, rng, [c for c in cells if c != cells[2]], 80)
+    await check(db)
+    # A person's admission under way is counted where the person now is.
+    moved = await db.fetchval(
+        "SELECT COUNT(*) FROM pipelines l JOIN people p ON p.id = l.person_id WHERE l.unit_id != p.unit_id"
+    )
+    assert moved == 0
+    # The tree never loops: a unit does not go under itself or under a unit below it.
+    for unit, parent in ((a.id, a1.id), (a.id, a.id), (a1.id, cells[1])):
+        with pytest.raises(Exception, match="cannot move under itself"):
+            await db.execute("UPDATE units SET parent_id = ? WHERE id = ?", (parent, unit))
