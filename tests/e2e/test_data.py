@@ -95,7 +95,7 @@ async def test_an_admin_gets_the_export_as_an_excel_file(
     header = people[0]
     hoa = dict(zip(header, people[1], strict=True))
     assert (hoa["Họ và tên"], hoa["Mã chi bộ"], hoa["Năm sinh"]) == ("Lê Thị Hoa", "cb-honda", 1995)
-    awareness = hoa["Lớp nhận thức về Đảng"]
+    awareness = hoa["Lớp bồi dưỡng nhận thức về Đảng"]
     assert isinstance(awareness, datetime) and awareness.date() == date(2026, 3, 2)
     summary = {r[2]: r for r in book["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
     assert set(summary) == {"cb-honda", "cb-canon", "cb-sam", None}

@@ -47,7 +47,7 @@ async def test_meeting_in_vietnamese_with_bad_answers_and_a_fix_at_the_review(
             ("25/11/2026", ["ở tương lai", "Buổi sinh hoạt diễn ra ngày nào?"]),
             ("mai", ["ngày/tháng/năm", "Buổi sinh hoạt diễn ra ngày nào?"]),
             ("hôm qua", "Hình thức sinh hoạt?"),
-            ("[1. Sinh hoạt định kỳ hằng tháng]", "Buổi sinh hoạt kéo dài bao nhiêu phút?"),
+            ("[1. Sinh hoạt chi bộ thường kỳ (hằng tháng)]", "Buổi sinh hoạt kéo dài bao nhiêu phút?"),
             ("một trăm", ["chỉ gồm chữ số, từ 10 đến 600", "bao nhiêu phút"]),
             ("5", ["Số phải từ 10 đến 600", "bao nhiêu phút"]),
             ("60", ["cần kéo dài ít nhất 90 phút", "Chi bộ có tổng số bao nhiêu đảng viên?"]),
@@ -89,7 +89,7 @@ async def test_meeting_in_english_typing_choices(bot: RunningBot, cells: Cells) 
             ("/meeting", "When was the meeting?"),
             ("20-11-26", "What kind of meeting?"),
             ("7", ["Please choose one of the options", "from 1 to 3"]),
-            ("thematic meeting", "How many minutes"),
+            ("regular meeting with a thematic part in the same session", "How many minutes"),
             ("100", ["at least 120 minutes", "How many members"]),
             ("3", "present"),
             ("3", "with a reason"),
@@ -99,7 +99,7 @@ async def test_meeting_in_english_typing_choices(bot: RunningBot, cells: Cells) 
             ("1", "✅ Saved: Cell meeting."),
         ]
     )
-    assert rows(bot, "SELECT kind, on_date FROM meetings")[0][:] == ("thematic", "2026-11-20")
+    assert rows(bot, "SELECT kind, on_date FROM meetings")[0][:] == ("both", "2026-11-20")
 
 
 async def test_candidate_with_html_in_names_is_shown_as_typed(bot: RunningBot, cells: Cells) -> None:
@@ -110,7 +110,7 @@ async def test_candidate_with_html_in_names_is_shown_as_typed(bot: RunningBot, c
             ("123456789", "A name has letters in it"),
             ("Lê <b>Văn</b> & Co", "Year of birth?"),
             ("2015", "The number must be from 1940 to 2011"),
-            ("1960", ["is 66 this year", "18 to 60", "Gender?"]),
+            ("1960", ["turns 66 this year", "full 18 to full 60", "Gender?"]),
             ("[1. Male]", "Position in the enterprise?"),
             ("[2. Team leader]", "Youth Union member?"),
             ("yes", "first party member"),
@@ -186,14 +186,14 @@ async def test_progress_follows_the_pipeline_order(bot: RunningBot, cells: Cells
             ("/skip", "Lưu"),
             ("[✅ Lưu]", "Đã lưu"),
             ("/progress", "?"),
-            ("thu", "chi bộ biểu quyết"),
+            ("thu", "chi bộ xét, đề nghị kết nạp"),
             ("1", "?"),
             ("15/05/2026", "Bao nhiêu đảng viên chính thức biểu quyết tán thành?"),
-            ("5", "Chi bộ có bao nhiêu đảng viên chính thức?"),
+            ("5", "Chi bộ có bao nhiêu đảng viên chính thức được tính cho lần biểu quyết này?"),
             ("2", "Số phải từ 3 đến 500"),
             ("4", "không thể nhiều hơn số đảng viên chính thức"),
             ("8", "Ghi chú"),
-            ("/skip", ["5 phiếu tán thành là chưa đủ", "6 trên 8"]),
+            ("/skip", ["5 phiếu tán thành là chưa đủ", "6/8"]),
             ("[Sửa: Số phiếu tán thành]", "tán thành"),
             ("6", ["Số phiếu tán thành: 6", "✅ Lưu"]),
             ("[✅ Lưu]", "Đã lưu"),
@@ -246,12 +246,12 @@ async def test_a_restart_in_the_middle_loses_nothing(bot: RunningBot, cells: Cel
     await bot.restart()
     await cells.lan.dialog(
         [
-            ("Đỗ Văn Long", "Ngày của quyết định hoặc giấy giới thiệu?"),
+            ("Đỗ Văn Long", "Chuyển sinh hoạt tạm thời bắt đầu từ ngày nào?"),
             ("/start", ["Chào đồng chí Lan Nguyễn", "biểu mẫu đang làm dở", "Chuyển sinh hoạt đảng"]),
-            ("[Làm tiếp]", "Ngày của quyết định"),
+            ("[Làm tiếp]", "bắt đầu từ ngày nào"),
             ("01/10/2026", "để đi học"),
             ("Không", "kết thúc"),
-            ("01/12/2027", ["từ 3 đến 12 tháng", "kết thúc"]),
+            ("01/12/2027", ["từ 3 tháng đến dưới 12 tháng", "kết thúc"]),
             ("01/03/2027", "Ghi chú"),
             ("/skip", ["Đồng chí kiểm tra lại", "3. Đảng viên: Đỗ Văn Long"]),
         ]
@@ -397,8 +397,18 @@ async def test_recognition_waits_for_the_end_of_probation(bot: RunningBot, cells
             ("/progress", "Bước của ai?"),
             ("hoa", "công nhận đảng viên chính thức"),
             ("1", "Vào ngày nào?"),
-            ("14/07/2026", "Thời gian dự bị kết thúc ngày 15/07/2026; chi bộ xét công nhận sau ngày đó."),
-            ("20/07/2026", "Ghi chú"),
+            (
+                "15/07/2026",
+                "Thời gian dự bị hết ngày 15/07/2026; chi bộ xét công nhận đảng viên chính thức từ ngày 16/07/2026.",
+            ),
+            # Recognition is voted as admission is: two thirds of the official members counted.
+            ("16/07/2026", "biểu quyết tán thành"),
+            (
+                "1",
+                ["được tính cho lần biểu quyết này", "Không tính đảng viên đang chuyển sinh hoạt tạm thời"],
+            ),
+            ("3", "Ghi chú"),
+            ("/skip", ["Công nhận đảng viên chính thức cần ít nhất hai phần ba", "2/3"]),
         ]
     )
 
@@ -411,9 +421,9 @@ async def test_a_vote_outside_the_age_is_warned(bot: RunningBot, cells: Cells) -
     await cells.lan.dialog(
         [
             ("/progress", "Bước của ai?"),
-            ("già", "chi bộ biểu quyết"),
+            ("già", "chi bộ xét, đề nghị kết nạp"),
             ("1", "Vào ngày nào?"),
-            ("02/06/2025", ["Năm biểu quyết, Vũ Văn Già 61 tuổi", "biểu quyết tán thành"]),
+            ("02/06/2025", ["Năm chi bộ xét, Vũ Văn Già 61 tuổi", "biểu quyết tán thành"]),
         ]
     )
 
@@ -475,7 +485,7 @@ async def test_an_answer_changed_at_the_review_is_checked_again(bot: RunningBot,
     assert "Which answer" in reply
     await cells.minh.send("4")
     reply = await cells.minh.send("01/01/2020")
-    assert "❗ A temporary transfer lasts 3 to 12 months" in reply
+    assert "❗ A temporary transfer lasts from 3 months to under 12 months" in reply
     assert "✅ Save" not in reply.buttons
     assert rows(bot, "SELECT COUNT(*) FROM transfers")[0][0] == 0
 

@@ -69,7 +69,7 @@ async def test_a_secretary_reports_a_meeting_and_each_persona_keeps_their_chat(
     await say(page, "/meeting", "Buổi sinh hoạt diễn ra ngày nào?")
     await say(page, "hôm qua", "Hình thức sinh hoạt?")
     await page.screenshot(path=shots / "02-meeting-kind-buttons.png")
-    await press(page, "Sinh hoạt định kỳ hằng tháng", "bao nhiêu phút")
+    await press(page, "Sinh hoạt chi bộ thường kỳ (hằng tháng)", "bao nhiêu phút")
     await say(page, "120", "tổng số bao nhiêu đảng viên")
     await say(page, "12", "có mặt")
     await say(page, "11", "vắng có lý do")

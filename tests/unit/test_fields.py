@@ -115,11 +115,11 @@ def test_yes_and_no(typed: str, expected: bool) -> None:
 
 
 def test_options_by_number_label_or_search() -> None:
-    options = [("regular", "Sinh hoạt định kỳ hằng tháng"), ("thematic", "Sinh hoạt chuyên đề")]
+    options = [("regular", "Sinh hoạt chi bộ thường kỳ (hằng tháng)"), ("thematic", "Sinh hoạt chuyên đề")]
     assert match_option("2", options) == "thematic"
     assert match_option("2.", options) == "thematic"
     assert match_option("sinh hoat chuyen de", options) == "thematic"
-    assert match_option("1. Sinh hoạt định kỳ hằng tháng", options) == "regular"
+    assert match_option("1. Sinh hoạt chi bộ thường kỳ (hằng tháng)", options) == "regular"
     assert match_option("3", options) is None
     assert match_option("0", options) is None
     assert match_option("chuyên", options) is None

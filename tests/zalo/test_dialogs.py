@@ -39,7 +39,7 @@ async def test_meeting_in_vietnamese_choices_and_the_review_answered_by_number(
     await cells.lan.dialog(
         [
             ("/meeting", ["Sinh hoạt chi bộ · 1/8", "Buổi sinh hoạt diễn ra ngày nào?"]),
-            ("hôm qua", ["Hình thức sinh hoạt?", "1. Sinh hoạt định kỳ hằng tháng", "2. "]),
+            ("hôm qua", ["Hình thức sinh hoạt?", "1. Sinh hoạt chi bộ thường kỳ (hằng tháng)", "2. "]),
             ("1", "Buổi sinh hoạt kéo dài bao nhiêu phút?"),
             ("90", "Chi bộ có tổng số bao nhiêu đảng viên?"),
             ("12", "Bao nhiêu đồng chí có mặt?"),
@@ -136,9 +136,9 @@ async def test_transfer_survives_a_restart_and_the_resume_offer_is_answered_by_n
     await bot.restart()
     await cells.lan.dialog(
         [
-            ("Đỗ Văn Long", "Ngày của quyết định hoặc giấy giới thiệu?"),
+            ("Đỗ Văn Long", "Chuyển sinh hoạt tạm thời bắt đầu từ ngày nào?"),
             ("/start", ["biểu mẫu đang làm dở", "1. Làm tiếp", "2. "]),
-            ("1", "Ngày của quyết định"),
+            ("1", "bắt đầu từ ngày nào"),
             ("01/10/2026", "để đi học"),
             ("Không", "kết thúc"),
             ("01/03/2027", "Ghi chú"),
