@@ -399,7 +399,8 @@ async def test_recognition_waits_for_the_end_of_probation(bot: RunningBot, cells
             ("1", "Vào ngày nào?"),
             (
                 "15/07/2026",
-                "Thời gian dự bị hết ngày 15/07/2026; chi bộ xét công nhận đảng viên chính thức từ ngày 16/07/2026.",
+                "Thời gian dự bị hết ngày 15/07/2026; chi bộ xét công nhận đảng viên chính thức "
+                "từ ngày 16/07/2026.",
             ),
             # Recognition is voted as admission is: two thirds of the official members counted.
             ("16/07/2026", "biểu quyết tán thành"),

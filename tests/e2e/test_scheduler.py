@@ -230,8 +230,8 @@ async def test_meeting_reminder_and_nudge_follow_the_cell_meeting_day(
     bot.clock.now = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)
     await bot.tick()
     assert [t for t in texts(tree.lan)[count:] if "Buổi sinh hoạt chi bộ thường kỳ" in t] == [
-        "📅 Buổi sinh hoạt chi bộ thường kỳ của Chi bộ Công ty Honda vào ngày 10/12/2026. Đồng chí nhớ gửi tài liệu "
-        "trước ít nhất một ngày; họp xong, báo cáo bằng lệnh /meeting."
+        "📅 Buổi sinh hoạt chi bộ thường kỳ của Chi bộ Công ty Honda vào ngày 10/12/2026. Đồng chí nhớ gửi "
+        "tài liệu trước ít nhất một ngày; họp xong, báo cáo bằng lệnh /meeting."
     ]
     settings = await tree.lan.send("/settings")
     assert "Lời nhắc (hằng tuần, và khi thiếu báo cáo sinh hoạt): đang bật." in settings
