@@ -19,12 +19,14 @@ from bot.features import digest as digests
 from bot.features import enterprises
 from bot.features.admin import unit_by_code
 from bot.features.calendar import load_calendar
+from bot.features.transfers import next_steps as transfer_next
 from bot.forms.fields import Invalid, parse_date, parse_text
 from bot.i18n import N_
 from bot.scheduling.scheduler import local
 from handlers.common import args_text, keyboard, reply, requires, user_error
 from handlers.forms import form_context, show
 from storage import audit, schedule, units, users
+from storage import transfers as transfer_store
 from storage.calendar import clear_day
 from storage.models import Role
 
@@ -458,9 +460,18 @@ async def record_transfer_step(update: Update, context: ChiboContext) -> None:
     if len(args) not in (1, 2) or not args[0].isdecimal():
         await query.answer(context.t("This button is no longer active. Please start again."))
         return
+    ctx = form_context(context)
+    transfer = await transfer_store.get(context.db, int(args[0]))
+    mine = transfer is not None and (ctx.own_cell is None or transfer.unit_id == ctx.own_cell)
+    if transfer is None or not mine or not transfer_next(transfer):
+        # Completed meanwhile (from /mine, or by the arrival recorded in another cell), or not this cell's.
+        await query.answer(
+            context.t("This transfer no longer exists or is completed already."), show_alert=True
+        )
+        return
     await query.answer()
     given = {"transfer": args[0]} | ({"step": args[1]} if len(args) == 2 else {})
-    view = await context.forms.start(form_context(context), "transferstep", given=given)
+    view = await context.forms.start(ctx, "transferstep", given=given)
     await show(update, context, view)
 
 

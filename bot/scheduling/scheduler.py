@@ -295,7 +295,7 @@ class Scheduler:
         if not years:
             return []
         messages = []
-        for admin in await users.reachable(self.db, Role.ADMIN.value):
+        for admin in await self._admins():
             t = translator_of(admin, self.settings)
             for year in sorted(years):
                 first, last = calendar.tet(year)
