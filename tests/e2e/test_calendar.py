@@ -33,9 +33,9 @@ async def test_a_deadline_through_an_unconfirmed_tet_is_told_once_and_the_year_c
     told = [t for t in texts(tree.admin) if "Tết 2027" in t]
     assert told == [
         "🗓 Có thời hạn đang được tính qua Tết 2027, nhưng lịch nghỉ Tết năm đó chưa ai xác nhận: chibo đang "
-        "tạm tính nghỉ Tết từ 04/02/2027 đến 10/02/2027 (ước tính). Khi Chính phủ công bố lịch nghỉ, đồng chí "
-        "kiểm tra bằng /calendar 2027 và xác nhận tại đó (hoặc sửa bằng /dayoff và /workday). Tin này chỉ "
-        "gửi một lần."
+        "tạm tính nghỉ Tết từ 04/02/2027 đến 10/02/2027 (ước tính). Khi Chính phủ công bố lịch nghỉ, "
+        "đồng chí kiểm tra bằng /calendar 2027 và xác nhận tại đó (hoặc sửa bằng /dayoff và /workday). "
+        "Tin này chỉ gửi một lần."
     ]
     # The secretary's reminder counts Tết as the estimate has it: Mar 01-05 (30): Fri 05/03/2027.
     assert any("chậm nhất ngày 05/03/2027" in t for t in texts(tree.lan))

@@ -429,10 +429,37 @@ ACTIVITIES: tuple[tuple[str, int, str, str, int, str | None], ...] = (
 )
 
 # (cell, direction, kind, study, member, days ago, end in days from today or None, note)
-TRANSFERS: tuple[tuple[str, str, str, bool, str, int, int | None, str | None], ...] = (
-    ("cb-saomai", "in", "official", False, "Nguyễn Văn Bình", 18, None, "Chuyển từ chi bộ nơi cư trú"),
-    ("cb-bachhac", "out", "temporary", True, "Trần Thị Hạnh", 45, 320, "Đi học cao cấp lý luận"),
-    ("cb-nhuaphuha", "out", "official", False, "Lê Quang Huy", 26, None, "Chuyển công tác về Hà Nội"),
+# (cell, direction, kind, for study, member, days ago, ends in days, letter days ago, completed days ago,
+# note): an official transfer in that arrived, a temporary one for study, an official transfer out whose
+# letter is issued and whose receipt by the new cell is awaited (shown in /mine and the reminders).
+TRANSFERS: tuple[
+    tuple[str, str, str, bool, str, int, int | None, int | None, int | None, str | None], ...
+] = (
+    (
+        "cb-saomai",
+        "in",
+        "official",
+        False,
+        "Nguyễn Văn Bình",
+        18,
+        None,
+        None,
+        15,
+        "Chuyển từ chi bộ nơi cư trú",
+    ),
+    ("cb-bachhac", "out", "temporary", True, "Trần Thị Hạnh", 45, 320, None, None, "Đi học cao cấp lý luận"),
+    (
+        "cb-nhuaphuha",
+        "out",
+        "official",
+        False,
+        "Lê Quang Huy",
+        26,
+        None,
+        12,
+        None,
+        "Chuyển công tác về Hà Nội",
+    ),
 )
 
 # Cells whose enterprise reported a second time lately (the first report is two months old).
@@ -708,7 +735,7 @@ async def _activities_and_transfers(writer: _Writer, today: date) -> None:
             "note": note,
         }
         await writer.add("activity", code, values, on)
-    for code, direction, kind, study, member, days_ago, ends_in, note in TRANSFERS:
+    for code, direction, kind, study, member, days_ago, ends_in, letter_ago, done_ago, note in TRANSFERS:
         on = today - timedelta(days=days_ago)
         values = {
             "direction": direction,
@@ -717,6 +744,10 @@ async def _activities_and_transfers(writer: _Writer, today: date) -> None:
             "member_name": member,
             "on_date": on.isoformat(),
             "end_date": (today + timedelta(days=ends_in)).isoformat() if ends_in is not None else None,
+            "letter_date": (today - timedelta(days=letter_ago)).isoformat()
+            if letter_ago is not None
+            else None,
+            "done_on": (today - timedelta(days=done_ago)).isoformat() if done_ago is not None else None,
             "note": note,
         }
         await writer.add("transfer", code, values, on)
