@@ -355,8 +355,17 @@ def generate(path: Path, size: Size, today: date, seed_value: int = 2026) -> Gen
     )
 
     def transfer_rows() -> Iterator[tuple[Any, ...]]:
+        # As cells record them (migration 0010): most official transfers out older than two months are
+        # completed (letter issued, received by the new cell), the newer ones wait for a step; a temporary
+        # transfer that has ended has its return recorded.
         for cell in cells:
             out = days[rng.randrange(200)]
+            age = (today - date.fromisoformat(out)).days
+            issued = (date.fromisoformat(out) + timedelta(days=rng.randint(5, 40))).isoformat()
+            letter = issued if issued <= today.isoformat() and rng.random() < 0.8 else None
+            done = None
+            if letter is not None and age > 60 and rng.random() < 0.9:
+                done = min(today, date.fromisoformat(letter) + timedelta(days=rng.randint(3, 30))).isoformat()
             yield (
                 cell,
                 "out",
@@ -365,13 +374,16 @@ def generate(path: Path, size: Size, today: date, seed_value: int = 2026) -> Gen
                 "Phạm Minh",
                 out,
                 None,
+                letter,
+                done,
                 None,
                 secretary_of[cell],
                 _stamp(out),
                 _stamp(out),
             )
             start = today - timedelta(days=rng.randint(90, 300))
-            end = (start + timedelta(days=rng.randint(90, 360))).isoformat()
+            end = start + timedelta(days=rng.randint(90, 360))
+            returned = end.isoformat() if end < today else None
             yield (
                 cell,
                 "in",
@@ -379,7 +391,9 @@ def generate(path: Path, size: Size, today: date, seed_value: int = 2026) -> Gen
                 0,
                 "Đỗ Lan",
                 start.isoformat(),
-                end,
+                end.isoformat(),
+                None,
+                returned,
                 None,
                 secretary_of[cell],
                 _stamp(start.isoformat()),
@@ -388,7 +402,7 @@ def generate(path: Path, size: Size, today: date, seed_value: int = 2026) -> Gen
 
     write(
         "transfers",
-        "unit_id, direction, kind, study, member_name, on_date, end_date, note,"
+        "unit_id, direction, kind, study, member_name, on_date, end_date, letter_date, done_on, note,"
         " created_by, created_at, updated_at",
         transfer_rows(),
     )
