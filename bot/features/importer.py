@@ -36,7 +36,7 @@ from bot.errors import UserError
 from bot.features.admin import CODE_RE, account_label, clean_name
 from bot.features.enterprises import OWNERSHIPS
 from bot.features.transfers import close_matching_out
-from bot.forms.definitions import DIRECTIONS, GENDERS, POSITIONS, TRANSFER_KINDS
+from bot.forms.definitions import DIRECTIONS, GENDERS, POSITIONS, TRANSFER_KINDS, VOTE_FAILED
 from bot.forms.fields import (
     Choice,
     Invalid,
@@ -49,10 +49,11 @@ from bot.forms.fields import (
     parse_yesno,
 )
 from bot.i18n import N_, Translator, translator
-from bot.rules.deadlines import Direction, TransferKind, temporary_length_refusal, vote_passes
+from bot.rules.deadlines import Direction, TransferKind, temporary_length_refusal, vote_passes, votes_needed
 from bot.rules.enterprises import Stage as EnterpriseStage
 from bot.rules.pipeline import ORDER, Pipeline, Step, explain_refusal
 from bot.rules.privacy import ID_NUMBER_MESSAGE, cell_looks_like_id_number
+from bot.rules.regulations import MIN_OFFICIAL_MEMBERS
 from storage import audit, data_ops, records, units, users
 from storage import enterprises as enterprise_register
 from storage import transfers as transfer_store
@@ -762,7 +763,7 @@ def _person(values: dict[str, Any], t: Translator, today: date) -> NewPerson:
     vote_given = any(_text(values.get(k)) for k in ("votes_for", "official_members"))
     if dates[Step.CELL_VOTE] is not None:
         votes = _int(values, "votes_for", 0, 500)
-        members = _int(values, "official_members", 3, 500)
+        members = _int(values, "official_members", MIN_OFFICIAL_MEMBERS, 500)
         if votes > members:
             raise _Refused(
                 "votes_for",
@@ -770,16 +771,7 @@ def _person(values: dict[str, Any], t: Translator, today: date) -> NewPerson:
                 votes=votes,
             )
         if not vote_passes(votes, members):
-            raise _Refused(
-                "votes_for",
-                N_(
-                    "Admission needs at least two thirds of the official members: {need} of {members}. "
-                    "{votes} votes in favour are not enough, so the vote did not pass."
-                ),
-                need=-(-2 * members // 3),
-                members=members,
-                votes=votes,
-            )
+            raise _Refused("votes_for", VOTE_FAILED, need=votes_needed(members), members=members, votes=votes)
         extras[Step.CELL_VOTE] = {"votes_for": votes, "official_members": members}
     elif vote_given:
         raise _Refused("votes_for", N_("This is filled in, but the step it belongs to has no date."))

@@ -29,7 +29,7 @@ from bot.rules.deadlines import (
 )
 from bot.rules.enterprises import STAGE_NAMES, Stage, stage_refusal, stages_to_record
 from bot.rules.pipeline import STEP_NAMES, Pipeline, Step, explain_refusal, next_steps
-from bot.rules.regulations import STUDY_MAX_MONTHS, TEMPORARY_MAX_MONTHS, TEMPORARY_MIN_MONTHS
+from bot.rules.regulations import MIN_OFFICIAL_MEMBERS
 from storage import enterprises as enterprise_register
 from storage import records, units
 from storage import transfers as transfer_store
@@ -362,7 +362,7 @@ PROGRESS = Form(
                 "How many official members does the cell count for this vote? Leave out the members on a "
                 "temporary transfer elsewhere and the members exempted from meetings who are absent."
             ),
-            minimum=3,
+            minimum=MIN_OFFICIAL_MEMBERS,
             maximum=500,
             shown_if=_voted,
             check=_check_members,

@@ -62,8 +62,8 @@ REMINDER_TEXTS = {
     Kind.CEREMONY: N_("the admission ceremony of <b>{who}</b> must be held by {due}"),
     Kind.RECOGNITION: N_("the cell must consider recognising <b>{who}</b> as a full member by {due}"),
     Kind.AWARENESS_EXPIRY: N_(
-        "the cell must consider the admission of <b>{who}</b> (vote) before {due}: the awareness class "
-        "certificate is valid until then, after which the class must be taken again"
+        "the cell must consider the admission of <b>{who}</b> (vote) by {due} at the latest: the awareness "
+        "class certificate is valid until then, after which the class must be taken again"
     ),
     Kind.OFFICIAL_TRANSFER: N_(
         "the introduction letter of <b>{who}</b> (official transfer out) is due by {due}"
