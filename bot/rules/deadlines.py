@@ -323,40 +323,25 @@ def transfer_deadlines(transfer: TransferFacts, calendar: WorkingCalendar) -> li
     Completing a transfer (done_on) meets all of them, whatever was recorded before: a completed
     transfer is never overdue.
     """
-    found: list[Deadline] = []
     done = transfer.done_on
+
+    def within(kind: Kind, start: dt.date, working_days: int, met: dt.date | None = done) -> Deadline:
+        return Deadline(kind, calendar.add_working_days(start, working_days), counts_from=start, done_on=met)
+
     if transfer.kind is TransferKind.TEMPORARY:
         assert transfer.end_date is not None  # checked when the facts were built
-        found.append(
+        found = [
             Deadline(Kind.TEMPORARY_TRANSFER_END, transfer.end_date, counts_from=transfer.date, done_on=done)
-        )
+        ]
     elif transfer.direction is Direction.IN:
-        found.append(
-            Deadline(
-                Kind.TRANSFER_ARRIVAL,
-                calendar.add_working_days(transfer.date, LETTER_WORKING_DAYS),
-                counts_from=transfer.date,
-                done_on=done,
-            )
-        )
+        found = [within(Kind.TRANSFER_ARRIVAL, transfer.date, LETTER_WORKING_DAYS)]
     else:
-        found.append(
-            Deadline(
-                Kind.OFFICIAL_TRANSFER,
-                calendar.add_working_days(transfer.date, OFFICIAL_TRANSFER_WORKING_DAYS),
-                counts_from=transfer.date,
-                done_on=transfer.letter_date or done,
-            )
-        )
-        if transfer.letter_date is not None:
-            found.append(
-                Deadline(
-                    Kind.TRANSFER_RECEIPT,
-                    calendar.add_working_days(transfer.letter_date, LETTER_WORKING_DAYS),
-                    counts_from=transfer.letter_date,
-                    done_on=done,
-                )
-            )
+        letter = transfer.letter_date
+        found = [
+            within(Kind.OFFICIAL_TRANSFER, transfer.date, OFFICIAL_TRANSFER_WORKING_DAYS, letter or done)
+        ]
+        if letter is not None:
+            found.append(within(Kind.TRANSFER_RECEIPT, letter, LETTER_WORKING_DAYS))
     return _sorted(found)
 
 
