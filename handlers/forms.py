@@ -33,10 +33,11 @@ FORM_COMMANDS = {
     "candidate": N_("Report a new source (outstanding worker)"),
     "progress": N_("Record the next admission step of a person"),
     "transfer": N_("Report a transfer in or out"),
-    "transferstep": N_("Record the next step of a transfer"),
     "meeting": N_("Report a cell meeting"),
     "activity": N_("Report another activity"),
     "enterprise": N_("Update the enterprise facts"),
+    # Last, so the numbers people type for the others stay what they were.
+    "transferstep": N_("Record the next step of a transfer"),
 }
 commands.register(Command("report", N_("Report: choose a form"), REPORTERS))
 for _name, _description in FORM_COMMANDS.items():

@@ -1342,13 +1342,16 @@ def render_plan(plan: Plan, parsed: Parsed, file_name: str, t: Translator) -> Ma
         Markup(t("• people to add: {people} (with {steps} admission steps)")).format(
             people=t.number(len(plan.people)), steps=t.number(plan.steps)
         ),
-        Markup(t("• transfers to add: {transfers}")).format(transfers=t.number(len(plan.transfers))),
     ]
     if parsed.enterprises:
         lines.append(
             Markup(t("• enterprises to add to the register: {enterprises}")).format(
-                enterprises=len(plan.enterprises)
+                enterprises=t.number(len(plan.enterprises))
             )
+        )
+    if plan.transfers:
+        lines.append(
+            Markup(t("• transfers to add: {transfers}")).format(transfers=t.number(len(plan.transfers)))
         )
     if parsed.ignored_columns:
         lines.append(

@@ -67,7 +67,7 @@ async def test_a_number_answering_a_question_is_never_taken_for_a_button(
         [
             ("/meeting", "When was the meeting?"),
             ("yesterday", "What kind of meeting?"),
-            ("thematic meeting", "How many minutes"),
+            ("thematic meeting on its own", "How many minutes"),
             ("120", "How many members"),
             ("2", "How many were present?"),
             ("2", "with a reason"),
