@@ -449,7 +449,7 @@ TRANSFERS: tuple[
     ),
     ("cb-bachhac", "out", "temporary", True, "Trần Thị Hạnh", 45, 320, None, None, "Đi học cao cấp lý luận"),
     (
-        "cb-nhuaphuha",
+        "cb-saomai",
         "out",
         "official",
         False,
