@@ -70,10 +70,17 @@ async def plan_move(db: Queryable, unit_code: str, parent_code: str) -> Change:
             unit=unit.name,
         )
     if not await _is_committee(db, parent):
-        raise UserError(
-            N_("{parent} is a cell: a unit moves under a committee (a unit with units under it)."),
-            parent=parent.name,
-        )
+        # A committee just added has no units under it yet: it may take units as long as nothing of a
+        # cell's is in it (as /addunit puts units only under a unit without a secretary).
+        held = await tree.holdings(db, parent.id)
+        if held.records or held.secretaries:
+            raise UserError(
+                N_(
+                    "{parent} is a cell with records or a secretary: a unit moves under a committee "
+                    "(a unit with units under it, or a new one with nothing in it yet)."
+                ),
+                parent=parent.name,
+            )
     return Change(Action.MOVE, unit, target=parent, old_parent=await units.get(db, unit.parent_id))
 
 

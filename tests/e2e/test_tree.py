@@ -129,6 +129,20 @@ async def test_old_and_forged_tree_buttons_change_nothing(
     canon = await units.by_code(side_db, "cb-canon")
     kcn_a = await units.by_code(side_db, "kcn-a")
     assert canon is not None and kcn_a is not None and canon.parent_id == kcn_a.id
+    # A unit moves under a committee, or under a new unit with nothing in it yet, never under a cell in use.
+    await tree.admin.dialog(
+        [
+            ("/moveunit cb-sam cb-canon", "là chi bộ đã có số liệu hoặc bí thư"),
+            ("/addunit kcn-c Đảng bộ KCN C", "Đã thêm đơn vị"),
+            (
+                "/moveunit cb-sam kcn-c",
+                "Chuyển Chi bộ Công ty Samsung (1 chi bộ) từ Đảng bộ KCN B về Đảng bộ KCN C?",
+            ),
+            ("/moveunit kcn-a cb-honda", "đơn vị trực thuộc nó"),
+            ("/moveunit root kcn-a", "luôn ở trên cùng"),
+            ("/moveunit cb-nowhere kcn-a", "Không có đơn vị mã cb-nowhere"),
+        ]
+    )
     # A secretary cannot press an admin's button, nor move anything.
     assert "chỉ dành cho quản trị viên" in (await tree.lan.send("/moveunit cb-honda kcn-b")).text
     # The tree changed between the preview and the press: the confirmation checks again.
