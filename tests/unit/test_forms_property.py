@@ -56,6 +56,7 @@ action = st.tuples(
     junk,
     st.integers(0, 30),
 )
+TEMPORARY_DATES = {"start": "01/01/2026", "end_date": "01/06/2026"}
 CONSISTENT_COUNTS = {"total": "3", "present": "2", "absent_with_reason": "1", "absent_without_reason": "0"}
 
 
@@ -179,6 +180,9 @@ def sensible(form_name: str, field_name: str) -> str:
         return CONSISTENT_COUNTS.get(field_name, smallest)
     if field.kind in (Kind.CHOICE, Kind.YESNO, Kind.PICK):
         return "1"
+    if field_name in TEMPORARY_DATES:
+        # A temporary transfer lasts 3 to under 12 months: its two dates go together.
+        return TEMPORARY_DATES[field_name]
     return valid_answer(field.kind, 0, field_name)
 
 
