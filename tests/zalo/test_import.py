@@ -60,7 +60,7 @@ async def test_the_upload_page_feeds_the_dry_run_and_the_import_waits_for_the_co
     assert count(bot, "SELECT COUNT(*) FROM people") == 0  # nothing until the confirmation
     await bot.restart()  # the upload waits in the database
     done = await cells.admin.send("1")
-    assert "✅ Đã nhập từ ds.xlsx: 1 đơn vị, 1 người với 1 bước kết nạp, và 0 lần chuyển sinh hoạt." in done
+    assert "✅ Đã nhập từ ds.xlsx: 1 đơn vị, 1 người và 1 bước kết nạp." in done
     assert count(bot, "SELECT COUNT(*) FROM people") == 1
     assert count(bot, "SELECT COUNT(*) FROM uploads") == 0  # used up
     assert zalo.errors == []
