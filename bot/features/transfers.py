@@ -7,7 +7,6 @@ storage/transfers.py. The forms that record the steps are in bot/forms/definitio
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,7 @@ from storage import transfers, units, users
 from storage.database import Queryable
 from storage.digest_queries import TransferRow
 from storage.models import Role
+from storage.names import name_key
 
 if TYPE_CHECKING:
     from bot.scheduling.outbox import Outbox
@@ -50,11 +50,6 @@ KIND_NAMES = {
     (TransferKind.TEMPORARY, Direction.OUT): N_("temporary transfer out"),
     (TransferKind.TEMPORARY, Direction.IN): N_("temporary transfer in"),
 }
-
-
-def fold_name(name: str) -> str:
-    """Return a name as two records of the same person compare: one Unicode form, case and spaces aside."""
-    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
 def kind_name(row: TransferRow, t: Translator) -> str:
@@ -90,17 +85,18 @@ async def close_matching_out(
     """Complete the official transfer out, recorded by another cell of this deployment, of the member who
     arrived; tell its secretaries. Return it, or None when no single one matches.
 
-    A match is an open official transfer out of another cell with the same name (one Unicode form, case
-    and spaces aside). Of several, the one whose letter has the date of the arriving letter; still several
-    (namesakes), none is closed: a wrong match would hide a transfer that is really open.
+    A match is an open official transfer out of another cell with the same name (storage/names.name_key:
+    one Unicode form, case, spaces and the tone mark's placement aside). Of several, the one whose letter
+    has the date of the arriving letter; still several (namesakes), none is closed: a wrong match would
+    hide a transfer that is really open.
     """
     if arrival.done_on is None or (arrival.kind, arrival.direction) != ("official", "in"):
         return None
-    name = fold_name(arrival.member_name)
+    name = name_key(arrival.member_name)
     candidates = [
         out
         for out in await transfers.open_official_outs(tx, arrival.unit_id)
-        if fold_name(out.member_name) == name and (out.letter_date or out.on_date) <= arrival.done_on
+        if name_key(out.member_name) == name and (out.letter_date or out.on_date) <= arrival.done_on
     ]
     if len(candidates) > 1:
         candidates = [out for out in candidates if out.letter_date == arrival.on_date]
