@@ -172,9 +172,9 @@ def _copy_with(tmp_path: Path, sql: str) -> Path:
         ("DROP INDEX users_unit", "index users_unit is missing"),
         ("CREATE VIEW everyone AS SELECT * FROM users", "view everyone is not chibo's"),
         (
-            """DROP TRIGGER units_stay;
-               CREATE TRIGGER units_stay BEFORE UPDATE OF parent_id ON units BEGIN SELECT 1; END;""",
-            "trigger units_stay differs from chibo's",
+            """DROP TRIGGER units_no_loop;
+               CREATE TRIGGER units_no_loop BEFORE UPDATE OF parent_id ON units BEGIN SELECT 1; END;""",
+            "trigger units_no_loop differs from chibo's",
         ),
     ],
 )
