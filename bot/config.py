@@ -62,6 +62,8 @@ class Settings:
     photo_max_mb: int = 5  # the largest photo kept
     photos_max_mb: int = 2048  # all kept photos together
     photo_days: int = 365  # kept photos are deleted this many days after they came
+    webapp_max_age_hours: int = 24  # how old a Mini App's initData may be (its auth_date)
+    dashboard_link_hours: int = 24  # how long a dashboard link sent on Zalo works (24 at most)
 
     @property
     def bot_api_file_url(self) -> str:
@@ -258,4 +260,10 @@ def load_settings(
             "CHIBO_PHOTOS_MAX_MB", get("CHIBO_PHOTOS_MAX_MB") or "2048", maximum=1_000_000
         ),
         photo_days=_positive_int("CHIBO_PHOTO_DAYS", get("CHIBO_PHOTO_DAYS") or "365", maximum=3650),
+        webapp_max_age_hours=_positive_int(
+            "CHIBO_WEBAPP_MAX_AGE_HOURS", get("CHIBO_WEBAPP_MAX_AGE_HOURS") or "24", maximum=24 * 7
+        ),
+        dashboard_link_hours=_positive_int(
+            "CHIBO_DASHBOARD_LINK_HOURS", get("CHIBO_DASHBOARD_LINK_HOURS") or "24", maximum=24
+        ),
     )
