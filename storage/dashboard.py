@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from storage.database import Queryable
-from storage.digest_queries import _STEP_COLUMNS
+from storage.digest_queries import _STEP_COLUMNS, step_totals_by_unit
 from storage.models import from_db_time
 from storage.units import SUBTREE_CTE
 
@@ -291,15 +291,7 @@ class Scope:
     ) -> dict[int, int]:
         """Return, per unit, the people of its whole branch who reached a step in the months given."""
         # record_counts holds each unit's whole branch (migration 0006): a district is one look-up.
-        rows = await db.fetchall(
-            f"""
-            SELECT unit_id, SUM(n) AS n FROM record_counts
-            WHERE unit_id {_IN} AND kind = 'step' AND key = :step AND month BETWEEN :first AND :last
-            GROUP BY unit_id
-            """,
-            {"ids": _json(self.own(unit_ids)), "step": step, "first": _month(first), "last": _month(last)},
-        )
-        return {r["unit_id"]: r["n"] for r in rows}
+        return await step_totals_by_unit(db, self.own(unit_ids), step, first, last)
 
     async def targets(self, db: Queryable, unit_ids: Iterable[int], year: int) -> dict[int, int]:
         """Return the admission targets set for a year, by unit."""
