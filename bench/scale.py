@@ -1,6 +1,6 @@
 """Scale: synthetic data for a province or a large city, and what the committee's work costs on it.
 
-    python -m bench scale [--size province|city] [--regenerate] [--repeat 3] [--plans]
+    python -m bench scale [--size province|city] [--regenerate] [--repeat 3] [--plans] [--dashboard]
 
 Sizes (DOMAIN.md's units: a root committee, committees, cells):
 
@@ -672,6 +672,83 @@ async def migrate(path: Path) -> tuple[list[str], float]:
     return applied, time.perf_counter() - started
 
 
+BENCH_TOKEN = "424242:bench-token-for-the-dashboard-only"
+
+
+async def measure_dashboard(path: Path, info: Generated, repeat: int) -> list[Measured]:
+    """Time the dashboard's pages through the real web server, as a committee member reads them.
+
+    The pages are asked over HTTP on loopback with a Mini App's initData (signed as Telegram signs it,
+    bot/devtools/telegram_emulator/webapps.py), so a time is the server's: checking the initData,
+    reading the scope, the queries and writing the HTML. Two readers are added to the database once:
+    a member of the root committee (the whole province or city) and one of a committee.
+    """
+    from aiohttp.test_utils import TestClient, TestServer  # noqa: PLC0415
+
+    from bot.channels.web.dashboard import Dashboard  # noqa: PLC0415
+    from bot.channels.web.server import WebServer  # noqa: PLC0415
+    from bot.config import Settings  # noqa: PLC0415
+    from bot.devtools.telegram_emulator.models import User  # noqa: PLC0415
+    from bot.devtools.telegram_emulator.webapps import init_data  # noqa: PLC0415
+    from storage import units, users  # noqa: PLC0415
+    from storage.dashboard import Scope  # noqa: PLC0415
+    from storage.database import Database  # noqa: PLC0415
+    from storage.models import Role  # noqa: PLC0415
+
+    today = date.fromisoformat(info.today)
+    now = datetime.combine(today, datetime.min.time(), tzinfo=TZ).replace(hour=9).astimezone(UTC)
+    readers = {"root": 990_001, "committee": 990_002}
+    async with Database(path) as db:
+        committee = await units.by_code(db, info.committee_code)
+        assert committee is not None
+        for name, external in readers.items():
+            user = await users.upsert_contact(db, "telegram", str(external), f"Bench {name}", now)
+            unit = units.ROOT_ID if name == "root" else committee.id
+            await users.set_role(db, user.id, Role.COMMITTEE, unit, now)
+        cell = (await Scope.of(db, committee.id)).cells_under(committee.id)[0]
+    settings = Settings(token=BENCH_TOKEN, public_url="https://bench.invalid", timezone=TZ)
+    dashboard = Dashboard(Database(path), settings, None, clock=lambda: now)
+    await dashboard.db.open()
+    client = TestClient(TestServer(WebServer(secret="bench", dashboard=dashboard).application()))
+    await client.start_server()
+    pages = [
+        ("dashboard, root: first page (table)", "root", ""),
+        ("dashboard, root: its charts", "root", "?view=charts"),
+        ("dashboard, root: deadlines of the next 30 days", "root", "?view=deadlines"),
+        ("dashboard, root: the table for this year", "root", "?period=year"),
+        ("dashboard, one committee: first page", "committee", ""),
+        ("dashboard, one committee: its charts", "committee", "?view=charts"),
+        ("dashboard, one cell's page", "committee", f"?view=cell&unit={cell.id}"),
+    ]
+    results = []
+    try:
+        for what, reader, query in pages:
+            signed = init_data(User(readers[reader], "Bench"), BENCH_TOKEN, int(now.timestamp()))
+
+            cpu: list[float] = []
+
+            async def work(query: str = query, signed: str = signed, cpu: list[float] = cpu) -> int:
+                headers = {"Authorization": f"tma {signed}"}
+                started = time.process_time()
+                response = await client.get(f"/dashboard/tg{query}", headers=headers)
+                body = await response.text()
+                # The process's CPU time (the event loop and SQLite's thread): what the page costs
+                # whatever else the machine runs, where the wall time waits for a busy CPU too.
+                cpu.append(time.process_time() - started)
+                assert response.status == 200, (response.status, body[:200])
+                return len(body)
+
+            def note(size: int, cpu: list[float] = cpu) -> str:
+                return f"{size:,} bytes of HTML; CPU {statistics.median(cpu) * 1000:.0f} ms"
+
+            results.append(await timed(what, work, repeat, note))
+            print(f"  {results[-1].what}: {results[-1].seconds * 1000:.0f} ms", flush=True)
+    finally:
+        await client.close()
+        await dashboard.db.close()
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     """Generate (or reuse) the data, measure, print the report."""
     parser = argparse.ArgumentParser(prog="python -m bench scale", description=__doc__.splitlines()[0])
@@ -680,6 +757,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the median counts")
     parser.add_argument("--plans", action="store_true", help="print the query plans of the slow queries")
     parser.add_argument("--no-baseline", action="store_true", help="skip the run without migration 0005")
+    parser.add_argument(
+        "--dashboard", action="store_true", help="time the dashboard's pages instead (server time per page)"
+    )
     args = parser.parse_args(argv)
     size = SIZES[args.size]
     print(f"{size.name}: {size.cells} cells, {size.people} people, {size.records} records", flush=True)
@@ -691,9 +771,12 @@ def main(argv: list[str] | None = None) -> int:
     info.migrations = _migration_hashes()
     (CACHE / "scale" / f"{size.name}.json").write_text(json.dumps(vars(info), indent=2))
     log = QueryLog() if args.plans else None
-    results = asyncio.run(measure(path, info, args.repeat, log))
+    if args.dashboard:
+        results = asyncio.run(measure_dashboard(path, info, args.repeat))
+    else:
+        results = asyncio.run(measure(path, info, args.repeat, log))
     baseline: dict[str, Measured] = {}
-    if NEW_INDEXES and not args.no_baseline:
+    if NEW_INDEXES and not args.no_baseline and not args.dashboard:
         print("  baseline: the same without migration 0005's indexes...", flush=True)
         copy = without_new_indexes(path)
         baseline = {m.what: m for m in asyncio.run(measure(copy, info, args.repeat))}
@@ -730,7 +813,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(plans(path, log))
     saved = save_result(
-        f"scale-{size.name}",
+        f"scale-{size.name}{'-dashboard' if args.dashboard else ''}",
         {"report": text, "generated": vars(info), "results": [vars(m) for m in results]},
     )
     print(f"\n(saved to {saved})")

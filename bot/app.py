@@ -8,6 +8,7 @@ import functools
 import logging
 import signal
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -25,9 +26,10 @@ from telegram.ext import (
 
 import handlers.data as data_commands  # exports, imports, audit, deletion on request, backups
 from bot.channels.telegram import TelegramChannel
+from bot.channels.web.dashboard import Dashboard
 from bot.channels.web.photos import PhotoLinks
 from bot.channels.web.server import TELEGRAM_PATH, ZALO_PATH, WebServer
-from bot.channels.web.signed import SignedFiles
+from bot.channels.web.signed import DashboardLinks, SignedFiles
 from bot.channels.web.upload import UploadPage
 from bot.channels.zalo.api import ZaloApi
 from bot.channels.zalo.bot import ZaloBot
@@ -43,7 +45,7 @@ from bot.processor import PerUserUpdateProcessor
 from bot.scheduling.channel import Channel
 from bot.scheduling.outbox import Outbox
 from bot.scheduling.scheduler import Scheduler
-from handlers import admin, broadcast, common, enterprises, forms, schedule
+from handlers import admin, broadcast, common, dashboard, enterprises, forms, schedule
 from handlers import calendar as calendar_handlers
 from handlers import start as start_handlers
 from handlers.menus import publish_default_menus
@@ -75,8 +77,15 @@ class Runtime:
         self.db = Database(settings.db_path)
         self.channels: dict[str, Channel] = {}
         public_url = public_url or settings.public_url
+        self.public_url = public_url.rstrip("/") if public_url else None
         # Pictures and exports for Zalo, which takes them only as links (served by channels/web/server.py).
         self.files = SignedFiles(public_url, clock=clock) if public_url else None
+        # The dashboard (channels/web/dashboard.py): a Mini App on Telegram, signed links on Zalo.
+        self.links = (
+            DashboardLinks(public_url, ttl=timedelta(hours=settings.dashboard_link_hours), clock=clock)
+            if public_url
+            else None
+        )
         self.scheduler: Scheduler | None = None
         self.started = 0  # applications initialised and not shut down yet
         # The one form engine of the process, reached by handlers as context.forms.
@@ -97,6 +106,8 @@ async def _post_init(app: ChiboApp, runtime: Runtime) -> None:
         await runtime.db.migrate()
         async with runtime.db.transaction() as tx:
             await units.rename(tx, units.ROOT_ID, data.settings.root_name)
+        if runtime.links is not None:
+            await runtime.links.load_key(runtime.db)
         box = Outbox(runtime.db, data.settings, data.clock, runtime.channels)
         runtime.scheduler = Scheduler(
             runtime.db, data.settings, data.clock, box, ALL_FORMS, photos=runtime.photos
@@ -174,8 +185,9 @@ def build_application(
     app.bot_data.forms = runtime.forms
     app.bot_data.photos = runtime.photos
     app.bot_data.uploads = runtime.uploads
+    app.bot_data.public_url = runtime.public_url
     if bot is None:
-        runtime.channels[TELEGRAM] = TelegramChannel(app.bot)
+        runtime.channels[TELEGRAM] = TelegramChannel(app.bot, runtime.public_url)
 
     app.add_handler(TypeHandler(Update, common.before_every_update), GROUP_FIRST)
     app.add_handler(TypeHandler(Update, common.gate_unregistered), GROUP_GATE)
@@ -187,6 +199,7 @@ def build_application(
     data_commands.register(app, GROUP_FEATURES)
     broadcast.register(app, GROUP_FEATURES)
     enterprises.register(app, GROUP_FEATURES)
+    dashboard.register(app, GROUP_FEATURES)
     # After every command: typed answers, photos and other messages go to the open form.
     forms.register_answers(app, GROUP_FEATURES)
     # Last in its group: only what no feature above took reaches it.
@@ -204,7 +217,9 @@ def build_zalo_application(
         raise ValueError("build_zalo_application needs a Zalo bot token")
     runtime = runtime or Runtime(settings, clock)
     api = ZaloApi(settings.zalo_token, settings.zalo_api_url, rate=settings.zalo_rate)
-    messenger = ZaloMessenger(api, runtime.db, settings, files=runtime.files, clock=clock)
+    messenger = ZaloMessenger(
+        api, runtime.db, settings, files=runtime.files, links=runtime.links, clock=clock
+    )
     runtime.channels[ZALO] = ZaloChannel(messenger)
     bot = ZaloBot(messenger, defaults=Defaults(tzinfo=settings.timezone))
     app = build_application(settings, clock=clock, runtime=runtime, bot=bot)
@@ -238,6 +253,7 @@ def web_server(
         files=runtime.files,
         photos=runtime.photo_links,
         upload=runtime.uploads if ZALO in apps else None,
+        dashboard=dashboard_of(runtime),
     )
     if webhooks:
         web.telegram = apps.get(TELEGRAM)
@@ -316,6 +332,20 @@ async def serve(
             except Exception:
                 # One channel failing to stop must not keep the others (and the database) open.
                 log.exception("stopping the %s application failed", getattr(app.bot, "channel", TELEGRAM))
+
+
+def dashboard_of(runtime: Runtime, frame_ancestors: Sequence[str] | None = None) -> Dashboard | None:
+    """Return the dashboard of a deployment with a public address, on its own read connection.
+
+    Its own connection: a large subtree's page reads for a few hundred milliseconds (bench/scale),
+    which must not hold up the bot's writes on the shared one; SQLite's WAL lets both go on at once.
+    """
+    if runtime.public_url is None:
+        return None
+    extra = {} if frame_ancestors is None else {"frame_ancestors": frame_ancestors}
+    return Dashboard(
+        Database(runtime.settings.db_path), runtime.settings, runtime.links, clock=runtime.clock, **extra
+    )
 
 
 async def start(app: ChiboApp, *, poll_timeout: int = 10) -> None:

@@ -97,8 +97,10 @@ def update() -> dict[str, list[str]]:
         catalog = _load(locale)
         catalog.update(template, no_fuzzy_matching=True)
         if locale == SOURCE_LOCALE:
+            # English is the source: its catalog says each message as the code does (a merge that
+            # glued two entries together is undone here).
             for message in catalog:
-                if message.id and not message.string:
+                if message.id:
                     message.string = message.id
         _save(catalog, catalog_path(locale))
         report[locale] = missing(catalog, template)

@@ -101,7 +101,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     channel = args.channel or ("zalo" if settings.zalo_token and not settings.token else "telegram")
     if args.channel is None and settings.token and settings.zalo_token:
         channel = "both"
-    if channel != "telegram":
+    if channel != "telegram" or settings.public_url:
+        # With a public address, the one web server (the dashboard, signed links) runs beside polling.
         return _run_channels(settings, args, CHANNELS[channel])
     if not settings.token:
         return _fail(NO_TELEGRAM_TOKEN)
@@ -130,10 +131,10 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run_channels(settings: Settings, args: argparse.Namespace, channels: list[str]) -> int:
-    """Run Zalo, or Telegram and Zalo in one process on one database."""
+    """Run the channels in one process on one database, with the web server when there is an address."""
     if "telegram" in channels and not settings.token:
         return _fail(NO_TELEGRAM_TOKEN)
-    if not settings.zalo_token:
+    if "zalo" in channels and not settings.zalo_token:
         return _fail(
             "ZALO_BOT_TOKEN: not set. Create a bot with Zalo Bot Creator (in the Zalo app, Zalo Bot Manager) "
             "and set its token."
@@ -141,7 +142,7 @@ def _run_channels(settings: Settings, args: argparse.Namespace, channels: list[s
     if (in_use := claim_database(settings)) is not None:
         return _fail(in_use)
     secret = asyncio.run(_webhook_secret(settings)) if args.webhook_url else ""
-    if args.webhook_url and len(secret) < 8:
+    if "zalo" in channels and args.webhook_url and len(secret) < 8:
         return _fail("CHIBO_WEBHOOK_SECRET: Zalo needs a secret of 8 to 256 characters")
     try:
         asyncio.run(

@@ -68,6 +68,8 @@ class Settings:
     culture_day_off: bool = False
     # The least length of cell meetings (HD 42-HD/BTCTW; a committee may set others for small cells).
     meeting_rules: MeetingRules = MEETING_RULES
+    webapp_max_age_hours: int = 24  # how old a Mini App's initData may be (its auth_date)
+    dashboard_link_hours: int = 24  # how long a dashboard link sent on Zalo works (24 at most)
 
     @property
     def bot_api_file_url(self) -> str:
@@ -296,4 +298,10 @@ def load_settings(
         photo_days=_positive_int("CHIBO_PHOTO_DAYS", get("CHIBO_PHOTO_DAYS") or "365", maximum=3650),
         culture_day_off=_yes_no("CHIBO_CULTURE_DAY_OFF", get("CHIBO_CULTURE_DAY_OFF") or "no"),
         meeting_rules=_meeting_rules(get("CHIBO_MEETING_MINUTES"), get("CHIBO_MEETING_THEMATIC_MINUTES")),
+        webapp_max_age_hours=_positive_int(
+            "CHIBO_WEBAPP_MAX_AGE_HOURS", get("CHIBO_WEBAPP_MAX_AGE_HOURS") or "24", maximum=24 * 7
+        ),
+        dashboard_link_hours=_positive_int(
+            "CHIBO_DASHBOARD_LINK_HOURS", get("CHIBO_DASHBOARD_LINK_HOURS") or "24", maximum=24
+        ),
     )

@@ -30,6 +30,7 @@ class BotData:
         self.forms: Engine | None = None
         self.photos: PhotoKeeper | None = None
         self.uploads: UploadPage | None = None  # the upload page of /import on Zalo (needs a public URL)
+        self.public_url: str | None = None  # CHIBO_PUBLIC_URL (or the webhook's): the dashboard is there
 
 
 class ChiboContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -24,6 +24,7 @@ from bot.forms.fields import Invalid, parse_date, parse_text
 from bot.i18n import N_
 from bot.scheduling.scheduler import local
 from handlers.common import args_text, keyboard, reply, requires, user_error
+from handlers.dashboard import dashboard_button
 from handlers.forms import form_context, show
 from storage import audit, schedule, units, users
 from storage import transfers as transfer_store
@@ -116,8 +117,13 @@ async def digest(update: Update, context: ChiboContext) -> None:
     # bench/scale) is drawn in a thread meanwhile and follows it.
     drawing = asyncio.ensure_future(asyncio.to_thread(digests.chart, computed, t))
     try:
+        public_url = context.bot_data.public_url
+        markup = dashboard_button(t, public_url) if public_url else None
         await reply(
-            update, context, "\n".join([digests.render(computed, t), *digests.working_group_lines(work, t)])
+            update,
+            context,
+            "\n".join([digests.render(computed, t), *digests.working_group_lines(work, t)]),
+            markup=markup,
         )
         await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
     except BaseException:

@@ -11,6 +11,11 @@ from datetime import datetime
 from storage.database import Queryable
 from storage.models import from_db_time, to_db_time
 
+# A button as stored: (label, data) for a callback button, (label, data, kind) for the others
+# (kind 'url' or 'web_app'; migration 0017).
+StoredButton = tuple[str, str] | tuple[str, str, str]
+Keyboard = Sequence[Sequence[StoredButton]]
+
 
 @dataclass(frozen=True)
 class OutboxMessage:
@@ -22,7 +27,7 @@ class OutboxMessage:
     kind: str
     batch: str | None
     text: str
-    buttons: list[list[tuple[str, str]]]
+    buttons: list[list[StoredButton]]
     photo: bytes | None
     caption: str | None
     not_before: datetime
@@ -42,7 +47,7 @@ def _message(row: sqlite3.Row) -> OutboxMessage:
         kind=row["kind"],
         batch=row["batch"],
         text=row["text"],
-        buttons=[[(label, data) for label, data in r] for r in json.loads(row["buttons"] or "[]")],
+        buttons=_keyboard(row["keyboard"], row["buttons"]),
         photo=row["photo"],
         caption=row["caption"],
         not_before=from_db_time(row["not_before"]),
@@ -55,6 +60,23 @@ def _message(row: sqlite3.Row) -> OutboxMessage:
     )
 
 
+def _keyboard(keyboard: str | None, buttons: str | None) -> list[list[StoredButton]]:
+    """Return a stored keyboard: the rows with link buttons (0017) when there are any, else the pairs."""
+    if keyboard:
+        return [[(str(b[0]), str(b[1]), str(b[2])) for b in r] for r in json.loads(keyboard)]
+    return [[(str(label), str(data)) for label, data in r] for r in json.loads(buttons or "[]")]
+
+
+def _columns(keyboard: Keyboard | None) -> tuple[str, str | None]:
+    """Return the buttons and keyboard columns of a keyboard: pairs alone stay in buttons."""
+    rows = [[tuple(b) for b in row] for row in keyboard or []]
+    plain = all(len(b) == 2 or b[2] == "callback" for row in rows for b in row)
+    if plain:
+        return json.dumps([[list(b[:2]) for b in row] for row in rows], ensure_ascii=False), None
+    full = [[[*b[:2], b[2] if len(b) == 3 else "callback"] for b in row] for row in rows]
+    return "[]", json.dumps(full, ensure_ascii=False)
+
+
 # A message whose recipient's messages are held (storage/delivery.py) waits: it is not due.
 _NOT_HELD = """
     NOT EXISTS (SELECT 1 FROM delivery_holds h WHERE h.user_id = outbox.user_id AND h.released_at IS NULL)
@@ -63,8 +85,8 @@ _NOT_HELD = """
 
 _INSERT = """
     INSERT OR IGNORE INTO outbox
-        (key, user_id, kind, batch, text, buttons, photo, caption, not_before, created_at, unit_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        (key, user_id, kind, batch, text, buttons, keyboard, photo, caption, not_before, created_at, unit_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -76,7 +98,7 @@ class NewMessage:
     user_id: int
     kind: str
     text: str
-    buttons: list[list[tuple[str, str]]] | None = None
+    buttons: Keyboard | None = None
     photo: bytes | None = None
     caption: str | None = None
     batch: str | None = None
@@ -97,7 +119,7 @@ async def enqueue_many(
                 m.kind,
                 m.batch,
                 m.text,
-                json.dumps(m.buttons or [], ensure_ascii=False),
+                *_columns(m.buttons),
                 m.photo,
                 m.caption,
                 to_db_time(not_before),
@@ -119,7 +141,7 @@ async def enqueue(
     now: datetime,
     *,
     not_before: datetime | None = None,
-    buttons: list[list[tuple[str, str]]] | None = None,
+    buttons: Keyboard | None = None,
     photo: bytes | None = None,
     caption: str | None = None,
     batch: str | None = None,

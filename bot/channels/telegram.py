@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, WebAppInfo
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.scheduling.channel import Blocked, Buttons, RetryLater
+from bot.scheduling.channel import Blocked, Button, ButtonKind, Buttons, RetryLater, rows
 from bot.text import split_message
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,9 @@ class TelegramChannel:
 
     name = "telegram"
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, public_url: str | None = None) -> None:
         self.bot = bot
+        self.public_url = public_url.rstrip("/") if public_url else None
 
     def split(self, html: str) -> list[str]:
         """Cut a text at line ends into messages of at most 4096 characters."""
@@ -35,13 +36,9 @@ class TelegramChannel:
 
     async def send_text(self, external_id: str, html: str, buttons: Buttons | None) -> None:
         """Send one HTML message with an inline keyboard."""
-        markup = (
-            InlineKeyboardMarkup(
-                [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons]
-            )
-            if buttons
-            else None
-        )
+        keyboard = [[b for b in (self.inline_button(b) for b in row) if b] for row in rows(buttons)]
+        keyboard = [row for row in keyboard if row]
+        markup = InlineKeyboardMarkup(keyboard) if keyboard else None
         await self._call(
             self.bot.send_message(
                 int(external_id),
@@ -51,6 +48,16 @@ class TelegramChannel:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
+
+    def inline_button(self, button: Button) -> InlineKeyboardButton | None:
+        """Return the Telegram button of a button; a web app's needs CHIBO_PUBLIC_URL (else none)."""
+        if button.kind is ButtonKind.URL:
+            return InlineKeyboardButton(button.label, url=button.data)
+        if button.kind is ButtonKind.WEB_APP:
+            if self.public_url is None:
+                return None
+            return InlineKeyboardButton(button.label, web_app=WebAppInfo(self.public_url + button.data))
+        return InlineKeyboardButton(button.label, callback_data=button.data)
 
     async def send_photo(self, external_id: str, png: bytes, caption: str | None) -> None:
         """Send a PNG picture with an HTML caption."""

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Translator, translator
-from bot.scheduling.channel import Blocked, Channel, RetryLater, Undeliverable
+from bot.scheduling.channel import Blocked, Buttons, Channel, RetryLater, Undeliverable
 from storage import delivery, outbox, units, users
 from storage.database import Database, Queryable
 from storage.models import User
@@ -106,7 +106,7 @@ class Outbox:
         kind: str,
         text: str,
         *,
-        buttons: list[list[tuple[str, str]]] | None = None,
+        buttons: Buttons | None = None,
         photo: bytes | None = None,
         caption: str | None = None,
         batch: str | None = None,

@@ -23,6 +23,8 @@ from bot.features import broadcast, enterprises, undelivered
 from bot.features import digest as digests
 from bot.features.access import is_configured_admin
 from bot.features.calendar import load_calendar
+from bot.features.dashboard import OPEN_DASHBOARD
+from bot.features.dashboard import PATH as DASHBOARD
 from bot.features.duties import Duty, open_duties
 from bot.features.photos import PhotoKeeper
 from bot.features.transfers import STEP_NAMES as TRANSFER_STEP_NAMES
@@ -32,6 +34,7 @@ from bot.i18n import N_
 from bot.rules.calendar import WorkingCalendar, add_months, quarter_start
 from bot.rules.deadlines import OVERDUE_KEY, WORKING_DAY_KINDS, Kind, pending_reminders
 from bot.rules.pipeline import STEP_NAMES, Step
+from bot.scheduling.channel import Button, ButtonKind
 from bot.scheduling.outbox import (
     Delivery,
     Outbox,
@@ -536,9 +539,19 @@ class Scheduler:
             text = "\n".join([text, *digests.working_group_lines(work, t)])
             caption = str(Markup(t(N_("Weekly digest: {unit}"))).format(unit=computed[unit_id].unit_name))
             key = f"digest:{user.id}:{key_suffix or week}"
+            # The dashboard's button: each channel makes its link when it delivers (none without an address).
+            buttons = [[Button(t(OPEN_DASHBOARD), DASHBOARD, ButtonKind.WEB_APP)]]
             async with self.db.transaction() as tx:
                 if await self.outbox.enqueue(
-                    tx, key, user, "digest", text, photo=png, caption=caption, unit_id=unit_id
+                    tx,
+                    key,
+                    user,
+                    "digest",
+                    text,
+                    photo=png,
+                    caption=caption,
+                    unit_id=unit_id,
+                    buttons=buttons,
                 ):
                     queued += 1
         return queued

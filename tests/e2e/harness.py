@@ -137,6 +137,7 @@ class RunningBot:
     locale: str = "vi"
     app: ChiboApp | None = None
     people: dict[int, Person] = field(default_factory=dict)
+    public_url: str | None = None  # CHIBO_PUBLIC_URL: the dashboard's buttons point there
 
     @property
     def settings(self) -> Settings:
@@ -148,6 +149,7 @@ class RunningBot:
             locale=self.locale,
             root_name="Đảng bộ các Khu công nghiệp",
             tick_seconds=0,  # scheduled work runs when a test calls tick()
+            public_url=self.public_url,
         )
 
     async def start(self) -> RunningBot:

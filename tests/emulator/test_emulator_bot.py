@@ -70,7 +70,9 @@ async def test_send_message_with_html_keeps_text_entities_and_buttons(emu: BotAp
     assert message.from_bot
     assert message.text == sent.text
     assert message.html == "<b>Báo cáo</b> tháng 6 &amp; <i>7</i> 😀"
-    assert message.buttons == [[("Đồng ý", "v1:ok"), ("Huỷ", "v1:cancel")]]
+    assert [[(b.text, b.value, b.kind) for b in row] for row in message.buttons] == [
+        [("Đồng ý", "v1:ok", "callback_data"), ("Huỷ", "v1:cancel", "callback_data")]
+    ]
     assert emu.counters.delivered == {1001: 1}
     assert emu.errors == []
 

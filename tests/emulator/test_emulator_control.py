@@ -85,7 +85,7 @@ async def test_users_groups_and_messages_round_trip(control: Control, bot: Bot, 
     await task
     [message] = page["messages"]
     assert (message["from_bot"], message["text"], message["html"]) == (True, "Xin chào", "<b>Xin chào</b>")
-    assert message["buttons"] == [[["Nộp", "v1:submit"]]]
+    assert message["buttons"] == [[["Nộp", "v1:submit", "callback_data"]]]
 
     pressed = await control.post("users/1001/press", {"label": "Nộp"})
     [update] = await bot.get_updates(offset=sent["update_id"] + 1)

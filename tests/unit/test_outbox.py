@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.scheduling.channel import Blocked, Buttons, RetryLater
+from bot.scheduling.channel import Blocked, Button, ButtonKind, Buttons, RetryLater, button
 from bot.scheduling.outbox import Outbox, after_quiet_hours, in_quiet_hours, iso_week, week_moment
 from storage import outbox, users
 from storage.database import Database
@@ -157,3 +157,25 @@ def test_weeks() -> None:
     assert iso_week(date(2027, 1, 1)) == "2026-W53"
     monday = week_moment(date(2026, 11, 26), 0, time(8, 0), SETTINGS)
     assert monday == datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+async def test_link_and_web_app_buttons_are_kept_beside_callback_ones(db: Database) -> None:
+    box = Outbox(db, SETTINGS, Clock(), {"telegram": FakeChannel()})
+    dashboard = Button("Mở bảng theo dõi", "/dashboard", ButtonKind.WEB_APP)
+    site = Button("Hướng dẫn", "https://example.org/guide", ButtonKind.URL)
+    assert await queue(
+        box, db, "links", 1, "with links", buttons=[[("Ghi nhận", "v1:pf:1:ceremony")], [dashboard, site]]
+    )
+    assert await queue(box, db, "plain", 1, "callbacks only", buttons=[[("Ghi nhận", "v1:pf:1:ceremony")]])
+    rows = {r["key"]: r for r in await db.fetchall("SELECT key, buttons, keyboard FROM outbox")}
+    # Callback pairs alone stay where an older chibo reads them; the rest go to the new column
+    # (migration 0017), where an older chibo, after a rollback, sees no buttons instead of failing.
+    assert rows["plain"]["buttons"] == '[[["Ghi nhận", "v1:pf:1:ceremony"]]]'
+    assert rows["plain"]["keyboard"] is None
+    assert rows["links"]["buttons"] == "[]"
+    [links, plain] = sorted(await outbox.due(db, NOW), key=lambda m: m.key)
+    assert [[button(b) for b in row] for row in links.buttons] == [
+        [Button("Ghi nhận", "v1:pf:1:ceremony")],
+        [dashboard, site],
+    ]
+    assert [[button(b) for b in row] for row in plain.buttons] == [[Button("Ghi nhận", "v1:pf:1:ceremony")]]

@@ -128,6 +128,7 @@ class RunningZalo:
         self.apps = build_applications(self.settings, channels, runtime)
         for app in self.apps.values():
             await start(app, poll_timeout=5)
+        self.runtime = runtime
         self.web = web_server(runtime, self.apps, secret="unused-here", webhooks=False)
         if self.web is not None:
             await self.web.start("127.0.0.1", self.port)

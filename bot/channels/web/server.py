@@ -8,6 +8,7 @@ One aiohttp server on one port (behind the same HTTPS proxy):
     GET  /zalo/files/{id}/{name}?exp=&sig=   a picture or an export behind a short-lived signed link
     GET  /photos/{id}?exp=&sig=              a kept photo of an activity (bot/channels/web/photos.py)
     GET/POST /zalo/upload/{user}?exp=&sig=   the upload page of /import on Zalo (bot/channels/web/upload.py)
+    GET  /dashboard...         the dashboard (dashboard.py): the Telegram Mini App and Zalo's links
 
 A request without the right secret gets 403 and nothing else happens. An update is put on its
 application's queue and answered 200 at once, as python-telegram-bot's own webhook server does; a
@@ -24,6 +25,7 @@ from urllib.parse import quote
 from aiohttp import web
 from telegram import Update
 
+from bot.channels.web.dashboard import Dashboard
 from bot.channels.web.photos import PATH as PHOTO_PATH
 from bot.channels.web.photos import PhotoLinks
 from bot.channels.web.signed import PATH, SignedFiles
@@ -53,11 +55,13 @@ class WebServer:
         files: SignedFiles | None = None,
         photos: PhotoLinks | None = None,
         upload: UploadPage | None = None,
+        dashboard: Dashboard | None = None,
     ) -> None:
         self.secret = secret
         self.files = files
         self.photos = photos
         self.upload = upload
+        self.dashboard = dashboard
         self.zalo: ChiboApp | None = None
         self.telegram: ChiboApp | None = None
         self._runner: web.AppRunner | None = None
@@ -75,10 +79,14 @@ class WebServer:
             app.router.add_get(PHOTO_PATH + "/{photo_id}", self.photos.serve)
         if self.upload is not None:
             self.upload.routes(app)
+        if self.dashboard is not None:
+            app.router.add_routes(self.dashboard.routes())
         return app
 
     async def start(self, host: str, port: int) -> None:
         """Listen on host:port."""
+        if self.dashboard is not None:
+            await self.dashboard.db.open()
         self._runner = web.AppRunner(self.application(), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
@@ -89,6 +97,8 @@ class WebServer:
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+        if self.dashboard is not None:
+            await self.dashboard.db.close()
 
     async def _json(self, request: web.Request) -> Any:
         try:

@@ -1,4 +1,4 @@
-"""Short-lived signed links: how a picture or an export reaches a Zalo chat.
+"""Short-lived signed links: how a picture or an export reaches a Zalo chat, and the dashboard's links.
 
 Zalo takes a picture only as a URL it fetches (sendPhoto) and has no way to send a file at all. So
 the bot keeps the bytes in memory for a while and sends a link to them under CHIBO_PUBLIC_URL:
@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from bot.clock import Clock, system_clock
+from storage.database import Database
+from storage.updates import kv_get, kv_set
 
 LINK_TTL = timedelta(hours=1)
 MAX_BYTES = 256 * 1024 * 1024  # what the links may hold at once; the oldest go first
@@ -112,3 +114,73 @@ class SignedFiles:
         now = self._now()
         for file_id in [k for k, f in self._files.items() if f.expires <= now]:
             self._size -= len(self._files.pop(file_id).data)
+
+
+# ----- the dashboard's links for Zalo ----------------------------------------------------------
+
+DASHBOARD_LINK_PATH = "/dashboard/link"
+DASHBOARD_LINK_TTL = timedelta(hours=24)  # the most a link may live (the issue's bound)
+_LINK_KEY = "dashboard_link_key"
+
+
+class DashboardLinks:
+    """Links to the dashboard bound to one recipient, for a channel without Mini Apps (Zalo).
+
+    ``{public}/dashboard/link/{user id}.{expires}.{signature}``: the signature (HMAC-SHA256 with a key
+    kept in the database, so links outlive a restart) binds the recipient's user id to the moment the
+    link stops working. The link is made when the message is delivered, and each request checks the
+    signature, the time and that the recipient still has access, so a revoked user's links stop at once.
+    The id is chibo's own number of the user, not their Zalo id.
+    """
+
+    def __init__(
+        self, public_url: str, *, ttl: timedelta = DASHBOARD_LINK_TTL, clock: Clock = system_clock
+    ) -> None:
+        if ttl > DASHBOARD_LINK_TTL:
+            raise ValueError("a dashboard link lives 24 hours at most")
+        self.public_url = public_url.rstrip("/")
+        self.ttl = ttl
+        self.clock = clock
+        self._key: bytes | None = None
+
+    async def load_key(self, db: Database) -> None:
+        """Read the signing key from the database, making it the first time."""
+        stored = await kv_get(db, _LINK_KEY)
+        if stored is None:
+            stored = secrets.token_hex(32)
+            async with db.transaction() as tx:
+                await kv_set(tx, _LINK_KEY, stored)
+        self._key = bytes.fromhex(stored)
+
+    def _signature(self, user_id: int, expires: int) -> str:
+        if self._key is None:
+            raise RuntimeError("the links' key is read when the application starts")
+        message = f"dashboard:{user_id}:{expires}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]
+
+    def token(self, user_id: int) -> str:
+        """Return the token of a link for a user, valid from now for the links' lifetime."""
+        expires = int(self.clock().timestamp() + self.ttl.total_seconds())
+        return f"{user_id}.{expires}.{self._signature(user_id, expires)}"
+
+    def link(self, user_id: int, query: str = "") -> str:
+        """Return a link to the dashboard for a user, signed now."""
+        return f"{self.public_url}{DASHBOARD_LINK_PATH}/{self.token(user_id)}{query}"
+
+    def expiry(self) -> datetime:
+        """Return when a link made now stops working."""
+        return self.clock() + self.ttl
+
+    def user_of(self, token: str) -> int | None:
+        """Return the user a token was signed for, or None when it is altered, expired or malformed."""
+        parts = token.split(".")
+        if len(parts) != 3 or not parts[0].isdecimal() or not parts[1].isdecimal():
+            return None
+        user_id, expires = int(parts[0]), int(parts[1])
+        if not hmac.compare_digest(parts[2].encode(), self._signature(user_id, expires).encode()):
+            return None
+        now = self.clock().timestamp()
+        # A valid signature with a longer life was never made here: refuse it all the same.
+        if not now < expires <= now + DASHBOARD_LINK_TTL.total_seconds():
+            return None
+        return user_id

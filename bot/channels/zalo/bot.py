@@ -42,6 +42,7 @@ from bot.channels.zalo.api import POLL_TIMEOUT, ZaloError, ZaloNetworkError
 from bot.channels.zalo.messenger import Sent, ZaloMessenger
 from bot.channels.zalo.updates import number_of_message
 from bot.features.access import ZALO
+from bot.scheduling.channel import Button, ButtonKind
 
 Method = Callable[["ZaloBot", JSONDict], Awaitable[Any]]
 
@@ -54,6 +55,11 @@ class ZaloBot(ExtBot[None]):
     def __init__(self, messenger: ZaloMessenger, *, defaults: Defaults | None = None) -> None:
         super().__init__(token=messenger.api.token, defaults=defaults)
         self._messenger = messenger
+
+    @property
+    def _public_url(self) -> str | None:
+        links = self._messenger.links
+        return links.public_url if links is not None else None
 
     @property
     def messenger(self) -> ZaloMessenger:
@@ -137,7 +143,10 @@ class ZaloBot(ExtBot[None]):
     async def _zalo_send_message(self, data: JSONDict) -> JSONDict:
         chat = await self._zalo_chat(data.get("chat_id"))
         sent = await self._messenger.send_text(
-            chat, str(data.get("text", "")), _rows(data.get("reply_markup")), html=_html(data)
+            chat,
+            str(data.get("text", "")),
+            _rows(data.get("reply_markup"), self._public_url),
+            html=_html(data),
         )
         return self._zalo_message(data["chat_id"], sent)
 
@@ -147,7 +156,10 @@ class ZaloBot(ExtBot[None]):
         chat = await self._zalo_chat(data["chat_id"])
         # The old message stays as it was; its list is replaced by the new one's (or removed).
         sent = await self._messenger.send_text(
-            chat, str(data.get("text", "")), _rows(data.get("reply_markup")), html=_html(data)
+            chat,
+            str(data.get("text", "")),
+            _rows(data.get("reply_markup"), self._public_url),
+            html=_html(data),
         )
         return self._zalo_message(data["chat_id"], sent)
 
@@ -155,7 +167,7 @@ class ZaloBot(ExtBot[None]):
         if "chat_id" not in data:
             raise BadRequest("there are no inline messages on Zalo")
         chat = await self._zalo_chat(data["chat_id"])
-        rows = _rows(data.get("reply_markup"))
+        rows = _rows(data.get("reply_markup"), self._public_url)
         if not rows:
             message_id = data.get("message_id")
             await self._messenger.forget_menu(chat, message_id if isinstance(message_id, int) else None)
@@ -246,14 +258,27 @@ def _html(data: JSONDict) -> bool:
     return data.get("parse_mode") == ParseMode.HTML
 
 
-def _rows(markup: object) -> list[list[tuple[str, str]]]:
+def _rows(markup: object, public_url: str | None = None) -> list[list[Button]]:
+    """Return an inline keyboard's buttons: callback ones, links, and web app pages (by their path)."""
     if not isinstance(markup, InlineKeyboardMarkup):
         return []
-    rows = [
-        [(button.text, str(button.callback_data)) for button in row if button.callback_data is not None]
-        for row in markup.inline_keyboard
-    ]
-    return [row for row in rows if row]
+    found = []
+    for row in markup.inline_keyboard:
+        buttons = []
+        for b in row:
+            if b.callback_data is not None:
+                buttons.append(Button(b.text, str(b.callback_data)))
+            elif b.url is not None:
+                buttons.append(Button(b.text, b.url, ButtonKind.URL))
+            elif b.web_app is not None:
+                url = b.web_app.url
+                if public_url and url.startswith(public_url + "/"):
+                    buttons.append(Button(b.text, url[len(public_url) :], ButtonKind.WEB_APP))
+                else:
+                    buttons.append(Button(b.text, url, ButtonKind.URL))
+        if buttons:
+            found.append(buttons)
+    return found
 
 
 def _bytes(file: object) -> bytes:

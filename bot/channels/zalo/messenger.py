@@ -22,15 +22,16 @@ from typing import Any
 
 from markupsafe import Markup
 
-from bot.channels.web.signed import SignedFiles
+from bot.channels.web.signed import DashboardLinks, SignedFiles
 from bot.channels.zalo import updates
 from bot.channels.zalo.api import TEXT_LIMIT, ZaloApi, ZaloError
-from bot.channels.zalo.menus import Buttons, Menu, build
+from bot.channels.zalo.menus import Menu, build
 from bot.channels.zalo.text import Styled, html_to_styled, html_to_text, split, split_styled
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.features.access import ZALO
 from bot.i18n import N_, Translator, translator
+from bot.scheduling.channel import Button, ButtonKind, Buttons, rows
 from storage import drafts, users
 from storage import updates as kv
 from storage import zalo as store
@@ -47,6 +48,7 @@ NO_FILE = N_(
     "📎 {name} cannot be sent on Zalo: Zalo takes no files, and this bot has no web address for a link. "
     "Ask the committee's office for it."
 )
+DASHBOARD_LINK = N_("{label}: {link}\nThe link works until {time}, for you alone: do not forward it.")
 _NO_MENU = object()  # cached: the chat has no list
 # Zalo refused sendMessage's text_styles once (the value: when and what it said): plain text from then
 # on, for this deployment. The refusal is tried again after a month, in case Zalo changed.
@@ -73,12 +75,14 @@ class ZaloMessenger:
         settings: Settings,
         *,
         files: SignedFiles | None = None,
+        links: DashboardLinks | None = None,
         clock: Clock = system_clock,
     ) -> None:
         self.api = api
         self.db = db
         self.settings = settings
         self.files = files
+        self.links = links
         self.clock = clock
         self._numbers: dict[str, int] = {}
         self._zalo_ids: dict[int, str] = {}
@@ -207,9 +211,21 @@ class ZaloMessenger:
         html: bool = True,
         aside: bool = False,
     ) -> Sent:
-        """Send a message with its buttons as a list, in as many parts as 2000 characters need."""
+        """Send a message with its buttons as a list, in as many parts as 2000 characters need.
+
+        Buttons that open a page become lines with its address; the dashboard's is a link signed now,
+        for the person of this chat (bot/channels/web/signed.py).
+        """
         body = html_to_styled(text) if html else Styled(text)
-        menu = build(buttons) if buttons else None
+        keyboard = rows(buttons)
+        pressed = [[(b.label, b.data) for b in row if b.kind is ButtonKind.CALLBACK] for row in keyboard]
+        opened = [b for row in keyboard for b in row if b.kind is not ButtonKind.CALLBACK]
+        menu = build([row for row in pressed if row]) if any(pressed) else None
+        if opened:
+            lines = [await self._link_line(chat, b) for b in opened]
+            shown = "\n\n".join(line for line in lines if line)
+            if shown:
+                body = body + Styled(f"\n\n{shown}") if body.text.strip() else Styled(shown)
         held = aside and menu is not None and await self._form_open(chat)
         if menu is not None:
             t = await self.translator_of(chat)
@@ -221,6 +237,19 @@ class ZaloMessenger:
         if not aside or (menu is not None and not held):
             await self._set_menu(chat, sent.message_id, menu)
         return sent
+
+    async def _link_line(self, chat: str, button: Button) -> str:
+        """Return the line showing a button that opens a page: its label and address."""
+        if button.kind is ButtonKind.URL:
+            return f"{button.label}: {button.data}"
+        t = await self.translator_of(chat)
+        user = await users.by_external(self.db, ZALO, chat)
+        if user is None or not user.registered or self.links is None:
+            return ""  # no access to it, or no web address to serve it from
+        query = button.data.partition("?")[2]
+        link = self.links.link(user.id, f"?{query}" if query else "")
+        until = t.datetime(self.links.expiry().astimezone(self.settings.timezone))
+        return t(DASHBOARD_LINK).format(label=button.label, link=link, time=until)
 
     async def _send(self, chat: str, body: Styled) -> Sent:
         result: dict[str, Any] = {}

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -26,7 +27,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import ChiboApp, build_application, start, stop
+from bot.app import ChiboApp, Runtime, build_application, dashboard_of, start, stop
+from bot.channels.web.server import WebServer
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.devtools.sandbox import demo
@@ -80,19 +82,37 @@ class Sandbox:
     app: ChiboApp
     settings: Settings
     demo: demo.DemoSummary
+    runtime: Runtime
 
     @property
     def url(self) -> str:
         """Return the address of the page."""
         return self.emulator.url
 
+    @property
+    def dashboard_url(self) -> str:
+        """Return the address of the dashboard (the bot's web server, on its own port)."""
+        assert self.settings.public_url is not None
+        return self.settings.public_url + "/dashboard"
 
-def sandbox_settings(settings: Settings, emulator: BotApiEmulator, folder: Path) -> Settings:
-    """Return the settings of the sandbox's bot: the emulator, a fresh database, the demo's admin."""
+
+def _free_port(host: str) -> int:
+    """Return a port free on host now (the bot's web server takes it a moment later)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def sandbox_settings(
+    settings: Settings, emulator: BotApiEmulator, folder: Path, public_url: str | None = None
+) -> Settings:
+    """Return the settings of the sandbox's bot: the emulator, a fresh database, the demo's admin, and
+    the address of its web server (the dashboard), plain http on loopback as the emulator allows."""
     return replace(
         settings,
         token=SANDBOX_TOKEN,
         bot_api_url=emulator.base_url,
+        public_url=public_url,
         db_path=folder / "sandbox.db",
         admins=frozenset({SANDBOX_ADMIN}),
         root_name=demo.COMMITTEE_NAME,
@@ -160,17 +180,31 @@ async def running(
     try:
         for persona in PERSONAS:
             emulator.user(persona.user_id, persona.name, language_code="vi")
-        bot_settings = sandbox_settings(settings, emulator, folder)
+        web_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        web_port = _free_port(web_host)
+        public_url = f"http://{'[' + web_host + ']' if ':' in web_host else web_host}:{web_port}"
+        bot_settings = sandbox_settings(settings, emulator, folder, public_url)
         summary = await _seed(bot_settings, clock)
-        app = build_application(bot_settings, clock=clock)
+        runtime = Runtime(bot_settings, clock)
+        app = build_application(bot_settings, clock=clock, runtime=runtime)
         await start(app)
+        # The dashboard opens in a frame of the page, as Telegram Web shows a Mini App.
+        web = WebServer(secret="", dashboard=dashboard_of(runtime, frame_ancestors=[_origin(emulator.url)]))
         try:
+            await web.start(web_host, web_port)
             await _open_chats(emulator, clock().astimezone(bot_settings.timezone).year)
-            yield Sandbox(emulator, app, bot_settings, summary)
+            yield Sandbox(emulator, app, bot_settings, summary, runtime)
         finally:
+            await web.stop()
             await stop(app)
     finally:
         await emulator.stop()
+
+
+def _origin(url: str) -> str:
+    """Return the scheme, host and port of a URL."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/')[0]}"
 
 
 # --------------------------------------------------------------------- the page

@@ -850,10 +850,7 @@ class BotApiEmulator:
         if "inline_keyboard" in markup:
             if markup["inline_keyboard"]:
                 message.raw["reply_markup"] = markup
-            message.buttons = [
-                [Button(b["text"], b.get("callback_data", b.get("url"))) for b in row]
-                for row in markup["inline_keyboard"]
-            ]
+            message.buttons = [[_button(b) for b in row] for row in markup["inline_keyboard"]]
         elif "keyboard" in markup:
             message.reply_keyboard = [[b["text"] for b in row] for row in markup["keyboard"]]
             self._keyboards[chat.id] = message.reply_keyboard
@@ -968,3 +965,15 @@ def _signature(message: ChatMessage) -> tuple[Any, ...]:
         tuple(tuple(row) for row in message.buttons),
         message.file.file_unique_id if message.file else None,
     )
+
+
+def _button(button: dict[str, Any]) -> Button:
+    """Return an inline button as the emulator keeps it: label, value and kind."""
+    if "callback_data" in button:
+        return Button(button["text"], button["callback_data"])
+    if "url" in button:
+        return Button(button["text"], button["url"], "url")
+    if "web_app" in button:
+        return Button(button["text"], button["web_app"].get("url"), "web_app")
+    kind = next((k for k in button if k not in ("text", "style", "icon_custom_emoji_id")), "other")
+    return Button(button["text"], None, kind)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bot.devtools.telegram_emulator.media import guess_mime, image_size
 from bot.devtools.telegram_emulator.models import ChatMessage, StoredFile
 from bot.devtools.telegram_emulator.validation import ApiError, Upload, bad_request
+from bot.devtools.telegram_emulator.webapps import allowed_url
 
 if TYPE_CHECKING:
     from bot.devtools.telegram_emulator.core import BotApiEmulator, CallContext, MethodImpl
@@ -208,6 +209,12 @@ def _check_inline_button(button: dict[str, Any]) -> None:
     url = button.get("url")
     if url is not None and not re.match(r"(https?|tg)://\S+$", url):
         raise bad_request(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
+    web_app = button.get("web_app")
+    if web_app is not None and not allowed_url(str(web_app.get("url", ""))):
+        raise bad_request(
+            f"inline keyboard button Web App URL '{web_app.get('url')}' is invalid: "
+            "Only HTTPS links are allowed"
+        )
 
 
 def _reply_to(emu: BotApiEmulator, chat: Chat, p: dict[str, Any]) -> ChatMessage | None:
@@ -603,7 +610,10 @@ async def get_my_name(emu: BotApiEmulator, p: dict[str, Any], ctx: CallContext) 
 async def set_chat_menu_button(emu: BotApiEmulator, p: dict[str, Any], ctx: CallContext) -> Any:
     """Store the menu button of a private chat, or the default one without chat_id."""
     chat_id = emu.chat_for(p["chat_id"]).id if "chat_id" in p else None
-    emu.settings.menu_buttons[chat_id] = p.get("menu_button", {"type": "default"})
+    button = p.get("menu_button", {"type": "default"})
+    if button.get("type") == "web_app" and not allowed_url(str(button.get("web_app", {}).get("url", ""))):
+        raise bad_request("BUTTON_URL_INVALID")
+    emu.settings.menu_buttons[chat_id] = button
     emu.notify()
     return True
 

@@ -121,10 +121,12 @@ class Chat:
 
 
 class Button(NamedTuple):
-    """An inline keyboard button: its label and its callback_data (or url, or None for other kinds)."""
+    """An inline keyboard button: its label, its callback_data (or url, or web app's url, or None for
+    other kinds) and its kind ("callback_data", "url", "web_app" or another field's name)."""
 
     text: str
     value: str | None
+    kind: str = "callback_data"
 
 
 @dataclass(frozen=True, slots=True)

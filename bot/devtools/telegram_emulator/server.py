@@ -100,6 +100,7 @@ def build_app(emu: BotApiEmulator) -> web.Application:
         ("POST", "/_emu/groups", create_group),
         ("POST", "/_emu/users/{user_id}/send", user_send),
         ("POST", "/_emu/users/{user_id}/press", user_press),
+        ("POST", "/_emu/users/{user_id}/webapp", user_webapp),
         ("POST", "/_emu/users/{user_id}/document", user_document),
         ("POST", "/_emu/users/{user_id}/photo", user_photo),
         ("POST", "/_emu/users/{user_id}/sticker", user_sticker),
@@ -399,6 +400,17 @@ async def user_press(request: web.Request) -> Any:
     return {"update_id": update_id}
 
 
+@_control
+async def user_webapp(request: web.Request) -> Any:
+    """Open a Mini App as the user: {"url"} of a web_app button; returns the address Telegram opens."""
+    handle = _user(request)
+    body = await _body(request)
+    try:
+        return {"url": handle.open_web_app(str(body.get("url", "")))}
+    except LookupError as exc:
+        raise _ControlError(400, str(exc)) from exc
+
+
 async def _upload(request: web.Request) -> tuple[bytes, str | None, str | None, dict[str, Any]]:
     """Return (bytes, file name, MIME type, other fields) from a multipart or a base64 JSON body."""
     if request.content_type == "multipart/form-data":
@@ -490,6 +502,7 @@ async def chat_messages(request: web.Request) -> Any:
         "messages": [m.to_json() for m in sorted(found, key=lambda m: m.seq)],
         "seq": emu.marker().seq,
         "reply_keyboard": emu.reply_keyboard(chat_id),
+        "menu_button": emu.handle(chat_id).menu_button() if chat_id in emu.users else None,
         "chat_actions": emu.chat_actions.get(chat_id, [])[-5:],
     }
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from bot.devtools.telegram_emulator.entities import Parsed, detect_bot_commands
 from bot.devtools.telegram_emulator.media import guess_mime, image_size
 from bot.devtools.telegram_emulator.models import CallbackQueryRecord, Chat, ChatMessage, Marker, User
+from bot.devtools.telegram_emulator.webapps import allowed_url, init_data, launch_url
 
 if TYPE_CHECKING:
     from bot.devtools.telegram_emulator.core import BotApiEmulator
@@ -76,6 +78,35 @@ class UserHandle:
 
     # ----------------------------------------------------------------- acting
 
+    def menu_button(self) -> dict[str, Any]:
+        """Return the menu button of the user's chat with the bot, as getChatMenuButton would."""
+        buttons = self.emulator.settings.menu_buttons
+        default = buttons.get(None, {"type": "commands"})
+        button = buttons.get(self.chat_id, default)
+        return default if button.get("type") == "default" else button
+
+    def open_web_app(self, url: str, *, auth_date: int | None = None) -> str:
+        """Return the address a Mini App opens at when this user presses a web_app button to url.
+
+        The initData is signed with the bot's token as Telegram signs it (webapps.py); auth_date is
+        now unless given (a test of an old one).
+        """
+        if not allowed_url(url):
+            raise LookupError(f"Telegram opens no Mini App at {url!r} (HTTPS, or http on loopback here)")
+        when = int(time.time()) if auth_date is None else auth_date
+        return launch_url(url, init_data(self.user, self.emulator.token, when))
+
+    def web_app_buttons(self) -> list[tuple[str, str]]:
+        """Return the (label, url) of every web_app button in the user's chat, oldest first."""
+        return [
+            (b.text, b.value)
+            for m in self.emulator.messages(self.chat_id)
+            if m.from_bot
+            for row in m.buttons
+            for b in row
+            if b.kind == "web_app" and b.value
+        ]
+
     async def send(
         self, text: str, *, chat: GroupHandle | int | None = None, reply_to: int | None = None
     ) -> int:
@@ -125,7 +156,9 @@ class UserHandle:
         message = self.emulator.message(target.id, message_id)
         if message is None or message.deleted:
             raise LookupError(f"no message {message_id} in chat {target.id}")
-        if strict and not any(b.value == data for row in message.buttons for b in row):
+        if strict and not any(
+            b.value == data and b.kind == "callback_data" for row in message.buttons for b in row
+        ):
             raise LookupError(f"message {message_id} has no button with callback_data {data!r}")
         query_id = self.emulator.new_callback_id()
         payload: dict[str, Any] = {

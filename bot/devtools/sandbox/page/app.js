@@ -35,6 +35,8 @@ const TEXTS = {
       "Telegram, không cần Internet. Dữ liệu mẫu: {committee}, 13 chi bộ, 99 đảng viên. " +
       "Mọi thứ mất đi khi tắt sandbox.",
     ok: "OK",
+    close: "Đóng",
+    mini_app: "ứng dụng nhỏ",
   },
   en: {
     tagline: "Try chibo in your browser",
@@ -66,6 +68,8 @@ const TEXTS = {
       "account, no internet. Demo data: {committee}, 13 cells, 99 members. Everything is gone " +
       "when the sandbox stops.",
     ok: "OK",
+    close: "Close",
+    mini_app: "mini app",
   },
 };
 
@@ -267,8 +271,12 @@ async function poll(persona) {
       delay = 500;
       persona.seq = data.seq;
       persona.keyboard = data.reply_keyboard;
+      persona.menuButton = data.menu_button;
       for (const message of data.messages) receive(persona, message);
-      if (persona === app.active) renderKeyboard();
+      if (persona === app.active) {
+        renderKeyboard();
+        renderMenuButton();
+      }
     } catch (error) {
       setOnline(false);
       await new Promise((resolve) => setTimeout(resolve, delay));
@@ -392,12 +400,16 @@ function renderMessage(persona, message) {
     for (const row of message.buttons) {
       const line = document.createElement("div");
       line.className = "row";
-      for (const [label, value] of row) {
-        const url = typeof value === "string" && /^(https?:|tg:)/i.test(value);
+      for (const [label, value, kind] of row) {
+        const url = kind !== "web_app" && typeof value === "string" && /^(https?:|tg:)/i.test(value);
         const button = document.createElement(url ? "a" : "button");
         button.className = "inline";
         button.textContent = label;
-        if (url) {
+        if (kind === "web_app") {
+          button.type = "button";
+          button.classList.add("web-app");
+          button.addEventListener("click", () => openWebApp(persona, value, label));
+        } else if (url) {
           button.href = value;
           button.target = "_blank";
           button.rel = "noopener noreferrer";
@@ -541,6 +553,7 @@ function activate(persona) {
   $("status").textContent = persona.typing.hidden ? t("bot") : t("typing");
   $("status").classList.toggle("typing", !persona.typing.hidden);
   renderKeyboard();
+  renderMenuButton();
   hideMenu();
   // As chat apps do: open at the first message not read yet, else where the chat was left.
   const unread = firstUnread && persona.log.querySelector(`[data-id="${firstUnread}"]`);
@@ -599,6 +612,37 @@ function hideMenu() {
   $("menu-button").classList.remove("open");
 }
 
+// ------------------------------------------------------------------ Mini Apps
+
+// The chat's menu button: Telegram shows a Mini App's button in place of "Menu" when the bot set one
+// for the chat (setChatMenuButton); the commands still come up when "/" is typed.
+function renderMenuButton() {
+  const button = app.active && app.active.menuButton;
+  const label = $("menu-button").querySelector("span");
+  const webApp = button && button.type === "web_app";
+  $("menu-button").classList.toggle("web-app", Boolean(webApp));
+  label.textContent = webApp ? button.text : t("menu");
+}
+
+// Open a Mini App as Telegram does: the emulator signs the initData with the bot's token and gives
+// the address with the launch parameters in its fragment; the page shows it over the chat.
+async function openWebApp(persona, url, title) {
+  try {
+    const opened = await post(`/_emu/users/${persona.id}/webapp`, { url });
+    $("webapp-title").textContent = title;
+    $("webapp-frame").src = opened.url;
+    $("webapp").hidden = false;
+    $("webapp-close").focus();
+  } catch (error) {
+    toast(error.message);
+  }
+}
+
+function closeWebApp() {
+  $("webapp").hidden = true;
+  $("webapp-frame").src = "about:blank";
+}
+
 // ------------------------------------------------------------------ the rest of the page
 
 let toastTimer = null;
@@ -643,6 +687,7 @@ function translatePage() {
   if (app.active) {
     $("whoami").textContent = `${app.active.name} · ${t("roles")[app.active.role]}`;
     stopTyping(app.active);
+    renderMenuButton();
   }
 }
 
@@ -669,6 +714,7 @@ async function start() {
       const data = await api(`/_emu/chats/${persona.id}/messages?after=0`);
       persona.seq = data.seq;
       persona.keyboard = data.reply_keyboard;
+      persona.menuButton = data.menu_button;
       for (const message of data.messages) receive(persona, message);
       persona.loaded = true;
     }),
@@ -691,7 +737,16 @@ async function start() {
   $("input").addEventListener("keydown", (event) => {
     if (event.key === "Escape") hideMenu();
   });
-  $("menu-button").addEventListener("click", () => ($("menu").hidden ? showMenu("") : hideMenu()));
+  $("menu-button").addEventListener("click", () => {
+    const button = app.active.menuButton;
+    if (button && button.type === "web_app") openWebApp(app.active, button.web_app.url, button.text);
+    else if ($("menu").hidden) showMenu("");
+    else hideMenu();
+  });
+  $("webapp-close").addEventListener("click", closeWebApp);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !$("webapp").hidden) closeWebApp();
+  });
   $("attach").addEventListener("click", () => $("file").click());
   $("file").addEventListener("change", (event) => {
     const [file] = event.target.files;

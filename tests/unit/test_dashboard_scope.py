@@ -1,0 +1,313 @@
+"""The dashboard shows each person only their part of the tree, and nothing without valid credentials.
+
+Through the real web server (aiohttp's test client): every route of the dashboard, with every unit
+of the database as its `unit`, read as a committee member of a sibling subtree and as a secretary of
+another cell, over Telegram's initData and over a Zalo link. What they may not see must never appear:
+no name of a unit, a person or a topic outside their scope, and a 404 for a unit outside it. Then the
+ways in that must fail: no initData, a wrong hash, an old auth_date, another user's id with the
+original hash, a link altered, expired, or of a user whose access was revoked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.channels.web.dashboard import Dashboard
+from bot.channels.web.server import WebServer
+from bot.channels.web.signed import DashboardLinks
+from bot.config import Settings
+from bot.devtools.telegram_emulator.models import User as TelegramUser
+from bot.devtools.telegram_emulator.webapps import init_data, sign
+from bot.rules.pipeline import Step
+from storage import enterprises, records, units, users
+from storage.database import Database
+from storage.models import Role
+
+TOKEN = "123456:dashboard-test-token-abcdefghijklmnop"
+NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+PUBLIC = "https://chibo.example.org"
+
+# Names that belong to one side only; each viewer must never see the other side's.
+A_NAMES = ("Đảng bộ KCN Anh Đào", "Chi bộ Alpha Riêng", "Nguyễn Văn Ẩn Danh", "Chủ đề kín của Alpha")
+A2_NAMES = ("Chi bộ Beta Riêng", "Lê Thị Beta Người", "Chủ đề kín của Beta")
+B_NAMES = (
+    "Đảng bộ KCN Bạch Đằng",
+    "Chi bộ Samsung Bí Mật",
+    "Trần Thị Bí Mật",
+    "Chủ đề kín của Samsung",
+    "Khu công nghiệp Riêng Của B",  # a zone of B's enterprise register
+)
+ROOT_NAME = "Tỉnh ủy Gốc Chung"
+
+
+@dataclass
+class World:
+    db: Database
+    ids: dict[str, int]
+    links: DashboardLinks
+    client: TestClient[Any, Any]
+    zalo_b: int  # the user id of the Zalo committee member of B
+    revoked: int
+
+
+def clock() -> datetime:
+    return NOW
+
+
+async def _cell_records(db: Database, unit: int, person: str, topic: str) -> None:
+    at = NOW - timedelta(days=3)
+    values = {
+        "full_name": person,
+        "birth_year": 1995,
+        "gender": "female",
+        "position": "worker",
+        "youth_union": 1,
+        "helper1": "Một",
+        "helper2": "Hai",
+    }
+    person_id = await records.insert(db, "person", unit, values, None, at)
+    for step, day in ((Step.SOURCE, "2026-06-01"), (Step.ADMISSION_DECISION, "2026-11-20")):
+        await records.insert(
+            db, "step", unit, {"person_id": person_id, "step": step, "on_date": day}, None, at
+        )
+    meeting = {
+        "on_date": "2026-12-03",
+        "kind": "both",
+        "minutes": 120,
+        "total": 9,
+        "present": 8,
+        "absent_with_reason": 1,
+        "absent_without_reason": 0,
+        "topic": topic,
+    }
+    await records.insert(db, "meeting", unit, meeting, None, at)
+
+
+async def _user(db: Database, channel: str, external: str, role: Role, unit: int) -> int:
+    user = await users.upsert_contact(db, channel, external, f"Người {external}", NOW)
+    await users.set_role(db, user.id, role, unit, NOW)
+    return user.id
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    path = tmp_path / "dash.db"
+    async with Database(path) as db:
+        await db.migrate()
+        await units.rename(db, units.ROOT_ID, ROOT_NAME)
+        setup = NOW - timedelta(days=400)
+        ids = {"root": units.ROOT_ID}
+        ids["a"] = (await units.add(db, "kcn-a", A_NAMES[0], units.ROOT_ID, setup)).id
+        ids["b"] = (await units.add(db, "kcn-b", B_NAMES[0], units.ROOT_ID, setup)).id
+        ids["a1"] = (await units.add(db, "cb-a1", A_NAMES[1], ids["a"], setup)).id
+        ids["a2"] = (await units.add(db, "cb-a2", A2_NAMES[0], ids["a"], setup)).id
+        ids["b1"] = (await units.add(db, "cb-b1", B_NAMES[1], ids["b"], setup)).id
+        await _cell_records(db, ids["a1"], A_NAMES[2], A_NAMES[3])
+        await _cell_records(db, ids["a2"], A2_NAMES[1], A2_NAMES[2])
+        await _cell_records(db, ids["b1"], B_NAMES[2], B_NAMES[3])
+        register = {
+            "unit_id": ids["b"],
+            "name": "Công ty Riêng",
+            "zone": B_NAMES[4],
+            "ownership": "foreign",
+            "workers": 300,
+            "young_workers": 120,
+            "youth_union_members": 10,
+            "party_members": 2,
+            "members_elsewhere": 1,
+        }
+        await enterprises.insert(db, register, None, None, NOW)
+        await _user(db, "telegram", "2001", Role.COMMITTEE, ids["b"])
+        await _user(db, "telegram", "2002", Role.SECRETARY, ids["a1"])
+        await _user(db, "telegram", "2003", Role.COMMITTEE, ids["a"])
+        zalo_b = await _user(db, "zalo", "zb", Role.COMMITTEE, ids["b"])
+        revoked = await _user(db, "zalo", "zr", Role.COMMITTEE, ids["a"])
+        links = DashboardLinks(PUBLIC, clock=clock)
+        await links.load_key(db)
+        settings = Settings(token=TOKEN, public_url=PUBLIC)
+        server = WebServer(secret="s", dashboard=Dashboard(Database(path), settings, links, clock=clock))
+        await server.dashboard.db.open()  # type: ignore[union-attr]
+        client = TestClient(TestServer(server.application()))
+        await client.start_server()
+        try:
+            yield World(db, ids, links, client, zalo_b, revoked)
+        finally:
+            await client.close()
+            await server.dashboard.db.close()  # type: ignore[union-attr]
+
+
+def _init(user_id: int, auth: datetime = NOW) -> str:
+    return init_data(TelegramUser(user_id, f"U{user_id}", language_code="en"), TOKEN, int(auth.timestamp()))
+
+
+def _auth(user_id: int) -> dict[str, str]:
+    return {"Authorization": f"tma {_init(user_id)}"}
+
+
+def _routes(ids: dict[str, int]) -> list[str]:
+    """Every page of the dashboard, with each unit of the database (and none)."""
+    views = ["", "view=cells", "view=deadlines", "view=charts", "view=cell"]
+    found = []
+    for view in views:
+        found.append(f"?{view}")
+        found += [f"?{view}&unit={unit}" for unit in ids.values()]
+        found += [f"?{view}&unit={unit}&period=year&sort=deadlines&dir=desc" for unit in ids.values()]
+    return found
+
+
+async def _read_all(world: World, fetch: Any) -> dict[str, tuple[int, str]]:
+    pages = {}
+    for route in _routes(world.ids):
+        response = await fetch(route)
+        pages[route] = (response.status, await response.text())
+    return pages
+
+
+def _assert_hidden(pages: dict[str, tuple[int, str]], hidden: tuple[str, ...], seen: tuple[str, ...]) -> None:
+    shown = 0
+    for route, (status, text) in pages.items():
+        assert status in (200, 404), (route, status)
+        for name in hidden:
+            assert name not in text, (route, name)
+        shown += status == 200
+    assert shown, "no page was shown at all"
+    everything = "".join(text for _, text in pages.values())
+    for name in seen:
+        assert name in everything, name
+
+
+async def test_a_committee_member_of_a_sibling_subtree_sees_only_their_own(world: World) -> None:
+    async def fetch(route: str) -> Any:
+        return await world.client.get(
+            "/dashboard/tg" + route, headers={"Authorization": f"tma {_init(2001)}"}
+        )
+
+    pages = await _read_all(world, fetch)
+    _assert_hidden(pages, (*A_NAMES, *A2_NAMES, ROOT_NAME), B_NAMES)
+    # A unit of the other subtree is "not found", exactly as a unit that does not exist.
+    assert pages[f"?view=cell&unit={world.ids['a1']}"][0] == 404
+    assert pages[f"?&unit={world.ids['a']}"][0] == 404
+    assert pages[f"?view=deadlines&unit={world.ids['root']}"][0] == 404
+
+
+async def test_a_secretary_sees_only_her_cell(world: World) -> None:
+    async def fetch(route: str) -> Any:
+        return await world.client.get(
+            "/dashboard/tg" + route, headers={"Authorization": f"tma {_init(2002)}"}
+        )
+
+    pages = await _read_all(world, fetch)
+    _assert_hidden(pages, (A_NAMES[0], *A2_NAMES, *B_NAMES, ROOT_NAME), A_NAMES[1:])
+    assert pages[f"?view=cell&unit={world.ids['a2']}"][0] == 404
+
+
+async def test_a_zalo_link_shows_its_recipients_subtree_only(world: World) -> None:
+    token = world.links.token(world.zalo_b)
+
+    async def fetch(route: str) -> Any:
+        return await world.client.get(f"/dashboard/link/{token}{route}")
+
+    pages = await _read_all(world, fetch)
+    _assert_hidden(pages, (*A_NAMES, *A2_NAMES, ROOT_NAME), B_NAMES)
+    _, text = pages["?"]
+    assert "do not forward it" in text or "không chuyển tiếp" in text
+
+
+async def test_the_committee_member_of_a_sees_both_cells_and_the_deadlines(world: World) -> None:
+    response = await world.client.get("/dashboard/tg", headers={"Authorization": f"tma {_init(2003)}"})
+    text = await response.text()
+    assert response.status == 200
+    assert A_NAMES[1] in text and A2_NAMES[0] in text and B_NAMES[1] not in text
+    response = await world.client.get(
+        "/dashboard/tg?view=deadlines", headers={"Authorization": f"tma {_init(2003)}"}
+    )
+    text = await response.text()
+    # Decisions of 20/11 are due for their ceremony within 30 working days: both people are listed.
+    assert A_NAMES[2] in text and A2_NAMES[1] in text
+
+
+def _forged_other_user(original: str, other: int) -> str:
+    fields = dict(parse_qsl(original))
+    user = json.loads(fields["user"])
+    user["id"] = other
+    fields["user"] = json.dumps(user, separators=(",", ":"))
+    return urlencode(fields, quote_via=quote)
+
+
+async def test_forged_or_old_init_data_gets_403_and_no_name(world: World) -> None:
+    good = _init(2001)
+    fields = dict(parse_qsl(good))
+    wrong_hash = urlencode({**fields, "hash": "0" * 64}, quote_via=quote)
+    old = _init(2001, NOW - timedelta(hours=25))
+    other = _forged_other_user(good, 2003)  # another user's id, the original hash
+    signed_by_another_bot = sign({k: v for k, v in fields.items() if k != "hash"}, "999:another-bot-token-xx")
+    for header in (
+        None,
+        "tma ",
+        f"tma {wrong_hash}",
+        f"tma {old}",
+        f"tma {other}",
+        f"tma {signed_by_another_bot}",
+    ):
+        response = await world.client.get(
+            f"/dashboard/tg?unit={world.ids['b']}", headers={"Authorization": header} if header else {}
+        )
+        text = await response.text()
+        assert response.status == 403, header
+        for name in (*A_NAMES, *B_NAMES, ROOT_NAME):
+            assert name not in text
+    # The shell itself holds no data at all.
+    shell = await world.client.get("/dashboard")
+    text = await shell.text()
+    assert shell.status == 200 and all(n not in text for n in (*A_NAMES, *B_NAMES, ROOT_NAME))
+    # 23 hours old is still fine (the limit is 24 hours).
+    fine = await world.client.get(
+        "/dashboard/tg", headers={"Authorization": f"tma {_init(2001, NOW - timedelta(hours=23))}"}
+    )
+    assert fine.status == 200
+
+
+async def test_altered_expired_or_revoked_links_get_403(world: World) -> None:
+    token = world.links.token(world.zalo_b)
+    user, expires, signature = token.split(".")
+    altered = [
+        f"{world.revoked}.{expires}.{signature}",  # another recipient
+        f"{user}.{int(expires) + 3600}.{signature}",  # a longer life
+        f"{user}.{expires}.{signature[:-1]}{'0' if signature[-1] != '0' else '1'}",
+        "nonsense",
+    ]
+    for bad in altered:
+        response = await world.client.get(f"/dashboard/link/{bad}")
+        assert response.status == 403, bad
+    later = DashboardLinks(PUBLIC, clock=lambda: NOW + timedelta(hours=24, seconds=1))
+    later._key = world.links._key
+    assert later.user_of(token) is None
+    # A link of someone whose access was revoked stops at once.
+    revoked_token = world.links.token(world.revoked)
+    assert (await world.client.get(f"/dashboard/link/{revoked_token}")).status == 200
+    await users.set_active(world.db, world.revoked, False, NOW)
+    assert (await world.client.get(f"/dashboard/link/{revoked_token}")).status == 403
+
+
+async def test_every_answer_has_a_strict_content_security_policy(world: World) -> None:
+    for path in (
+        "/dashboard",
+        "/dashboard/static/dashboard.js",
+        f"/dashboard/link/{world.links.token(world.zalo_b)}",
+    ):
+        response = await world.client.get(path)
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "script-src 'self'" in policy
+        assert "unsafe-inline" not in policy and "http" not in policy.split("frame-ancestors")[0]
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    page = await (await world.client.get(f"/dashboard/link/{world.links.token(world.zalo_b)}")).text()
+    assert "<script>" not in page and "style=" not in page and " on" not in page.split("<body")[1][:200]
