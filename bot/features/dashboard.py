@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.errors import UserError
+from bot.features.digest import KEPT_DEADLINES, SOON_DAYS
 from bot.features.duties import count_open, open_duties
 from bot.features.enterprises import Coverage, coverage
 from bot.i18n import N_
@@ -36,14 +37,11 @@ PATH = "/dashboard"  # the dashboard's page under CHIBO_PUBLIC_URL
 OPEN_DASHBOARD = N_("Open the dashboard")  # the label of the buttons that open it
 GROUP_AT = 100  # more cells than this under a unit: one row per unit right under it
 PAGE_SIZE = 100
-SOON_DAYS = 30
 QUIET_DAYS = 30
 RECORDS_SHOWN = 30
 MONTHS_CHARTED = 6
 CHART_BARS = 12
 MAX_RANGE_DAYS = 366 * 5
-# What the digest keeps of transfers (bot/features/digest.py): the same deadlines on both.
-_KEPT = {"soon_days": SOON_DAYS, "official_transfer_overdue_days": 30, "temporary_transfer_overdue_days": 0}
 _STEPS = {s.value: s for s in Step}
 
 
@@ -366,7 +364,7 @@ async def table(
         else await scope.meeting_dates(
             db, cell_ids, (max(period.start, month_start(end)), end), (max(period.start, first), end)
         ),
-        deadlines=await count_open(db, cell_ids, today, calendar, **_KEPT),
+        deadlines=await count_open(db, cell_ids, today, calendar, **KEPT_DEADLINES),
     )
     year = end.year
     admitted = await scope.step_totals(
@@ -531,7 +529,7 @@ async def deadlines(
     """Return the open deadlines under a unit of the scope: overdue, then the next 30 days."""
     unit = scope.unit(unit_id)
     cells = {c.id: c for c in scope.cells_under(unit.id)}
-    duties = await open_duties(db, list(cells), today, calendar, overdue_days=None, **_KEPT)
+    duties = await open_duties(db, list(cells), today, calendar, overdue_days=None, **KEPT_DEADLINES)
     lines = [
         DeadlineLine(
             d.who,

@@ -67,6 +67,9 @@ log = logging.getLogger(__name__)
 
 QUIET_DAYS = 30
 SOON_DAYS = 30
+# The deadlines the digest (and the dashboard) keep: those due within SOON_DAYS, and every overdue one
+# until it is met, transfers' too.
+KEPT_DEADLINES: dict[str, Any] = {"soon_days": SOON_DAYS, "transfer_overdue_days": None}
 MONTHS_SHOWN = 6
 CHART_TOP_CELLS = 12
 # The text names people for at most this many deadlines per cell, and in all; beyond, counts only,
@@ -479,15 +482,14 @@ async def _deadlines(
 
     Every overdue deadline stays listed until it is met, those of transfers too.
     """
-    kept: dict[str, Any] = {"soon_days": SOON_DAYS, "transfer_overdue_days": None}
-    counts = await count_open(db, ids, today, calendar, **kept)
+    counts = await count_open(db, ids, today, calendar, **KEPT_DEADLINES)
     order = {u.id: i for i, u in enumerate(cells)}  # cells come by name
     names = {u.id: u.name for u in cells}
     # The text lists people only up to a limit, so the cells most behind come first.
     ranked = sorted(counts, key=lambda u: (-counts[u].overdue, order.get(u, len(order)), u))
     listed = ranked[:CELLS_LISTED]
     # Only the people of the cells the text lists are worked out one by one.
-    duties = await open_duties(db, listed, today, calendar, overdue_days=None, **kept)
+    duties = await open_duties(db, listed, today, calendar, overdue_days=None, **KEPT_DEADLINES)
     items = _by_cell(duties, today)
     return tuple(
         CellDeadlines(

@@ -44,12 +44,9 @@ async def test_old_transfers_become_steps_without_loss(tmp_path: Path) -> None:
                     "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'ghi chú', NULL, ?, ?)",
                     (cell.id, direction, kind, name, on, end, NOW.isoformat(), NOW.isoformat()),
                 )
-        assert await db.migrate() == [
-            "0010_transfer_steps.sql",
-            "0011_unit_moves.sql",
-            "0013_enterprises.sql",
-            "0014_zalo_2026.sql",
-        ]
+        # The transfers' migration runs first of those the old database lacks (later ones follow).
+        applied = await db.migrate()
+        assert applied[:2] == ["0010_transfer_steps.sql", "0011_unit_moves.sql"]
         rows = await db.fetchall(
             "SELECT member_name, on_date, end_date, letter_date, done_on, note FROM transfers ORDER BY id"
         )
