@@ -282,9 +282,18 @@ class BotProcess:
 
     async def _ended(self) -> None:
         assert self.process is not None
-        await self.process.wait()
+        # Not process.wait(): on Python 3.11 it also waits for the output pipe to close, which a
+        # child of the bot that outlives it (Litestream) keeps open.
+        while self.process.returncode is None:  # noqa: ASYNC110 - no event to wait on here
+            await asyncio.sleep(0.01)
         if self._copier is not None:
-            await self._copier
+            # Copy what the bot wrote, not what that child may write until it ends.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._copier), 2.0)
+            if not self._copier.done():
+                self._copier.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._copier
 
     async def kill(self) -> None:
         """Kill the process with SIGKILL (no cleanup at all) and wait for it to end."""

@@ -26,9 +26,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import random
 import re
 import resource
+import shutil
+import signal
 import sys
 import time
 from collections import Counter
@@ -57,6 +61,7 @@ from bench.common import (
 )
 from bot.devtools.telegram_emulator import ChatMessage, Faults, FloodControl
 from bot.devtools.telegram_emulator.testing import free_port
+from bot.features import replication
 from bot.i18n import translator
 
 _t = translator("vi")
@@ -97,6 +102,7 @@ class Secretary:
     number: int = 0  # of the form being filled
     sent: int = 0
     confirmed: list[str] = field(default_factory=list)
+    confirmed_at: dict[str, float] = field(default_factory=dict)  # when (perf_counter) "Saved" arrived
     save_pressed: set[str] = field(default_factory=set)
     busy_answers: int = 0
     error_answers: int = 0
@@ -147,6 +153,7 @@ class Secretary:
                 self.anomalies.append(f"saved without a press: {message.text!r}")
             else:
                 self.confirmed.append(self._pressed_on)
+                self.confirmed_at[self._pressed_on] = self.chat.arrival(message)
             self._new_form()
 
     async def _latest(self, within: float) -> ChatMessage | None:
@@ -733,6 +740,119 @@ async def storage_drill(
     return report
 
 
+async def _chibo(env: dict[str, str], *args: str) -> tuple[int, str]:
+    """Run a chibo command to its end; return its exit code and what it printed."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await process.communicate()
+    return process.returncode or 0, out.decode(errors="replace")
+
+
+def _lose(db_path: Path) -> None:
+    """Delete the database and its write-ahead log, as a dead disk would."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+async def replica_drill(
+    folder: Path,
+    *,
+    secretaries: int = 20,
+    before: float = 6.0,
+    after: float = 8.0,
+    patience: float = 4.0,
+    sync: float = 1.0,
+    at_least: int = 0,
+) -> DrillReport:
+    """Litestream beside the bot; the machine dies (bot and Litestream kill -9, database deleted) and the
+    database comes back from the replica (a local folder), with `chibo restore --from-replica`.
+
+    Before that, the bot alone is killed once and started again: the Litestream it left is stopped
+    and one replicator runs, never two. Every form whose "Saved" was seen more than Litestream's
+    window (its monitor interval plus CHIBO_REPLICA_SYNC) before the kill must come back; those seen
+    within the window are counted, with how many came back.
+    """
+    report = DrillReport("replica: kill -9, disk lost, restore")
+    replica = folder / "replica"
+    shutil.rmtree(replica, ignore_errors=True)
+    window = replication.MONITOR_INTERVAL + sync
+    async with BenchEmulator() as emu:
+        stage = await make_stage("replica", folder, emu, secretaries, 0, patience=patience)
+        env = stage.bot.env
+        env.update(CHIBO_REPLICA=str(replica), CHIBO_REPLICA_SYNC=f"{sync}s")
+        shutil.rmtree(stage.db_path.with_name(f".{stage.db_path.name}-litestream"), ignore_errors=True)
+        await stage.start_bot()
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            tasks = await run_people(stage, asyncio.Event())
+            await asyncio.sleep(before)
+            first = replication.replicators(stage.db_path)
+            # The bot alone dies: its Litestream goes on, and the next start must stop it first.
+            await stage.bot.kill()
+            left = replication.replicators(stage.db_path)
+            await stage.start_bot()
+            await asyncio.sleep(1.0)
+            now = replication.replicators(stage.db_path)
+            if len(first) != 1 or left != first or len(now) != 1 or now == first:
+                report.problems.append(f"replicators: {first} at first, {left} left, {now} after the restart")
+            await asyncio.sleep(after)
+            if at_least:
+                # Every secretary has that many forms saved, more than the window ago.
+                await until_confirmed(stage, at_least, within=90)
+                await asyncio.sleep(window + 0.5)
+            # The machine dies: both processes at once, then the disk with the database.
+            killed_at = time.perf_counter()
+            for pid in now:
+                _kill(pid)
+            await stage.bot.kill()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for pid in replication.replicators(stage.db_path):
+                _kill(pid)
+            await stage.bot.stop()
+        _lose(stage.db_path)
+        code, said = await _chibo(env, "restore", "--from-replica")
+        if code != 0:
+            report.problems.append(f"restore --from-replica failed: {said.strip()[-300:]}")
+            stage.bot.close()
+            return report
+        # The restored database runs again, replicated again (no two replicators, nothing stale).
+        await stage.start_bot()
+        await stage.bot.stop()
+        stage.bot.close()
+        count_forms(stage, report)
+        stored = {str(r["title"]) for r in query(stage.db_path, "SELECT title FROM activities")}
+        seen = {t: at for s in stage.secretaries for t, at in s.confirmed_at.items()}
+        old = [t for t, at in seen.items() if at < killed_at - window]
+        recent = [t for t, at in seen.items() if at >= killed_at - window]
+        report.extra = {
+            "window s": window,
+            "confirmed before the window": len(old),
+            "of them restored": sum(t in stored for t in old),
+            "confirmed within the window": len(recent),
+            "of them restored ": sum(t in stored for t in recent),
+        }
+        # What the restore must bring back: every form confirmed before the window (count_forms counted
+        # the ones within it too).
+        report.lost = sum(t not in stored for t in old)
+        report.problems.extend(e.description for e in emu.errors[:3])
+    return report
+
+
 DRILLS: dict[str, Callable[[Path, argparse.Namespace], Awaitable[DrillReport]]] = {
     "kill": lambda folder, a: kill_drill(
         folder, secretaries=a.secretaries, kills=a.kills, passive=a.recipients
@@ -741,6 +861,7 @@ DRILLS: dict[str, Callable[[Path, argparse.Namespace], Awaitable[DrillReport]]] 
     "webhook": lambda folder, a: webhook_drill(folder, secretaries=a.secretaries, forms=a.seconds),
     "locked": lambda folder, a: storage_drill(folder, "locked", secretaries=a.secretaries),
     "diskfull": lambda folder, a: storage_drill(folder, "diskfull", secretaries=a.secretaries, hold=5.0),
+    "replica": lambda folder, a: replica_drill(folder, secretaries=a.secretaries),
 }
 
 

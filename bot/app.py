@@ -38,8 +38,10 @@ from bot.channels.zalo.messenger import ZaloMessenger
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.context import BotData, ChiboApp, ChiboContext
+from bot.features import backup
 from bot.features.access import TELEGRAM, ZALO
 from bot.features.photos import PhotoKeeper
+from bot.features.replication import Replicator
 from bot.forms.registry import ALL_FORMS, build_engine
 from bot.processor import PerUserUpdateProcessor
 from bot.scheduling.channel import Channel
@@ -70,10 +72,15 @@ class Runtime:
     database, one outbox delivering through every channel, one scheduler ticking in the first."""
 
     def __init__(
-        self, settings: Settings, clock: Clock = system_clock, public_url: str | None = None
+        self,
+        settings: Settings,
+        clock: Clock = system_clock,
+        public_url: str | None = None,
+        replicator: Replicator | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
+        self.replicator = replicator  # Litestream beside the bot (CHIBO_REPLICA), started by the CLI
         self.db = Database(settings.db_path)
         self.channels: dict[str, Channel] = {}
         public_url = public_url or settings.public_url
@@ -103,7 +110,7 @@ async def _post_init(app: ChiboApp, runtime: Runtime) -> None:
     assert data.settings is not None
     if runtime.scheduler is None:
         await runtime.db.open()
-        await runtime.db.migrate()
+        await runtime.db.migrate(before_data_change=before_migration(data.settings, runtime.clock))
         async with runtime.db.transaction() as tx:
             await units.rename(tx, units.ROOT_ID, data.settings.root_name)
         if runtime.links is not None:
@@ -115,11 +122,36 @@ async def _post_init(app: ChiboApp, runtime: Runtime) -> None:
         if data.settings.tick_seconds > 0 and app.job_queue is not None:
             # One tick runs whatever is due, catching up what was missed while the bot was down.
             app.job_queue.run_repeating(_tick, interval=data.settings.tick_seconds, first=1, name="tick")
+        if runtime.replicator is not None and app.job_queue is not None:
+            app.job_queue.run_repeating(
+                functools.partial(_watch_replicator, replicator=runtime.replicator),
+                interval=REPLICATOR_CHECK_SECONDS,
+                name="replicator",
+            )
     runtime.started += 1
     data.scheduler = runtime.scheduler
     data.bot_username = app.bot.username
     await publish_default_menus(app.bot, data.settings)
     log.info("chibo is up on %s as @%s", getattr(app.bot, "channel", TELEGRAM), app.bot.username)
+
+
+def before_migration(settings: Settings, clock: Clock) -> backup.BeforeDataChange | None:
+    """Return the backup taken before a migration that changes data (none for a database in memory)."""
+    if str(settings.db_path) == ":memory:":
+        return None
+    folder = settings.backup_dir or backup.default_dir(settings.db_path)
+    return backup.before_migration(settings.db_path, folder, settings.timezone, clock)
+
+
+REPLICATOR_CHECK_SECONDS = 15.0
+
+
+async def _watch_replicator(context: ChiboContext, replicator: Replicator) -> None:
+    """Start Litestream again if it ended (a replica that is not kept is a backup that is not made)."""
+    try:
+        await asyncio.to_thread(replicator.ensure_running)
+    except Exception:
+        log.exception("Litestream could not be started again; trying again in a moment")
 
 
 async def _tick(context: ChiboContext) -> None:
@@ -144,13 +176,14 @@ def build_application(
     clock: Clock = system_clock,
     runtime: Runtime | None = None,
     bot: ExtBot[Any] | None = None,
+    replicator: Replicator | None = None,
 ) -> ChiboApp:
     """Return the Application of chibo for these settings (polling, webhook, tests and sandbox alike).
 
     With no bot it is the Telegram application; another channel's bot (a ZaloBot) gets the same
     handlers. Applications built with one runtime share its database and scheduler.
     """
-    runtime = runtime or Runtime(settings, clock)
+    runtime = runtime or Runtime(settings, clock, replicator=replicator)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any]
     if bot is None:
         if not settings.token:
@@ -283,6 +316,7 @@ async def serve(
     port: int = 8443,
     secret: str = "",
     stopping: asyncio.Event | None = None,
+    replicator: Replicator | None = None,
 ) -> None:
     """Run the channels in one process until SIGINT or SIGTERM (or stopping is set).
 
@@ -295,7 +329,7 @@ async def serve(
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stopping.set)
     base = webhook_url.rstrip("/") if webhook_url else None
-    runtime = Runtime(settings, public_url=settings.public_url or base)
+    runtime = Runtime(settings, public_url=settings.public_url or base, replicator=replicator)
     apps = build_applications(settings, channels, runtime)
     web = web_server(runtime, apps, secret=secret, webhooks=base is not None)
     started: list[ChiboApp] = []

@@ -21,11 +21,11 @@ from pathlib import Path
 from telegram.error import InvalidToken, NetworkError
 
 from bot import logs
-from bot.app import ALLOWED_UPDATES, build_application, serve
+from bot.app import ALLOWED_UPDATES, before_migration, build_application, serve
 from bot.clock import system_clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import UserError
-from bot.features import backup, export
+from bot.features import backup, export, replication
 from bot.features.photos import PhotoKeeper
 from bot.i18n import translator
 from storage import files
@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _migrate(settings: Settings) -> list[str]:
     async with Database(settings.db_path) as db:
-        return await db.migrate()
+        return await db.migrate(before_data_change=before_migration(settings, lambda: datetime.now(UTC)))
 
 
 def secret_path(db_path: Path) -> Path:
@@ -108,7 +108,11 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return _fail(NO_TELEGRAM_TOKEN)
     if (in_use := claim_database(settings)) is not None:
         return _fail(in_use)
-    app = build_application(settings)
+    try:
+        replicator = start_replication(settings)
+    except replication.ReplicationError as exc:
+        return _fail(str(exc))
+    app = build_application(settings, replicator=replicator)
     try:
         if args.webhook_url:
             secret = asyncio.run(_webhook_secret(settings))
@@ -127,7 +131,19 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return _fail("TELEGRAM_BOT_TOKEN: Telegram does not accept this token (check it with @BotFather)")
     except NetworkError as exc:
         return _fail(f"cannot reach the Bot API at {settings.bot_api_url}: {exc}")
+    finally:
+        if replicator is not None:
+            replicator.stop()  # after the bot: what it wrote last is shipped too
     return 0
+
+
+def start_replication(settings: Settings) -> replication.Replicator | None:
+    """Start Litestream beside the bot when CHIBO_REPLICA is set (the database's lock is held)."""
+    if settings.replica is None:
+        return None
+    replicator = replication.Replicator(settings)
+    replicator.start()
+    return replicator
 
 
 def _run_channels(settings: Settings, args: argparse.Namespace, channels: list[str]) -> int:
@@ -141,10 +157,14 @@ def _run_channels(settings: Settings, args: argparse.Namespace, channels: list[s
         )
     if (in_use := claim_database(settings)) is not None:
         return _fail(in_use)
-    secret = asyncio.run(_webhook_secret(settings)) if args.webhook_url else ""
-    if "zalo" in channels and args.webhook_url and len(secret) < 8:
-        return _fail("CHIBO_WEBHOOK_SECRET: Zalo needs a secret of 8 to 256 characters")
     try:
+        replicator = start_replication(settings)
+    except replication.ReplicationError as exc:
+        return _fail(str(exc))
+    try:
+        secret = asyncio.run(_webhook_secret(settings)) if args.webhook_url else ""
+        if "zalo" in channels and args.webhook_url and len(secret) < 8:
+            return _fail("CHIBO_WEBHOOK_SECRET: Zalo needs a secret of 8 to 256 characters")
         asyncio.run(
             serve(
                 settings,
@@ -153,6 +173,7 @@ def _run_channels(settings: Settings, args: argparse.Namespace, channels: list[s
                 listen=args.listen,
                 port=args.port,
                 secret=secret,
+                replicator=replicator,
             )
         )
     except InvalidToken as exc:
@@ -161,6 +182,9 @@ def _run_channels(settings: Settings, args: argparse.Namespace, channels: list[s
         return _fail("TELEGRAM_BOT_TOKEN: Telegram does not accept this token (check it with @BotFather)")
     except NetworkError as exc:
         return _fail(f"cannot reach the Bot API ({settings.bot_api_url} or {settings.zalo_api_url}): {exc}")
+    finally:
+        if replicator is not None:
+            replicator.stop()
     return 0
 
 
@@ -169,7 +193,12 @@ def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     copy = sub.add_parser("backup", help="copy the database (safe while the bot runs)")
     copy.add_argument("path", help="the backup file, or a folder to put it in (ending with /)")
     back = sub.add_parser("restore", help="replace the database with a backup (stop the bot first)")
-    back.add_argument("path", type=Path, help="the backup file")
+    back.add_argument("path", type=Path, nargs="?", help="the backup file")
+    back.add_argument(
+        "--from-replica",
+        action="store_true",
+        help="the latest state of the Litestream replica (CHIBO_REPLICA) instead of a file",
+    )
     out = sub.add_parser("export", help="write the Excel export of a unit")
     out.add_argument(
         "--unit", default="root", help="the unit's code (everything under it too); root by default"
@@ -194,9 +223,34 @@ def _backup(settings: Settings, where: str) -> int:
     return 0
 
 
-def _restore(settings: Settings, source: Path) -> int:
-    kept = backup.restore(source, settings.db_path, datetime.now(UTC), settings.timezone)
-    print(f"chibo: restored {settings.db_path} from {source}")
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    if args.from_replica == (args.path is not None):
+        return _fail("restore: give either a backup file or --from-replica")
+    if args.from_replica and settings.replica is None:
+        return _fail("restore --from-replica: CHIBO_REPLICA is not set (where is the replica?)")
+    source: Path = args.path
+    fetched: Path | None = None
+    if args.from_replica:
+        fetched = settings.db_path.with_name(f".{settings.db_path.name}.from-replica")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{fetched}{suffix}").unlink(missing_ok=True)
+        replication.restore_latest(settings, fetched)
+        source = fetched
+    try:
+        kept = backup.restore(
+            source,
+            settings.db_path,
+            datetime.now(UTC),
+            settings.timezone,
+            while_locked=lambda: replication.stop_left_over(settings.db_path),
+        )
+    finally:
+        if fetched is not None:
+            fetched.unlink(missing_ok=True)
+    if settings.replica is not None:
+        # The restored file is not what Litestream last saw: it starts afresh from it at the next run.
+        replication.forget_local_state(settings)
+    print(f"chibo: restored {settings.db_path} from {settings.replica if args.from_replica else source}")
     if kept is not None:
         print(f"chibo: the previous database is kept as {kept}")
     return 0
@@ -234,9 +288,9 @@ def _run_data_command(settings: Settings, args: argparse.Namespace) -> int:
         if args.command == "backup":
             return _backup(settings, args.path)
         if args.command == "restore":
-            return _restore(settings, args.path)
+            return _restore(settings, args)
         return asyncio.run(_export(settings, args))
-    except backup.BackupError as exc:
+    except (backup.BackupError, replication.ReplicationError) as exc:
         return _fail(str(exc), 1)
 
 

@@ -70,6 +70,9 @@ class Settings:
     meeting_rules: MeetingRules = MEETING_RULES
     webapp_max_age_hours: int = 24  # how old a Mini App's initData may be (its auth_date)
     dashboard_link_hours: int = 24  # how long a dashboard link sent on Zalo works (24 at most)
+    replica: str | None = None  # where Litestream replicates the database: a folder or a URL
+    replica_sync: float = 1.0  # seconds between two shipments of the replica (Litestream's sync-interval)
+    replica_sftp_key: Path | None = None  # the private key of an sftp:// replica
 
     @property
     def bot_api_file_url(self) -> str:
@@ -171,6 +174,35 @@ def _offsets(name: str, raw: str) -> tuple[int, ...]:
             f"{name}: expected days before a deadline, comma-separated (e.g. 30,7,1), got '{raw}'"
         )
     return tuple(sorted({int(p) for p in parts}, reverse=True))
+
+
+# The replica URLs Litestream takes (a plain path is a folder); its docs list what each one needs.
+REPLICA_SCHEMES = ("file", "s3", "sftp", "gs", "abs", "webdav", "webdavs", "nats", "oss")
+
+
+def _replica(name: str, raw: str | None) -> str | None:
+    """Return a replica as Litestream takes it: a URL it knows, or a folder as an absolute file:// URL."""
+    if raw is None:
+        return None
+    scheme, sep, rest = raw.partition("://")
+    if not sep:
+        return Path(raw).expanduser().resolve().as_uri()
+    if scheme.lower() not in REPLICA_SCHEMES or not rest.strip("/"):
+        raise ConfigError(
+            f"{name}: expected a folder or a URL Litestream replicates to "
+            f"({', '.join(s + '://' for s in REPLICA_SCHEMES)}), got '{raw}'"
+        )
+    if scheme.lower() == "sftp" and "@" not in rest.split("/", 1)[0]:
+        raise ConfigError(f"{name}: an sftp:// replica names its user, as sftp://user@host/path")
+    return raw
+
+
+def _seconds(name: str, raw: str, *, minimum: float, maximum: float) -> float:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(ms|s)?", raw.strip())
+    value = (float(match.group(1)) / (1000 if match.group(2) == "ms" else 1)) if match else -1.0
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name}: expected seconds from {minimum:g} to {maximum:g} (e.g. 1s), got '{raw}'")
+    return value
 
 
 def _positive_int(name: str, raw: str, *, minimum: int = 1, maximum: int = 10_000) -> int:
@@ -304,4 +336,9 @@ def load_settings(
         dashboard_link_hours=_positive_int(
             "CHIBO_DASHBOARD_LINK_HOURS", get("CHIBO_DASHBOARD_LINK_HOURS") or "24", maximum=24
         ),
+        replica=_replica("CHIBO_REPLICA", get("CHIBO_REPLICA")),
+        replica_sync=_seconds(
+            "CHIBO_REPLICA_SYNC", get("CHIBO_REPLICA_SYNC") or "1s", minimum=0.1, maximum=3600
+        ),
+        replica_sftp_key=Path(key).expanduser() if (key := get("CHIBO_REPLICA_SFTP_KEY")) else None,
     )

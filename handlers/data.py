@@ -8,7 +8,7 @@ import asyncio
 import hashlib
 import logging
 import sqlite3
-from datetime import date, time
+from datetime import date
 
 from markupsafe import Markup
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -63,7 +63,7 @@ commands.register(
     )
 )
 
-BACKUP_TIME = time(2, 30)
+CATCH_UP_AFTER = 5.0  # seconds after the start: the missed daily backup, once the bot is up
 PROGRESS_SECONDS = 2.0  # how often a running export's progress message may change
 CHAT_ACTION_SECONDS = 4.0  # Telegram shows a chat action for about five seconds
 PICK_PAGE = 8
@@ -722,17 +722,22 @@ async def findids_command(update: Update, context: ChiboContext) -> None:
 
 
 async def daily_backup(context: ChiboContext) -> None:
-    """Take the daily backup and drop the oldest; a failure is logged and tried again tomorrow."""
+    """Take the daily backup when due and drop the oldest; a failure is logged and tried again later.
+
+    It runs at 02:30 and once at start: a bot that was down at 02:30 takes the missed one then.
+    """
     settings = context.settings
     if str(settings.db_path) == ":memory:":
         return
     folder = settings.backup_dir or backup.default_dir(settings.db_path)
+    now = context.now()
     try:
-        await asyncio.to_thread(
-            backup.daily, settings.db_path, folder, context.now(), settings.timezone, settings.backup_keep
-        )
+        if await asyncio.to_thread(backup.daily_due, folder, now, settings.timezone):
+            await asyncio.to_thread(
+                backup.daily, settings.db_path, folder, now, settings.timezone, settings.backup_keep
+            )
     except (backup.BackupError, OSError, sqlite3.Error):
-        log.exception("the daily backup failed; it runs again tomorrow")
+        log.exception("the daily backup failed; it runs again at the next start or tomorrow")
 
 
 def register(app: ChiboApp, group: int) -> None:
@@ -752,5 +757,7 @@ def register(app: ChiboApp, group: int) -> None:
     settings = app.bot_data.settings
     if app.job_queue is not None and settings is not None:
         app.job_queue.run_daily(
-            daily_backup, time=BACKUP_TIME.replace(tzinfo=settings.timezone), name="daily-backup"
+            daily_backup, time=backup.DAILY_AT.replace(tzinfo=settings.timezone), name="daily-backup"
         )
+        # A backup missed while the bot was down (at 02:30) is taken soon after it starts.
+        app.job_queue.run_once(daily_backup, when=CATCH_UP_AFTER, name="daily-backup-catch-up")

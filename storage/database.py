@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -69,6 +69,43 @@ def migrations() -> list[tuple[int, str, str]]:
     if len(set(numbers)) != len(numbers) or (numbers and numbers[0] != 1):
         raise RuntimeError(f"migrations must be numbered from 0001, each number once, found {numbers}")
     return found
+
+
+# Statements that add to the schema without touching a row that exists: a migration made only of these
+# needs no backup before it runs. Anything else (INSERT, UPDATE, DELETE, ALTER, DROP TABLE, PRAGMA...)
+# changes data, or might.
+_SCHEMA_ONLY = ("CREATE", "DROP INDEX", "DROP TRIGGER", "DROP VIEW")
+
+
+def _statements(sql: str) -> Iterable[str]:
+    """Split a script into statements, the way SQLite reads them (a trigger's body stays whole)."""
+    pending = ""
+    for part in sql.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    if pending.strip(" \n\t;"):
+        yield pending
+
+
+def _without_comments(statement: str) -> str:
+    lines = [line.split("--", 1)[0] for line in statement.splitlines()]
+    return " ".join(" ".join(lines).split()).strip(" ;")
+
+
+def changes_data(sql: str) -> bool:
+    """Tell whether a migration script may change rows that exist (so a backup should come first)."""
+    for statement in _statements(sql):
+        words = _without_comments(statement).upper()
+        if words and not words.startswith(_SCHEMA_ONLY):
+            return True
+    return False
+
+
+# Called before migrations that change data are applied to a database that has some: (the version
+# the database is at, the name of the first such migration). What it raises stops the migrations.
+BeforeDataChange = Callable[[int, str], Awaitable[None]]
 
 
 class _Runner:
@@ -168,16 +205,22 @@ class Database(_Runner):
         """Return the number of the last migration applied."""
         return int(await self.fetchval("PRAGMA user_version"))
 
-    async def migrate(self) -> list[str]:
-        """Apply the migrations this database has not seen yet; return their names."""
+    async def migrate(self, before_data_change: BeforeDataChange | None = None) -> list[str]:
+        """Apply the migrations this database has not seen yet; return their names.
+
+        With before_data_change, a database that has data (past its first migration) gets that call
+        before the first pending migration that changes data (features/backup: a backup).
+        """
         applied: list[str] = []
         async with self._locked():
             async with self._conn.execute("PRAGMA user_version") as cur:
                 row = await cur.fetchone()
             current = int(row[0]) if row else 0
-            for number, name, sql in migrations():
-                if number <= current:
-                    continue
+            pending = [(number, name, sql) for number, name, sql in migrations() if number > current]
+            changing = next((name for _, name, sql in pending if changes_data(sql)), None)
+            if before_data_change is not None and current > 0 and changing is not None:
+                await before_data_change(current, changing)
+            for number, name, sql in pending:
                 # executescript commits first, so the script carries its own BEGIN/COMMIT.
                 await self._conn.executescript(
                     f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"

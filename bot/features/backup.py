@@ -5,7 +5,10 @@ database as one snapshot (in WAL mode writers go on meanwhile), through a connec
 in a thread. The copy goes to a temporary file first and is checked (PRAGMA integrity_check)
 before it takes its name, so a backup file is either whole or absent.
 
-A daily backup keeps the newest files of a folder (14 by default) and deletes older ones.
+A daily backup keeps the newest files of a folder (14 by default) and deletes older ones. It runs at
+DAILY_AT; one missed while the bot was down is taken at the next start (`daily_due` reads the newest
+daily file's name). A migration that changes data runs after a backup of its own
+(`chibo-...-before-NNNN.db`, never pruned), taken by `before_migration`.
 
 A restore checks the file first (integrity, and that it is a chibo database of a migration this
 chibo knows), refuses while a bot runs on the database (the lock file `chibo run` holds), keeps
@@ -15,25 +18,27 @@ removed, so it can never be replayed into the restored one.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from storage import files, schema
-from storage.database import migrations
+from storage.database import BeforeDataChange, migrations
 
 log = logging.getLogger(__name__)
 
 DEFAULT_KEEP = 14
-BACKUP_NAME = re.compile(r"^chibo-\d{8}-\d{6}\.db$")
+DAILY_AT = time(2, 30)  # local time of the daily backup: the quietest hour of a party cell
+BACKUP_NAME = re.compile(r"^chibo-(\d{8}-\d{6})\.db$")
 # Tables every chibo database has had since its first migration.
 CHIBO_TABLES = frozenset({"units", "users", "invitations", "audit_log", "kv"})
 
@@ -217,6 +222,48 @@ def prune(folder: Path, keep: int) -> list[Path]:
     return doomed
 
 
+def last_daily(folder: Path, tz: ZoneInfo) -> datetime | None:
+    """Return when the newest daily backup of a folder was taken (from its name), or None."""
+    if not folder.is_dir():
+        return None
+    names = sorted(m.group(1) for p in folder.iterdir() if (m := BACKUP_NAME.match(p.name)))
+    return datetime.strptime(names[-1], "%Y%m%d-%H%M%S").replace(tzinfo=tz) if names else None
+
+
+def daily_due(folder: Path, now: datetime, tz: ZoneInfo, at: time = DAILY_AT) -> bool:
+    """Tell whether the daily backup is due: none was taken since the last `at` that has passed.
+
+    A bot that was down at 02:30 takes it when it starts again; one that starts at 02:31 after its
+    02:30 backup does not take a second one.
+    """
+    local = now.astimezone(tz)
+    moment = datetime.combine(local.date(), at, tzinfo=tz)
+    if moment > local:
+        moment -= timedelta(days=1)
+    last = last_daily(folder, tz)
+    return last is None or last < moment
+
+
+def before_migration(
+    db_path: Path, folder: Path, tz: ZoneInfo, clock: Callable[[], datetime]
+) -> BeforeDataChange:
+    """Return what Database.migrate calls before a migration that changes data: a checked backup."""
+
+    async def take(version: int, migration: str) -> None:
+        now = clock().astimezone(tz)
+        target = folder / f"chibo-{now:%Y%m%d-%H%M%S}-before-{migration[:4]}.db"
+        result = await asyncio.to_thread(backup, db_path, target)
+        log.info(
+            "backup %s (%d bytes, migration %d) before migration %s",
+            result.path,
+            result.size,
+            version,
+            migration,
+        )
+
+    return take
+
+
 def daily(db_path: Path, folder: Path, now: datetime, tz: ZoneInfo, keep: int = DEFAULT_KEEP) -> Backup:
     """Take the daily backup into a folder and keep only the newest `keep` files."""
     result = backup(db_path, folder / backup_name(now, tz))
@@ -285,8 +332,19 @@ def hold_while_running(db_path: Path) -> None:
         remove_stale_copies(key.parent)
 
 
-def restore(source: Path, db_path: Path, now: datetime, tz: ZoneInfo) -> Path | None:
-    """Replace the database with a checked backup; return where the previous database was kept."""
+def restore(
+    source: Path,
+    db_path: Path,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    while_locked: Callable[[], None] | None = None,
+) -> Path | None:
+    """Replace the database with a checked backup; return where the previous database was kept.
+
+    while_locked runs once the database's lock is held, before anything is replaced (the replication
+    stops a Litestream left replicating the old database there).
+    """
     check_file(source)
     db_path = db_path.resolve()  # through a symbolic link: the file it points to is replaced
     if db_path.exists() and _same_file(source, db_path):
@@ -294,6 +352,8 @@ def restore(source: Path, db_path: Path, now: datetime, tz: ZoneInfo) -> Path | 
     with database_lock(db_path, "chibo restore"):
         # Holding the lock, no backup or restore of ours is writing next to the database.
         remove_stale_copies(db_path.parent)
+        if while_locked is not None:
+            while_locked()
         kept: Path | None = None
         if db_path.exists():
             kept = db_path.with_name(f"{db_path.name}.before-restore-{now.astimezone(tz):%Y%m%d-%H%M%S}")
