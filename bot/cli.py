@@ -246,7 +246,8 @@ def _restore(settings: Settings, args: argparse.Namespace) -> int:
         )
     finally:
         if fetched is not None:
-            fetched.unlink(missing_ok=True)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{fetched}{suffix}").unlink(missing_ok=True)
     if settings.replica is not None:
         # The restored file is not what Litestream last saw: it starts afresh from it at the next run.
         replication.forget_local_state(settings)
