@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from bench.leanfake import LeanBotApi
 from bot.devtools.telegram_emulator import BotApiEmulator, ChatMessage, UserHandle
 from bot.devtools.telegram_emulator.models import Chat, User
 
@@ -70,6 +71,15 @@ def machine_line() -> str:
         f"nproc {m['nproc']}, CPU {m['cpu']}, RAM {m['ram']}, Python {m['python']}, "
         f"SQLite {m['sqlite']}, {m['os']}"
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user + system) a process has used so far, from /proc; 0 when unknown."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        # The fields after the command name (which may hold spaces) : utime and stime are 14 and 15.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
 
 
 # ----- numbers ------------------------------------------------------------------------------------
@@ -204,8 +214,8 @@ def button_data(message: ChatMessage) -> list[str]:
 # ----- the bot as a process -----------------------------------------------------------------------
 
 
-def bot_env(emu: BotApiEmulator, db_path: Path, **extra: str) -> dict[str, str]:
-    """Return the environment of a bot process talking to the emulator with a database file."""
+def bot_env(emu: BotApiEmulator | LeanBotApi, db_path: Path, **extra: str) -> dict[str, str]:
+    """Return the environment of a bot process talking to the emulator (or fake) with a database file."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CHIBO_", "TELEGRAM_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN,
@@ -271,6 +281,10 @@ class BotProcess:
     def running(self) -> bool:
         """Tell whether the process is alive."""
         return self.process is not None and self.process.returncode is None
+
+    def cpu_seconds(self) -> float:
+        """Return the CPU time (user + system) the process has used so far; 0 when unknown."""
+        return cpu_seconds(self.pid)
 
     def peak_rss_mb(self) -> float:
         """Return the process's peak resident memory (VmHWM) in MiB; 0 when unknown."""

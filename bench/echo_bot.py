@@ -1,13 +1,14 @@
 """A bare python-telegram-bot echo bot: the ceiling of the throughput benchmark.
 
-    TELEGRAM_BOT_TOKEN=... CHIBO_BOT_API_URL=... python -m bench.echo_bot [--sequential] [--limiter]
+    TELEGRAM_BOT_TOKEN=... CHIBO_BOT_API_URL=... python -m bench.echo_bot [--sequential|--limiter|--aiohttp]
 
 It makes the Bot API calls chibo makes for the same user actions and nothing else: a typed message gets
 one HTML message with an inline button back; a button press gets answerCallbackQuery, the button
 removed (editMessageReplyMarkup) and one HTML message. No database, no forms, no translations. By
 default it processes updates concurrently (python-telegram-bot's `concurrent_updates(True)`), the
 fastest the library goes; --sequential processes one at a time; --limiter adds the AIORateLimiter
-chibo runs with (30 requests a second overall).
+chibo runs with (30 requests a second overall); --aiohttp sends its calls through chibo's HTTP layer
+(bot/channels/http.py) instead of python-telegram-bot's default, httpx.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+
+from bot.channels.http import AiohttpRequest
 
 
 # The rate limiter as bot/app.py builds it (one request every 1/29 s, retries after a 429).
@@ -72,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.echo_bot", description=__doc__.splitlines()[0])
     parser.add_argument("--sequential", action="store_true", help="one update at a time")
     parser.add_argument("--limiter", action="store_true", help="AIORateLimiter as chibo has it")
+    parser.add_argument("--aiohttp", action="store_true", help="chibo's HTTP layer instead of httpx")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     builder = (
@@ -80,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         .base_url(os.environ["CHIBO_BOT_API_URL"])
         .concurrent_updates(not args.sequential)
     )
+    if args.aiohttp:
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connection_pool_size=1)
+        )
     app: Application[Any, Any, Any, Any, Any, Any] = (
         builder.rate_limiter(limiter()).build() if args.limiter else builder.build()
     )
