@@ -71,16 +71,16 @@ async def create(
 ) -> Draft:
     """Open a draft (the caller closes any other open draft first)."""
     stamp = to_db_time(now)
-    new_id = await db.insert(
+    row = await db.fetchone(
         """
         INSERT INTO drafts (user_id, form, unit_id, record_id, answers, position, created_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        RETURNING *
         """,
         (user_id, form, unit_id, record_id, json.dumps(answers, ensure_ascii=False), position, stamp, stamp),
     )
-    draft = await get(db, new_id)
-    assert draft is not None
-    return draft
+    assert row is not None
+    return _draft(row)
 
 
 async def save_step(
@@ -93,12 +93,16 @@ async def save_step(
     unit_id: int | None,
     now: datetime,
 ) -> Draft | None:
-    """Store a step of an open draft; None when the draft moved on meanwhile (a stale update)."""
-    changed = await db.execute(
+    """Store a step of an open draft; None when the draft moved on meanwhile (a stale update).
+
+    One statement, atomic on its own: the caller needs no transaction around it.
+    """
+    row = await db.fetchone(
         """
         UPDATE drafts SET answers = ?, position = ?, return_to = ?, unit_id = ?, version = version + 1,
                           updated_at = ?, reminded_at = NULL
         WHERE id = ? AND status = 'open' AND version = ?
+        RETURNING *
         """,
         (
             json.dumps(answers, ensure_ascii=False),
@@ -110,7 +114,7 @@ async def save_step(
             draft.version,
         ),
     )
-    return await get(db, draft.id) if changed == 1 else None
+    return None if row is None else _draft(row)
 
 
 async def close(db: Queryable, draft_id: int, status: str, now: datetime) -> bool:

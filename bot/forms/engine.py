@@ -571,16 +571,16 @@ class Engine:
         return_to: str | None,
         warning: Invalid | None = None,
     ) -> View:
-        async with ctx.db.transaction() as tx:
-            saved = await drafts.save_step(
-                tx,
-                draft,
-                answers=answers,
-                position=position,
-                return_to=return_to,
-                unit_id=draft.unit_id,
-                now=ctx.now,
-            )
+        # One statement (it checks the draft's version as it writes): no transaction around it.
+        saved = await drafts.save_step(
+            ctx.db,
+            draft,
+            answers=answers,
+            position=position,
+            return_to=return_to,
+            unit_id=draft.unit_id,
+            now=ctx.now,
+        )
         if saved is None:
             return View(ctx.t(N_("This button belongs to an earlier question.")), stale=True)
         return await self._show(ctx, saved, warning=warning)

@@ -118,6 +118,16 @@ def culture_days(year: int) -> tuple[date, ...]:
     return (day, day + timedelta(days=7 - day.weekday()))
 
 
+@cache
+def _vietnam(language: str) -> holidays.HolidayBase:
+    """Return Vietnam's holidays in a language, built once per process.
+
+    Building them loads the library's country modules and catalogs (a tenth of a second), and each
+    reminder pass builds a calendar: one shared object, which fills in a year at its first look-up.
+    """
+    return holidays.country_holidays("VN", language=language)
+
+
 class WorkingCalendar:
     """Vietnam's working days: the admin's changes, then the shipped official years, then the library."""
 
@@ -160,7 +170,7 @@ class WorkingCalendar:
         # deadlines that run into next year (or the year after) need no preloading. The library
         # also knows the weekend days it turned into working days (`weekend_workdays`) and honours
         # them in `is_working_day`.
-        self._holidays = holidays.country_holidays("VN", language=language)
+        self._holidays = _vietnam(language)
         # The holidays library works each answer out afresh; a digest or a reminder pass asks about
         # the same few hundred days thousands of times, so each instance remembers its answers.
         self._working: dict[date, bool] = {}
