@@ -105,6 +105,9 @@ VARIANTS = {
     "echo-reference": Variant("echo-reference", ("-m", "bench.echo_bot"), reference=True),
     "echo": Variant("echo", ("-m", "bench.echo_bot")),
     "echo-aiohttp": Variant("echo-aiohttp", ("-m", "bench.echo_bot", "--aiohttp")),
+    "echo-aiohttp-reference": Variant(
+        "echo-aiohttp-reference", ("-m", "bench.echo_bot", "--aiohttp"), reference=True
+    ),
     "idiomatic": Variant("idiomatic", ("-m", "bench.idiomatic_bot"), pickle=True),
     "chibo": Variant("chibo", CHIBO, chibo=True),
     "chibo-replica": Variant("chibo-replica", CHIBO, chibo=True, replica=True),
@@ -113,7 +116,16 @@ VARIANTS = {
     "echo-limiter": Variant("echo-limiter", ("-m", "bench.echo_bot", "--limiter")),
     "chibo-deployed": Variant("chibo-deployed", CHIBO_RUN, chibo=True),
 }
-DEFAULT = ["echo-reference", "echo", "echo-aiohttp", "idiomatic", "chibo", "chibo-replica", "chibo-httpx"]
+DEFAULT = [
+    "echo-reference",
+    "echo",
+    "echo-aiohttp-reference",
+    "echo-aiohttp",
+    "idiomatic",
+    "chibo",
+    "chibo-replica",
+    "chibo-httpx",
+]
 
 
 @dataclass
@@ -335,6 +347,7 @@ async def _ready(fake: LeanBotApi, process: BotProcess, within: float = 60.0) ->
 
 RATIOS = (
     ("echo", "echo-reference", "the driver's cost (target: within 10 %)"),
+    ("echo-aiohttp", "echo-aiohttp-reference", "the same, on the faster echo bot"),
     ("idiomatic", "echo", ""),
     ("chibo", "echo", "target: at least 0.65, p99 at most 2x"),
     ("chibo", "echo-aiohttp", "both on chibo's HTTP layer"),
@@ -406,7 +419,7 @@ def report(rounds: Sequence[dict[str, Result]], secretaries: int, forms: int, sl
             [
                 f"{a} / {b}",
                 f"{statistics.median(rate):.2f} ({min(rate):.2f}-{max(rate):.2f})",
-                f"{statistics.median(p99):.2f}" if b != "echo-reference" else "-",
+                f"{statistics.median(p99):.2f}" if not VARIANTS[b].reference else "-",
                 f"{statistics.median(cpu):.2f}",
                 note,
             ]
