@@ -248,13 +248,17 @@ class Secretary:
         else:
             await self._ask()
 
+    def read_the_rest(self) -> None:
+        """Read the bot's answers that came and were not looked at yet."""
+        for message in self.chat.new_bot_messages():
+            if self._relevant(message):
+                self._account(message)
+
     async def resume(self, within: float) -> bool:
         """Ask to continue the form left half done; tell whether the bot showed the question she left."""
         if self.stopped_at is None:
             return False
-        for message in self.chat.new_bot_messages():  # what came before is read
-            if self._relevant(message):
-                self._account(message)
+        self.read_the_rest()  # what came before is read
         await self._ask()
         offer = await self._latest(within)
         press = next((d for d in button_data(offer) if form_action(d) == "rs"), None) if offer else None
@@ -835,6 +839,8 @@ async def replica_drill(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            for secretary in stage.secretaries:
+                secretary.read_the_rest()  # a "Saved" in her chat before the kill was seen
             for pid in replication.replicators(stage.db_path):
                 _kill(pid)
             await stage.bot.stop()
