@@ -270,6 +270,11 @@ def restore_latest(settings: Settings, target: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0 or not target.is_file():
         said = (result.stderr or result.stdout).strip().splitlines()
+        if any("no matching backup" in line for line in said):
+            raise ReplicationError(
+                f"litestream could not restore from {settings.replica}: the replica holds no copy of "
+                f"{settings.db_path.name} (is CHIBO_REPLICA the place chibo replicated to?)"
+            )
         raise ReplicationError(
             f"litestream could not restore from {settings.replica}: {said[-1] if said else 'no replica'}"
         )
