@@ -45,6 +45,7 @@ from bot.features.photos import PhotoKeeper
 from bot.features.replication import Replicator
 from bot.forms.registry import ALL_FORMS, build_engine
 from bot.processor import PerUserUpdateProcessor
+from bot.rules.calendar import vietnam_holidays
 from bot.scheduling.channel import Channel
 from bot.scheduling.outbox import Outbox
 from bot.scheduling.scheduler import Scheduler
@@ -112,6 +113,9 @@ async def _post_init(app: ChiboApp, runtime: Runtime) -> None:
     if runtime.scheduler is None:
         await runtime.db.open()
         await runtime.db.migrate(before_data_change=before_migration(data.settings, runtime.clock))
+        # Built once, beside the loop: building it imports the holidays library's 251 country modules,
+        # which the first reminder pass would otherwise do on the loop while people wait.
+        await asyncio.to_thread(vietnam_holidays, "vi")
         async with runtime.db.transaction() as tx:
             await units.rename(tx, units.ROOT_ID, data.settings.root_name)
         if runtime.links is not None:

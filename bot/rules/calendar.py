@@ -119,7 +119,7 @@ def culture_days(year: int) -> tuple[date, ...]:
 
 
 @cache
-def _vietnam(language: str) -> holidays.HolidayBase:
+def vietnam_holidays(language: str) -> holidays.HolidayBase:
     """Return Vietnam's holidays in a language, built once per process.
 
     Building them loads the library's country modules and catalogs (a tenth of a second), and each
@@ -170,7 +170,7 @@ class WorkingCalendar:
         # deadlines that run into next year (or the year after) need no preloading. The library
         # also knows the weekend days it turned into working days (`weekend_workdays`) and honours
         # them in `is_working_day`.
-        self._holidays = _vietnam(language)
+        self._holidays = vietnam_holidays(language)
         # The holidays library works each answer out afresh; a digest or a reminder pass asks about
         # the same few hundred days thousands of times, so each instance remembers its answers.
         self._working: dict[date, bool] = {}
