@@ -33,9 +33,8 @@ and p99 of the answer latency (from an action to the bot's next message in that 
 milliseconds per update of the bot process (from /proc; Litestream's apart), of the driver, the bot's
 peak RSS, the load average, and the ratios to the echo bot (medians of the rounds).
 --profile samples the chibo processes with py-spy (pip install -e '.[bench]') and prints where their
-time goes; --count runs
-chibo once more with counters and prints the SQL statements, transactions and Bot API calls of each
-kind of update.
+time goes; --count runs chibo once more with counters and prints the SQL statements, transactions and
+Bot API calls of each kind of update.
 """
 
 from __future__ import annotations
