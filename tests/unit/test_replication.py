@@ -309,3 +309,26 @@ def test_the_missed_daily_backup_is_taken_soon_after_the_start(tmp_path: Path) -
     names = [j.name for j in app.job_queue.jobs()]
     assert names.count("daily-backup") == 1
     assert names.count("daily-backup-catch-up") == 1
+
+
+async def test_a_bot_down_at_half_past_two_takes_the_backup_when_it_starts(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from handlers.data import daily_backup
+
+    db_path = tmp_path / "chibo.db"
+    await _write(db_path, range(3))
+    folder = tmp_path / "backups"
+    settings = Settings(db_path=db_path, backup_dir=folder)
+    folder.mkdir()
+    (folder / "chibo-20261124-023000.db").write_bytes(b"yesterday's")
+    started = datetime(2026, 11, 25, 9, 15, tzinfo=TZ)  # down at 02:30 today, up again at 09:15
+    context = SimpleNamespace(settings=settings, now=lambda: started)
+    await daily_backup(context)  # a stand-in for ChiboContext: what the job reads of it
+    taken = sorted(p.name for p in folder.iterdir())
+    assert taken == ["chibo-20261124-023000.db", "chibo-20261125-091500.db"]
+    assert _rows(folder / "chibo-20261125-091500.db") == 3
+    # Started again an hour later: today's is there, nothing more.
+    context.now = lambda: started + timedelta(hours=1)
+    await daily_backup(context)  # a stand-in for ChiboContext: what the job reads of it
+    assert sorted(p.name for p in folder.iterdir()) == taken
