@@ -1,9 +1,10 @@
-"""Message text helpers shared by every channel: splitting long messages, role names."""
+"""Message text helpers shared by every channel: splitting long messages, role names, short unit names."""
 
 from __future__ import annotations
 
 import html as htmllib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot.i18n import N_, Translator
@@ -124,3 +125,39 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
 
 def _visible_text(html: str) -> str:
     return "".join(p.char for p in _pieces(html))
+
+
+# What a cell's name repeats about every cell: "Chi bộ" and the enterprise's legal form. Longest first,
+# each a whole word or phrase at the start (possibly after another), case and diacritics as written or
+# without them: "Chi bộ Công ty TNHH Điện tử Sao Mai" -> "Điện tử Sao Mai".
+_PREFIXES = (
+    r"chi bộ",
+    r"chi bo",
+    r"đảng bộ",
+    r"dang bo",
+    r"công ty",
+    r"cong ty",
+    r"cty",
+    r"tnhh",
+    r"cổ phần",
+    r"co phan",
+    r"cp",
+    r"jsc",
+    r"một thành viên",
+    r"mot thanh vien",
+    r"mtv",
+    r"liên doanh",
+    r"lien doanh",
+    r"doanh nghiệp",
+    r"doanh nghiep",
+    r"dn",
+)
+_LEADING = re.compile(r"^(?:(?:" + "|".join(_PREFIXES) + r")(?![\w])[\s.,:-]*)+", re.IGNORECASE)
+
+
+def short_unit_name(name: str) -> str:
+    """Return a unit's name without what every cell's name repeats ("Chi bộ", "Công ty TNHH"...), for
+    charts and lists on a phone; the name itself when nothing would be left."""
+    whole = unicodedata.normalize("NFC", name).strip()  # a name typed decomposed reads the same
+    short = _LEADING.sub("", whole).strip()
+    return short or whole

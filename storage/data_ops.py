@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from storage import drafts, enterprises, invitations, names, records
+from storage import drafts, enterprises, invitations, names, records, reviews
 from storage.database import Queryable, Transaction
 from storage.export_queries import FORGOTTEN_PREFIX
 from storage.models import to_db_time
@@ -94,7 +94,21 @@ async def erase_person(db: Queryable, person_id: int) -> int | None:
     step_ids = [
         r["id"] for r in await db.fetchall("SELECT id FROM pipeline_steps WHERE person_id = ?", (person_id,))
     ]
+    note_ids = [
+        r["id"] for r in await db.fetchall("SELECT id FROM mentor_notes WHERE person_id = ?", (person_id,))
+    ]
+    # Their records' returns (migration 0012): a committee member's comment may name them.
+    records_of = [("person", [person_id]), ("step", step_ids), ("mentor", note_ids)]
+    return_ids = [
+        r["id"]
+        for kind, ids in records_of
+        for r in await db.fetchall(
+            "SELECT id FROM record_returns WHERE kind = ? AND record_id IN (SELECT value FROM json_each(?))",
+            (kind, json.dumps(ids)),
+        )
+    ]
     subjects = [f"person:{person_id}", *(f"step:{s}" for s in step_ids)]
+    subjects += [f"mentor:{n}" for n in note_ids] + [f"return:{r}" for r in return_ids]
     # The audit keeps that something happened, not what the person's values were.
     await db.execute(
         """
@@ -112,6 +126,23 @@ async def erase_person(db: Queryable, person_id: int) -> int | None:
         if same_cell and any(isinstance(v, str) and names.name_key(v) == key for v in draft.answers.values()):
             doomed.add(draft.id)
     await drafts.delete(db, sorted(doomed))
+    await db.execute(
+        """
+        DELETE FROM drafts
+        WHERE (form = 'mentor' AND CAST(json_extract(answers, '$.person') AS INTEGER) = :person)
+           OR (form = 'mentor' AND record_id IN (SELECT value FROM json_each(:notes)))
+           OR (form = 'return' AND json_extract(answers, '$.record') IN (SELECT value FROM json_each(:refs)))
+        """,
+        {
+            "person": person_id,
+            "notes": json.dumps(note_ids),
+            "refs": json.dumps([reviews.record_ref(kind, i) for kind, ids in records_of for i in ids]),
+        },
+    )
+    await db.execute(
+        "DELETE FROM record_returns WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(return_ids),)
+    )
+    await db.execute("DELETE FROM mentor_notes WHERE person_id = ?", (person_id,))
     await db.execute("DELETE FROM pipeline_steps WHERE person_id = ?", (person_id,))
     await db.execute("DELETE FROM people WHERE id = ?", (person_id,))
     await scrub_names(db, [str(row["full_name"])])

@@ -65,6 +65,8 @@ class SubUnit:
     name: str
     parent_id: int | None
     is_cell: bool
+    meeting_day: int = 5  # of the month: the cell's regular meeting
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ async def subtree(db: Queryable, unit_id: int) -> list[SubUnit]:
     rows = await db.fetchall(
         f"""
         {SUBTREE_CTE}
-        SELECT u.id, u.name, u.parent_id,
+        SELECT u.id, u.name, u.parent_id, u.meeting_day, u.created_at,
                u.parent_id IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id) AS is_cell
         FROM sub JOIN units u ON u.id = sub.id
@@ -149,7 +151,17 @@ async def subtree(db: Queryable, unit_id: int) -> list[SubUnit]:
         """,
         {"unit": unit_id},
     )
-    return [SubUnit(r["id"], r["name"], r["parent_id"], bool(r["is_cell"])) for r in rows]
+    return [
+        SubUnit(
+            r["id"],
+            r["name"],
+            r["parent_id"],
+            bool(r["is_cell"]),
+            r["meeting_day"],
+            from_db_time(r["created_at"]) if r["created_at"] else None,
+        )
+        for r in rows
+    ]
 
 
 async def step_counts(db: Queryable, ids: Iterable[int], window: Window) -> list[Count]:
@@ -418,9 +430,11 @@ class DueBounds:
 
 
 async def admission_deadline_counts(
-    db: Queryable, ids: Iterable[int], bounds: DueBounds
-) -> list[tuple[int, int, int]]:
-    """Return (unit, overdue, due soon) for the deadlines of the live admissions under way, per unit.
+    db: Queryable, ids: Iterable[int], bounds: DueBounds, near: DueBounds | None = None
+) -> list[tuple[int, int, int, int]]:
+    """Return (unit, overdue, due soon, due near) for the deadlines of the live admissions under way, per
+    unit: due near counts those of due soon that also fall due by the second dates of `near` (the digest's
+    "within 7 days"), none without it.
 
     The same deadlines as bot/rules/deadlines.deadlines_for over `open_pipelines`, every overdue one kept;
     tests/unit/test_duties_window.py checks that they are.
@@ -440,7 +454,14 @@ async def admission_deadline_counts(
                                   AND l.admission_decision <= :decision_soon AND {decision_open})
                + COUNT(*) FILTER (WHERE l.ceremony > :probation_passed AND l.ceremony <= :probation_soon)
                + COUNT(*) FILTER (WHERE l.ceremony > :recognition_late AND l.ceremony <= :recognition_soon)
-               AS due_soon
+               AS due_soon,
+               COUNT(*) FILTER (WHERE l.awareness_class > :class_late AND l.awareness_class <= :class_near
+                                AND {class_open})
+               + COUNT(*) FILTER (WHERE l.admission_decision > :decision_late
+                                  AND l.admission_decision <= :decision_near AND {decision_open})
+               + COUNT(*) FILTER (WHERE l.ceremony > :probation_passed AND l.ceremony <= :probation_near)
+               + COUNT(*) FILTER (WHERE l.ceremony > :recognition_late AND l.ceremony <= :recognition_near)
+               AS due_near
         FROM pipelines l JOIN people p ON p.id = l.person_id AND p.deleted_at IS NULL
         WHERE l.recognition IS NULL AND l.not_recognised IS NULL AND l.withdrew IS NULL
           AND (
@@ -459,9 +480,19 @@ async def admission_deadline_counts(
             **_bounds("probation", bounds.probation_end, late="passed"),
             **_bounds("recognition", bounds.recognition),
             "ceremony_soon": max(bounds.probation_end[1], bounds.recognition[1]).isoformat(),
+            # Without a near window, its ranges are empty (from the late bound to itself).
+            **_near("class", near.awareness_expiry if near else bounds.awareness_expiry[:1]),
+            **_near("decision", near.ceremony if near else bounds.ceremony[:1]),
+            **_near("probation", near.probation_end if near else bounds.probation_end[:1]),
+            **_near("recognition", near.recognition if near else bounds.recognition[:1]),
         },
     )
-    return [(r["unit_id"], r["overdue"], r["due_soon"]) for r in rows]
+    return [(r["unit_id"], r["overdue"], r["due_soon"], r["due_near"]) for r in rows]
+
+
+def _near(name: str, bounds: tuple[date, ...]) -> dict[str, str]:
+    """Return the near window's last date of a step (its late bound alone: an empty window)."""
+    return {f"{name}_near": bounds[-1].isoformat()}
 
 
 def _bounds(name: str, bounds: tuple[date, date], late: str = "late") -> dict[str, str]:

@@ -133,6 +133,13 @@ def _ids(unit_ids: Sequence[int]) -> str:
     return json.dumps(list(unit_ids))
 
 
+def user_name(external_id: str | None, name: str | None) -> str | None:
+    """Return a user's name as exports show it: None for a user whose data was deleted on request."""
+    if external_id is not None and str(external_id).startswith(FORGOTTEN_PREFIX):
+        return None
+    return name
+
+
 def _author(row: sqlite3.Row) -> Author:
     external = row["author_external"]
     if external is None:

@@ -1,5 +1,5 @@
 """SQL of the records the forms write: people and their pipeline steps, transfers, meetings,
-activities and enterprise snapshots. Deletion is soft: a deleted record keeps its row for the
+activities, enterprise snapshots and mentor notes. Deletion is soft: a deleted record keeps its row for the
 audit log and stops counting everywhere (every query here filters deleted_at IS NULL)."""
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "members_elsewhere",
         ),
     ),
+    # A note on a probationary member for one quarter of the probation (migration 0012).
+    "mentor": ("mentor_notes", ("person_id", "quarter", "note")),
 }
 
 
@@ -146,11 +148,12 @@ async def soft_delete(db: Queryable, kind: str, record_id: int, now: datetime) -
         f"UPDATE {table} SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", (to_db_time(now), record_id)
     )
     if changed and kind == "person":
-        # A deleted person's steps stop counting with them.
-        await db.execute(
-            "UPDATE pipeline_steps SET deleted_at = ? WHERE person_id = ? AND deleted_at IS NULL",
-            (to_db_time(now), record_id),
-        )
+        # A deleted person's steps and mentor notes stop counting with them.
+        for table in ("pipeline_steps", "mentor_notes"):
+            await db.execute(
+                f"UPDATE {table} SET deleted_at = ? WHERE person_id = ? AND deleted_at IS NULL",
+                (to_db_time(now), record_id),
+            )
     return changed == 1
 
 
@@ -173,6 +176,31 @@ async def recent_by_author(
         if record is not None:
             result.append(record)
     return result
+
+
+async def recent_of_unit(db: Queryable, unit_id: int, limit: int, offset: int = 0) -> list[Record]:
+    """Return a cell's live records, the last entered first (for a committee member browsing it)."""
+    parts = [
+        f"SELECT '{kind}' AS kind, id, created_at FROM {table} "
+        f"WHERE unit_id = :unit AND deleted_at IS NULL{_OWN_ROWS.get(kind, '')}"
+        for kind, (table, _) in KINDS.items()
+    ]
+    rows = await db.fetchall(
+        " UNION ALL ".join(parts) + " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
+        {"unit": unit_id, "limit": limit, "offset": offset},
+    )
+    return [r for row in rows if (r := await get(db, row["kind"], row["id"])) is not None]
+
+
+async def count_of_unit(db: Queryable, unit_id: int) -> int:
+    """Return how many live records a cell has."""
+    parts = [
+        f"SELECT COUNT(*) AS n FROM {table} "
+        f"WHERE unit_id = :unit AND deleted_at IS NULL{_OWN_ROWS.get(kind, '')}"
+        for kind, (table, _) in KINDS.items()
+    ]
+    total = await db.fetchval(f"SELECT SUM(n) FROM ({' UNION ALL '.join(parts)})", {"unit": unit_id})
+    return int(total or 0)
 
 
 async def count_recent_by_author(db: Queryable, user_id: int, since: datetime) -> int:

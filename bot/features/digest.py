@@ -23,6 +23,11 @@ Choices this module makes (and the text says where a reader needs to know):
   all, and gives the other cells' counts only, so a province's digest stays a few messages long.
 - The chart has a bar per unit right under the digest's unit: cells for a committee, committees
   (each summing its cells) for a province.
+- "Needs action" (Cần xử lý) opens the digest, before the figures: overdue deadlines, deadlines due within
+  7 days, cells whose meeting day of this month has passed with no regular meeting recorded (a thematic
+  meeting does not replace it), cells silent for 30 days, and records sent back for revision and not
+  corrected (bot/features/review.py). `render_actions` writes it as one short message (a committee's fits
+  a phone screen), `render_figures` the rest; each list names at most CELLS_LISTED cells and counts them all.
 - The enterprise picture is the register's (bot/features/enterprises.py): every enterprise of the
   zones, with a cell or not, which each cell's enterprise report keeps up to date for its own. "Founded
   this year" counts the stages dated from 1 January to today; a stage with no date (an imported list)
@@ -42,9 +47,11 @@ from typing import Any
 
 from babel.numbers import format_percent
 from markupsafe import Markup
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
 
 from bot.features.duties import Duty, count_open, open_duties
 from bot.features.enterprises import Coverage, WorkList
@@ -59,8 +66,9 @@ from bot.rules.deadlines import (
 )
 from bot.rules.enterprises import CONTACT_DAYS
 from bot.rules.pipeline import Step
+from bot.text import short_unit_name
 from storage import digest_queries as q
-from storage import tree, units
+from storage import reviews, tree, units
 from storage.database import Queryable
 
 log = logging.getLogger(__name__)
@@ -70,6 +78,8 @@ SOON_DAYS = 30
 # The deadlines the digest (and the dashboard) keep: those due within SOON_DAYS, and every overdue one
 # until it is met, transfers' too.
 KEPT_DEADLINES: dict[str, Any] = {"soon_days": SOON_DAYS, "transfer_overdue_days": None}
+# "Needs action" lists the deadlines falling due within this many days (besides the overdue ones).
+ACTION_DAYS = 7
 MONTHS_SHOWN = 6
 CHART_TOP_CELLS = 12
 # The text names people for at most this many deadlines per cell, and in all; beyond, counts only,
@@ -79,6 +89,8 @@ DEADLINES_LISTED = 40
 # Each list of cells names at most this many; a city's digest stays a few messages, and /export
 # has every line.
 CELLS_LISTED = 30
+_NAMES_PER_LINE = 10  # in a line of "Needs action"
+_LINE_CHARS = 600  # and at most about this long (HTML), long names or not
 
 
 # ----- the data ----------------------------------------------------------------------------------
@@ -148,6 +160,15 @@ class CellRef:
 
 
 @dataclass(frozen=True)
+class CellCount:
+    """A cell and how many of something it has (records sent back and not corrected...)."""
+
+    id: int
+    name: str
+    n: int
+
+
+@dataclass(frozen=True)
 class DueItem:
     """One deadline of one person: what, by when, and where it stands."""
 
@@ -168,6 +189,7 @@ class CellDeadlines:
     overdue: int
     due_soon: int
     items: tuple[DueItem, ...]
+    due_near: int = 0  # of due_soon, those due within ACTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -215,6 +237,38 @@ class Digest:
     enterprises: Coverage  # the enterprise register of the subtree
     months: tuple[MonthMeetings, ...]  # the last MONTHS_SHOWN calendar months, oldest first
     tree_notes: tuple[TreeNote, ...] = ()  # changes of the tree in `year`, oldest first
+    # Cells whose meeting day of this month has passed with no regular meeting recorded.
+    meeting_due: tuple[CellRef, ...] = ()
+    returned: tuple[CellCount, ...] = ()  # cells with records sent back and not corrected, by name
+
+    @property
+    def due_near(self) -> int:
+        """Return how many deadlines fall due within ACTION_DAYS."""
+        return sum(c.due_near for c in self.deadlines)
+
+    def action_cells(self) -> tuple[CellRef, ...]:
+        """Return every cell "Needs action" names, once, in its order (overdue first)."""
+        seen: dict[int, CellRef] = {}
+        groups: list[Sequence[CellRef | CellDeadlines | QuietCell | CellCount]] = [
+            [c for c in self.deadlines if c.overdue],
+            [c for c in self.deadlines if c.due_near],
+            self.meeting_due,
+            self.quiet_cells,
+            self.returned,
+        ]
+        for group in groups:
+            for cell in group:
+                seen.setdefault(cell.id, CellRef(cell.id, cell.name))
+        return tuple(seen.values())
+
+    def to_nudge(self) -> dict[int, list[str]]:
+        """Return the cells that have not reported, each with why: "meeting", "silent" or both."""
+        why: dict[int, list[str]] = {}
+        for cell in self.meeting_due:
+            why.setdefault(cell.id, []).append(NUDGE_MEETING)
+        for quiet in self.quiet_cells:
+            why.setdefault(quiet.id, []).append(NUDGE_SILENT)
+        return why
 
     @property
     def overdue(self) -> int:
@@ -226,6 +280,9 @@ class Digest:
         """Return how many deadlines fall due within 30 days."""
         return sum(c.due_soon for c in self.deadlines)
 
+
+NUDGE_MEETING = "meeting"  # no regular meeting this month, and its day has passed
+NUDGE_SILENT = "silent"  # nothing recorded in 30 days
 
 # ----- computing it -------------------------------------------------------------------------------
 
@@ -320,6 +377,11 @@ async def _counted(
         db, cell_ids, last_quarter.start, last_quarter.end, kinds=q.THEMATIC_MEETING_KINDS
     )
     not_yet = await q.cells_without_meeting(db, cell_ids, quarter, today, kinds=q.THEMATIC_MEETING_KINDS)
+    passed = [c for c in cells if _meeting_day_passed(c, today, zone)]
+    not_met_now = await q.cells_without_meeting(
+        db, [c.id for c in passed], today, kinds=q.REGULAR_MEETING_KINDS
+    )
+    open_returns = await reviews.open_by_unit(db, cell_ids)
 
     last_records = await q.last_record_at(db, cell_ids)
     quiet_since = datetime.combine(today - timedelta(days=QUIET_DAYS), time(0), tzinfo=zone)
@@ -353,6 +415,8 @@ async def _counted(
         enterprises=register,
         months=months,
         tree_notes=notes,
+        meeting_due=tuple(CellRef(c.id, c.name) for c in passed if c.id in not_met_now),
+        returned=tuple(CellCount(c.id, c.name, open_returns[c.id]) for c in cells if c.id in open_returns),
     )
 
 
@@ -385,6 +449,14 @@ async def _tree_notes(
         elif change.action == "rename" and change.unit_id in ids:
             notes.append(TreeNote("rename", on, change.unit_name, change.old_name or ""))
     return tuple(notes)
+
+
+def _meeting_day_passed(cell: q.SubUnit, today: date, zone: tzinfo) -> bool:
+    """Tell whether a cell's regular meeting day of this month is behind us (a cell set up after that
+    day is not asked about this month, as the scheduler's meeting nudge does)."""
+    meeting = today.replace(day=cell.meeting_day)
+    existed = cell.created_at is None or cell.created_at.astimezone(zone).date() <= meeting
+    return today > meeting and existed
 
 
 def _year_counts(totals: Sequence[q.MonthTotal], kind: str) -> list[q.Count]:
@@ -482,7 +554,7 @@ async def _deadlines(
 
     Every overdue deadline stays listed until it is met, those of transfers too.
     """
-    counts = await count_open(db, ids, today, calendar, **KEPT_DEADLINES)
+    counts = await count_open(db, ids, today, calendar, near_days=ACTION_DAYS, **KEPT_DEADLINES)
     order = {u.id: i for i, u in enumerate(cells)}  # cells come by name
     names = {u.id: u.name for u in cells}
     # The text lists people only up to a limit, so the cells most behind come first.
@@ -493,7 +565,12 @@ async def _deadlines(
     items = _by_cell(duties, today)
     return tuple(
         CellDeadlines(
-            u, names.get(u, ""), counts[u].overdue, counts[u].due_soon, items.get(u, ())[:DEADLINES_PER_CELL]
+            u,
+            names.get(u, ""),
+            counts[u].overdue,
+            counts[u].due_soon,
+            items.get(u, ())[:DEADLINES_PER_CELL],
+            counts[u].due_near,
         )
         for u in ranked
     )
@@ -558,10 +635,35 @@ def _pair(t: Translator, week: int, year: int) -> str:
 
 
 def render(digest: Digest, t: Translator) -> str:
-    """Return the digest as one Telegram-HTML text; every line closes its own tags, so it splits at lines."""
+    """Return the whole digest as one Telegram-HTML text: what needs action, then the figures."""
+    return render_actions(digest, t) + "\n\n" + render_figures(digest, t)
+
+
+def render_actions(digest: Digest, t: Translator) -> str:
+    """Return the digest's first message: its title and what needs action, short enough for one phone
+    screen (for a city, each list names CELLS_LISTED cells and counts the rest)."""
+    d = digest
+    lines = [
+        _html(t("<b>Weekly digest: {unit}</b>"), unit=d.unit_name),
+        _html(
+            t("<i>Week {start} to {end} · {n} cells</i>"),
+            start=t.date(d.week.start),
+            end=t.date(d.week.end),
+            n=t.number(len(d.cells)),
+        ),
+        "",
+        _html(t("<b>🔔 Needs action</b>")),
+        *_action_lines(d, t),
+    ]
+    return "\n".join(lines)
+
+
+def render_figures(digest: Digest, t: Translator) -> str:
+    """Return the digest's figures: admissions, movements, quiet cells, deadlines by person, enterprises.
+    Every line closes its own tags, so it splits at lines."""
     lines: list[str] = []
     d = digest
-    lines.append(_html(t("<b>Weekly digest: {unit}</b>"), unit=d.unit_name))
+    lines.append(_html(t("<b>Figures of the week: {unit}</b>"), unit=d.unit_name))
     lines.append(
         _html(
             t("<i>Week {start} to {end}; year so far: {year_start} to {end}.</i>"),
@@ -595,6 +697,61 @@ def _tree_lines(d: Digest, t: Translator) -> list[str]:
         _html(t(TREE_NOTES[note.action]), unit=note.unit, other=note.other, date=t.date(note.on))
         for note in d.tree_notes
     ]
+
+
+def _action_lines(d: Digest, t: Translator) -> list[str]:
+    """Return one line per kind of thing to act on, each naming its cells (short names) and counting."""
+    lines = []
+    overdue = [(c.name, c.overdue) for c in d.deadlines if c.overdue]
+    if overdue:
+        head = _html(t("⚠️ Overdue deadlines: <b>{n}</b>"), n=t.number(d.overdue))
+        lines.append(_cells_line(t, head, overdue))
+    near = [(c.name, c.due_near) for c in d.deadlines if c.due_near]
+    if near:
+        head = _html(t("⏰ Due within {days} days: <b>{n}</b>"), days=ACTION_DAYS, n=t.number(d.due_near))
+        lines.append(_cells_line(t, head, near))
+    if d.meeting_due:
+        head = _html(
+            t("📅 No regular meeting recorded for {month}, its day past: <b>{n}</b> cells"),
+            month=f"{d.today.month:02d}/{d.today.year}",
+            n=t.number(len(d.meeting_due)),
+        )
+        lines.append(_cells_line(t, head, [(c.name, None) for c in d.meeting_due]))
+    if d.quiet_cells:
+        head = _html(
+            t("🔕 Nothing recorded in {days} days: <b>{n}</b> cells"),
+            days=QUIET_DAYS,
+            n=t.number(len(d.quiet_cells)),
+        )
+        lines.append(_cells_line(t, head, [(c.name, None) for c in d.quiet_cells]))
+    if d.returned:
+        head = _html(
+            t("↩️ Records sent back, not corrected yet: <b>{n}</b>"), n=t.number(sum(c.n for c in d.returned))
+        )
+        lines.append(_cells_line(t, head, [(c.name, c.n) for c in d.returned]))
+    return lines or [_html(t("✅ Nothing needs action this week."))]
+
+
+def _cells_line(t: Translator, head: str, cells: Sequence[tuple[str, int | None]]) -> str:
+    """Return a head, then the cells' short names (with their count), at most CELLS_LISTED of them, ten
+    (or 600 characters) to a line: a city's lists stay a few lines, and a long message is cut only
+    between lines."""
+    named = [
+        Markup("{} ({})").format(short_unit_name(name), t.number(n))
+        if n is not None
+        else short_unit_name(name)
+        for name, n in cells[:CELLS_LISTED]
+    ]
+    rows: list[list[Markup | str]] = [[]]
+    for name in named:
+        row = rows[-1]
+        if row and (len(row) == _NAMES_PER_LINE or sum(len(n) + 2 for n in row) + len(name) > _LINE_CHARS):
+            rows.append(row := [])
+        row.append(name)
+    text = Markup(head) + Markup(" — ") + Markup(",\n").join(Markup(", ").join(row) for row in rows)
+    if len(cells) > CELLS_LISTED:
+        text += Markup(" ") + Markup(t("… and {n} more")).format(n=t.number(len(cells) - CELLS_LISTED))
+    return str(text)
 
 
 def _admission_lines(d: Digest, t: Translator) -> list[str]:
@@ -887,21 +1044,41 @@ _FONT = "DejaVu Sans"  # shipped with matplotlib; has every Vietnamese letter
 _ADMITTED = "#c62828"
 _TARGET = "#e0e0e0"
 _MET = "#1565c0"
+# Made for a phone: portrait, read at 390 px wide (an iPhone's width in CSS pixels). A text of f points
+# on a figure W inches wide shows at f * 390 / (72 * W) px there, so with W = 5.5 the smallest text,
+# 12 points, is 11.8 px: at least 11 px, as asked (tests/unit/test_digest.py measures every text).
+CHART_WIDTH = 5.5  # inches
+CHART_DPI = 150  # 825 pixels wide: sharp on a phone's screen, a PNG of some 100 KB
+PHONE_WIDTH = 390  # px
+SMALLEST_TEXT = 12  # points
+_ROW = 0.36  # inches per bar
+_LABEL_CHARS = 16  # a bar's name is wrapped on two lines of about this many characters
 
 
-def _label(name: str, width: int = 30) -> str:
-    """Return a name wrapped on at most two lines for a chart label, cut with an ellipsis beyond."""
-    lines = textwrap.wrap(name, width, max_lines=2, placeholder="…")
-    return "\n".join(lines) or name
+def _label(name: str, width: int = _LABEL_CHARS) -> str:
+    """Return a unit's short name wrapped on at most two lines for a chart, cut with an ellipsis beyond."""
+    short = short_unit_name(name)
+    lines = textwrap.wrap(short, width, max_lines=2, placeholder="…")
+    return "\n".join(lines) or short
 
 
-def _ratio(t: Translator, n: int, target: int) -> str:
+def _title_lines(text: str, width: int = 42) -> str:
+    """Return a title on lines that fit the chart's width, cut after a comma where there is one."""
+    if len(text) <= width:
+        return text
+    lines = []
+    for part in text.replace(", ", ",\n").split("\n"):
+        lines += textwrap.wrap(part, width) or [part]
+    return "\n".join(lines)
+
+
+def _ratio(t: Translator, n: int, target: int | None) -> str:
     """Return "admitted / target", or the admitted alone when there is no target."""
-    return f"{t.number(n)} / {t.number(target)}" if target else t.number(n)
+    return f"{t.number(n)} / {t.number(target)}" if target is not None else t.number(n)
 
 
 def chart(digest: Digest, t: Translator) -> bytes:
-    """Return the digest's chart as a PNG of 1200x900 pixels.
+    """Return the digest's chart as a portrait PNG 825 pixels wide.
 
     The figure is drawn on the Agg canvas without pyplot: no global state is touched, so this may
     run in a thread (`asyncio.to_thread`), and pyplot's figure registry, which keeps every figure
@@ -909,38 +1086,89 @@ def chart(digest: Digest, t: Translator) -> bytes:
     """
     fig = figure(digest, t)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
+    fig.savefig(buffer, format="png", dpi=CHART_DPI)
     fig.clear()
     return buffer.getvalue()
 
 
 def figure(digest: Digest, t: Translator) -> Figure:
-    """Return the chart's figure: admissions per cell against target, and the cells that met each month."""
+    """Return the chart's figure: admissions per unit (against its target, where one is set), then the
+    cells that met in each of the last months. Portrait, short names, whole numbers on every axis."""
     d = digest
-    fig = Figure(figsize=(12, 9), dpi=100, layout="constrained")
-    FigureCanvasAgg(fig)
-    top, bottom = fig.subplots(2, 1, gridspec_kw={"height_ratios": [3, 2]})
-
     # Admissions per unit under the digest's unit (its cells, or its committees for a province):
     # those with the largest target or the most admissions get a bar; the rest one line of text,
     # since a bar summing many units would dwarf the others.
     ranked = sorted(d.parts, key=lambda c: (-max(c.target or 0, c.admissions), c.name.casefold()))
-    shown, rest = ranked[:CHART_TOP_CELLS], ranked[CHART_TOP_CELLS:]
+    # One unit left over gets its own bar rather than an "Others (1)" line.
+    top = CHART_TOP_CELLS if len(ranked) > CHART_TOP_CELLS + 1 else len(ranked)
+    shown, rest = ranked[:top], ranked[top:]
+    rows_top = len(shown) + (1 if rest else 0)
+    rows_bottom = len(d.months)
+    top_height = 1.5 + _ROW * max(rows_top, 2)
+    bottom_height = 1.3 + _ROW * max(rows_bottom, 2)
+    # At most twice as tall as wide: a phone (390 x 844) then shows it whole at its full width.
+    height = min(0.8 + top_height + bottom_height, 2 * CHART_WIDTH)
+    fig = Figure(figsize=(CHART_WIDTH, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    upper, lower = fig.subplots(2, 1, gridspec_kw={"height_ratios": [top_height, bottom_height]})
+    _admissions(upper, d, t, shown, rest)
+    _meetings(lower, d, t)
+    fig.suptitle("\n".join(textwrap.wrap(d.unit_name, 32)) or d.unit_name, fontsize=15, fontweight="bold")
+    # The family is set on every text explicitly: a matplotlibrc elsewhere must not pick a font
+    # without Vietnamese letters.
+    for artist in fig.findobj(Text):
+        artist.set_fontfamily(_FONT)
+        # Names are user text: "$...$" in a unit's name must stay text, not become mathtext.
+        artist.set_parse_math(False)
+    return fig
+
+
+def _admissions(
+    axes: Axes, d: Digest, t: Translator, shown: Sequence[UnitProgress], rest: Sequence[UnitProgress]
+) -> None:
+    """Draw the admissions of each unit shown as a bar, over its target's bar where it has one."""
     labels = [_label(c.name) for c in shown]
     admitted = [c.admissions for c in shown]
-    aimed = [c.target or 0 for c in shown]
     rows = list(range(len(shown)))
-    top.barh(rows, aimed, color=_TARGET, edgecolor="#9e9e9e", height=0.8, label=t("Target"))
-    top.barh(rows, admitted, color=_ADMITTED, height=0.45, label=t("Admitted"))
-    for row, n, aim in zip(rows, admitted, aimed, strict=True):
-        top.text(max(n, aim), row, f"  {_ratio(t, n, aim)}", va="center", fontsize=10)
+    aimed = [(row, c.target) for row, c in zip(rows, shown, strict=True) if c.target is not None]
+    if aimed:
+        axes.barh(
+            [row for row, _ in aimed],
+            [target for _, target in aimed],
+            color=_TARGET,
+            edgecolor="#9e9e9e",
+            height=0.8,
+            label=t("Target"),
+        )
+    axes.barh(rows, admitted, color=_ADMITTED, height=0.45, label=t("Admitted"))
+    for row, c in zip(rows, shown, strict=True):
+        axes.text(
+            max(c.admissions, c.target or 0),
+            row,
+            f" {_ratio(t, c.admissions, c.target)}",
+            va="center",
+            fontsize=SMALLEST_TEXT,
+        )
     if rest:
         rows.append(len(rows))
         labels.append(t("Others ({n})").format(n=t.number(len(rest))))
-        n, aim = sum(c.admissions for c in rest), sum(c.target or 0 for c in rest)
-        top.text(0, rows[-1], f"  {_ratio(t, n, aim)}", va="center", fontsize=10, fontstyle="italic")
-    top.set_yticks(rows, labels, fontsize=9 if len(rows) > 8 else 10)
-    top.set_ylim(len(rows) - 0.5, -0.5)  # the first at the top
+        n = sum(c.admissions for c in rest)
+        targets = [c.target for c in rest if c.target is not None]
+        axes.text(
+            0,
+            rows[-1],
+            f" {_ratio(t, n, sum(targets) if targets else None)}",
+            va="center",
+            fontsize=SMALLEST_TEXT,
+            fontstyle="italic",
+        )
+    axes.set_yticks(rows, labels, fontsize=SMALLEST_TEXT)
+    axes.set_ylim(max(len(rows), 1) - 0.5, -0.5)  # the first at the top
+    # Whole numbers, and room for a few: one admission does not fill the width.
+    highest = max([*admitted, *(target for _, target in aimed), 4])
+    axes.set_xlim(0, highest * 1.3)
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    axes.tick_params(axis="x", labelsize=SMALLEST_TEXT)
     year = d.year.end.year
     if d.target is None:
         total = t("All cells: {n} admitted, no target set").format(n=t.number(d.this_year.admissions))
@@ -949,44 +1177,43 @@ def figure(digest: Digest, t: Translator) -> Figure:
             n=t.number(d.this_year.admissions), target=t.number(d.target)
         )
     if all(c.is_cell for c in d.parts):
-        title = t("Admissions in {year} by cell, against the target")
+        title = (
+            t("Admissions in {year} by cell")
+            if not aimed
+            else t("Admissions in {year} by cell, against the target")
+        )
     else:
-        title = t("Admissions in {year} by unit, against the target")
-    top.set_title(title.format(year=year) + "\n" + total, fontsize=14)
-    top.set_xlabel(t("People admitted (ceremony held)"))
-    top.xaxis.get_major_locator().set_params(integer=True)
-    top.margins(x=0.15)
-    top.spines[["top", "right"]].set_visible(False)
-    # Below the axis label, where no bar or name can be hidden under it.
-    top.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
+        title = (
+            t("Admissions in {year} by unit")
+            if not aimed
+            else t("Admissions in {year} by unit, against the target")
+        )
+    axes.set_title(_title_lines(title.format(year=year)) + "\n" + total, fontsize=13)
+    axes.set_xlabel(t("People admitted (ceremony held)"), fontsize=SMALLEST_TEXT)
+    axes.spines[["top", "right"]].set_visible(False)
+    if aimed:
+        # Only when a target bar is drawn. Bottom right: the units come most aimed-for first, so the
+        # bars there are the shortest.
+        axes.legend(loc="lower right", fontsize=SMALLEST_TEXT, framealpha=0.9)
 
-    # Cells that held a meeting, each month, against the number of cells.
+
+def _meetings(axes: Axes, d: Digest, t: Translator) -> None:
+    """Draw how many cells held a meeting each month, out of all the cells, a bar per month."""
+    cells = len(d.cells)
     names = [f"{m.month.month:02d}/{m.month.year}" for m in d.months]
     met = [m.cells_met for m in d.months]
-    positions = list(range(len(names)))
-    bottom.bar(positions, met, color=_MET, width=0.6, label=t("Cells that held their regular meeting"))
-    for x, n in zip(positions, met, strict=True):
-        bottom.text(x, n, t.number(n), ha="center", va="bottom", fontsize=10)
-    bottom.axhline(len(d.cells), color="#424242", linestyle="--", linewidth=1.2)
-    bottom.text(
-        len(names) - 0.5,
-        len(d.cells),
-        t("All cells: {n}").format(n=t.number(len(d.cells))),
-        ha="right",
-        va="bottom",
-        fontsize=10,
-    )
-    bottom.set_xticks(positions, names, fontsize=10)
-    bottom.set_ylim(0, max([len(d.cells), *met, 1]) * 1.15)
-    bottom.yaxis.get_major_locator().set_params(integer=True)
-    bottom.set_title(t("Cells that held their regular meeting, by month"), fontsize=14)
-    bottom.spines[["top", "right"]].set_visible(False)
-
-    fig.suptitle(d.unit_name, fontsize=16, fontweight="bold")
-    # The family is set on every text explicitly: a matplotlibrc elsewhere must not pick a font
-    # without Vietnamese letters.
-    for artist in fig.findobj(Text):
-        artist.set_fontfamily(_FONT)
-        # Names are user text: "$...$" in a unit's name must stay text, not become mathtext.
-        artist.set_parse_math(False)
-    return fig
+    rows = list(range(len(names)))
+    axes.barh(rows, [cells] * len(rows), color="#e3eaf5", height=0.75)
+    axes.barh(rows, met, color=_MET, height=0.5)
+    for row, n in zip(rows, met, strict=True):
+        axes.text(
+            max(n, cells), row, f" {t.number(n)} / {t.number(cells)}", va="center", fontsize=SMALLEST_TEXT
+        )
+    axes.set_yticks(rows, names, fontsize=SMALLEST_TEXT)
+    axes.set_ylim(max(len(rows), 1) - 0.5, -0.5)
+    axes.set_xlim(0, max([cells, *met, 4]) * 1.35)
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    axes.tick_params(axis="x", labelsize=SMALLEST_TEXT)
+    axes.set_title(_title_lines(t("Cells that held their regular meeting, by month")), fontsize=13)
+    axes.set_xlabel(t("Cells (of {n})").format(n=t.number(cells)), fontsize=SMALLEST_TEXT)
+    axes.spines[["top", "right"]].set_visible(False)

@@ -91,10 +91,11 @@ async def open_duties(
 
 @dataclass(frozen=True)
 class DueCounts:
-    """How many deadlines of one unit are overdue and how many fall due soon."""
+    """How many deadlines of one unit are overdue and how many fall due soon (of which, how many near)."""
 
     overdue: int
     due_soon: int
+    due_near: int = 0  # of due_soon, those due within near_days (none unless asked for)
 
 
 async def count_open(
@@ -105,19 +106,21 @@ async def count_open(
     *,
     soon_days: int,
     transfer_overdue_days: int | None,
+    near_days: int | None = None,
 ) -> dict[int, DueCounts]:
     """Return, per unit with any, how many of the deadlines open_duties finds (with every overdue
-    admission deadline) are overdue and due within soon_days.
+    admission deadline) are overdue and due within soon_days, and of those how many within near_days.
 
     The admissions are counted in SQL from where their steps lie (`due_bounds`): a city has 16,000
     such deadlines, and working each out in Python took a second of the root digest (bench/scale).
     Open transfers are few and are worked out as open_duties does.
     """
     ids = list(unit_ids)
+    near = due_bounds(today, calendar, near_days) if near_days is not None else None
     counts = {
-        unit: [overdue, soon]
-        for unit, overdue, soon in await q.admission_deadline_counts(
-            db, ids, due_bounds(today, calendar, soon_days)
+        unit: [overdue, soon, close]
+        for unit, overdue, soon, close in await q.admission_deadline_counts(
+            db, ids, due_bounds(today, calendar, soon_days), near
         )
     }
     rows = await _transfers_near(db, ids, today, calendar, soon_days, transfer_overdue_days)
@@ -125,8 +128,15 @@ async def count_open(
         rows, today, calendar, soon_days=soon_days, overdue_days=transfer_overdue_days
     ):
         overdue = duty.deadline.state(today, soon_days) is State.OVERDUE
-        counts.setdefault(duty.unit_id, [0, 0])[0 if overdue else 1] += 1
-    return {unit: DueCounts(overdue, soon) for unit, (overdue, soon) in counts.items() if overdue or soon}
+        unit = counts.setdefault(duty.unit_id, [0, 0, 0])
+        unit[0 if overdue else 1] += 1
+        if not overdue and near_days is not None and duty.deadline.days_left(today) <= near_days:
+            unit[2] += 1
+    return {
+        unit: DueCounts(overdue, soon, close)
+        for unit, (overdue, soon, close) in counts.items()
+        if overdue or soon
+    }
 
 
 async def _transfers_near(

@@ -7,7 +7,7 @@ to know what is due, the digest to count what moved.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from bot.i18n import N_, Translator
@@ -136,6 +136,36 @@ def awareness_valid_until(pipeline: Pipeline) -> date | None:
     """Return the last day the awareness-class certificate is valid: 60 months after it (HD 06-HD/TW)."""
     certificate = pipeline.date_of(Step.AWARENESS_CLASS)
     return None if certificate is None else add_months(certificate, AWARENESS_VALID_MONTHS)
+
+
+# The mentor log: the cell writes a note on a probationary member in each quarter of the probation.
+PROBATION_QUARTERS = 4
+MONTHS_PER_QUARTER = PROBATION_MONTHS // PROBATION_QUARTERS
+# A quarter's note is asked for in its last week.
+MENTOR_REMINDER_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """A quarter of the probation: 1 is months 1-3 from the ceremony ... 4 is months 10-12."""
+
+    number: int
+    start: date  # its first day
+    end: date  # its last day
+
+    def holds(self, day: date) -> bool:
+        """Tell whether a day falls in this quarter."""
+        return self.start <= day <= self.end
+
+    def last_week(self, day: date) -> bool:
+        """Tell whether a day is in the quarter's last week (its last 7 days)."""
+        return self.end - timedelta(days=MENTOR_REMINDER_DAYS - 1) <= day <= self.end
+
+
+def probation_quarters(ceremony: date) -> list[Quarter]:
+    """Return the four quarters of the probation that starts on the ceremony day."""
+    starts = [add_months(ceremony, MONTHS_PER_QUARTER * i) for i in range(PROBATION_QUARTERS + 1)]
+    return [Quarter(i + 1, starts[i], starts[i + 1] - timedelta(days=1)) for i in range(PROBATION_QUARTERS)]
 
 
 def explain_refusal(

@@ -29,7 +29,7 @@ from bot.rules.deadlines import Kind, State
 from bot.rules.pipeline import Step
 from bot.text import split_message, utf16_len
 from storage import enterprises as register
-from storage import records, units
+from storage import records, reviews, units, users
 from storage.database import Database
 from storage.enterprises import FoundedCounts, MemberSums, ZoneSums
 from storage.models import Role
@@ -404,7 +404,7 @@ async def test_admissions_against_target_and_summed_targets(db: Database, tree: 
         dg.UnitProgress(tree.b, "Đảng bộ KCN B", False, 0, 4),
     )
     assert (
-        "Admissions in 2026 by unit, against the target\nAll cells: 2 admitted of the target 12"
+        "Admissions in 2026 by unit,\nagainst the target\nAll cells: 2 admitted of the target 12"
         in texts_of(everything, "en")
     )
 
@@ -675,7 +675,14 @@ async def test_render_in_english(db: Database, tree: Tree) -> None:
     check_html(text)
     lines = text.splitlines()
     assert lines[0] == "<b>Weekly digest: Đảng bộ KCN A</b>"
-    assert lines[1] == "<i>Week 30/11/2026 to 06/12/2026; year so far: 01/01/2026 to 06/12/2026.</i>"
+    assert lines[1] == "<i>Week 30/11/2026 to 06/12/2026 · 4 cells</i>"
+    assert lines[3] == "<b>🔔 Needs action</b>"
+    figures = dg.render_figures(d, translator("en")).splitlines()
+    assert figures[:2] == [
+        "<b>Figures of the week: Đảng bộ KCN A</b>",
+        "<i>Week 30/11/2026 to 06/12/2026; year so far: 01/01/2026 to 06/12/2026.</i>",
+    ]
+    assert text.endswith(dg.render_figures(d, translator("en")))
     assert "Admitted: <b>2</b> of the target 8 (25%); 1 this week." in lines
     assert "New sources: 1 / 2" in lines
     assert "Admission ceremonies (admissions): 1 / 2" in lines
@@ -696,6 +703,96 @@ async def test_render_in_english(db: Database, tree: Tree) -> None:
         "Party cells: <b>2 of 2</b> enterprises (100%); 0 have party members but no cell, "
         "0 of them could found one now." in lines
     )
+
+
+async def test_needs_action_comes_first_and_fits_a_phone_screen(db: Database, tree: Tree) -> None:
+    d = await digest_of(db, tree.a)
+    text = dg.render_actions(d, translator("en"))
+    check_html(text)
+    lines = text.splitlines()
+    assert lines[3:] == [
+        "<b>🔔 Needs action</b>",
+        # Short names: "Chi bộ" goes; the names are still escaped.
+        "⚠️ Overdue deadlines: <b>2</b> — &lt;Honda&gt; &amp; Co (2)",
+        # Đinh Văn Hạn's transfer is due on 09/12, in 2 days; the others of Honda's 3 are further.
+        "⏰ Due within 7 days: <b>1</b> — &lt;Honda&gt; &amp; Co (1)",
+        # Day 5 has passed; Honda's only December meeting is thematic, which does not replace it.
+        "📅 No regular meeting recorded for 12/2026, its day past: <b>4</b> cells"
+        " — &lt;Honda&gt; &amp; Co, Canon, Toyota, Yazaki",
+        "🔕 Nothing recorded in 30 days: <b>2</b> cells — Canon, Yazaki",
+    ]
+    # One phone screen (390 x 844) holds about 25 lines of 40 characters.
+    assert len(lines) <= 12 and len(text) < 1000
+    assert d.action_cells() == (
+        dg.CellRef(tree.honda, HONDA),
+        dg.CellRef(tree.canon, "Chi bộ Canon"),
+        dg.CellRef(tree.toyota, "Chi bộ Toyota"),
+        dg.CellRef(tree.yazaki, "Chi bộ Yazaki"),
+    )
+    assert d.to_nudge() == {
+        tree.honda: ["meeting"],
+        tree.canon: ["meeting", "silent"],
+        tree.toyota: ["meeting"],
+        tree.yazaki: ["meeting", "silent"],
+    }
+
+
+async def test_a_meeting_day_to_come_or_a_cell_set_up_since_is_not_asked_about(
+    db: Database, tree: Tree
+) -> None:
+    await units.set_meeting_day(db, tree.toyota, 7)  # today: the day itself has not passed yet
+    await units.set_meeting_day(db, tree.honda, 6)
+    # Canon set up on 06/12, after its meeting day of the 5th; Yazaki's regular meeting is recorded.
+    await db.execute(
+        "UPDATE units SET created_at = ? WHERE id = ?", ("2026-12-05T18:00:00+00:00", tree.canon)
+    )
+    await add(db, "meeting", tree.yazaki, meeting("2026-12-04", "both"))
+    d = await digest_of(db, tree.a)
+    assert d.meeting_due == (dg.CellRef(tree.honda, HONDA),)
+
+
+async def test_records_sent_back_and_not_corrected_are_counted_per_cell(db: Database, tree: Tree) -> None:
+    meetings = await db.fetchall("SELECT id, unit_id FROM meetings WHERE deleted_at IS NULL ORDER BY id")
+    honda = [m["id"] for m in meetings if m["unit_id"] == tree.honda]
+    samsung = [m["id"] for m in meetings if m["unit_id"] == tree.samsung]
+    async with db.transaction() as tx:
+        member = (await users.upsert_contact(tx, "telegram", "3001", "Bình", RECENT)).id
+        for record in honda[:2]:
+            assert await reviews.add(tx, "meeting", record, tree.honda, "Sai ngày", member, RECENT)
+        corrected = await reviews.add(tx, "meeting", honda[2], tree.honda, "Thiếu chủ đề", member, RECENT)
+        assert corrected is not None
+        await reviews.resolve(tx, corrected, reviews.CORRECTED, member, RECENT)
+        await reviews.add(tx, "meeting", samsung[0], tree.samsung, "Xem lại", member, RECENT)
+    d = await digest_of(db, tree.a)
+    assert d.returned == (dg.CellCount(tree.honda, HONDA, 2),)
+    text = dg.render_actions(d, translator("vi"))
+    assert "↩️ Hồ sơ trả lại chưa sửa: <b>2</b> — &lt;Honda&gt; &amp; Co (2)" in text
+    # A second return of a record whose return is still open is refused: one open at a time.
+    async with db.transaction() as tx:
+        assert await reviews.add(tx, "meeting", honda[0], tree.honda, "Lần nữa", member, RECENT) is None
+
+
+async def test_nothing_to_act_on_says_so(db: Database) -> None:
+    committee = await units.add(db, "kcn-c", "Đảng bộ KCN C", units.ROOT_ID, datetime(2025, 1, 1, tzinfo=UTC))
+    cell = await units.add(db, "cb-c", "Chi bộ C", committee.id, datetime(2025, 1, 1, tzinfo=UTC))
+    await add(db, "meeting", cell.id, meeting("2026-12-04"))
+    d = await digest_of(db, committee.id)
+    assert "✅ Nothing needs action this week." in dg.render_actions(d, translator("en"))
+    assert d.action_cells() == () and d.to_nudge() == {}
+
+
+def test_a_province_lists_stay_capped_and_counted() -> None:
+    text = dg.render_actions(big_digest(300), translator("en"))
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("⚠️"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("🔕"))
+    overdue = lines[start:end]  # ten names a line at most, and some 600 characters
+    assert overdue[0].startswith("⚠️ Overdue deadlines: <b>600</b> — ")
+    assert sum(line.count("(2)") for line in overdue) == dg.CELLS_LISTED
+    assert all(line.count("(2)") <= 10 and len(line) < 800 for line in overdue)
+    assert overdue[-1].endswith("… and 270 more")
+    assert "&lt;Điện tử&gt; &amp; Linh kiện Số 0" in overdue[0] and "TNHH" not in "".join(overdue)
+    assert lines[-1].endswith("… and 270 more")  # the quiet cells
 
 
 def big_digest(cells: int) -> dg.Digest:
@@ -781,16 +878,19 @@ async def test_chart_is_a_png_of_sane_size_with_localized_titles(db: Database, t
     d = await digest_of(db, tree.a)
     for locale in ("vi", "en"):
         png = dg.chart(d, translator(locale))  # a missing glyph would warn, and warnings fail tests
-        assert png_size(png) == (1200, 900)
-        assert 10_000 < len(png) < 200_000
+        width, height = png_size(png)
+        assert width == 825 and width < height <= 2 * width  # portrait, whole on a phone's screen
+        assert 10_000 < len(png) < 250_000
     en, vi = texts_of(d, "en"), texts_of(d, "vi")
-    assert "Admissions in 2026 by cell, against the target\nAll cells: 2 admitted of the target 8" in en
+    assert "Admissions in 2026 by cell,\nagainst the target\nAll cells: 2 admitted of the target 8" in en
     title = translator("vi")("Admissions in {year} by cell, against the target").format(year=2026)
-    assert any(text.startswith(title) for text in vi)
-    assert not any(text.startswith(title) for text in en)
+    # A long title is cut after its comma to fit the portrait chart.
+    assert any(text.replace(",\n", ", ").startswith(title) for text in vi)
+    assert not any(text.replace(",\n", ", ").startswith(title) for text in en)
     assert "Kết nạp" in title
     assert "Đảng bộ KCN A" in vi  # the unit's name, as is
     assert "2 / 5" in [t.strip() for t in en]  # Honda: 2 admitted of 5
+    assert "<Honda> & Co" in en and HONDA not in en  # short names: "Chi bộ" goes
     from matplotlib.font_manager import FontProperties, findfont
     from matplotlib.text import Text
 
@@ -800,6 +900,59 @@ async def test_chart_is_a_png_of_sane_size_with_localized_titles(db: Database, t
     assert findfont(FontProperties(family="DejaVu Sans"), fallback_to_default=False).endswith(
         "DejaVuSans.ttf"
     )
+
+
+def drawn_texts(fig: Any) -> list[Any]:
+    """Return the texts a figure shows (not empty, not hidden), after drawing it."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    return [a for a in fig.findobj(Text) if a.get_text().strip() and a.get_visible()]
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+async def test_every_text_of_the_chart_is_at_least_11_px_on_a_phone(
+    db: Database, tree: Tree, locale: str
+) -> None:
+    d = await digest_of(db, tree.a)
+    for digest in (d, big_digest(300)):
+        fig = dg.figure(digest, translator(locale))
+        width_in = fig.get_size_inches()[0]
+        for text in drawn_texts(fig):
+            # Points to pixels on a screen 390 px wide showing the whole width of the picture.
+            shown = text.get_fontsize() * dg.PHONE_WIDTH / (72 * width_in)
+            assert shown >= 11, (text.get_text(), shown)
+        height_in = fig.get_size_inches()[1]
+        assert width_in < height_in <= 2 * width_in
+
+
+async def test_the_axes_count_whole_people_and_a_target_shows_only_where_set(
+    db: Database, tree: Tree
+) -> None:
+    from matplotlib.patches import Rectangle
+
+    d = await digest_of(db, tree.a)  # targets: Honda 5 and Canon 3; Toyota and Yazaki none
+    fig = dg.figure(d, translator("en"))
+    drawn_texts(fig)
+    upper, lower = fig.axes
+    for axes in (upper, lower):
+        ticks = [x for x in axes.get_xticks() if axes.get_xlim()[0] <= x <= axes.get_xlim()[1]]
+        assert ticks and all(float(x).is_integer() for x in ticks)
+    # One admission does not fill the width: the axis goes to 5 at least.
+    assert upper.get_xlim()[1] >= 5
+    grey = [p for p in upper.patches if isinstance(p, Rectangle) and p.get_facecolor()[:3] != (1.0, 1.0, 1.0)]
+    targets = [p for p in grey if round(p.get_height(), 2) == 0.8]
+    assert sorted(p.get_width() for p in targets) == [3, 5]
+    assert [t.get_text() for t in upper.get_legend().get_texts()] == ["Target", "Admitted"]
+    # Without any target below, no target bar and no legend (the root's own target is in the title).
+    from dataclasses import replace
+
+    none = replace(d, parts=tuple(replace(p, target=None) for p in d.parts))
+    fig = dg.figure(none, translator("en"))
+    drawn_texts(fig)
+    assert fig.axes[0].get_legend() is None
+    assert not [p for p in fig.axes[0].patches if round(p.get_height(), 2) == 0.8]
+    assert "Admissions in 2026 by cell\nAll cells: 2 admitted of the target 8" in texts_of(none, "en")
 
 
 async def test_charts_can_be_drawn_in_threads_at_once(db: Database, tree: Tree) -> None:
@@ -820,7 +973,8 @@ def test_chart_of_a_province_groups_the_smaller_cells() -> None:
     # "Số 1", "Số 10", "Số 100" to "Số 108", and admitted 15 of them. The others: 435 of 288 x 3.
     assert "435 / 864" in [t.strip() for t in texts]
     png = dg.chart(d, translator("vi"))
-    assert png_size(png) == (1200, 900) and len(png) < 200_000
+    width, height = png_size(png)
+    assert width == 825 and height <= 2 * width and len(png) < 250_000
 
 
 async def test_an_empty_committee_has_a_digest_too(db: Database) -> None:
@@ -830,14 +984,14 @@ async def test_an_empty_committee_has_a_digest_too(db: Database) -> None:
     assert d.target is None and d.overdue == 0 and d.enterprises.empty
     check_html(dg.render(d, translator("vi")))
     assert "No target is set for 2026." in dg.render(d, translator("en"))
-    assert png_size(dg.chart(d, translator("en"))) == (1200, 900)
+    assert png_size(dg.chart(d, translator("en")))[0] == 825
 
 
 async def test_the_root_of_a_new_tree_is_not_a_cell(db: Database) -> None:
     d = await digest_of(db, units.ROOT_ID)
     assert d.cells == () and d.quiet_cells == () and d.no_meeting == ()
     assert "Cells: 0" in dg.render(d, translator("en")).splitlines()
-    assert png_size(dg.chart(d, translator("vi"))) == (1200, 900)
+    assert png_size(dg.chart(d, translator("vi")))[0] == 825
 
 
 async def test_unknown_unit_is_refused(db: Database) -> None:
@@ -852,4 +1006,4 @@ def test_names_with_dollar_signs_are_drawn_as_text() -> None:
     odd = tuple(replace(p, name=f"Chi bộ Cty $\\x$ {p.name[:5]}") for p in digest.parts)
     digest = replace(digest, parts=odd, unit_name="Đảng bộ $\\frac{1}{0}$")
     png = dg.chart(digest, translator("vi"))  # mathtext would raise on "$\x$"
-    assert png_size(png) == (1200, 900)
+    assert png_size(png)[0] == 825

@@ -173,24 +173,33 @@ async def test_the_counts_in_sql_are_those_of_the_deadlines_worked_out(db: Datab
     for cell in cells[:2]:
         await transfers(db, cell, 60, rng)
     kept = {"soon_days": 30, "transfer_overdue_days": None}
-    checked = 0
+    checked = checked_near = 0
     for today in (date(2024, 1, 1) + timedelta(days=n) for n in range(0, 2 * 365, 2)):
         duties = await open_duties(db, cells, today, CALENDAR, overdue_days=None, **kept)
         expected: dict[int, DueCounts] = {}
+        near: dict[int, DueCounts] = {}  # with those due within 7 days counted apart
         for duty in duties:
             before = expected.get(duty.unit_id, DueCounts(0, 0))
+            close = near.get(duty.unit_id, DueCounts(0, 0))
             if duty.deadline.state(today, 30) is State.OVERDUE:
                 expected[duty.unit_id] = DueCounts(before.overdue + 1, before.due_soon)
+                near[duty.unit_id] = DueCounts(close.overdue + 1, close.due_soon, close.due_near)
             else:
                 expected[duty.unit_id] = DueCounts(before.overdue, before.due_soon + 1)
+                within = int(duty.deadline.days_left(today) <= 7)
+                near[duty.unit_id] = DueCounts(close.overdue, close.due_soon + 1, close.due_near + within)
         assert await count_open(db, cells, today, CALENDAR, **kept) == expected, today
+        assert await count_open(db, cells, today, CALENDAR, near_days=7, **kept) == near, today
+        checked_near += sum(c.due_near for c in near.values())
         if today.day <= 5:
             # Past 500 units the queries take other indexes (a city's): the same deadlines.
             many = cells + list(range(900_000, 900_600))
             assert await count_open(db, many, today, CALENDAR, **kept) == expected, today
+            assert await count_open(db, many, today, CALENDAR, near_days=7, **kept) == near, today
             assert await open_duties(db, many, today, CALENDAR, overdue_days=None, **kept) == duties, today
         checked += len(duties)
     assert checked >= 1000  # real lists were compared, not empty ones
+    assert checked_near >= 100
 
 
 async def every_transfer_deadline(

@@ -20,6 +20,7 @@ STEPS = ("source", "awareness_class", "application", "cell_vote", "admission_dec
 COUNTED = {"step": ("pipeline_steps", "step"), "transfer": ("transfers", "direction")}
 COUNTED |= {"meeting": ("meetings", "kind"), "activity": ("activities", "kind")}
 TIMED = ("people", "pipeline_steps", "transfers", "meetings", "activities", "enterprise_snapshots")
+TIMED += ("mentor_notes",)  # migration 0012
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def values(kind: str, rng: random.Random, person: int | None = None) -> dict[str
 async def random_writes(db: Database, rng: random.Random, cells: list[int], n: int) -> None:
     """Write, correct and delete records at random, as forms, /mine, imports and /deleteperson do."""
     live: dict[str, list[int]] = {
-        k: [] for k in ("person", "step", "transfer", "meeting", "activity", "enterprise")
+        k: [] for k in ("person", "step", "transfer", "meeting", "activity", "enterprise", "mentor")
     }
     steps_of: dict[int, list[str]] = {}
     for i in range(n):
@@ -94,9 +95,25 @@ async def random_writes(db: Database, rng: random.Random, cells: list[int], n: i
         action = rng.random()
         async with db.transaction() as tx:
             if action < 0.55 or not any(live.values()):
-                kind = rng.choice(("person", "step", "transfer", "meeting", "activity", "enterprise"))
+                kind = rng.choice(
+                    ("person", "step", "transfer", "meeting", "activity", "enterprise", "mentor")
+                )
                 cell = rng.choice(cells)
-                if kind == "step":
+                if kind == "mentor":
+                    if not live["person"]:
+                        continue
+                    person = rng.choice(live["person"])
+                    row = await records.get(tx, "person", person)
+                    noted = await tx.fetchall(
+                        "SELECT quarter FROM mentor_notes WHERE person_id = ? AND deleted_at IS NULL",
+                        (person,),
+                    )
+                    free = sorted({1, 2, 3, 4} - {r["quarter"] for r in noted})
+                    if row is None or not free:
+                        continue
+                    values_ = {"person_id": person, "quarter": free[0], "note": "Tiến bộ"}
+                    new = await records.insert(tx, "mentor", row.unit_id, values_, None, moment)
+                elif kind == "step":
                     if not live["person"]:
                         continue
                     person = rng.choice(live["person"])
@@ -122,7 +139,8 @@ async def random_writes(db: Database, rng: random.Random, cells: list[int], n: i
                 live[kind].append(new)
             elif action < 0.75:
                 kind = rng.choice(
-                    [k for k, ids in live.items() if ids and k not in ("person", "step")] or ["person"]
+                    [k for k, ids in live.items() if ids and k not in ("person", "step", "mentor")]
+                    or ["person"]
                 )
                 if not live[kind]:
                     continue
@@ -144,6 +162,9 @@ async def random_writes(db: Database, rng: random.Random, cells: list[int], n: i
                 person = live["person"].pop(rng.randrange(len(live["person"])))
                 steps_of.pop(person)
                 await data_ops.erase_person(tx, person)
+            live["mentor"] = [
+                r["id"] for r in await tx.fetchall("SELECT id FROM mentor_notes WHERE deleted_at IS NULL")
+            ]
             live["step"] = [
                 r["id"]
                 for r in await tx.fetchall(

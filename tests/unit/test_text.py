@@ -73,3 +73,20 @@ def test_a_cut_never_falls_inside_an_entity_or_a_tag_and_tags_stay_balanced() ->
         closed = re.findall(r"</(b|a)>", part)
         assert opened == closed, part[:60]
     assert all(p.startswith(("<b>", '<a href="https://x.vn/a?b=1&amp;c=2">')) for p in parts)
+
+
+def test_short_unit_names_drop_what_every_cell_repeats() -> None:
+    import unicodedata
+
+    from bot.text import short_unit_name
+
+    assert short_unit_name("Chi bộ Công ty TNHH Điện tử Sao Mai") == "Điện tử Sao Mai"
+    assert short_unit_name("Chi bộ Công ty CP Giấy Bạch Hạc") == "Giấy Bạch Hạc"
+    assert short_unit_name("CHI BỘ CÔNG TY TNHH MTV Cơ khí Hà Nam") == "Cơ khí Hà Nam"
+    assert short_unit_name("Chi bộ Cty CP. Tân Á") == "Tân Á"
+    assert short_unit_name("Đảng bộ KCN Thụy Vân") == "KCN Thụy Vân"
+    assert short_unit_name(unicodedata.normalize("NFD", "Chi bộ Công ty Honda")) == "Honda"
+    # Only whole words at the start: a name that merely begins like one stays whole.
+    assert short_unit_name("Chi bộ Cpanel Việt") == "Cpanel Việt"
+    assert short_unit_name("Chi bộ Trường Cao đẳng DN") == "Trường Cao đẳng DN"
+    assert short_unit_name("Chi bộ") == "Chi bộ"  # nothing would be left
