@@ -6,16 +6,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from markupsafe import Markup
+
 from bot.features import transfers as transfer_steps
 from bot.forms.definitions import FORMS
 from bot.forms.fields import Form, FormContext
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, translator
 from bot.rules.pipeline import ORDER, STEP_NAMES, Step
-from storage import audit, records, transfers
+from storage import audit, records, reviews, transfers, users
 from storage.database import Queryable
 from storage.digest_queries import TransferRow
 from storage.models import Role
 from storage.records import Record
+from storage.reviews import Return
 
 WINDOW = timedelta(days=30)
 PAGE_SIZE = 5
@@ -82,19 +85,20 @@ async def find(ctx: FormContext, kind: str, record_id: int) -> Record | None:
     return record
 
 
-async def headline(ctx: FormContext, record: Record) -> str:
-    """Return one line naming a record (plain text; the caller escapes it)."""
-    day, title, what = await _parts(ctx, record)
+async def headline(ctx: FormContext, record: Record, db: Queryable | None = None) -> str:
+    """Return one line naming a record (plain text; the caller escapes it). Inside a transaction, pass it
+    as db: the database is not read through ctx then."""
+    day, title, what = await _parts(ctx, record, db or ctx.db)
     return f"{day} · {title}: {what}"
 
 
 async def label(ctx: FormContext, record: Record, limit: int = 48) -> str:
     """Return the short name of a record for a button."""
-    what = (await _parts(ctx, record))[2]
+    what = (await _parts(ctx, record, ctx.db))[2]
     return what if len(what) <= limit else what[: limit - 1] + "…"
 
 
-async def _parts(ctx: FormContext, record: Record) -> tuple[str, str, str]:
+async def _parts(ctx: FormContext, record: Record, db: Queryable) -> tuple[str, str, str]:
     t = ctx.t
     values = record.values
     form = FORM_OF_KIND[record.kind]
@@ -103,7 +107,7 @@ async def _parts(ctx: FormContext, record: Record) -> tuple[str, str, str]:
     if record.kind == "person":
         what = f"{values['full_name']} ({values['birth_year']})"
     elif record.kind == "step":
-        person = await records.get(ctx.db, "person", int(values["person_id"]))
+        person = await records.get(db, "person", int(values["person_id"]))
         name = person.values["full_name"] if person else "?"
         what = f"{name}: {t(STEP_NAMES[Step(values['step'])])}"
     elif record.kind == "transfer":
@@ -116,6 +120,10 @@ async def _parts(ctx: FormContext, record: Record) -> tuple[str, str, str]:
         )
     elif record.kind == "activity":
         what = str(values["title"])
+    elif record.kind == "mentor":
+        person = await records.get(db, "person", int(values["person_id"]))
+        name = person.values["full_name"] if person else "?"
+        what = t(N_("{name}, quarter {n}")).format(name=name, n=values["quarter"])
     else:
         what = str(values["name"])
     return day, t(form.title), what
@@ -123,12 +131,16 @@ async def _parts(ctx: FormContext, record: Record) -> tuple[str, str, str]:
 
 async def delete(ctx: FormContext, kind: str, record_id: int) -> bool:
     """Delete a record (softly, with an audit line keeping its values); False when it is gone."""
+    before = await records.get(ctx.db, kind, record_id)
+    # Named before, for whoever sent it back for revision (the headline reads the database).
+    line = await headline(ctx, before) if before is not None and not before.deleted else ""
     async with ctx.db.transaction() as tx:
         record = await records.get(tx, kind, record_id)
         if record is None or not await may_touch(ctx, record):
             return False
         if await refusal(tx, record) is not None:
             return False
+        closing = await reviews.closed_by_deleting(tx, kind, record_id)
         if not await records.soft_delete(tx, kind, record_id, ctx.now):
             return False
         await audit.record(
@@ -140,7 +152,38 @@ async def delete(ctx: FormContext, kind: str, record_id: int) -> bool:
             subject=f"{kind}:{record_id}",
             old=record.values,
         )
+        for returned in closing:
+            await _close_return(tx, ctx, returned, line)
     return True
+
+
+async def _close_return(tx: Queryable, ctx: FormContext, returned: Return, line: str) -> None:
+    """Close a return whose record was deleted, and tell whoever sent it back."""
+    if not await reviews.resolve(tx, returned.id, reviews.DELETED, ctx.user.id, ctx.now):
+        return
+    await audit.record(
+        tx,
+        ctx.now,
+        ctx.user.id,
+        "return.deleted",
+        unit_id=returned.unit_id,
+        subject=f"return:{returned.id}",
+        new={"record": reviews.record_ref(returned.kind, returned.record_id)},
+    )
+    returner = await users.get(tx, returned.returned_by) if returned.returned_by else None
+    if returner is None or not returner.registered or ctx.outbox is None:
+        return
+    t = translator(returner.language or ctx.t.locale)
+    text = (
+        Markup(t(N_("🗑 {name} deleted a record you had sent back for revision:"))).format(
+            name=ctx.user.display_name
+        )
+        + Markup("\n")
+        + Markup.escape(line)
+        + Markup("\n")
+        + Markup(t(N_("Your comment: {comment}"))).format(comment=returned.comment)
+    )
+    await ctx.outbox.enqueue(tx, f"return-deleted:{returned.id}", returner, "review", str(text))
 
 
 def _rank(step: str) -> int:

@@ -1,5 +1,5 @@
 """The forms of chibo, declared as data: the cell's reports (/candidate, /progress, /transfer, /meeting,
-/activity, /enterprise) and the enterprise register's (an enterprise added or corrected, a contact,
+/activity, /enterprise, /mentor) and the enterprise register's (an enterprise added or corrected, a contact,
 a stage, a cell founded, a working group member assigned). Each says what it asks, what it refuses,
 and how its answers are stored."""
 
@@ -28,10 +28,18 @@ from bot.rules.deadlines import (
     votes_needed,
 )
 from bot.rules.enterprises import STAGE_NAMES, Stage, stage_refusal, stages_to_record
-from bot.rules.pipeline import STEP_NAMES, Pipeline, Step, explain_refusal, next_steps
+from bot.rules.pipeline import (
+    PROBATION_QUARTERS,
+    STEP_NAMES,
+    Pipeline,
+    Step,
+    explain_refusal,
+    next_steps,
+    probation_quarters,
+)
 from bot.rules.regulations import MIN_OFFICIAL_MEMBERS
 from storage import enterprises as enterprise_register
-from storage import records, units
+from storage import mentor, records, units
 from storage import transfers as transfer_store
 from storage.database import Queryable
 from storage.digest_queries import TransferRow
@@ -245,6 +253,30 @@ async def _warn_vote_age(value: Any, answers: Answers, ctx: FormContext) -> Inva
     )
 
 
+async def _warn_mentor_log(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+    """At recognition, say how many quarters of the probation have a mentor note (a warning when none)."""
+    if value != Step.RECOGNITION or not answers.get("person"):
+        return None
+    person = await records.person(ctx.db, int(answers["person"]))
+    if person is None:
+        return None
+    noted = len(await mentor.quarters_noted(ctx.db, person.id))
+    if noted == 0:
+        return Invalid(
+            N_(
+                "Attention: no mentor note was recorded during the probation of {name}. The cell reviews "
+                "a probationary member's progress before recognising them; /mentor records the notes."
+            ),
+            name=person.full_name,
+        )
+    return Invalid(
+        N_("Mentor notes recorded during the probation of {name}: {n} of {quarters} quarters."),
+        name=person.full_name,
+        n=noted,
+        quarters=PROBATION_QUARTERS,
+    )
+
+
 def _step_refusal(ctx: FormContext, pipeline: Pipeline, step: Step, when: date) -> Invalid | None:
     explained = explain_refusal(pipeline, step, when, ctx.t)
     return None if explained is None else Invalid(explained[0], **explained[1])
@@ -335,7 +367,7 @@ PROGRESS = Form(
             N_("Whose step is it? Pick the person, or type part of the name."),
             options=_people_in_progress,
         ),
-        Field("step", Kind.PICK, N_("Step"), N_("Which step?"), options=_step_options),
+        Field("step", Kind.PICK, N_("Step"), N_("Which step?"), options=_step_options, warn=_warn_mentor_log),
         Field(
             "on_date",
             Kind.DATE,
@@ -969,8 +1001,127 @@ ENTERPRISE = Form(
     load=_load_enterprise,
 )
 
+# ----- /mentor: a quarterly note on a probationary member -----------------------------------------
+
+
+async def _on_probation(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
+    """Return the cell's probationary members (ceremony held, not recognised, not withdrawn)."""
+    if answers.get("_unit") is None:
+        return []
+    options = []
+    for person in await records.people_of(ctx.db, int(answers["_unit"])):
+        pipeline = pipeline_of(person.steps)
+        ceremony = pipeline.date_of(Step.CEREMONY)
+        chosen = int(answers.get("person") or 0) == person.id
+        if ceremony is None or (pipeline.finished and not chosen):
+            continue
+        since = ctx.t(N_("admitted {date}")).format(date=ctx.t.date(ceremony))
+        options.append((str(person.id), f"{person.full_name} ({person.birth_year}) · {since}"))
+    return options
+
+
+async def _quarter_options(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
+    """Return the quarters of the person's probation that have begun, those with a note marked."""
+    if not answers.get("person"):
+        return []
+    person = await records.person(ctx.db, int(answers["person"]))
+    ceremony = person.steps.get(Step.CEREMONY) if person else None
+    if person is None or ceremony is None:
+        return []
+    noted = await mentor.quarters_noted(ctx.db, person.id)
+    correcting = answers.get("_record")
+    options = []
+    for quarter in probation_quarters(ceremony):
+        if quarter.start > ctx.today and str(quarter.number) != str(answers.get("quarter")):
+            continue  # a quarter not begun yet has nothing to tell
+        label = ctx.t(N_("Quarter {n}: {start} to {end}")).format(
+            n=quarter.number, start=ctx.t.date(quarter.start), end=ctx.t.date(quarter.end)
+        )
+        if quarter.number in noted and noted[quarter.number] != correcting:
+            label += " ✓"
+        options.append((str(quarter.number), label))
+    return options
+
+
+async def _mentor_check(answers: Answers, ctx: FormContext) -> list[Problem]:
+    if not answers.get("person") or not answers.get("quarter"):
+        return []
+    noted = await mentor.quarters_noted(ctx.db, int(answers["person"]))
+    other = noted.get(int(answers["quarter"]))
+    if other is not None and other != answers.get("_record"):
+        return [
+            Problem(
+                "quarter",
+                N_(
+                    "A note for quarter {n} is recorded already: correct it from /mine, "
+                    "or pick another quarter."
+                ),
+                {"n": answers["quarter"]},
+            )
+        ]
+    return []
+
+
+async def _save_mentor_note(tx: Queryable, ctx: FormContext, answers: Answers, record_id: int | None) -> int:
+    values = {
+        "person_id": int(answers["person"]),
+        "quarter": int(answers["quarter"]),
+        "note": answers["note"],
+    }
+    try:
+        if record_id is None:
+            return await records.insert(tx, "mentor", _unit(answers), values, ctx.user.id, ctx.now)
+        await records.update(tx, "mentor", record_id, values, ctx.now)
+    except sqlite3.IntegrityError:
+        raise Invalid(N_("A note for this quarter is recorded already.")) from None
+    return record_id
+
+
+async def _load_mentor_note(db: Queryable, ctx: FormContext, record_id: int) -> Answers | None:
+    record = await records.get(db, "mentor", record_id)
+    if record is None:
+        return None
+    values = record.values
+    return {"person": str(values["person_id"]), "quarter": str(values["quarter"]), "note": values["note"]}
+
+
+MENTOR = Form(
+    name="mentor",
+    kind="mentor",
+    title=N_("Mentor note"),
+    fields=(
+        Field(
+            "person",
+            Kind.PICK,
+            N_("Probationary member"),
+            N_("On which probationary member? Pick them, or type part of the name."),
+            options=_on_probation,
+        ),
+        Field(
+            "quarter",
+            Kind.PICK,
+            N_("Quarter of the probation"),
+            N_("For which quarter of the probation (counted from the admission ceremony)?"),
+            options=_quarter_options,
+        ),
+        Field(
+            "note",
+            Kind.TEXT,
+            N_("Note"),
+            N_(
+                "How did they progress this quarter? What the helping members and the cell saw, "
+                "in a few lines."
+            ),
+            max_length=500,
+        ),
+    ),
+    save=_save_mentor_note,
+    load=_load_mentor_note,
+    final_check=_mentor_check,
+)
+
 FORMS: dict[str, Form] = {
-    f.name: f for f in (CANDIDATE, PROGRESS, TRANSFER, TRANSFER_STEP, MEETING, ACTIVITY, ENTERPRISE)
+    f.name: f for f in (CANDIDATE, PROGRESS, TRANSFER, TRANSFER_STEP, MEETING, ACTIVITY, ENTERPRISE, MENTOR)
 }
 
 # ----- the enterprise register (the committee's) ------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -174,11 +174,31 @@ def _closing_out_of_scope(method: Callable[P, Awaitable[R]]) -> Callable[P, Awai
     return wrapper
 
 
+@dataclass(frozen=True)
+class Saved:
+    """A form about to be saved, as the engine's after-save hooks see it."""
+
+    form: Form
+    record_id: int | None  # the stored record it corrects, None for a new one
+    unit_id: int | None
+    answers: Answers  # as they will be saved
+    old_answers: Answers | None  # the corrected record's answers before, None for a new record
+
+
+# What a hook writes, in the transaction that saves the form; may return a line (HTML) for "Saved".
+Apply = Callable[[Queryable], Awaitable[str | None]]
+# A hook reads what it needs before that transaction (the database cannot be read through ctx inside
+# it) and returns what to write in it, or None.
+AfterSave = Callable[[FormContext, "Engine", Saved], Awaitable[Apply | None]]
+
+
 class Engine:
     """Runs the forms for every user."""
 
-    def __init__(self, forms: dict[str, Form]) -> None:
+    def __init__(self, forms: dict[str, Form], after_save: Sequence[AfterSave] = ()) -> None:
         self.forms = forms
+        # What else a save does, wired by the composition root (a correction closes a return).
+        self.after_save = tuple(after_save)
 
     # ----- what the user can do -------------------------------------------------------------
 
@@ -594,6 +614,10 @@ class Engine:
         if form.per_cell and (unit_id is None or not _may_touch(ctx, unit_id)):
             return await self._close_view(ctx, draft, "cancelled")
         payload = {k: v for k, v in answers.items() if k != UNIT_FIELD_NAME}
+        correcting = draft.record_id if form.kind in records.KINDS else None
+        old_answers = await form.load(ctx.db, ctx, correcting) if correcting and form.load else None
+        saved = Saved(form, correcting, unit_id, payload, old_answers)
+        applying = [apply for hook in self.after_save if (apply := await hook(ctx, self, saved)) is not None]
         try:
             async with ctx.db.transaction() as tx:
                 if not await drafts.close(tx, draft.id, "saved", ctx.now):
@@ -613,6 +637,7 @@ class Engine:
                     old=old.values if old else None,
                     new=new.values if new else payload,
                 )
+                notes = [note for apply in applying if (note := await apply(tx))]
         except Invalid as error:
             # Something changed meanwhile (another step recorded for the same person...).
             return await self._show(ctx, draft, error=error)
@@ -624,6 +649,8 @@ class Engine:
         text = Markup(ctx.t(N_("✅ Saved: {title}."))).format(title=title)
         if draft.record_id:
             text = Markup(ctx.t(N_("✅ Corrected: {title}."))).format(title=title)
+        for note in notes:
+            text += Markup("\n") + Markup(note)
         return View(
             text + Markup("\n") + Markup(ctx.t(N_("Report something else with /report."))),
             closed=True,
@@ -894,23 +921,33 @@ class Engine:
             draft.version,
         )
 
+    async def changes(
+        self, ctx: FormContext, form_name: str, old: Answers, new: Answers, unit_id: int | None
+    ) -> list[tuple[str, str, str]]:
+        """Return (label, old, new) of each answer a correction changed, as the reader reads them."""
+        form = self.forms[form_name]
+        before, after = (self._probe(ctx, form_name, a, unit_id) for a in (old, new))
+        found = []
+        for fld in form.fields:
+            if not (fld.shown(old) or fld.shown(new)) or old.get(fld.name) == new.get(fld.name):
+                continue
+            was = await self._display(ctx, before, fld, old.get(fld.name))
+            now = await self._display(ctx, after, fld, new.get(fld.name))
+            if was != now:
+                found.append((ctx.t(fld.label), was, now))
+        return found
+
+    def _probe(self, ctx: FormContext, form_name: str, answers: Answers, unit_id: int | None) -> Draft:
+        """Return a closed draft holding answers, for showing them as the review does."""
+        scoped = answers | {"_unit": unit_id}
+        return Draft(
+            0, ctx.user.id, form_name, unit_id, None, scoped, REVIEW, None, 0, "saved", ctx.now, None
+        )
+
     async def describe(self, ctx: FormContext, form_name: str, answers: Answers, unit_id: int) -> str:
         """Return the answers of a stored record as the review lists them (HTML)."""
         form = self.forms[form_name]
-        probe = Draft(
-            0,
-            ctx.user.id,
-            form_name,
-            unit_id,
-            None,
-            answers | {"_unit": unit_id},
-            REVIEW,
-            None,
-            0,
-            "saved",
-            ctx.now,
-            None,
-        )
+        probe = self._probe(ctx, form_name, answers, unit_id)
         lines = []
         for fld in form.visible(answers):
             shown = await self._display(ctx, probe, fld, answers.get(fld.name))
