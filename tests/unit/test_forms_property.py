@@ -159,6 +159,11 @@ async def check_stored(db: Database) -> None:
         dates.setdefault(row["person_id"], []).append(row["on_date"])
     for row in await db.fetchall("SELECT * FROM pipeline_steps WHERE step = 'cell_vote'"):
         assert row["votes_for"] * 3 >= row["official_members"] * 2
+    for row in await db.fetchall("SELECT * FROM mentor_notes"):
+        assert 1 <= row["quarter"] <= 2  # only quarters that have begun (admitted 01/06/2026)
+        assert 1 <= len(row["note"]) <= 500 and not looks_like_id_number(row["note"])
+    noted = await db.fetchall("SELECT person_id, quarter FROM mentor_notes WHERE deleted_at IS NULL")
+    assert len(noted) == len({(r["person_id"], r["quarter"]) for r in noted})
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -214,6 +219,9 @@ async def fill_with_noise(form_name: str, noise: list[str]) -> None:
         draft = await ENGINE.open_draft(ctx)
         assert draft is not None
         assert draft.position == REVIEW, draft
+        table = records.KINDS[FORMS[form_name].kind][0] if form_name != "transferstep" else "transfers"
+        # The fixture holds two people (one on probation, for the mentor log) and one open transfer.
+        before = await db.fetchval(f"SELECT COUNT(*) FROM {table}")
         view = await ENGINE.press(ctx, draft.id, draft.version, "ok", "")
         if form_name == "transferstep":
             # A step of the fixture's open transfer: the transfer is updated, not a record added.
@@ -223,9 +231,6 @@ async def fill_with_noise(form_name: str, noise: list[str]) -> None:
             assert bool(stepped) is view.closed, view.text
             await check_stored(db)
             return
-        table = records.KINDS[FORMS[form_name].kind][0]
-        # The fixture holds one person and one open transfer.
-        before = 1 if table in ("people", "pipeline_steps", "transfers") else 0
         if view.closed:
             assert view.saved_record is not None
             assert await db.fetchval(f"SELECT COUNT(*) FROM {table}") == before + 1
@@ -276,6 +281,36 @@ async def secretary(db: Database) -> FormContext:
             registration.user.id,
             NOW,
         )
+        # A probationary member, for the mentor log (admitted in June: two quarters have begun).
+        member = await records.insert(
+            tx,
+            "person",
+            cell.id,
+            {
+                "full_name": "Vũ Dự Bị",
+                "birth_year": 1996,
+                "gender": "male",
+                "position": "worker",
+                "youth_union": 1,
+                "helper1": "A B",
+                "helper2": "C D",
+            },
+            registration.user.id,
+            NOW,
+        )
+        for step, day in (
+            ("source", "2024-01-05"),
+            ("admission_decision", "2026-05-04"),
+            ("ceremony", "2026-06-01"),
+        ):
+            await records.insert(
+                tx,
+                "step",
+                cell.id,
+                {"person_id": member, "step": step, "on_date": day},
+                registration.user.id,
+                NOW,
+            )
     user = await users.get(db, registration.user.id)
     assert user is not None
     return FormContext(db, user, Role.SECRETARY, NOW, ZoneInfo("Asia/Ho_Chi_Minh"), translator("vi"))
