@@ -49,7 +49,7 @@ from bot.rules.calendar import vietnam_holidays
 from bot.scheduling.channel import Channel
 from bot.scheduling.outbox import Outbox
 from bot.scheduling.scheduler import Scheduler
-from handlers import admin, broadcast, common, dashboard, enterprises, forms, schedule
+from handlers import admin, broadcast, committee, common, dashboard, enterprises, forms, schedule
 from handlers import calendar as calendar_handlers
 from handlers import start as start_handlers
 from handlers.menus import publish_default_menus
@@ -237,6 +237,7 @@ def build_application(
     admin.register(app, GROUP_FEATURES)
     schedule.register(app, GROUP_FEATURES)
     calendar_handlers.register(app, GROUP_FEATURES)
+    committee.register(app, GROUP_FEATURES)
     data_commands.register(app, GROUP_FEATURES)
     broadcast.register(app, GROUP_FEATURES)
     enterprises.register(app, GROUP_FEATURES)

@@ -38,6 +38,7 @@ FORM_COMMANDS = {
     "enterprise": N_("Update the enterprise facts"),
     # Last, so the numbers people type for the others stay what they were.
     "transferstep": N_("Record the next step of a transfer"),
+    "mentor": N_("Note a probationary member's progress this quarter"),
 }
 commands.register(Command("report", N_("Report: choose a form"), REPORTERS))
 for _name, _description in FORM_COMMANDS.items():

@@ -7,7 +7,7 @@ import asyncio
 from datetime import date
 
 from markupsafe import Markup
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -16,13 +16,13 @@ from bot.commands import ADMIN, REGISTERED, Command
 from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features import digest as digests
-from bot.features import enterprises
+from bot.features import digest_actions, enterprises
 from bot.features.admin import unit_by_code
 from bot.features.calendar import load_calendar
 from bot.features.transfers import next_steps as transfer_next
 from bot.forms.fields import Invalid, parse_date, parse_text
 from bot.i18n import N_
-from bot.scheduling.scheduler import local
+from bot.scheduling.scheduler import MENTOR_KIND, local
 from handlers.common import args_text, keyboard, reply, requires, user_error
 from handlers.dashboard import dashboard_button
 from handlers.forms import form_context, show
@@ -117,14 +117,20 @@ async def digest(update: Update, context: ChiboContext) -> None:
     # bench/scale) is drawn in a thread meanwhile and follows it.
     drawing = asyncio.ensure_future(asyncio.to_thread(digests.chart, computed, t))
     try:
+        # What needs action first, with its buttons (for those who act on it) and the dashboard's,
+        # then the figures.
+        rows: list[list[tuple[str, str]]] = []
+        if actor.role in (Role.COMMITTEE, Role.ADMIN):
+            token = await digest_actions.keep_lists(context.db, computed, context.now())
+            rows = [[(b.label, b.data) for b in row] for row in digest_actions.buttons(t, computed, token)]
         public_url = context.bot_data.public_url
-        markup = dashboard_button(t, public_url) if public_url else None
-        await reply(
-            update,
-            context,
-            "\n".join([digests.render(computed, t), *digests.working_group_lines(work, t)]),
-            markup=markup,
+        opening = dashboard_button(t, public_url).inline_keyboard if public_url else ()
+        markup = (
+            InlineKeyboardMarkup([*keyboard(rows).inline_keyboard, *opening]) if rows or opening else None
         )
+        await reply(update, context, digests.render_actions(computed, t), markup=markup)
+        figures = "\n".join([digests.render_figures(computed, t), *digests.working_group_lines(work, t)])
+        await reply(update, context, figures)
         await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
     except BaseException:
         drawing.cancel()  # nobody will wait for the chart: drop it, and any error of its own
@@ -481,6 +487,23 @@ async def record_transfer_step(update: Update, context: ChiboContext) -> None:
     await show(update, context, view)
 
 
+@requires(Role.SECRETARY, Role.ADMIN)
+async def write_mentor_note(update: Update, context: ChiboContext) -> None:
+    """Open /mentor with the probationary member and the quarter of a mentor-log reminder chosen."""
+    query = update.callback_query
+    assert query is not None
+    data = callbacks.decode(query.data)
+    args = data.args if data else ()
+    if len(args) != 2 or not args[0].isdecimal() or not args[1].isdecimal():
+        await query.answer(context.t("This button is no longer active. Please start again."))
+        return
+    await query.answer()
+    view = await context.forms.start(
+        form_context(context), "mentor", given={"person": args[0], "quarter": args[1]}
+    )
+    await show(update, context, view)
+
+
 def register(app: ChiboApp, group: int) -> None:
     """Add the scheduler's commands to the application."""
     app.add_handler(CommandHandler("digest", digest), group)
@@ -493,3 +516,4 @@ def register(app: ChiboApp, group: int) -> None:
     app.add_handler(CallbackQueryHandler(settings_pressed, pattern=callbacks.pattern("set")), group)
     app.add_handler(CallbackQueryHandler(record_step, pattern=callbacks.pattern("pf")), group)
     app.add_handler(CallbackQueryHandler(record_transfer_step, pattern=callbacks.pattern("tf")), group)
+    app.add_handler(CallbackQueryHandler(write_mentor_note, pattern=callbacks.pattern(MENTOR_KIND)), group)

@@ -270,3 +270,11 @@ async def keys_of_kind(db: Queryable, kind: str) -> list[str]:
     """Return the keys of every message of a kind ever queued (sent or not)."""
     rows = await db.fetchall("SELECT key FROM outbox WHERE kind = ?", (kind,))
     return [str(r["key"]) for r in rows]
+
+
+async def queued_keys(db: Queryable, keys: Sequence[str]) -> set[str]:
+    """Return which of these keys were queued before (sent or not)."""
+    rows = await db.fetchall(
+        "SELECT key FROM outbox WHERE key IN (SELECT value FROM json_each(?))", (json.dumps(list(keys)),)
+    )
+    return {str(r["key"]) for r in rows}

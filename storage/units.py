@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 
@@ -126,3 +127,11 @@ async def within(db: Queryable, unit_id: int, ancestor_id: int) -> bool:
             (unit_id, ancestor_id),
         )
     )
+
+
+async def names(db: Queryable, ids: list[int]) -> dict[int, str]:
+    """Return the names of these units by id (units that no longer exist are left out)."""
+    rows = await db.fetchall(
+        "SELECT id, name FROM units WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
+    )
+    return {int(r["id"]): str(r["name"]) for r in rows}

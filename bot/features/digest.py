@@ -904,25 +904,32 @@ def _deadline_lines(d: Digest, t: Translator) -> list[str]:
         )
         listed = cell.items[: min(DEADLINES_PER_CELL, budget)]
         budget -= len(listed)
-        for item in listed:
-            what = t(DEADLINE_NAMES[item.kind])
-            if item.state is State.OVERDUE:
-                line = _html(
-                    t("⚠ {person}: {what}, due {due}, <b>overdue</b>"),
-                    person=item.person,
-                    what=what,
-                    due=t.date(item.due),
-                )
-            else:
-                line = _html(
-                    t("• {person}: {what}, due {due}"), person=item.person, what=what, due=t.date(item.due)
-                )
-            lines.append(line)
+        lines += due_item_lines(t, listed)
         # A cell past the budget shows its counts alone, without a "more" line.
         total = cell.overdue + cell.due_soon
         if listed and len(listed) < total:
             lines.append(_html(t("… and {n} more"), n=t.number(total - len(listed))))
     return lines + _more(t, len(d.deadlines))
+
+
+def due_item_lines(t: Translator, items: Sequence[DueItem]) -> list[str]:
+    """Return a line per deadline: who, what, by when, and "overdue" in bold when it is."""
+    lines = []
+    for item in items:
+        what = t(DEADLINE_NAMES[item.kind])
+        if item.state is State.OVERDUE:
+            line = _html(
+                t("⚠ {person}: {what}, due {due}, <b>overdue</b>"),
+                person=item.person,
+                what=what,
+                due=t.date(item.due),
+            )
+        else:
+            line = _html(
+                t("• {person}: {what}, due {due}"), person=item.person, what=what, due=t.date(item.due)
+            )
+        lines.append(line)
+    return lines
 
 
 def register_lines(c: Coverage, t: Translator) -> list[str]:

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from bot import callbacks
 from bot.clock import Clock
 from bot.config import Settings
-from bot.features import broadcast, enterprises, undelivered
+from bot.features import broadcast, digest_actions, enterprises, undelivered
 from bot.features import digest as digests
 from bot.features.access import is_configured_admin
 from bot.features.calendar import load_calendar
@@ -33,7 +33,8 @@ from bot.forms.fields import Form
 from bot.i18n import N_
 from bot.rules.calendar import WorkingCalendar, add_months, quarter_start
 from bot.rules.deadlines import OVERDUE_KEY, WORKING_DAY_KINDS, Kind, pending_reminders
-from bot.rules.pipeline import STEP_NAMES, Step
+from bot.rules.pipeline import MENTOR_REMINDER_DAYS, STEP_NAMES, Step, probation_quarters
+from bot.rules.regulations import PROBATION_MONTHS
 from bot.scheduling.channel import Button, ButtonKind
 from bot.scheduling.outbox import (
     Delivery,
@@ -44,12 +45,14 @@ from bot.scheduling.outbox import (
     translator_of,
     week_moment,
 )
-from storage import delivery, digest_queries, drafts, outbox, schedule, units, updates, uploads, users
+from storage import delivery, digest_queries, drafts, mentor, outbox, schedule, units, updates, uploads, users
 from storage import enterprises as enterprise_register
 from storage.database import Database
 from storage.models import Role, Unit, User
 
 log = logging.getLogger(__name__)
+
+MENTOR_KIND = "mn"  # the button of a mentor-log reminder: person, quarter
 
 QUIET_CELL_DAYS = 7
 NAMED_ENTERPRISES = 5  # a working group nudge names at most this many enterprises of each list
@@ -240,8 +243,58 @@ class Scheduler:
     # ----- deadlines and meetings (daily) ------------------------------------------------------------
 
     async def daily_pass(self, today: date) -> int:
-        """Queue the deadline reminders and the meeting reminders and nudges of today."""
-        return await self.deadline_reminders(today) + await self.meeting_reminders(today)
+        """Queue the deadline reminders, the meeting reminders and nudges, and the mentor log's reminders
+        of today."""
+        return (
+            await self.deadline_reminders(today)
+            + await self.meeting_reminders(today)
+            + await self.mentor_reminders(today)
+        )
+
+    async def mentor_reminders(self, today: date) -> int:
+        """Queue, in the last week of each quarter of a probation, a reminder to the cell's secretaries
+        when that quarter has no mentor note yet (once per person and quarter)."""
+        # Probations under way: ceremonies of the last 12 months, and a week for a month's short end.
+        first = add_months(today, -PROBATION_MONTHS) - timedelta(days=MENTOR_REMINDER_DAYS)
+        members = await mentor.on_probation(self.db, first, today)
+        due = [
+            (member, quarter)
+            for member in members
+            for quarter in probation_quarters(member.ceremony)
+            if quarter.last_week(today) and quarter.number not in member.noted
+        ]
+        if not due:
+            return 0
+        cells = sorted({member.unit_id for member, _ in due})
+        by_cell: dict[int | None, list[User]] = {}
+        for secretary in await users.reachable(self.db, Role.SECRETARY.value, cells):
+            by_cell.setdefault(secretary.unit_id, []).append(secretary)
+        messages = []
+        for member, quarter in due:
+            for user in by_cell.get(member.unit_id, []):
+                t = translator_of(user, self.settings)
+                text = Markup(
+                    t(
+                        N_(
+                            "📝 Quarter {n} of the probation of <b>{name}</b> ends on {end}, and the cell "
+                            "has no note on it yet: how did they progress? A few lines (at most 500 "
+                            "characters)."
+                        )
+                    )
+                ).format(n=quarter.number, name=member.full_name, end=t.date(quarter.end))
+                label = t(N_("📝 Write the quarter's note"))
+                button = callbacks.encode(MENTOR_KIND, member.person_id, quarter.number)
+                messages.append(
+                    outbox.NewMessage(
+                        f"mentor:{user.id}:{member.person_id}:{quarter.number}",
+                        user.id,
+                        "mentor",
+                        str(text),
+                        buttons=[[(label, button)]],
+                    )
+                )
+        async with self.db.transaction() as tx:
+            return await self.outbox.enqueue_many(tx, messages)
 
     async def deadline_reminders(self, today: date) -> int:
         """Queue each secretary the latest reminder of each deadline of their cell not yet sent."""
@@ -510,17 +563,18 @@ class Scheduler:
     async def digest_pass(
         self, today: date, *, only: User | None = None, key_suffix: str | None = None
     ) -> int:
-        """Queue the weekly digest to every committee member (or to one user now)."""
+        """Queue the weekly digest to every committee member (or to one user now): what needs action
+        with its buttons, then the figures, then the chart, as three messages in that order."""
         recipients = [only] if only is not None else await users.reachable(self.db, Role.COMMITTEE.value)
         calendar = await load_calendar(self.db, culture_day_off=self.settings.culture_day_off)
-        computed: dict[int, digests.Digest] = {}
-        rendered: dict[tuple[int, str], tuple[str, bytes]] = {}
+        computed: dict[int, tuple[digests.Digest, str | None]] = {}
+        rendered: dict[tuple[int, str], tuple[str, str, bytes, list[list[Button]]]] = {}
         queued = 0
         week = iso_week(today)
         for user in recipients:
             unit_id = user.unit_id or units.ROOT_ID
             if unit_id not in computed:
-                computed[unit_id] = await digests.compute(
+                digest = await digests.compute(
                     self.db,
                     unit_id,
                     today,
@@ -528,32 +582,38 @@ class Scheduler:
                     zone=self.settings.timezone,
                     contact_days=self.settings.contact_days,
                 )
+                # One list per unit and pass behind the buttons of everyone who gets this digest.
+                computed[unit_id] = (digest, await digest_actions.keep_lists(self.db, digest, self.clock()))
+            digest, token = computed[unit_id]
             t = translator_of(user, self.settings)
             if (unit_id, t.locale) not in rendered:
-                digest = computed[unit_id]
                 png = await asyncio.to_thread(digests.chart, digest, t)
-                rendered[(unit_id, t.locale)] = (digests.render(digest, t), png)
-            text, png = rendered[(unit_id, t.locale)]
-            # A working group member's own enterprises follow the digest of their unit.
+                rendered[(unit_id, t.locale)] = (
+                    digests.render_actions(digest, t),
+                    digests.render_figures(digest, t),
+                    png,
+                    # The dashboard's button: each channel makes its link when it delivers (none
+                    # without an address).
+                    digest_actions.buttons(
+                        t, digest, token, dashboard=Button(t(OPEN_DASHBOARD), DASHBOARD, ButtonKind.WEB_APP)
+                    ),
+                )
+            actions, figures, png, buttons = rendered[(unit_id, t.locale)]
+            caption = str(Markup(t(N_("Weekly digest: {unit}"))).format(unit=digest.unit_name))
+            # A working group member's own enterprises follow the figures of their unit.
             work = await enterprises.worklist(self.db, user.id, today, self.settings.contact_days)
-            text = "\n".join([text, *digests.working_group_lines(work, t)])
-            caption = str(Markup(t(N_("Weekly digest: {unit}"))).format(unit=computed[unit_id].unit_name))
+            figures = "\n".join([figures, *digests.working_group_lines(work, t)])
             key = f"digest:{user.id}:{key_suffix or week}"
-            # The dashboard's button: each channel makes its link when it delivers (none without an address).
-            buttons = [[Button(t(OPEN_DASHBOARD), DASHBOARD, ButtonKind.WEB_APP)]]
             async with self.db.transaction() as tx:
+                # In one transaction: all three or none; delivered in the order queued.
                 if await self.outbox.enqueue(
-                    tx,
-                    key,
-                    user,
-                    "digest",
-                    text,
-                    photo=png,
-                    caption=caption,
-                    unit_id=unit_id,
-                    buttons=buttons,
+                    tx, key, user, "digest", actions, buttons=buttons, unit_id=unit_id
                 ):
                     queued += 1
+                    await self.outbox.enqueue(tx, f"{key}:figures", user, "digest", figures, unit_id=unit_id)
+                    await self.outbox.enqueue(
+                        tx, f"{key}:chart", user, "digest", "", photo=png, caption=caption, unit_id=unit_id
+                    )
         return queued
 
     # ----- drafts -----------------------------------------------------------------------------------

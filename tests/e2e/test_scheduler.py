@@ -70,16 +70,19 @@ async def test_the_weekly_digest_reaches_each_committee_member_of_its_subtree_on
         (tree.cuc, "Chi bộ Công ty Samsung", "Honda"),
     ):
         got = member.handle.bot_messages()[before[member.id] :]
-        assert [m.kind for m in got][:1] == ["photo"], [m.kind for m in got]
-        assert got[0].photo is not None and got[0].photo.startswith(b"\x89PNG")
-        body = "\n".join(m.text or "" for m in got[1:])
+        # What needs action first (with its buttons), the figures, then the chart.
+        assert [m.kind for m in got] == ["text", "text", "photo"], [m.kind for m in got]
+        assert "Cần xử lý" in (got[0].text or "") or "Needs action" in (got[0].text or "")
+        assert got[0].buttons, got[0].text
+        assert got[2].photo is not None and got[2].photo.startswith(b"\x89PNG")
+        body = "\n".join(m.text or "" for m in got[:2])
         assert mine in body
         assert theirs not in body
     assert "Bản tin tuần: Đảng bộ KCN A" in (
-        tree.binh.handle.bot_messages()[before[tree.binh.id]].caption or ""
+        tree.binh.handle.bot_messages()[before[tree.binh.id] + 2].caption or ""
     )
     assert "Weekly digest: Đảng bộ KCN B" in (
-        tree.cuc.handle.bot_messages()[before[tree.cuc.id]].caption or ""
+        tree.cuc.handle.bot_messages()[before[tree.cuc.id] + 2].caption or ""
     )
     for secretary in (tree.lan, tree.minh, tree.son):
         assert not any(m.kind == "photo" for m in secretary.handle.bot_messages()[before[secretary.id] :])
@@ -112,7 +115,7 @@ async def test_quiet_hours_hold_messages_until_the_morning(bot: RunningBot, tree
     assert len(tree.binh.handle.bot_messages()) == before
     bot.clock.now = datetime(2026, 11, 25, 0, 1, tzinfo=UTC)  # 07:01
     await bot.tick()
-    assert [m.kind for m in tree.binh.handle.bot_messages()[before:]][:1] == ["photo"]
+    assert [m.kind for m in tree.binh.handle.bot_messages()[before:]] == ["text", "text", "photo"]
 
 
 async def test_a_crash_between_queueing_and_sending_sends_once(bot: RunningBot, tree: Tree) -> None:
@@ -283,7 +286,9 @@ async def test_targets_and_days_off_change_what_is_reported(
     assert any("chậm nhất ngày 23/12/2026" in t for t in texts(tree.lan)[count:]), texts(tree.lan)[count:]
     digest = await tree.binh.send("/digest")
     assert "12" in digest.text and "chỉ tiêu" in digest.text.lower()
-    # The text first, as soon as it is ready; the chart, drawn meanwhile, after it.
-    assert digest.messages[0].kind == "text" and digest.last.kind == "photo"
+    # The text first, as soon as it is ready (what needs action, with its buttons; then the figures);
+    # the chart, drawn meanwhile, after it.
+    assert [m.kind for m in digest.messages] == ["text", "text", "photo"]
+    assert "Cần xử lý" in (digest.messages[0].text or "") and digest.messages[0].buttons
     assert digest.last.file is not None and digest.last.file.data.startswith(b"\x89PNG")
     assert "Lệnh này chỉ dành cho quản trị viên" in await tree.lan.send("/target kcn-a 2026 1")

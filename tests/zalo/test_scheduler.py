@@ -76,13 +76,16 @@ async def test_the_weekly_digest_reaches_a_committee_member_with_its_chart(
     bot.clock.now = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)  # Monday 08:30 in Hà Nội
     await bot.tick()
     got = cells.binh.user.bot_messages()[before:]
-    assert got[0].photo is not None and got[0].photo.startswith(b"\x89PNG")
-    assert got[0].photo_url is not None and "/zalo/files/" in got[0].photo_url
-    assert "Bản tin tuần: Đảng bộ KCN A" in (got[0].caption or "")
-    assert "Chi bộ Công ty Honda" in "\n".join(m.text or "" for m in got[1:])
+    # What needs action first, its buttons as a numbered list; the figures; the chart last.
+    assert "Cần xử lý" in (got[0].text or "") and "1. 📣 Nhắc" in (got[0].text or "")
+    chart = got[-1]
+    assert chart.photo is not None and chart.photo.startswith(b"\x89PNG")
+    assert chart.photo_url is not None and "/zalo/files/" in chart.photo_url
+    assert "Bản tin tuần: Đảng bộ KCN A" in (chart.caption or "")
+    assert "Chi bộ Công ty Honda" in "\n".join(m.text or "" for m in got[:-1])
     # The link is short-lived and signed: altered, it serves nothing.
     assert bot.web is not None and bot.web.files is not None
-    tampered = got[0].photo_url.replace("sig=", "sig=0")
+    tampered = chart.photo_url.replace("sig=", "sig=0")
     file_id, _, rest = tampered.split("/zalo/files/", 1)[1].partition("/")
     expires, signature = rest.split("?exp=", 1)[1].split("&sig=")
     assert bot.web.files.get(file_id, expires, signature) is None
