@@ -287,7 +287,8 @@ class Engine:
             for fld in self._fields(ctx, form):
                 if fld.name not in given:
                     continue
-                probe = replace(probe, answers=answers)
+                # The options may depend on the answer itself (a record to send back is its own option).
+                probe = replace(probe, answers=answers | {fld.name: given[fld.name]})
                 if fld.kind in (Kind.PICK, Kind.CHOICE) and str(given[fld.name]) not in {
                     v for v, _ in await self._options(ctx, probe, fld)
                 }:
