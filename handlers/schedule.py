@@ -17,13 +17,14 @@ from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features import digest as digests
 from bot.features import digest_actions, enterprises
+from bot.features.access import ZALO
 from bot.features.admin import unit_by_code
 from bot.features.calendar import load_calendar
 from bot.features.transfers import next_steps as transfer_next
 from bot.forms.fields import Invalid, parse_date, parse_text
 from bot.i18n import N_
 from bot.scheduling.scheduler import MENTOR_KIND, local
-from handlers.common import args_text, keyboard, reply, requires, user_error
+from handlers.common import args_text, channel_of, keyboard, reply, requires, user_error
 from handlers.dashboard import dashboard_button
 from handlers.forms import form_context, show
 from storage import audit, schedule, units, users
@@ -116,26 +117,34 @@ async def digest(update: Update, context: ChiboContext) -> None:
     # The text goes out as soon as it is ready; the chart (half a second of drawing for a city,
     # bench/scale) is drawn in a thread meanwhile and follows it.
     drawing = asyncio.ensure_future(asyncio.to_thread(digests.chart, computed, t))
+    caption = str(Markup(t("Weekly digest: {unit}")).format(unit=computed.unit_name))
+    rows: list[list[tuple[str, str]]] = []
     try:
-        # What needs action first, with its buttons (for those who act on it) and the dashboard's,
-        # then the figures.
-        rows: list[list[tuple[str, str]]] = []
         if actor.role in (Role.COMMITTEE, Role.ADMIN):
             token = await digest_actions.keep_lists(context.db, computed, context.now())
             rows = [[(b.label, b.data) for b in row] for row in digest_actions.buttons(t, computed, token)]
+        # The dashboard's button beside them (bot/features/dashboard.py), when the bot has an address.
         public_url = context.bot_data.public_url
         opening = dashboard_button(t, public_url).inline_keyboard if public_url else ()
         markup = (
             InlineKeyboardMarkup([*keyboard(rows).inline_keyboard, *opening]) if rows or opening else None
         )
-        await reply(update, context, digests.render_actions(computed, t), markup=markup)
+        actions = (digests.render_actions(computed, t), markup)
         figures = "\n".join([digests.render_figures(computed, t), *digests.working_group_lines(work, t)])
+        if channel_of(context) == ZALO:
+            # Zalo reads a typed number against the list under the bot's last message, so the message
+            # with the buttons comes last there: the figures, the chart, then what needs action.
+            await reply(update, context, figures)
+            await context.bot.send_photo(chat.id, await drawing, caption=caption, parse_mode=ParseMode.HTML)
+            await reply(update, context, actions[0], markup=actions[1])
+            return
+        # What needs action first, with its buttons (for those who act on it), then the figures.
+        await reply(update, context, actions[0], markup=actions[1])
         await reply(update, context, figures)
         await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
     except BaseException:
         drawing.cancel()  # nobody will wait for the chart: drop it, and any error of its own
         raise
-    caption = str(Markup(t("Weekly digest: {unit}")).format(unit=computed.unit_name))
     await context.bot.send_photo(chat.id, await drawing, caption=caption, parse_mode=ParseMode.HTML)
 
 
