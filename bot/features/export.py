@@ -5,6 +5,9 @@ people with a step within it). It has one sheet per kind of record (people with 
 dates, meetings, activities, transfers, the cells' enterprise reports), a summary with one row per
 cell, and the enterprise register of the unit's subtree as it stands (every enterprise, with a cell
 or not: its stages, its working group member and latest contact; the period does not apply).
+Each record's row says whether the committee sent it back for revision and holds every comment;
+the records sent back (made within the period) and the mentor notes of probationary members
+(written within it) have a sheet each.
 Headers are in the reader's language; dates are Excel dates and counts are numbers, so the
 committee office can filter, sort and sum without retyping anything.
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -36,6 +40,7 @@ from bot.errors import UserError
 from bot.features import admin, enterprises
 from bot.features.calendar import load_calendar
 from bot.features.duties import transfer_facts
+from bot.features.mine import FORM_OF_KIND
 from bot.features.photos import PhotoKeeper
 from bot.features.transfers import where_it_stands
 from bot.forms.definitions import (
@@ -53,7 +58,7 @@ from bot.rules.calendar import WorkingCalendar
 from bot.rules.deadlines import open_transfer_deadlines, probation_end, recognition_deadline
 from bot.rules.enterprises import STAGE_NAMES, Stage
 from bot.rules.pipeline import STEP_NAMES, Step
-from storage import audit, photos, units, users
+from storage import audit, mentor, photos, records, reviews, units, users
 from storage import enterprises as enterprise_register
 from storage import export_queries as q
 from storage.database import Database, Queryable
@@ -230,6 +235,13 @@ async def request_for(
 
 PLACE = [Column(N_("Committee"), width=24), Column(N_("Cell"), width=28), Column(N_("Cell code"), width=12)]
 ENTERED = [Column(N_("Entered by"), width=20), Column(N_("Entered on"), Format.DATE, 12)]
+# Whether the committee sent the record back for revision (bot/features/review.py), and every comment.
+REVIEWED = [Column(N_("Review"), width=18), Column(N_("Committee's comments"), width=40)]
+REVIEW_STATES = {
+    None: N_("Sent back, not corrected"),
+    reviews.CORRECTED: N_("Corrected"),
+    reviews.DELETED: N_("Deleted by the cell"),
+}
 
 STEP_COLUMNS: dict[Step, str] = {
     Step.SOURCE: N_("Source since"),
@@ -273,7 +285,9 @@ PEOPLE_COLUMNS = [
     _step_column(Step.WITHDREW),
     Column(N_("Current step"), width=22),
     Column(N_("Note"), width=30),
+    Column(N_("Mentor notes (quarters)"), Format.NUMBER, 8),
     *ENTERED,
+    *REVIEWED,
 ]
 MEETING_COLUMNS = [
     *PLACE,
@@ -287,6 +301,7 @@ MEETING_COLUMNS = [
     Column(N_("Attendance"), Format.PERCENT, 10),
     Column(N_("Topic"), width=30),
     *ENTERED,
+    *REVIEWED,
 ]
 ACTIVITY_COLUMNS = [
     *PLACE,
@@ -297,6 +312,7 @@ ACTIVITY_COLUMNS = [
     Column(N_("Note"), width=30),
     Column(N_("Photo"), width=8),
     *ENTERED,
+    *REVIEWED,
 ]
 TRANSFER_COLUMNS = [
     *PLACE,
@@ -312,6 +328,7 @@ TRANSFER_COLUMNS = [
     Column(N_("Next deadline"), Format.DATE, 12),
     Column(N_("Note"), width=30),
     *ENTERED,
+    *REVIEWED,
 ]
 ENTERPRISE_COLUMNS = [
     *PLACE,
@@ -324,6 +341,7 @@ ENTERPRISE_COLUMNS = [
     Column(N_("Youth Union members"), Format.NUMBER, 10),
     Column(N_("Members registered elsewhere"), Format.NUMBER, 10),
     *ENTERED,
+    *REVIEWED,
 ]
 REGISTER_COLUMNS = [
     Column(N_("Register of"), width=24),
@@ -378,6 +396,27 @@ SUMMARY_COLUMNS = [
     Column(N_("Members registered elsewhere"), Format.NUMBER, 10),
 ]
 
+RETURN_COLUMNS = [
+    *PLACE,
+    Column(N_("Record"), width=18),
+    Column(N_("What"), width=30),
+    Column(N_("Date"), Format.DATE, 12),
+    Column(N_("Comment"), width=40),
+    Column(N_("Sent back by"), width=20),
+    Column(N_("Sent back on"), Format.DATE, 12),
+    Column(N_("State"), width=18),
+    Column(N_("Closed by"), width=20),
+    Column(N_("Closed on"), Format.DATE, 12),
+]
+MENTOR_COLUMNS = [
+    *PLACE,
+    Column(N_("Full name"), width=26),
+    Column(N_("Admission ceremony"), Format.DATE, 12),
+    Column(N_("Quarter of the probation"), Format.NUMBER, 8),
+    Column(N_("Note"), width=50),
+    *ENTERED,
+]
+
 SHEET_SUMMARY = N_("Summary")
 SHEET_PEOPLE = N_("Admission")
 SHEET_MEETINGS = N_("Meetings")
@@ -390,6 +429,8 @@ PHOTO_COLUMNS = [*PLACE, Column(N_("Date"), Format.DATE, 12), Column(N_("Title")
 PHOTO_ROWS = 12  # rows a photo's thumbnail covers (Excel's default rows are 20 pixels high)
 THUMBNAIL = (320, 220)  # pixels, at most
 MAX_PHOTOS = 500  # photos shown in one export (the newest); the rest are counted
+SHEET_RETURNS = N_("Sent back")
+SHEET_MENTOR = N_("Mentor notes")
 
 
 @dataclass
@@ -465,6 +506,11 @@ class _Collector:
         self.calendar: WorkingCalendar | None = None
         self.units: dict[int, UnitRow] = {}
         self.tally: dict[int, _CellTally] = {}
+        self.returns: list[reviews.ExportedReturn] = []
+        self.returned: dict[tuple[str, int], list[reviews.ExportedReturn]] = defaultdict(list)
+        self.returned_person: dict[int, list[reviews.ExportedReturn]] = defaultdict(list)
+        self.notes: list[mentor.ExportedNote] = []
+        self.noted: dict[int, int] = defaultdict(int)  # live notes per person
 
     def place(self, unit_id: int) -> list[Value]:
         unit = self.units.get(unit_id)
@@ -485,6 +531,7 @@ class _Collector:
             if unit.is_cell:
                 self.cell(unit.id)
         progress.total = await q.count_rows(self.db, request.unit_ids, request.period)
+        await self.load_reviews()
         calendar = await load_calendar(self.db, culture_day_off=self.culture_day_off)
         self.calendar = calendar
         people = Sheet(SHEET_PEOPLE, PEOPLE_COLUMNS)
@@ -509,7 +556,10 @@ class _Collector:
             # By cell, then by date or name: the order the office reads them in.
             sheet.rows.sort(key=lambda row: tuple("" if v is None else str(v) for v in row[2:5]))
         pictures = await self.photos()
-        return [self.summary(), *sheets, await self.register(), *([pictures] if pictures.rows else [])]
+        returned = await self.returns_sheet()
+        register = await self.register()
+        pictures_sheet = [pictures] if pictures.rows else []
+        return [self.summary(), *sheets, register, returned, self.mentor_sheet(), *pictures_sheet]
 
     async def photos(self) -> Sheet:
         """Return the sheet of the activities' kept photos, each shown small beside its activity."""
@@ -528,6 +578,97 @@ class _Collector:
             v = record.values
             sheet.rows.append([*self.place(record.unit_id), _day(v["on_date"]), v["title"]])
             sheet.rows.extend([[None] * len(PHOTO_COLUMNS) for _ in range(PHOTO_ROWS - 1)])
+        return sheet
+
+    async def load_reviews(self) -> None:
+        """Read every return and mentor note of the units (a row shows its record's, whatever the period)."""
+        for returned in await reviews.in_units(self.db, self.request.unit_ids, None, None):
+            ret = returned.ret
+            self.returned[(ret.kind, ret.record_id)].append(returned)
+            if returned.person_id is not None:
+                self.returned_person[returned.person_id].append(returned)
+            if self._in_period(ret.returned_at):
+                self.returns.append(returned)
+        for note in await mentor.in_units(self.db, self.request.unit_ids, None, None):
+            self.noted[note.person_id] += 1
+            if self._in_period(from_db_time(note.created_at)):
+                self.notes.append(note)
+
+    def _in_period(self, moment: datetime) -> bool:
+        return self.request.period.holds(moment.astimezone(self.tz).date())
+
+    def reviewed(self, returns: Sequence[reviews.ExportedReturn]) -> list[Value]:
+        """Return a record's review cells: the state of its latest return, and every comment."""
+        if not returns:
+            return ["", None]
+        latest = max(returns, key=lambda r: r.ret.id)
+        comments = "\n".join(
+            f"{self.t.date(r.ret.returned_at.astimezone(self.tz).date())} "
+            f"{r.returned_by_name or self.t('deleted user')}: {r.ret.comment}"
+            for r in sorted(returns, key=lambda r: r.ret.id)
+        )
+        return [self.t(REVIEW_STATES[latest.ret.resolution]), comments]
+
+    async def returns_sheet(self) -> Sheet:
+        """Return the sheet of the records sent back for revision within the period, oldest first."""
+        sheet = Sheet(SHEET_RETURNS, RETURN_COLUMNS)
+        for returned in self.returns:
+            ret = returned.ret
+            title, what, day = await self._record_summary(ret.kind, ret.record_id)
+            sheet.rows.append(
+                [
+                    *self.place(ret.unit_id),
+                    title,
+                    what,
+                    day,
+                    ret.comment,
+                    returned.returned_by_name or self.t("deleted user"),
+                    ret.returned_at.astimezone(self.tz).date(),
+                    self.t(REVIEW_STATES[ret.resolution]),
+                    (returned.resolved_by_name or self.t("deleted user")) if ret.resolved_at else None,
+                    ret.resolved_at.astimezone(self.tz).date() if ret.resolved_at else None,
+                ]
+            )
+        return sheet
+
+    async def _record_summary(self, kind: str, record_id: int) -> tuple[str, str, date | None]:
+        """Return what a record is (its form's title), whom or what it names, and its date."""
+        form = FORM_OF_KIND.get(kind)
+        title = self.t(form.title) if form is not None else kind
+        record = await records.get(self.db, kind, record_id)
+        if record is None:
+            return title, "", None
+        values = record.values
+        person_id = values.get("person_id")
+        person = await records.get(self.db, "person", int(person_id)) if person_id else None
+        name = str(person.values["full_name"]) if person is not None else ""
+        if kind == "person":
+            what = str(values["full_name"])
+        elif kind == "step":
+            what = f"{name}: {self.t(STEP_NAMES[Step(values['step'])])}"
+        elif kind == "mentor":
+            what = self.t(N_("{name}, quarter {n}")).format(name=name, n=values["quarter"])
+        elif kind == "meeting":
+            what = self.labels.choice(MEETING_KINDS, values["kind"])
+        else:
+            what = str(values.get("member_name") or values.get("title") or values.get("name") or "")
+        return title, what, _day(values.get("on_date"))
+
+    def mentor_sheet(self) -> Sheet:
+        """Return the sheet of the mentor notes written within the period, by cell and person."""
+        sheet = Sheet(SHEET_MENTOR, MENTOR_COLUMNS)
+        for note in self.notes:
+            sheet.rows.append(
+                [
+                    *self.place(note.unit_id),
+                    note.full_name,
+                    note.ceremony,
+                    note.quarter,
+                    note.note,
+                    self.labels.author(q.Author(note.author)),
+                    from_db_time(note.created_at).astimezone(self.tz).date(),
+                ]
+            )
         return sheet
 
     async def register(self) -> Sheet:
@@ -620,7 +761,9 @@ class _Collector:
             steps.get(Step.WITHDREW),
             _capitalised(self.t(STEP_NAMES[last])) if last is not None else "",
             v["note"],
+            self.noted.get(person.id, 0) if steps.get(Step.CEREMONY) else None,
             *self.entered(person.author, person.created_at),
+            *self.reviewed(self.returned_person.get(person.id, [])),
         ]
 
     def meeting(self, record: q.RecordRow) -> list[Value]:
@@ -645,6 +788,7 @@ class _Collector:
             attendance,
             v["topic"],
             *self.entered(record.author, record.created_at),
+            *self.reviewed(self.returned.get(("meeting", record.id), [])),
         ]
 
     def activity(self, record: q.RecordRow) -> list[Value]:
@@ -664,6 +808,7 @@ class _Collector:
             v["note"],
             self.labels.yes_no(v["photo_file_id"]),
             *self.entered(record.author, record.created_at),
+            *self.reviewed(self.returned.get(("activity", record.id), [])),
         ]
 
     def transfer(self, record: q.RecordRow) -> list[Value]:
@@ -704,6 +849,7 @@ class _Collector:
             due,
             v["note"],
             *self.entered(record.author, record.created_at),
+            *self.reviewed(self.returned.get(("transfer", record.id), [])),
         ]
 
     def enterprise(self, record: q.RecordRow) -> list[Value]:
@@ -723,6 +869,7 @@ class _Collector:
             v["zone"],
             *numbers,
             *self.entered(record.author, record.created_at),
+            *self.reviewed(self.returned.get(("enterprise", record.id), [])),
         ]
 
     def summary(self) -> Sheet:

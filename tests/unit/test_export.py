@@ -18,7 +18,7 @@ from bot.forms.definitions import pipeline_of
 from bot.i18n import Translator, translator
 from bot.rules.deadlines import probation_end, recognition_deadline
 from bot.rules.enterprises import Stage
-from storage import data_ops, records, units, users
+from storage import data_ops, records, reviews, units, users
 from storage import enterprises as register
 from storage.database import Database
 from storage.export_queries import Period
@@ -212,6 +212,8 @@ async def test_every_sheet_in_vietnamese_with_typed_cells(world: World) -> None:
         "Chuyển sinh hoạt",
         "Báo cáo doanh nghiệp",
         "Doanh nghiệp",
+        "Hồ sơ trả lại",
+        "Nhận xét đảng viên dự bị",
     ]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
@@ -307,9 +309,75 @@ async def test_english_headers_for_english_readers(world: World) -> None:
         "Transfers",
         "Enterprise reports",
         "Enterprises",
+        "Sent back",
+        "Mentor notes",
     ]
     row = {r["Full name"]: r for r in _rows(book, "Admission")}["Lê Văn An"]
     assert (row["Gender"], excel_day(row["Admission ceremony"])) == ("Female", date(2024, 10, 20))
+
+
+async def test_review_states_comments_and_mentor_notes(world: World) -> None:
+    db = world.db
+    async with db.transaction() as tx:
+        member = await users.upsert_contact(tx, "telegram", "3001", "Trần Văn Bình", NOW)
+        await users.set_role(tx, member.id, Role.COMMITTEE, world.honda, NOW)
+        meetings = await tx.fetchall(
+            "SELECT id, on_date FROM meetings WHERE deleted_at IS NULL ORDER BY on_date"
+        )
+        november = meetings[-1]["id"]
+        vote = await tx.fetchval(
+            "SELECT id FROM pipeline_steps WHERE person_id = ? AND step = 'cell_vote'", (world.an,)
+        )
+        first = await reviews.add(tx, "person", world.an, world.honda, "Thiếu năm sinh", member.id, NOW)
+        assert first is not None
+        await reviews.resolve(tx, first, reviews.CORRECTED, world.lan, NOW + timedelta(hours=1))
+        await reviews.add(
+            tx, "step", vote, world.honda, "Số phiếu chưa đúng", member.id, NOW + timedelta(hours=2)
+        )
+        await reviews.add(
+            tx, "meeting", november, world.honda, "Sai số có mặt", member.id, NOW + timedelta(hours=3)
+        )
+        await records.insert(
+            tx,
+            "mentor",
+            world.honda,
+            {"person_id": world.an, "quarter": 1, "note": "Tiến bộ rõ."},
+            world.lan,
+            NOW,
+        )
+    book = await _export(world, Role.ADMIN, None, "")
+    people = {row["Họ và tên"]: row for row in _rows(book, "Kết nạp đảng")}
+    an = people["Lê Văn An"]
+    # The latest return of the person's records (the vote) is open; every comment is there, oldest first.
+    assert an["Trả lại để sửa"] == "Đã trả lại, chưa sửa"
+    assert (
+        an["Ý kiến của cấp ủy"]
+        == "24/11/2026 Trần Văn Bình: Thiếu năm sinh\n24/11/2026 Trần Văn Bình: Số phiếu chưa đúng"
+    )
+    assert an["Số quý có nhận xét (dự bị)"] == 1
+    assert people["Trần Văn Bình"]["Số quý có nhận xét (dự bị)"] is None  # not admitted: no probation
+    assert people["Trần Văn Bình"]["Trả lại để sửa"] in (None, "")
+    by_day = {excel_day(m["Ngày"]): m for m in _rows(book, "Sinh hoạt chi bộ")}
+    assert by_day[date(2026, 11, 5)]["Trả lại để sửa"] == "Đã trả lại, chưa sửa"
+    assert "Sai số có mặt" in str(by_day[date(2026, 11, 5)]["Ý kiến của cấp ủy"])
+    assert by_day[date(2026, 10, 5)]["Trả lại để sửa"] in (None, "")
+    returns = _rows(book, "Hồ sơ trả lại")
+    assert [(r["Hồ sơ"], r["Nội dung"], r["Ý kiến"], r["Tình trạng"]) for r in returns] == [
+        ("Quần chúng ưu tú mới", "Lê Văn An", "Thiếu năm sinh", "Đã sửa"),
+        ("Bước kết nạp", "Lê Văn An: chi bộ biểu quyết", "Số phiếu chưa đúng", "Đã trả lại, chưa sửa"),
+        ("Sinh hoạt chi bộ", "Định kỳ kết hợp chuyên đề", "Sai số có mặt", "Đã trả lại, chưa sửa"),
+    ]
+    assert returns[0]["Người sửa/xóa"] == "Nguyễn Thị Lan" and excel_day(returns[0]["Ngày sửa/xóa"]) == TODAY
+    assert returns[1]["Người sửa/xóa"] is None and excel_day(returns[1]["Ngày trả lại"]) == TODAY
+    assert excel_day(returns[2]["Ngày"]) == date(2026, 11, 5)
+    notes = _rows(book, "Nhận xét đảng viên dự bị")
+    assert [(n["Họ và tên"], n["Quý dự bị"], n["Ghi chú"], n["Người nhập"]) for n in notes] == [
+        ("Lê Văn An", 1, "Tiến bộ rõ.", "Nguyễn Thị Lan")
+    ]
+    assert excel_day(notes[0]["Lễ kết nạp"]) == date(2024, 10, 20)
+    # A period: the returns and notes made within it.
+    later = await _export(world, Role.ADMIN, None, "from 01/12/2026")
+    assert _rows(later, "Hồ sơ trả lại") == [] and _rows(later, "Nhận xét đảng viên dự bị") == []
 
 
 async def test_a_period_keeps_records_dated_within_it(world: World) -> None:
