@@ -128,8 +128,14 @@ async def test_a_secretary_reports_a_meeting_and_each_persona_keeps_their_chat(
     assert await chart.evaluate("img => img.complete && img.naturalWidth") > 0
     digest = chat(page).locator(".msg.bot", has=page.locator("img.photo"))
     await expect(digest).to_contain_text(demo.COMMITTEE_NAME)
-    await expect(chart).to_be_in_viewport()
+    # The digest opens with what needs action, its buttons on the same screen; the chart comes last.
+    actions = chat(page).locator(".msg.bot", has_text="Cần xử lý").last
+    await expect(actions).to_be_in_viewport()
+    await expect(chat(page).locator("button.inline", has_text="Nhắc").last).to_be_in_viewport()
     await page.screenshot(path=shots / "07-committee-member-gets-the-digest.png")
+    await chart.scroll_into_view_if_needed()
+    await expect(chart).to_be_in_viewport()
+    await page.screenshot(path=shots / "07b-the-chart.png")
     await page.set_viewport_size({"width": 1280, "height": 800})
     await page.screenshot(path=shots / "08-desktop.png")
     await page.set_viewport_size(PHONE)
