@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot import callbacks, commands
 from bot.commands import Command
 from bot.context import ChiboApp, ChiboContext
-from bot.features import mine
+from bot.features import mine, review
 from bot.features.access import ZALO
 from bot.features.mine import MineAction
 from bot.features.photos import PhotoRefused
@@ -21,7 +21,7 @@ from bot.forms.engine import View
 from bot.forms.fields import FormContext
 from bot.i18n import N_
 from handlers.common import channel_of, command_name, keyboard, reply, requires, unknown, user_error
-from storage import photos
+from storage import photos, reviews
 from storage import transfers as transfer_store
 from storage.models import Role
 
@@ -353,7 +353,13 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
     if action is MineAction.OPEN:
         assert form.load is not None
         answers = await form.load(ctx.db, ctx, record_id) or {}
-        body = await context.forms.describe(ctx, form.name, answers, record.unit_id)
+        body = Markup(await context.forms.describe(ctx, form.name, answers, record.unit_id))
+        # What the committee said when it sent the record back, if it did (it may be corrected from here).
+        returns = await reviews.of_record(ctx.db, kind, record_id)
+        if returns:
+            body += Markup("\n\n") + Markup("\n").join(
+                Markup(line) for line in await review.history(ctx, returns)
+            )
         buttons = [
             [
                 (t("✏️ Correct"), callbacks.encode("m", MineAction.CORRECT, kind, record_id)),
@@ -368,7 +374,7 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
         await reply(
             update,
             context,
-            Markup("<b>{}</b>\n").format(t(form.title)) + Markup(body),
+            Markup("<b>{}</b>\n").format(t(form.title)) + body,
             markup=keyboard(buttons),
         )
     elif action is MineAction.CORRECT:

@@ -297,3 +297,31 @@ async def test_the_mentor_log_reminds_in_the_quarters_last_week_and_shows_at_rec
             ("/cancel", "Đã hủy"),
         ]
     )
+
+
+async def test_a_record_deleted_instead_of_corrected_closes_its_return(bot: RunningBot, tree: Tree) -> None:
+    await tree.lan.dialog(MEETING)
+    cell = await tree.binh.send("/cells honda")
+    await tree.binh.press(next(b for b in cell.buttons if b.startswith("1.")))
+    await tree.binh.dialog(
+        [
+            ("[↩️ Trả lại để sửa]", "Chi bộ cần sửa gì?"),
+            ("Bản ghi này trùng với buổi ngày 05/11.", "Đồng chí kiểm tra lại"),
+            ("[✅ Lưu]", "Đã trả lại"),
+        ]
+    )
+    # The secretary sees the comment on the record in /mine too, and deletes the duplicate.
+    mine = await tree.lan.send("/mine")
+    record = await tree.lan.press(mine.buttons[0])
+    assert "Trả lại ngày 24/11/2026, đồng chí Bình: Bản ghi này trùng với buổi ngày 05/11." in record.text
+    assert "đang chờ chi bộ sửa" in record.text
+    await tree.lan.dialog([("[🗑 Xóa]", "[Có, xóa]"), ("[Có, xóa]", "Đã xóa")])
+    count = len(texts(tree.binh))
+    await bot.tick()
+    told = "\n".join(new_texts(tree.binh, count))
+    assert "Đồng chí Lan đã xóa hồ sơ mà đồng chí trả lại để sửa" in told
+    assert "Ý kiến của đồng chí: Bản ghi này trùng với buổi ngày 05/11." in told
+    assert [r["resolution"] for r in rows(bot, "SELECT resolution FROM record_returns")] == ["deleted"]
+    actions = [r["action"] for r in rows(bot, "SELECT action FROM audit_log WHERE action LIKE 'return.%'")]
+    assert actions == ["return.create", "return.deleted"]
+    assert "Hồ sơ trả lại chưa sửa" not in (await tree.binh.send("/digest")).messages[0].text

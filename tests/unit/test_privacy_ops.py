@@ -16,7 +16,7 @@ from bot.features import audit as audit_view
 from bot.features import erasure as privacy_ops
 from bot.forms.fields import FormContext
 from bot.i18n import translator
-from storage import audit, drafts, outbox, records, users
+from storage import audit, drafts, outbox, records, reviews, users
 from storage.database import Database
 from storage.models import Role, User
 
@@ -209,3 +209,49 @@ async def test_the_list_of_people_to_delete(world: World) -> None:
     ]
     assert await privacy_ops.deletion_candidate(db, Role.SECRETARY, world.canon, world.an, VI) is None
     assert await privacy_ops.erase(db, world.lan.id, Role.SECRETARY, world.honda, world.khoa, NOW) == 2
+
+
+async def test_erasing_a_person_takes_their_mentor_notes_and_the_committees_comments(world: World) -> None:
+    db = world.db
+    member = await _user(db, "3001", "Bình", Role.COMMITTEE, 1)
+    async with db.transaction() as tx:
+        note = await records.insert(
+            tx,
+            "mentor",
+            world.honda,
+            {"person_id": world.an, "quarter": 1, "note": "An tiến bộ"},
+            world.lan.id,
+            NOW,
+        )
+        await audit.record(
+            tx, NOW, world.lan.id, "mentor.create", subject=f"mentor:{note}", new={"note": "An tiến bộ"}
+        )
+        for kind, record in (("person", world.an), ("step", world.an_steps[1]), ("mentor", note)):
+            returned = await reviews.add(
+                tx, kind, record, world.honda, "Sửa lại hồ sơ của An", member.id, NOW
+            )
+            await audit.record(
+                tx,
+                NOW,
+                member.id,
+                "return.create",
+                subject=f"return:{returned}",
+                new={"comment": "hồ sơ của An"},
+            )
+        kept = await reviews.add(
+            tx, "person", world.khoa, world.honda, "Khoa: thiếu năm sinh", member.id, NOW
+        )
+        await drafts.create(
+            tx, member.id, "return", None, None, {"record": f"step.{world.an_steps[1]}"}, "comment", NOW
+        )
+        await drafts.create(
+            tx, world.lan.id, "mentor", world.honda, None, {"person": str(world.an)}, "note", NOW
+        )
+    assert await privacy_ops.erase(db, world.lan.id, Role.SECRETARY, world.honda, world.an, NOW) == 2
+    assert await db.fetchval("SELECT COUNT(*) FROM mentor_notes") == 0
+    assert [r["id"] for r in await db.fetchall("SELECT id FROM record_returns")] == [kept]
+    assert await db.fetchval("SELECT COUNT(*) FROM drafts") == 0
+    for line in await db.fetchall(
+        "SELECT * FROM audit_log WHERE action IN ('mentor.create', 'return.create')"
+    ):
+        assert (line["old_value"], line["new_value"]) == (None, None)
