@@ -340,7 +340,10 @@ def _short(text: str, limit: int = 48) -> str:
 
 async def cells_of(db: Queryable, user: User, role: Role | None, query: str) -> list[tuple[int, str]]:
     """Return the cells a committee member (or an admin) may look into, matching a search, by name."""
-    top = units.ROOT_ID if role is Role.ADMIN or user.unit_id is None else user.unit_id
+    if role is not Role.ADMIN and (role is not Role.COMMITTEE or user.unit_id is None):
+        return []
+    top = units.ROOT_ID if role is Role.ADMIN else user.unit_id
+    assert top is not None
     found = [(u.id, u.name) for u in await digest_queries.subtree(db, top) if u.is_cell]
     if query.strip():
         kept = {v for v, _ in search(query, [(str(i), n) for i, n in found])}

@@ -135,6 +135,24 @@ async def test_a_secretarys_forged_return_button_is_refused(bot: RunningBot, tre
     assert "Vai trò của đồng chí" in (await tree.lan.send("/cells")).text
     assert rows(bot, "SELECT * FROM record_returns") == []
     assert rows(bot, "SELECT * FROM drafts WHERE form = 'return'") == []
+    # Another cell's secretary cannot open a returned record through a forged correction button.
+    cell = await tree.binh.send("/cells honda")
+    await tree.binh.press(next(b for b in cell.buttons if b.startswith("1.")))
+    await tree.binh.dialog(
+        [
+            ("[↩️ Trả lại để sửa]", "Chi bộ cần sửa gì?"),
+            ("Xem lại.", "kiểm tra lại"),
+            ("[✅ Lưu]", "Đã trả lại"),
+        ]
+    )
+    returned = rows(bot, "SELECT id FROM record_returns")[0]["id"]
+    other = tree.minh.handle.bot_messages()[-1]
+    opened = await tree.minh.press_data(other.message_id, f"v1:rv:c:{returned}", strict=False)
+    assert "does not exist or is not yours to change" in opened.text
+    assert (
+        rows(bot, "SELECT * FROM drafts WHERE user_id = (SELECT id FROM users WHERE display_name = 'Minh')")
+        == []
+    )
 
 
 async def test_a_sibling_committee_cannot_return_another_committees_record(
