@@ -454,9 +454,10 @@ async def settings_pressed(update: Update, context: ChiboContext) -> None:
     await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons))
 
 
-@requires(Role.SECRETARY, Role.ADMIN)
-async def record_step(update: Update, context: ChiboContext) -> None:
-    """Open /progress with the person and the step of a deadline reminder already chosen."""
+async def _open_form_of_button(
+    update: Update, context: ChiboContext, form: str, names: tuple[str, str]
+) -> None:
+    """Open a form with the two answers a reminder's button carries already given."""
     query = update.callback_query
     assert query is not None
     data = callbacks.decode(query.data)
@@ -465,10 +466,14 @@ async def record_step(update: Update, context: ChiboContext) -> None:
         await query.answer(context.t("This button is no longer active. Please start again."))
         return
     await query.answer()
-    view = await context.forms.start(
-        form_context(context), "progress", given={"person": args[0], "step": args[1]}
-    )
+    view = await context.forms.start(form_context(context), form, given=dict(zip(names, args, strict=True)))
     await show(update, context, view)
+
+
+@requires(Role.SECRETARY, Role.ADMIN)
+async def record_step(update: Update, context: ChiboContext) -> None:
+    """Open /progress with the person and the step of a deadline reminder already chosen."""
+    await _open_form_of_button(update, context, "progress", ("person", "step"))
 
 
 @requires(Role.SECRETARY, Role.ADMIN)
@@ -499,18 +504,7 @@ async def record_transfer_step(update: Update, context: ChiboContext) -> None:
 @requires(Role.SECRETARY, Role.ADMIN)
 async def write_mentor_note(update: Update, context: ChiboContext) -> None:
     """Open /mentor with the probationary member and the quarter of a mentor-log reminder chosen."""
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.decode(query.data)
-    args = data.args if data else ()
-    if len(args) != 2 or not args[0].isdecimal() or not args[1].isdecimal():
-        await query.answer(context.t("This button is no longer active. Please start again."))
-        return
-    await query.answer()
-    view = await context.forms.start(
-        form_context(context), "mentor", given={"person": args[0], "quarter": args[1]}
-    )
-    await show(update, context, view)
+    await _open_form_of_button(update, context, "mentor", ("person", "quarter"))
 
 
 def register(app: ChiboApp, group: int) -> None:

@@ -74,6 +74,16 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
 _OWN_ROWS = {"step": " AND step != 'source'"}
 
 
+def _every_kind(columns: str, where: str) -> str:
+    """Return the SQL selecting columns of the live records of every kind meeting a condition, as one
+    UNION ALL ("{kind}" in columns names each kind); the condition and columns are this module's own."""
+    return " UNION ALL ".join(
+        f"SELECT {columns.format(kind=kind)} FROM {table} "
+        f"WHERE {where} AND deleted_at IS NULL{_OWN_ROWS.get(kind, '')}"
+        for kind, (table, _) in KINDS.items()
+    )
+
+
 @dataclass(frozen=True)
 class Record:
     """A stored record of any kind, with its values by column."""
@@ -161,13 +171,9 @@ async def recent_by_author(
     db: Queryable, user_id: int, since: datetime, limit: int, offset: int = 0
 ) -> list[Record]:
     """Return the live records a user entered since a moment, newest first."""
-    parts = [
-        f"SELECT '{kind}' AS kind, id, created_at FROM {table} "
-        f"WHERE created_by = :user AND created_at >= :since AND deleted_at IS NULL{_OWN_ROWS.get(kind, '')}"
-        for kind, (table, _) in KINDS.items()
-    ]
     rows = await db.fetchall(
-        " UNION ALL ".join(parts) + " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
+        _every_kind("'{kind}' AS kind, id, created_at", "created_by = :user AND created_at >= :since")
+        + " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
         {"user": user_id, "since": to_db_time(since), "limit": limit, "offset": offset},
     )
     result = []
@@ -180,13 +186,9 @@ async def recent_by_author(
 
 async def recent_of_unit(db: Queryable, unit_id: int, limit: int, offset: int = 0) -> list[Record]:
     """Return a cell's live records, the last entered first (for a committee member browsing it)."""
-    parts = [
-        f"SELECT '{kind}' AS kind, id, created_at FROM {table} "
-        f"WHERE unit_id = :unit AND deleted_at IS NULL{_OWN_ROWS.get(kind, '')}"
-        for kind, (table, _) in KINDS.items()
-    ]
     rows = await db.fetchall(
-        " UNION ALL ".join(parts) + " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
+        _every_kind("'{kind}' AS kind, id, created_at", "unit_id = :unit")
+        + " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
         {"unit": unit_id, "limit": limit, "offset": offset},
     )
     return [r for row in rows if (r := await get(db, row["kind"], row["id"])) is not None]
@@ -194,24 +196,17 @@ async def recent_of_unit(db: Queryable, unit_id: int, limit: int, offset: int = 
 
 async def count_of_unit(db: Queryable, unit_id: int) -> int:
     """Return how many live records a cell has."""
-    parts = [
-        f"SELECT COUNT(*) AS n FROM {table} "
-        f"WHERE unit_id = :unit AND deleted_at IS NULL{_OWN_ROWS.get(kind, '')}"
-        for kind, (table, _) in KINDS.items()
-    ]
-    total = await db.fetchval(f"SELECT SUM(n) FROM ({' UNION ALL '.join(parts)})", {"unit": unit_id})
+    total = await db.fetchval(
+        f"SELECT SUM(n) FROM ({_every_kind('COUNT(*) AS n', 'unit_id = :unit')})", {"unit": unit_id}
+    )
     return int(total or 0)
 
 
 async def count_recent_by_author(db: Queryable, user_id: int, since: datetime) -> int:
     """Return how many live records a user entered since a moment."""
-    parts = [
-        f"SELECT COUNT(*) AS n FROM {table} "
-        f"WHERE created_by = :user AND created_at >= :since AND deleted_at IS NULL{_OWN_ROWS.get(kind, '')}"
-        for kind, (table, _) in KINDS.items()
-    ]
     total = await db.fetchval(
-        f"SELECT SUM(n) FROM ({' UNION ALL '.join(parts)})", {"user": user_id, "since": to_db_time(since)}
+        f"SELECT SUM(n) FROM ({_every_kind('COUNT(*) AS n', 'created_by = :user AND created_at >= :since')})",
+        {"user": user_id, "since": to_db_time(since)},
     )
     return int(total or 0)
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from storage import audit
 from storage.database import Queryable
 from storage.export_queries import user_name
 from storage.models import from_db_time, to_db_time
@@ -134,6 +135,23 @@ async def resolve(db: Queryable, return_id: int, resolution: str, user_id: int, 
         (resolution, user_id, to_db_time(now), return_id),
     )
     return changed == 1
+
+
+async def close(db: Queryable, returned: Return, resolution: str, user_id: int, now: datetime) -> bool:
+    """Close an open return as corrected or deleted, with its line in the audit log; False when it was
+    closed already (by someone else meanwhile)."""
+    if not await resolve(db, returned.id, resolution, user_id, now):
+        return False
+    await audit.record(
+        db,
+        now,
+        user_id,
+        f"return.{resolution}",
+        unit_id=returned.unit_id,
+        subject=f"return:{returned.id}",
+        new={"record": record_ref(returned.kind, returned.record_id), "comment": returned.comment},
+    )
+    return True
 
 
 async def open_by_unit(db: Queryable, ids: Iterable[int]) -> dict[int, int]:

@@ -159,17 +159,8 @@ async def delete(ctx: FormContext, kind: str, record_id: int) -> bool:
 
 async def _close_return(tx: Queryable, ctx: FormContext, returned: Return, line: str) -> None:
     """Close a return whose record was deleted, and tell whoever sent it back."""
-    if not await reviews.resolve(tx, returned.id, reviews.DELETED, ctx.user.id, ctx.now):
+    if not await reviews.close(tx, returned, reviews.DELETED, ctx.user.id, ctx.now):
         return
-    await audit.record(
-        tx,
-        ctx.now,
-        ctx.user.id,
-        "return.deleted",
-        unit_id=returned.unit_id,
-        subject=f"return:{returned.id}",
-        new={"record": reviews.record_ref(returned.kind, returned.record_id)},
-    )
     returner = await users.get(tx, returned.returned_by) if returned.returned_by else None
     if returner is None or not returner.registered or ctx.outbox is None:
         return

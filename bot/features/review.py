@@ -33,7 +33,7 @@ from bot.features import mine
 from bot.forms.engine import Apply, Engine, Saved
 from bot.forms.fields import Answers, Field, Form, FormContext, Invalid, Kind, Problem
 from bot.i18n import N_, Translator, translator
-from storage import audit, records, reviews, units, users
+from storage import records, reviews, units, users
 from storage.database import Queryable
 from storage.models import Role, User
 from storage.records import Record
@@ -244,17 +244,8 @@ async def record_corrected(ctx: FormContext, engine: Engine, saved: Saved) -> Ap
     async def apply(tx: Queryable) -> str | None:
         """Close the return (unless someone did meanwhile), log it and queue the message."""
         assert open_return is not None
-        if not await reviews.resolve(tx, open_return.id, reviews.CORRECTED, ctx.user.id, ctx.now):
+        if not await reviews.close(tx, open_return, reviews.CORRECTED, ctx.user.id, ctx.now):
             return None
-        await audit.record(
-            tx,
-            ctx.now,
-            ctx.user.id,
-            "return.corrected",
-            unit_id=open_return.unit_id,
-            subject=f"return:{open_return.id}",
-            new={"record": record_ref(kind, record_id), "comment": open_return.comment},
-        )
         if message is None or ctx.outbox is None:
             return None
         user, text, buttons = message

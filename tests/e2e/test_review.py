@@ -33,6 +33,19 @@ def new_texts(person: Person, since: int) -> list[str]:
     return texts(person)[since:]
 
 
+async def send_back_the_first_record(member: Person, comment: str) -> None:
+    """Have a committee member open Honda's newest record and send it back with a comment."""
+    cell = await member.send("/cells honda")  # one cell matches: its page at once
+    await member.press(next(b for b in cell.buttons if b.startswith("1.")))
+    await member.dialog(
+        [
+            ("[↩️ Trả lại để sửa]", "Chi bộ cần sửa gì?"),
+            (comment, "Đồng chí kiểm tra lại"),
+            ("[✅ Lưu]", "Đã trả lại"),
+        ]
+    )
+
+
 async def test_a_meeting_sent_back_is_corrected_from_the_button_and_the_sender_sees_the_correction(
     bot: RunningBot, tree: Tree
 ) -> None:
@@ -136,15 +149,7 @@ async def test_a_secretarys_forged_return_button_is_refused(bot: RunningBot, tre
     assert rows(bot, "SELECT * FROM record_returns") == []
     assert rows(bot, "SELECT * FROM drafts WHERE form = 'return'") == []
     # Another cell's secretary cannot open a returned record through a forged correction button.
-    cell = await tree.binh.send("/cells honda")
-    await tree.binh.press(next(b for b in cell.buttons if b.startswith("1.")))
-    await tree.binh.dialog(
-        [
-            ("[↩️ Trả lại để sửa]", "Chi bộ cần sửa gì?"),
-            ("Xem lại.", "kiểm tra lại"),
-            ("[✅ Lưu]", "Đã trả lại"),
-        ]
-    )
+    await send_back_the_first_record(tree.binh, "Xem lại.")
     returned = rows(bot, "SELECT id FROM record_returns")[0]["id"]
     other = tree.minh.handle.bot_messages()[-1]
     opened = await tree.minh.press_data(other.message_id, f"v1:rv:c:{returned}", strict=False)
@@ -319,15 +324,7 @@ async def test_the_mentor_log_reminds_in_the_quarters_last_week_and_shows_at_rec
 
 async def test_a_record_deleted_instead_of_corrected_closes_its_return(bot: RunningBot, tree: Tree) -> None:
     await tree.lan.dialog(MEETING)
-    cell = await tree.binh.send("/cells honda")
-    await tree.binh.press(next(b for b in cell.buttons if b.startswith("1.")))
-    await tree.binh.dialog(
-        [
-            ("[↩️ Trả lại để sửa]", "Chi bộ cần sửa gì?"),
-            ("Bản ghi này trùng với buổi ngày 05/11.", "Đồng chí kiểm tra lại"),
-            ("[✅ Lưu]", "Đã trả lại"),
-        ]
-    )
+    await send_back_the_first_record(tree.binh, "Bản ghi này trùng với buổi ngày 05/11.")
     # The secretary sees the comment on the record in /mine too, and deletes the duplicate.
     mine = await tree.lan.send("/mine")
     record = await tree.lan.press(mine.buttons[0])
