@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.devtools.zalo_emulator import ZaloEmulator
+from storage.database import Database
 from tests.e2e.harness import FakeClock
 from tests.zalo.harness import ZALO_TOKEN, RunningZalo, ZaloPerson, register
 
@@ -25,6 +26,13 @@ async def zalo() -> AsyncIterator[ZaloEmulator]:
         yield emu
         # Every call the bot made must have been one Zalo accepts.
         assert emu.errors == [], emu.errors
+
+
+@pytest.fixture
+async def side_db(bot: RunningZalo) -> AsyncIterator[Database]:
+    """A second connection to the bot's database, to put records in as if entered earlier."""
+    async with Database(bot.db_path) as db:
+        yield db
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 record sent back for revision and corrected, the digest's nudge, and the mentor log's reminder."""
 
 import sqlite3
-from collections.abc import AsyncIterator
-
-import pytest
 
 from storage.database import Database
 from tests.e2e.conftest import add_person
@@ -23,13 +20,6 @@ MEETING = [
     ("/skip", "Đồng chí kiểm tra lại"),
     ("1", "✅ Đã lưu: Sinh hoạt chi bộ."),
 ]
-
-
-@pytest.fixture
-async def side_db(bot: RunningZalo) -> AsyncIterator[Database]:
-    """A second connection to the bot's database, to put records in as if entered earlier."""
-    async with Database(bot.db_path) as db:
-        yield db
 
 
 def rows(bot: RunningZalo, sql: str) -> list[sqlite3.Row]:

@@ -2,10 +2,7 @@
 weekly digest with its chart through a signed link (or a note when there is no public address),
 a reminder that does not take over an open form (people Zalo cannot reach: test_undeliverable)."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import pytest
 
 from bot.devtools.zalo_emulator import ZaloEmulator
 from storage.database import Database
@@ -20,13 +17,6 @@ CEREMONY_DUE = {
     "cell_vote": "2025-10-01",
     "admission_decision": "2026-11-10",  # the ceremony is due within 30 working days
 }
-
-
-@pytest.fixture
-async def side_db(bot: RunningZalo) -> AsyncIterator[Database]:
-    """A second connection to the bot's database, to put records in as if entered earlier."""
-    async with Database(bot.db_path) as db:
-        yield db
 
 
 async def test_a_reminder_reaches_the_secretary_on_zalo_and_its_number_opens_the_form(
