@@ -129,8 +129,10 @@ async def digest(update: Update, context: ChiboContext) -> None:
         markup = (
             InlineKeyboardMarkup([*keyboard(rows).inline_keyboard, *opening]) if rows or opening else None
         )
-        actions = (digests.render_actions(computed, t), markup)
-        figures = "\n".join([digests.render_figures(computed, t), *digests.working_group_lines(work, t)])
+        # A working group member's own enterprises close what needs action (it is theirs to act on).
+        text = "\n".join([digests.render_actions(computed, t), *digests.working_group_lines(work, t)])
+        actions = (text, markup)
+        figures = digests.render_figures(computed, t)
         if channel_of(context) == ZALO:
             # Zalo reads a typed number against the list under the bot's last message, so the message
             # with the buttons comes last there: the figures, the chart, then what needs action.

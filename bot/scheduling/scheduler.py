@@ -600,9 +600,9 @@ class Scheduler:
                 )
             actions, figures, png, buttons = rendered[(unit_id, t.locale)]
             caption = str(Markup(t(N_("Weekly digest: {unit}"))).format(unit=digest.unit_name))
-            # A working group member's own enterprises follow the figures of their unit.
+            # A working group member's own enterprises close what needs action (it is theirs to act on).
             work = await enterprises.worklist(self.db, user.id, today, self.settings.contact_days)
-            figures = "\n".join([figures, *digests.working_group_lines(work, t)])
+            actions = "\n".join([actions, *digests.working_group_lines(work, t)])
             key = f"digest:{user.id}:{key_suffix or week}"
             async with self.db.transaction() as tx:
                 # In one transaction: all three or none; delivered in the order queued.
