@@ -181,7 +181,7 @@ async def nudge(
             planned[cell].append(key)
             t = translator(secretary.language or locale)
             text = _nudge_text(t, sender, names.get(cell, ""), left, kept.day)
-            messages.append(outbox_store.NewMessage(key, secretary.id, "nudge", text))
+            messages.append(outbox_store.NewMessage(key, secretary.id, "nudge", text, unit_id=cell))
     before = await outbox_store.queued_keys(db, [m.key for m in messages])
     async with db.transaction() as tx:
         report.messages = await box.enqueue_many(tx, messages)

@@ -174,7 +174,9 @@ async def _close_return(tx: Queryable, ctx: FormContext, returned: Return, line:
         + Markup("\n")
         + Markup(t(N_("Your comment: {comment}"))).format(comment=returned.comment)
     )
-    await ctx.outbox.enqueue(tx, f"return-deleted:{returned.id}", returner, "review", str(text))
+    await ctx.outbox.enqueue(
+        tx, f"return-deleted:{returned.id}", returner, "review", str(text), unit_id=returner.unit_id
+    )
 
 
 def _rank(step: str) -> int:

@@ -161,7 +161,13 @@ async def _save_return(tx: Queryable, ctx: FormContext, answers: Answers, record
         )
         buttons = [[button(t(N_("✏️ Correct the record")), ReviewAction.CORRECT, returned)]]
         await ctx.outbox.enqueue(
-            tx, f"return:{returned}:{secretary.id}", secretary, "review", str(text), buttons=buttons
+            tx,
+            f"return:{returned}:{secretary.id}",
+            secretary,
+            "review",
+            str(text),
+            buttons=buttons,
+            unit_id=record.unit_id,  # dropped if the secretary leaves the cell before it goes out
         )
     return returned
 
@@ -249,8 +255,15 @@ async def record_corrected(ctx: FormContext, engine: Engine, saved: Saved) -> Ap
         if message is None or ctx.outbox is None:
             return None
         user, text, buttons = message
+        # About the sender's committee: dropped if they leave it before it goes out.
         await ctx.outbox.enqueue(
-            tx, f"return-corrected:{open_return.id}", user, "review", text, buttons=buttons
+            tx,
+            f"return-corrected:{open_return.id}",
+            user,
+            "review",
+            text,
+            buttons=buttons,
+            unit_id=user.unit_id,
         )
         return str(
             Markup(ctx.t(N_("↩️ {name}, who sent it back, will see your correction."))).format(

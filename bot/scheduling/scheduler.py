@@ -291,6 +291,7 @@ class Scheduler:
                         "mentor",
                         str(text),
                         buttons=[[(label, button)]],
+                        unit_id=member.unit_id,
                     )
                 )
         async with self.db.transaction() as tx:
