@@ -399,7 +399,7 @@ SUMMARY_COLUMNS = [
 RETURN_COLUMNS = [
     *PLACE,
     Column(N_("Record"), width=18),
-    Column(N_("What"), width=30),
+    Column(N_("Content of the record"), width=30),
     Column(N_("Date"), Format.DATE, 12),
     Column(N_("Comment"), width=40),
     Column(N_("Sent back by"), width=20),
