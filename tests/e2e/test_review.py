@@ -12,7 +12,7 @@ from tests.e2e.harness import Person, RunningBot
 MEETING = [
     ("/meeting", "Buổi sinh hoạt diễn ra ngày nào?"),
     ("hôm qua", "Hình thức sinh hoạt?"),
-    ("[1. Sinh hoạt định kỳ hằng tháng]", "bao nhiêu phút"),
+    ("[1. Sinh hoạt chi bộ thường kỳ (hằng tháng)]", "bao nhiêu phút"),
     ("90", "tổng số"),
     ("12", "có mặt"),
     ("10", "vắng có lý do"),
