@@ -15,7 +15,15 @@ from storage.models import from_db_time, to_db_time
 from storage.units import SUBTREE_CTE
 
 # The tables whose rows belong to a cell (every row, deleted ones too: a unit is deleted only empty).
-RECORD_TABLES = ("people", "pipeline_steps", "transfers", "meetings", "activities", "enterprise_snapshots")
+RECORD_TABLES: tuple[str, ...] = (
+    "people",
+    "pipeline_steps",
+    "transfers",
+    "meetings",
+    "activities",
+    "enterprise_snapshots",
+    "mentor_notes",  # migration 0012
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,8 @@ async def merge_cells(db: Queryable, gone_id: int, into_id: int) -> None:
     """
     for table in RECORD_TABLES:
         await db.execute(f"UPDATE {table} SET unit_id = ? WHERE unit_id = ?", (into_id, gone_id))
-    for table in ("users", "drafts", "invitations"):
+    # Its records' returns for revision go with them (migration 0012), open or closed.
+    for table in ("users", "drafts", "invitations", "record_returns"):
         await db.execute(f"UPDATE {table} SET unit_id = ? WHERE unit_id = ?", (into_id, gone_id))
     await db.execute(
         """

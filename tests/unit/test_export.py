@@ -364,8 +364,18 @@ async def test_review_states_comments_and_mentor_notes(world: World) -> None:
     returns = _rows(book, "Hồ sơ trả lại")
     assert [(r["Hồ sơ"], r["Nội dung"], r["Ý kiến"], r["Tình trạng"]) for r in returns] == [
         ("Quần chúng ưu tú mới", "Lê Văn An", "Thiếu năm sinh", "Đã sửa"),
-        ("Bước kết nạp", "Lê Văn An: chi bộ biểu quyết", "Số phiếu chưa đúng", "Đã trả lại, chưa sửa"),
-        ("Sinh hoạt chi bộ", "Định kỳ kết hợp chuyên đề", "Sai số có mặt", "Đã trả lại, chưa sửa"),
+        (
+            "Bước kết nạp",
+            "Lê Văn An: chi bộ xét, đề nghị kết nạp",
+            "Số phiếu chưa đúng",
+            "Đã trả lại, chưa sửa",
+        ),
+        (
+            "Sinh hoạt chi bộ",
+            "Sinh hoạt thường kỳ kết hợp chuyên đề trong cùng buổi",
+            "Sai số có mặt",
+            "Đã trả lại, chưa sửa",
+        ),
     ]
     assert returns[0]["Người sửa/xóa"] == "Nguyễn Thị Lan" and excel_day(returns[0]["Ngày sửa/xóa"]) == TODAY
     assert returns[1]["Người sửa/xóa"] is None and excel_day(returns[1]["Ngày trả lại"]) == TODAY
