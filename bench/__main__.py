@@ -10,6 +10,7 @@ BENCHMARKS = {
     "scale": "bench.scale",
     "broadcast": "bench.broadcast",
     "drills": "bench.drills",
+    "taps": "bench.taps",
 }
 
 
