@@ -3,12 +3,13 @@
     TELEGRAM_BOT_TOKEN=... CHIBO_BOT_API_URL=... python -m bench.echo_bot [--sequential|--limiter|--aiohttp]
 
 It makes the Bot API calls chibo makes for the same user actions and nothing else: a typed message gets
-one HTML message with an inline button back; a button press gets answerCallbackQuery, the button
-removed (editMessageReplyMarkup) and one HTML message. No database, no forms, no translations. By
-default it processes updates concurrently (python-telegram-bot's `concurrent_updates(True)`), the
-fastest the library goes; --sequential processes one at a time; --limiter adds the AIORateLimiter
-chibo runs with (30 requests a second overall); --aiohttp sends its calls through chibo's HTTP layer
-(bot/channels/http.py) instead of python-telegram-bot's default, httpx.
+one HTML message with an inline button back; a button press gets answerCallbackQuery, the pressed
+message edited to show the answer (editMessageText, which removes the button) and one HTML message.
+No database, no forms, no translations. By default it processes updates concurrently
+(python-telegram-bot's `concurrent_updates(True)`), the fastest the library goes; --sequential
+processes one at a time; --limiter adds the AIORateLimiter chibo runs with (30 requests a second
+overall); --aiohttp sends its calls through chibo's HTTP layer (bot/channels/http.py) instead of
+python-telegram-bot's default, httpx.
 """
 
 from __future__ import annotations
@@ -58,13 +59,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer a press, drop the pressed button and say so in a new message."""
+    """Answer a press, show the answer in the pressed message (its button goes) and say so in a new one."""
     query = update.callback_query
     if query is None:
         return
     await query.answer()
     if query.message is not None:
-        await query.edit_message_reply_markup(None)
+        await query.edit_message_text("<b>Echo</b> · ➜ <b>OK</b>", parse_mode=ParseMode.HTML)
         await context.bot.send_message(
             query.message.chat.id, "<b>Echo</b> · pressed", parse_mode=ParseMode.HTML, reply_markup=BUTTON
         )

@@ -5,7 +5,9 @@
 A ConversationHandler with one state per question (the library's conversationbot.py), the answers in
 context.user_data, the saved forms in bot_data, kept by PicklePersistence in FILE. It asks what chibo
 asks and makes the same Bot API calls: a typed answer gets the next question; a press is answered,
-its buttons removed (editMessageReplyMarkup) and the next question sent. Updates are processed one
+the pressed message edited to show the answer (which removes its buttons, editMessageText) and the
+next question sent. As chibo does, the note and the photo are not asked: the review follows the
+number of participants. Updates are processed one
 at a time, python-telegram-bot's default and what ConversationHandler needs: with concurrent updates a
 person's answer can arrive before the handler that asked the question has returned its next state,
 and is then dropped.
@@ -39,9 +41,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-DATE, KIND, TITLE, PARTICIPANTS, NOTE, PHOTO, REVIEW = range(7)
+DATE, KIND, TITLE, PARTICIPANTS, REVIEW = range(5)
 KINDS = ("Tập huấn", "Đối thoại", "Tuyên truyền", "Công đoàn", "Thi đua", "Khác")
-SKIP = InlineKeyboardMarkup([[InlineKeyboardButton("Bỏ qua", callback_data="skip")]])
 Context = ContextTypes.DEFAULT_TYPE
 
 
@@ -55,8 +56,10 @@ async def _pressed(update: Update) -> str:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await query.edit_message_reply_markup(None)
-    return query.data or ""
+    chosen = query.data or ""
+    if query.message is not None:
+        await query.edit_message_text(f"Đã chọn: <b>{html.escape(chosen)}</b>", parse_mode=ParseMode.HTML)
+    return chosen
 
 
 def _form(context: Context) -> dict[str, Any]:
@@ -69,7 +72,7 @@ async def start(update: Update, context: Context) -> int:
     """Open a new form."""
     assert context.user_data is not None
     context.user_data["form"] = {}
-    await _ask(update, "<b>Hoạt động</b> · 1/6\nHoạt động diễn ra khi nào?")
+    await _ask(update, "<b>Hoạt động</b> · 1/4\nHoạt động diễn ra khi nào?")
     return DATE
 
 
@@ -78,14 +81,14 @@ async def date(update: Update, context: Context) -> int:
     assert update.message is not None
     _form(context)["date"] = update.message.text
     rows = [[InlineKeyboardButton(k, callback_data=f"kind:{i}")] for i, k in enumerate(KINDS)]
-    await _ask(update, "<b>Hoạt động</b> · 2/6\nLoại hoạt động?", InlineKeyboardMarkup(rows))
+    await _ask(update, "<b>Hoạt động</b> · 2/4\nLoại hoạt động?", InlineKeyboardMarkup(rows))
     return KIND
 
 
 async def kind(update: Update, context: Context) -> int:
     """Take the kind (a button)."""
     _form(context)["kind"] = await _pressed(update)
-    await _ask(update, "<b>Hoạt động</b> · 3/6\nTên hoạt động?")
+    await _ask(update, "<b>Hoạt động</b> · 3/4\nTên hoạt động?")
     return TITLE
 
 
@@ -93,7 +96,7 @@ async def title(update: Update, context: Context) -> int:
     """Take the title."""
     assert update.message is not None
     _form(context)["title"] = update.message.text
-    await _ask(update, "<b>Hoạt động</b> · 4/6\nBao nhiêu người tham gia?")
+    await _ask(update, "<b>Hoạt động</b> · 4/4\nBao nhiêu người tham gia?")
     return PARTICIPANTS
 
 
@@ -104,26 +107,6 @@ async def participants(update: Update, context: Context) -> int:
         await _ask(update, "Nhập một số, ví dụ 25.")
         return PARTICIPANTS
     _form(context)["participants"] = int(update.message.text)
-    await _ask(update, "<b>Hoạt động</b> · 5/6\nGhi chú ngắn (không bắt buộc)?", SKIP)
-    return NOTE
-
-
-async def note(update: Update, context: Context) -> int:
-    """Take or skip the note."""
-    if update.callback_query is not None:
-        await _pressed(update)
-    elif update.message is not None:
-        _form(context)["note"] = update.message.text
-    await _ask(update, "<b>Hoạt động</b> · 6/6\nẢnh hoạt động (không bắt buộc)?", SKIP)
-    return PHOTO
-
-
-async def photo(update: Update, context: Context) -> int:
-    """Skip the photo (or take it), then show the review."""
-    if update.callback_query is not None:
-        await _pressed(update)
-    elif update.message is not None and update.message.photo:
-        _form(context)["photo"] = update.message.photo[-1].file_id
     form = _form(context)
     text = "\n".join(f"{k}: {html.escape(str(v))}" for k, v in form.items())
     save = InlineKeyboardMarkup([[InlineKeyboardButton("✅ Lưu", callback_data="save")]])
@@ -167,8 +150,6 @@ def main(argv: list[str] | None = None) -> int:
                 KIND: [CallbackQueryHandler(kind, pattern="^kind:")],
                 TITLE: [MessageHandler(text, title)],
                 PARTICIPANTS: [MessageHandler(text, participants)],
-                NOTE: [MessageHandler(text, note), CallbackQueryHandler(note, pattern="^skip$")],
-                PHOTO: [MessageHandler(filters.PHOTO, photo), CallbackQueryHandler(photo, pattern="^skip$")],
                 REVIEW: [CallbackQueryHandler(save, pattern="^save$")],
             },
             fallbacks=[CommandHandler("activity", start)],

@@ -159,6 +159,21 @@ class Secretary:
         self.flow.log.append(f"type {text!r}")
         return await self._answered(started)
 
+    async def choose(self, question: Question, words: str, typed: str) -> Question:
+        """Press the button holding the words, or type the answer where there is none."""
+        label = question.button(words)
+        return await (self.press(question, label) if label else self.type(typed))
+
+    async def save(self, question: Question) -> Question:
+        """Press the review's Save (or Send), and check that the form was saved."""
+        label = question.button("lưu") or question.button("gửi")
+        if label is None:
+            raise Lost(f"a review she cannot save: {question.text!r} {question.buttons}")
+        saved = await self.press(question, label)
+        if "đã lưu" not in saved.text.casefold():
+            raise Lost(f"not saved: {saved.text!r}")
+        return saved
+
     async def press(self, where: Question | Locator, label: str) -> Question:
         """Press a button of a message (one tap)."""
         node = where.node if isinstance(where, Question) else where
@@ -233,18 +248,14 @@ async def meeting_report(she: Secretary, sandbox: Sandbox, today: date) -> Flow:
     for _ in range(MAX_STEPS):
         what = asked(question)
         if what == "review":
-            label = question.button("lưu") or question.button("gửi")
-            if label is None:
-                raise Lost(f"a review she cannot save: {question.text!r} {question.buttons}")
-            question = await she.press(question, label)
+            await she.save(question)
             break
         same = next((b for w in SAME_AS_LAST if (b := question.button(w))), None)
         if same is not None and what in ("kind", "minutes", "total"):
             question = await she.press(question, same)
             continue
         if what == "date":
-            label = question.button("hôm qua")
-            question = await (she.press(question, label) if label else she.type("hôm qua"))
+            question = await she.choose(question, "hôm qua", "hôm qua")
         elif what == "kind":
             assert wanted["kind"] == "regular", "the demo's last meeting is a regular one"
             label = next(
@@ -259,8 +270,7 @@ async def meeting_report(she: Secretary, sandbox: Sandbox, today: date) -> Flow:
                 raise Lost(f"no button for a regular meeting: {question.buttons}")
             question = await she.press(question, label)
         elif what in ("topic", "note"):
-            label = question.button("bỏ qua")
-            question = await (she.press(question, label) if label else she.type("/skip"))
+            question = await she.choose(question, "bỏ qua", "/skip")
         else:
             value = str(wanted[what])
             label = next(
@@ -274,10 +284,6 @@ async def meeting_report(she: Secretary, sandbox: Sandbox, today: date) -> Flow:
             question = await (she.press(question, label) if label else she.type(value))
     else:
         raise Lost(f"the meeting took more than {MAX_STEPS} steps")
-    if "đã lưu" not in question.text.casefold():
-        raise Lost(f"not saved: {question.text!r}")
-    db = sandbox.app.bot_data.db
-    assert db is not None
     stored = await last_meeting(sandbox)
     got = (
         stored["on_date"],
@@ -321,23 +327,16 @@ async def step_from_reminder(she: Secretary, sandbox: Sandbox, today: date) -> F
     for _ in range(MAX_STEPS):
         what = asked(question)
         if what == "review":
-            save = question.button("lưu")
-            if save is None:
-                raise Lost(f"a review she cannot save: {question.text!r} {question.buttons}")
-            question = await she.press(question, save)
+            await she.save(question)
             break
         if what == "date":
-            label = question.button("hôm nay")
-            question = await (she.press(question, label) if label else she.type("hôm nay"))
+            question = await she.choose(question, "hôm nay", "hôm nay")
         elif what == "note":
-            label = question.button("bỏ qua")
-            question = await (she.press(question, label) if label else she.type("/skip"))
+            question = await she.choose(question, "bỏ qua", "/skip")
         else:
             raise Lost(f"an unexpected question: {question.text!r}")
     else:
         raise Lost(f"the step took more than {MAX_STEPS} steps")
-    if "đã lưu" not in question.text.casefold():
-        raise Lost(f"not saved: {question.text!r}")
     db = sandbox.app.bot_data.db
     assert db is not None
     stored = await db.fetchval(

@@ -86,6 +86,10 @@ class Translator:
         """Translate a message that depends on a count."""
         return self._t.ngettext(singular, plural, n)
 
+    def day_month(self, value: date) -> str:
+        """Format a day of the year without its year (dd/mm), for a button."""
+        return format_date(value, "dd/MM", locale=self.babel_locale)
+
     def date(self, value: date) -> str:
         """Format a date as people here write it (dd/mm/yyyy in both languages)."""
         return format_date(value, "dd/MM/yyyy", locale=self.babel_locale)

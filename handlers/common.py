@@ -118,6 +118,35 @@ async def reply(
     return sent
 
 
+def pressed_text(update: Update) -> str | None:
+    """Return the pressed message's text with the label of the button pressed under it (HTML)."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if query is None or not isinstance(message, Message) or message.text is None:
+        return None
+    rows = message.reply_markup.inline_keyboard if message.reply_markup is not None else ()
+    label = next((b.text for row in rows for b in row if b.callback_data == query.data), None)
+    if label is None:
+        return None
+    return str(Markup(message.text_html) + Markup("\n➜ <b>{}</b>").format(label))
+
+
+async def answered(update: Update, context: ChiboContext, text: str | None) -> None:
+    """Show the answer chosen in the message whose button was pressed, and take its buttons away.
+
+    One call, as removing the buttons alone would be: the text is edited, which drops the keyboard.
+    Zalo cannot edit a message (an edit is sent anew) and the typed answer is in the chat already,
+    so there the list only stops answering.
+    """
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    if text is None or channel_of(context) != TELEGRAM:
+        await query.edit_message_reply_markup(None)
+        return
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+
+
 def command_name(message: Message | None) -> str | None:
     """Return the command of a message ('/invite@chibo_bot x' -> 'invite'), or None."""
     if message is None or not message.text or not message.text.startswith("/"):

@@ -16,11 +16,21 @@ from bot.features.access import ZALO
 from bot.features.mine import MineAction
 from bot.features.photos import PhotoRefused
 from bot.features.transfers import label as transfer_label
-from bot.forms.definitions import FORMS, latest_enterprise
+from bot.forms.definitions import FORMS
 from bot.forms.engine import View
 from bot.forms.fields import FormContext
 from bot.i18n import N_
-from handlers.common import channel_of, command_name, keyboard, reply, requires, unknown, user_error
+from handlers.common import (
+    answered,
+    channel_of,
+    command_name,
+    keyboard,
+    pressed_text,
+    reply,
+    requires,
+    unknown,
+    user_error,
+)
 from storage import photos, reviews
 from storage import transfers as transfer_store
 from storage.models import Role
@@ -89,11 +99,7 @@ async def show(update: Update, context: ChiboContext, view: View) -> None:
 async def start_form(update: Update, context: ChiboContext) -> None:
     """Open the form named by the command."""
     name = command_name(update.message) or ""
-    ctx = form_context(context)
-    prefill = None
-    if name == "enterprise" and ctx.own_cell is not None:
-        prefill = await latest_enterprise(ctx.db, ctx.own_cell)
-    await show(update, context, await context.forms.start(ctx, name, prefill=prefill))
+    await show(update, context, await context.forms.start(form_context(context), name))
 
 
 @requires(Role.SECRETARY, Role.ADMIN)
@@ -120,11 +126,8 @@ async def report_chosen(update: Update, context: ChiboContext) -> None:
         await query.answer(context.t("This button is no longer active. Please start again."))
         return
     await query.answer()
-    if query.message is not None:
-        await query.edit_message_reply_markup(None)
-    ctx = form_context(context)
-    prefill = await latest_enterprise(ctx.db, ctx.own_cell) if name == "enterprise" and ctx.own_cell else None
-    await show(update, context, await context.forms.start(ctx, name, prefill=prefill))
+    await answered(update, context, pressed_text(update))
+    await show(update, context, await context.forms.start(form_context(context), name))
 
 
 async def offer_resume(update: Update, context: ChiboContext) -> bool:
@@ -162,9 +165,7 @@ async def on_press(update: Update, context: ChiboContext) -> None:
         await query.answer(str(Markup(view.text).striptags()))
         return
     await query.answer()
-    if query.message is not None:
-        # The question is answered: its buttons go, so they cannot be pressed twice.
-        await query.edit_message_reply_markup(None)
+    await answered(update, context, view.pressed)
     await show(update, context, view)
 
 
@@ -398,8 +399,7 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
             markup=keyboard(buttons),
         )
     elif action is MineAction.DELETE_YES:
-        if query.message is not None:
-            await query.edit_message_reply_markup(None)
+        await answered(update, context, pressed_text(update))
         deleted = await mine.delete(ctx, kind, record_id)
         await reply(
             update,
@@ -409,8 +409,7 @@ async def mine_pressed(update: Update, context: ChiboContext) -> None:
             else t("This record cannot be deleted here."),
         )
     elif action is MineAction.DELETE_NO:
-        if query.message is not None:
-            await query.edit_message_reply_markup(None)
+        await answered(update, context, pressed_text(update))
         await reply(update, context, t("Kept; nothing changed."))
 
 

@@ -307,16 +307,38 @@ async def person_unit(db: Queryable, person_id: int) -> int | None:
     return None if value is None else int(value)
 
 
-async def latest_enterprise(db: Queryable, unit_id: int) -> dict[str, Any] | None:
-    """Return the values of a cell's latest enterprise snapshot, or None."""
+async def latest(
+    db: Queryable, kind: str, unit_id: int, *, having: str | None = None
+) -> dict[str, Any] | None:
+    """Return the values of a cell's latest record of a dated kind (a meeting, a snapshot), or None;
+    having: only records where that column has a value (the latest vote's official members)."""
+    table, columns = KINDS[kind]
+    if having is not None and having not in columns:
+        raise ValueError(f"{kind} has no column {having}")
+    where = f" AND {having} IS NOT NULL" if having else ""
     row = await db.fetchone(
-        """
-        SELECT * FROM enterprise_snapshots WHERE unit_id = ? AND deleted_at IS NULL
+        f"""
+        SELECT * FROM {table} WHERE unit_id = ? AND deleted_at IS NULL{where}
         ORDER BY on_date DESC, id DESC LIMIT 1
         """,
         (unit_id,),
     )
-    return None if row is None else {k: row[k] for k in KINDS["enterprise"][1]}
+    return None if row is None else {k: row[k] for k in columns}
+
+
+async def dated_between(
+    db: Queryable, kind: str, unit_id: int, first: date, last: date, *, but: int | None = None
+) -> list[Record]:
+    """Return a cell's live records of a dated kind from one day to another (one record left out)."""
+    table, _ = KINDS[kind]
+    rows = await db.fetchall(
+        f"""
+        SELECT * FROM {table} WHERE unit_id = ? AND on_date BETWEEN ? AND ? AND deleted_at IS NULL
+        AND id != ? ORDER BY on_date, id
+        """,
+        (unit_id, first.isoformat(), last.isoformat(), but or 0),
+    )
+    return [_record(kind, row) for row in rows]
 
 
 async def latest_enterprise_id(db: Queryable, unit_id: int) -> int | None:

@@ -21,9 +21,14 @@ KV_PREFIX = "broadcast:"
 
 
 async def _targets(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
-    options = []
+    """Return the units a message can go to: the whole committee first, then each unit below it."""
+    options: list[tuple[str, str]] = []
     for unit in await units.all_units(ctx.db):
-        options.append((str(unit.id), f"{unit.name} ({unit.code})"))
+        if unit.id == units.ROOT_ID:
+            label = ctx.t(N_("The whole committee: {unit}")).format(unit=unit.name)
+            options.insert(0, (str(unit.id), label))
+        else:
+            options.append((str(unit.id), f"{unit.name} ({unit.code})"))
     return options
 
 
@@ -77,6 +82,7 @@ BROADCAST = Form(
         Field("message", Kind.TEXT, N_("Message"), N_("Write the message."), max_length=3500),
     ),
     save=_save,
+    save_label=N_("📨 Send"),
 )
 
 

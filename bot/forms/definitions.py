@@ -6,7 +6,8 @@ and how its answers are stored."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 from bot.features import enterprises
@@ -16,7 +17,19 @@ from bot.features.transfers import STEP_NAMES as TRANSFER_STEP_NAMES
 from bot.features.transfers import close_matching_out
 from bot.features.transfers import label as transfer_label
 from bot.features.transfers import next_steps as transfer_next
-from bot.forms.fields import Answers, Check, Choice, Field, Form, FormContext, Invalid, Kind, Problem
+from bot.forms.fields import (
+    Answers,
+    Check,
+    Choice,
+    Field,
+    Form,
+    FormContext,
+    Invalid,
+    Kind,
+    Previous,
+    Problem,
+    label_key,
+)
 from bot.i18n import N_
 from bot.rules.deadlines import (
     TransferStep,
@@ -55,6 +68,22 @@ def _unit(answers: Answers) -> int:
 
 def _date(value: Any) -> date:
     return date.fromisoformat(value)
+
+
+def _month_of(day: date) -> tuple[date, date]:
+    """Return the first and the last day of a date's month."""
+    first = day.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def _latest(kind: str, *, having: str | None = None) -> Previous:
+    """Return the loader of a cell's latest record of a kind, whose answers repeat in the next report."""
+
+    async def previous(db: Queryable, unit_id: int) -> Answers | None:
+        return await records.latest(db, kind, unit_id, having=having)
+
+    return previous
 
 
 # ----- /candidate: a new source ------------------------------------------------------------------
@@ -398,6 +427,7 @@ PROGRESS = Form(
             maximum=500,
             shown_if=_voted,
             check=_check_members,
+            repeat=True,  # the cell's last vote counted them
         ),
         Field(
             "decision_number",
@@ -412,6 +442,7 @@ PROGRESS = Form(
     save=_save_step,
     load=_load_step,
     final_check=_progress_check,
+    previous=_latest("step", having="official_members"),
 )
 
 # ----- /transfer and its steps ----------------------------------------------------------------------
@@ -607,6 +638,7 @@ TRANSFER = Form(
             N_("When does the temporary transfer end?"),
             shown_if=_temporary,
             check=_check_end,
+            offer_dates=False,  # months ahead: today and yesterday would never do
         ),
         Field(
             "returned",
@@ -753,10 +785,33 @@ def _at_most(other: str, message: str) -> Check:
 
 NOT_MORE_THAN_TOTAL = N_("This cannot be more than the total number of members ({limit}).")
 NOT_MORE_THAN_WORKERS = N_("This cannot be more than the workers ({limit}).")
+ATTENDANCE = ("present", "absent_with_reason", "absent_without_reason")
+REGULAR_KINDS = ("regular", "both")  # the kinds that are the month's regular meeting
+
+
+async def _check_excused(value: Any, answers: Answers, ctx: FormContext) -> Invalid | None:
+    if answers.get("total") is None or answers.get("present") is None:
+        return None
+    room = int(answers["total"]) - int(answers["present"])
+    if int(value) > room:
+        return Invalid(
+            N_("With {present} present, at most {room} of the {total} members can be absent."),
+            present=answers["present"],
+            room=max(room, 0),
+            total=answers["total"],
+        )
+    return None
+
+
+def _absent_without_reason(answers: Answers) -> int | None:
+    """Work out the members absent without a reason: the total less those present or excused."""
+    if any(answers.get(k) is None for k in ("total", "present", "absent_with_reason")):
+        return None
+    return max(0, int(answers["total"]) - int(answers["present"]) - int(answers["absent_with_reason"]))
 
 
 async def _meeting_check(answers: Answers, ctx: FormContext) -> list[Problem]:
-    parts = [answers.get(k) for k in ("present", "absent_with_reason", "absent_without_reason")]
+    parts = [answers.get(k) for k in ATTENDANCE]
     if answers.get("total") is None or any(p is None for p in parts):
         return []
     counted = sum(int(p) for p in parts if p is not None)
@@ -776,6 +831,44 @@ async def _meeting_check(answers: Answers, ctx: FormContext) -> list[Problem]:
                     "counted": counted,
                     "total": answers["total"],
                 },
+                also=ATTENDANCE,
+            )
+        ]
+    return []
+
+
+async def _meeting_warnings(answers: Answers, ctx: FormContext) -> list[Problem]:
+    """Warn of a second meeting on one date, or a second regular meeting in one month."""
+    if not answers.get("on_date") or answers.get("_unit") is None:
+        return []
+    day = _date(answers["on_date"])
+    others = await records.dated_between(
+        ctx.db, "meeting", _unit(answers), *_month_of(day), but=answers.get("_record")
+    )
+    same_day = [r for r in others if r.values["on_date"] == answers["on_date"]]
+    kinds = {c.value: c.label for c in MEETING_KINDS}
+    if same_day:
+        kind = str(same_day[0].values["kind"])
+        return [
+            Problem(
+                "on_date",
+                N_(
+                    "A meeting on {date} is recorded already ({kind}). "
+                    "Save this one as well only if both took place."
+                ),
+                {"date": ctx.t.date(day), "kind": ctx.t(kinds.get(kind, kind))},
+            )
+        ]
+    regular = [r for r in others if r.values["kind"] in REGULAR_KINDS]
+    if answers.get("kind") in REGULAR_KINDS and regular:
+        return [
+            Problem(
+                "on_date",
+                N_(
+                    "The regular meeting of {month} is recorded already, on {date}. A cell holds one a "
+                    "month: save this one as well only if it is not the same meeting."
+                ),
+                {"month": f"{day:%m/%Y}", "date": ctx.t.date(_date(regular[0].values["on_date"]))},
             )
         ]
     return []
@@ -795,7 +888,9 @@ MEETING = Form(
     title=N_("Cell meeting"),
     fields=(
         Field("on_date", Kind.DATE, N_("Date"), N_("When was the meeting?"), past_only=True),
-        Field("kind", Kind.CHOICE, N_("Kind"), N_("What kind of meeting?"), choices=MEETING_KINDS),
+        Field(
+            "kind", Kind.CHOICE, N_("Kind"), N_("What kind of meeting?"), choices=MEETING_KINDS, repeat=True
+        ),
         Field(
             "minutes",
             Kind.INT,
@@ -804,6 +899,8 @@ MEETING = Form(
             minimum=10,
             maximum=600,
             warn=_warn_minutes,
+            repeat=True,
+            unit=N_("{value} minutes"),
         ),
         Field(
             "total",
@@ -812,6 +909,8 @@ MEETING = Form(
             N_("How many members does the cell have in total?"),
             minimum=1,
             maximum=500,
+            repeat=True,
+            unit=N_("{value} members"),
         ),
         Field(
             "present",
@@ -829,7 +928,7 @@ MEETING = Form(
             N_("How many were absent with a reason?"),
             minimum=0,
             maximum=500,
-            check=_at_most("total", NOT_MORE_THAN_TOTAL),
+            check=_check_excused,
         ),
         Field(
             "absent_without_reason",
@@ -839,6 +938,7 @@ MEETING = Form(
             minimum=0,
             maximum=500,
             check=_at_most("total", NOT_MORE_THAN_TOTAL),
+            computed=_absent_without_reason,
         ),
         Field(
             "topic",
@@ -852,6 +952,9 @@ MEETING = Form(
     save=_save_meeting,
     load=_load_meeting,
     final_check=_meeting_check,
+    previous=_latest("meeting"),
+    same_label=N_("As last month"),
+    warnings=_meeting_warnings,
 )
 
 # ----- /activity ------------------------------------------------------------------------------------
@@ -879,6 +982,29 @@ async def _load_activity(db: Queryable, ctx: FormContext, record_id: int) -> Ans
     return answers
 
 
+async def _activity_warnings(answers: Answers, ctx: FormContext) -> list[Problem]:
+    """Warn of an activity recorded already: the same day, and the same kind or title."""
+    if not answers.get("on_date") or answers.get("_unit") is None:
+        return []
+    day = _date(answers["on_date"])
+    title = label_key(str(answers.get("title") or ""))
+    for other in await records.dated_between(
+        ctx.db, "activity", _unit(answers), day, day, but=answers.get("_record")
+    ):
+        if other.values["kind"] == answers.get("kind") or label_key(str(other.values["title"])) == title:
+            return [
+                Problem(
+                    "on_date",
+                    N_(
+                        "An activity of {date} is recorded already: “{title}”. Save this one as well only "
+                        "if it is another activity."
+                    ),
+                    {"date": ctx.t.date(day), "title": other.values["title"]},
+                )
+            ]
+    return []
+
+
 ACTIVITY = Form(
     name="activity",
     kind="activity",
@@ -900,6 +1026,7 @@ ACTIVITY = Form(
     ),
     save=_save_activity,
     load=_load_activity,
+    warnings=_activity_warnings,
 )
 
 # ----- /enterprise ----------------------------------------------------------------------------------
@@ -925,7 +1052,7 @@ async def _load_enterprise(db: Queryable, ctx: FormContext, record_id: int) -> A
 async def latest_enterprise(db: Queryable, unit_id: int) -> Answers:
     """Return the answers of a cell's latest enterprise snapshot, to start the next one from."""
     answers: Answers = {}
-    values = await records.latest_enterprise(db, unit_id)
+    values = await records.latest(db, "enterprise", unit_id)
     if values is not None:
         answers = {k: v for k, v in values.items() if k != "on_date"}
     # The register may know better (the committee corrected a figure, or entered it first).
@@ -965,10 +1092,19 @@ ENTERPRISE = Form(
     kind="enterprise",
     title=N_("Enterprise facts"),
     fields=(
-        Field("name", Kind.NAME, N_("Enterprise"), N_("Name of the enterprise?"), max_length=150),
-        Field("zone", Kind.TEXT, N_("Zone"), N_("Industrial zone or cluster it is in?"), max_length=150),
-        WORKERS,
-        YOUNG_WORKERS,
+        Field(
+            "name", Kind.NAME, N_("Enterprise"), N_("Name of the enterprise?"), max_length=150, repeat=True
+        ),
+        Field(
+            "zone",
+            Kind.TEXT,
+            N_("Zone"),
+            N_("Industrial zone or cluster it is in?"),
+            max_length=150,
+            repeat=True,
+        ),
+        replace(WORKERS, repeat=True),
+        replace(YOUNG_WORKERS, repeat=True),
         Field(
             "union_members",
             Kind.INT,
@@ -977,6 +1113,7 @@ ENTERPRISE = Form(
             minimum=0,
             maximum=500_000,
             check=_at_most("workers", NOT_MORE_THAN_WORKERS),
+            repeat=True,
         ),
         Field(
             "youth_union_members",
@@ -986,6 +1123,7 @@ ENTERPRISE = Form(
             minimum=0,
             maximum=500_000,
             check=_at_most("workers", NOT_MORE_THAN_WORKERS),
+            repeat=True,
         ),
         Field(
             "members_elsewhere",
@@ -995,10 +1133,12 @@ ENTERPRISE = Form(
             minimum=0,
             maximum=10_000,
             check=_at_most("workers", NOT_MORE_THAN_WORKERS),
+            repeat=True,
         ),
     ),
     save=_save_enterprise,
     load=_load_enterprise,
+    previous=latest_enterprise,
 )
 
 # ----- /mentor: a quarterly note on a probationary member -----------------------------------------

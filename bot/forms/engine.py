@@ -2,8 +2,13 @@
 
 It knows nothing of Telegram. It takes what the user did (typed text, a photo, a button press
 identified by draft id, version, action and argument) and returns a View: text (HTML) plus
-buttons. The Telegram handler renders buttons as an inline keyboard; a channel without buttons
-renders them as a numbered list, and typed numbers or labels work everywhere.
+buttons (bot/forms/views.py). The Telegram handler renders buttons as an inline keyboard; a channel
+without buttons renders them as a numbered list, and typed numbers or labels work everywhere.
+
+What it spares people, for every form alike: a date is a button (today, yesterday, the cell's
+meeting day) or "5/11"; an answer that rarely changes is offered from the cell's last record, one
+by one ("Keep: 12") or all at once ("As last month"); an answer worked out from others is not asked;
+optional notes wait for the review ("Add: note"); a warning says the answer was noted.
 
 The draft is stored after every step, so a restart or a crash loses nothing: the next message
 continues where the user was. Every step carries the draft's version; a press on a button of an
@@ -16,22 +21,20 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
-from enum import StrEnum
 from typing import Any, ParamSpec, TypeVar
 
 from markupsafe import Markup
 
 from bot.forms.fields import (
     Answers,
-    Choice,
     Field,
     Form,
     FormContext,
     Invalid,
     Kind,
-    Problem,
+    label_key,
     match_option,
     parse_date,
     parse_int,
@@ -39,95 +42,49 @@ from bot.forms.fields import (
     parse_text,
     parse_yesno,
     search,
+    split_number,
+)
+from bot.forms.views import (
+    AUTO,
+    CANCEL,
+    CHANGE,
+    GIVEN,
+    NUMBERED_KINDS,
+    PAGE_SIZE,
+    REVIEW,
+    UNIT_FIELD,
+    UNIT_FIELD_NAME,
+    Accepted,
+    Action,
+    Button,
+    View,
+    Views,
+    answered_count,
+    with_scope,
 )
 from bot.i18n import N_, Translator
-from bot.rules.privacy import ID_NUMBER_MESSAGE, looks_like_id_number
 from storage import audit, drafts, records, units
 from storage.database import Queryable
 from storage.drafts import Draft
 from storage.models import Role
 
+__all__ = [
+    "CANCEL",
+    "CHANGE",
+    "PAGE_SIZE",
+    "REVIEW",
+    "UNIT_FIELD",
+    "UNIT_FIELD_NAME",
+    "Action",
+    "Button",
+    "Engine",
+    "View",
+    "cell_exists",
+]
+
 log = logging.getLogger(__name__)
 
-REVIEW = "@review"
-CHANGE = "@change"
-CANCEL = "@cancel"
-UNIT_FIELD_NAME = "unit"
-PAGE_SIZE = 8
-
-
-class Action(StrEnum):
-    """What a form button does. The values are the two-letter codes on the wire (callback data):
-    buttons already sitting in people's chats keep working, so a value never changes."""
-
-    ANSWER = "a"  # a choice of the question
-    KEEP = "kp"  # keep the answer given before
-    PAGE = "pg"  # another page of choices
-    SKIP = "sk"
-    BACK = "bk"
-    CANCEL = "cx"
-    CANCEL_YES = "cy"  # yes, drop the draft
-    CANCEL_NO = "cn"  # no, go on with it
-    CHANGE = "ch"  # at the review: pick an answer to change
-    EDIT = "ed"  # change this answer
-    REVIEW = "rv"  # back to the review
-    SAVE = "ok"
-    RESUME = "rs"  # continue the unfinished draft
-    DISCARD = "dc"  # drop it and start another form
-
-    @classmethod
-    def parse(cls, code: str) -> Action | None:
-        """Return the action of a code, or None for one this version does not know."""
-        try:
-            return cls(code)
-        except ValueError:
-            return None
-
-
-@dataclass(frozen=True)
-class Button:
-    """A button of a view: its label and what pressing it does."""
-
-    label: str
-    action: Action
-    arg: str = ""
-
-
-@dataclass(frozen=True)
-class View:
-    """What to show the user after a step."""
-
-    text: str
-    buttons: list[list[Button]] = field(default_factory=list)
-    draft_id: int | None = None
-    version: int | None = None
-    closed: bool = False  # no form is open after this view
-    stale: bool = False  # the press was on an old button: say so briefly, show nothing new
-    saved_record: int | None = None
-
-
-async def _cell_options(answers: Answers, ctx: FormContext) -> list[tuple[str, str]]:
-    return [(str(unit_id), name) for unit_id, name in await units.cell_choices(ctx.db)]
-
-
-# Admins act for any cell: their forms first ask which one.
-UNIT_FIELD = Field(
-    UNIT_FIELD_NAME,
-    Kind.PICK,
-    N_("Cell"),
-    N_("For which cell? Pick it, or type part of its name."),
-    options=_cell_options,
-)
-
-HINTS = {
-    Kind.DATE: N_("Type a date as dd/mm/yyyy (for example {today}), or “today” / “hôm nay”."),
-    Kind.YEAR: N_("Type the year with four digits, for example 1995."),
-    Kind.CHOICE: N_("Press a button or type its number."),
-    Kind.YESNO: N_("Press a button or type its number."),
-    Kind.PICK: N_("Press a button, type its number, or type part of the name to search."),
-    Kind.PHOTO: N_("Send a photo."),
-}
-YES_NO = (Choice("yes", N_("Yes")), Choice("no", N_("No")))
+THEN_LIMIT = 40  # characters of a "discard and start" button's form and answers (callback data is 64 bytes)
 
 
 class OutOfScope(Exception):
@@ -192,11 +149,11 @@ Apply = Callable[[Queryable], Awaitable[str | None]]
 AfterSave = Callable[[FormContext, "Engine", Saved], Awaitable[Apply | None]]
 
 
-class Engine:
+class Engine(Views):
     """Runs the forms for every user."""
 
     def __init__(self, forms: dict[str, Form], after_save: Sequence[AfterSave] = ()) -> None:
-        self.forms = forms
+        super().__init__(forms)
         # What else a save does, wired by the composition root (a correction closes a return).
         self.after_save = tuple(after_save)
 
@@ -247,9 +204,11 @@ class Engine:
     ) -> View:
         """Open a form (or offer to resume the one already open); refuse a form the role may not use.
 
-        prefill: answers offered back with a "Keep" button (the last enterprise report);
-        given: answers already decided (a reminder's button names the person and the step), whose
-        questions are not asked when they are still valid choices.
+        prefill: answers offered back with a "Keep" button (an enterprise of the register, to correct);
+
+        given: answers already decided (a reminder's button names the person and the step, /broadcast
+        names the unit), whose questions are not asked when they are still valid choices. The same
+        form already open takes them and goes on; another form open is offered to be discarded first.
         """
         form = self.forms[form_name]
         if form.admin_only and ctx.role is not Role.ADMIN:
@@ -263,7 +222,9 @@ class Engine:
             started = await self.start(ctx, form_name, record_id=record_id, prefill=prefill, given=given)
             return replace(started, text=Markup(closed.view.text) + Markup("\n\n") + Markup(started.text))
         if existing is not None:
-            return self._resume_offer(ctx, existing, then=form_name)
+            if given and existing.form == form_name and existing.record_id is None and record_id is None:
+                return await self._take_given(ctx, existing, form, given)
+            return self._resume_offer(ctx, existing, then=_then_code(form_name, given))
         answers: Answers = dict(prefill or {})
         unit_id = ctx.own_cell
         if ctx.role is Role.SECRETARY and unit_id is None:
@@ -281,27 +242,16 @@ class Engine:
             unit_id = stored.unit_id
             if ctx.role is not Role.SECRETARY:
                 answers[UNIT_FIELD_NAME] = str(unit_id)
-        skip_answered = False
-        if given:
-            probe = Draft(0, ctx.user.id, form_name, unit_id, None, {}, "", None, 0, "open", ctx.now, None)
-            for fld in self._fields(ctx, form):
-                if fld.name not in given:
-                    continue
-                # The options may depend on the answer itself (a record to send back is its own option).
-                probe = replace(probe, answers=answers | {fld.name: given[fld.name]})
-                if fld.kind in (Kind.PICK, Kind.CHOICE) and str(given[fld.name]) not in {
-                    v for v, _ in await self._options(ctx, probe, fld)
-                }:
-                    break  # no longer a valid choice (the step was recorded meanwhile): ask from here
-                answers[fld.name] = given[fld.name]
-                skip_answered = True
+        probe = Draft(
+            0, ctx.user.id, form_name, unit_id, record_id, answers, "", None, 0, "open", ctx.now, None
+        )
+        answers, taken = await self._given(ctx, probe, form, given or {})
         async with ctx.db.transaction() as tx:
             draft = await drafts.create(tx, ctx.user.id, form_name, unit_id, record_id, answers, "", ctx.now)
             if record_id is not None:
                 position = REVIEW
-            elif skip_answered:
-                missing = [f for f in self._visible(ctx, form, answers) if f.name not in answers]
-                position = missing[0].name if missing else REVIEW
+            elif taken:
+                position = self._first_missing(ctx, form, answers)
             else:
                 position = self._next_position(ctx, form, draft, None)
             saved = await drafts.save_step(
@@ -341,6 +291,9 @@ class Engine:
             button = flat[int(chosen)]
             return await self._act(ctx, draft, button.action, button.arg)
         fld = self._field(ctx, form, position)
+        offered = await self._typed_offer(ctx, draft, form, fld, text)
+        if offered is not None:
+            return await self._act(ctx, draft, offered.action, offered.arg)
         if fld.kind in (Kind.CHOICE, Kind.YESNO, Kind.PICK):
             return await self._typed_choice(ctx, draft, form, fld, text)
         if fld.kind is Kind.PHOTO:
@@ -415,7 +368,7 @@ class Engine:
 
     @_closing_out_of_scope
     async def press(self, ctx: FormContext, draft_id: int, version: int, action: str, arg: str) -> View:
-        """Handle a button press of a form view."""
+        """Handle a button press of a form view; the view says what the pressed message shows now."""
         draft = await self.open_draft(ctx)
         if draft is None or draft.id != draft_id:
             old = await drafts.get(ctx.db, draft_id)
@@ -425,28 +378,38 @@ class Engine:
         known = Action.parse(action)
         if version != draft.version or known is None:
             return View(ctx.t(N_("This button belongs to an earlier question.")), stale=True)
-        return await self._act(ctx, draft, known, arg)
+        pressed = await self._pressed(ctx, draft, known, arg)
+        view = await self._act(ctx, draft, known, arg)
+        return view if view.stale else replace(view, pressed=pressed)
 
     # ----- steps ----------------------------------------------------------------------------
 
     async def _act(self, ctx: FormContext, draft: Draft, action: Action, arg: str) -> View:
         form = self.forms[draft.form]
         position = draft.position
-        if action is Action.ANSWER and not position.startswith("@"):
+        question = not position.startswith("@")
+        if action is Action.ANSWER and question:
             fld = self._field(ctx, form, position)
+            if fld.kind is Kind.DATE:
+                return await self._date_pressed(ctx, draft, form, fld, arg)
             options = await self._options(ctx, draft, fld)
             if arg not in {v for v, _ in options}:
                 return View(ctx.t(N_("This choice is no longer available.")), stale=True)
             return await self._accept(ctx, draft, form, fld, _stored_choice(fld, arg))
-        if action is Action.KEEP and not position.startswith("@"):
+        if action is Action.KEEP and question:
             fld = self._field(ctx, form, position)
-            if fld.name not in draft.answers:
+            kept = draft.answers.get(fld.name)
+            if kept is None:
+                kept = (await self._previous(ctx, draft, form)).get(fld.name)
+            if kept is None:
                 return await self._show(ctx, draft)
-            return await self._advance(ctx, draft, form, fld, draft.answers)
-        if action is Action.PAGE and not position.startswith("@"):
+            return await self._accept(ctx, draft, form, fld, kept)
+        if action is Action.SAME and question:
+            return await self._same(ctx, draft, form)
+        if action is Action.PAGE and question:
             return await self._show(ctx, draft, page=int(arg) if arg.isdecimal() else 0)
         if action is Action.SKIP:
-            if position.startswith("@"):
+            if not question:
                 return await self._show(ctx, draft, error=Invalid(N_("There is no question to skip here.")))
             fld = self._field(ctx, form, position)
             if not fld.optional:
@@ -455,8 +418,7 @@ class Engine:
         if action is Action.BACK:
             return await self._back(ctx, draft, form)
         if action is Action.CANCEL:
-            answered = sum(1 for k, v in draft.answers.items() if v is not None and k != UNIT_FIELD_NAME)
-            if answered > 2 and position != CANCEL:
+            if answered_count(draft.answers) > 2 and position != CANCEL:
                 return await self._move(ctx, draft, draft.answers, CANCEL, return_to=position)
             return await self._close_view(ctx, draft, "cancelled")
         if action is Action.CANCEL_YES and position == CANCEL:
@@ -469,7 +431,12 @@ class Engine:
         if action is Action.CHANGE and position == REVIEW:
             return await self._move(ctx, draft, draft.answers, CHANGE, return_to=None)
         if action is Action.EDIT and position in (REVIEW, CHANGE):
-            names = [f.name for f in self._changeable(ctx, form, draft)]
+            # An answer to change, or an optional one to add ("Add: note").
+            names = [f.name for f in self._changeable(ctx, form, draft)] + [
+                f.name
+                for f in self._visible(ctx, form, draft.answers)
+                if f.deferred and draft.answers.get(f.name) is None
+            ]
             if arg not in names:
                 return await self._show(ctx, draft)
             return await self._move(ctx, draft, draft.answers, arg, return_to=REVIEW)
@@ -481,8 +448,9 @@ class Engine:
             return await self._show(ctx, draft)
         if action is Action.DISCARD:
             view = await self._close_view(ctx, draft, "cancelled")
-            if arg in self.forms:
-                started = await self.start(ctx, arg)
+            then = _parse_then(arg)
+            if then is not None and then[0] in self.forms:
+                started = await self.start(ctx, then[0], given=then[1])
                 return replace(started, text=Markup(view.text) + Markup("\n\n") + Markup(started.text))
             return view
         return View(ctx.t(N_("This button belongs to an earlier question.")), stale=True)
@@ -498,6 +466,37 @@ class Engine:
         if fld.kind is Kind.NAME:
             return parse_name(text, fld.max_length if fld.max_length < 200 else 100)
         return parse_text(text, maximum=fld.max_length)
+
+    async def _typed_offer(
+        self, ctx: FormContext, draft: Draft, form: Form, fld: Field, text: str
+    ) -> Button | None:
+        """Return the button a typed text stands for: its number where numbers are no answer, or its words.
+
+        "3" to a date question is its third button (a date is never "3"); "giữ nguyên" or "như tháng
+        trước" typed anywhere is that button. A number to "how many were present?" stays an answer.
+        """
+        cleaned = text.strip().rstrip(".)")
+        if cleaned.isdecimal() and fld.kind not in NUMBERED_KINDS:
+            return None  # the answer itself (or a choice's number, read with the choices)
+        _, rows = await self._question(ctx, draft, form, page=0, only=None)
+        buttons = [b for row in rows for b in row]
+        if cleaned.isdecimal():
+            return next((b for b in buttons if split_number(b.label)[0] == int(cleaned)), None)
+        typed = label_key(text)
+        if not typed:
+            return None
+        t = ctx.t
+        words = {
+            Action.KEEP: label_key(t(N_("Keep: {value}")).format(value="")),
+            Action.SAME: label_key(t(form.same_label)),
+            Action.SKIP: label_key(t(N_("Skip"))),
+        }
+        for button in buttons:
+            if button.action is Action.ANSWER and fld.kind is not Kind.DATE:
+                continue  # a choice typed by its label is read with the choices (and their search)
+            if typed in (label_key(button.label), words.get(button.action)):
+                return button
+        return None
 
     async def _typed_choice(self, ctx: FormContext, draft: Draft, form: Form, fld: Field, text: str) -> View:
         options = await self._options(ctx, draft, fld)
@@ -526,19 +525,93 @@ class Engine:
             return await self._show(ctx, draft, error=error)
         return await self._accept(ctx, draft, form, fld, _stored_choice(fld, chosen))
 
+    async def _date_pressed(self, ctx: FormContext, draft: Draft, form: Form, fld: Field, arg: str) -> View:
+        """Take a date button (any day it offered, even one offered before midnight)."""
+        try:
+            day = date.fromisoformat(arg)
+        except ValueError:
+            return View(ctx.t(N_("This choice is no longer available.")), stale=True)
+        try:
+            value = parse_date(ctx.t.date(day), ctx.today, past_only=fld.past_only)
+        except Invalid as error:
+            return await self._show(ctx, draft, error=error)
+        return await self._accept(ctx, draft, form, fld, value)
+
     async def _accept(self, ctx: FormContext, draft: Draft, form: Form, fld: Field, value: Any) -> View:
         answers = dict(draft.answers)
         if value is not None and fld.check is not None:
-            error = await fld.check(value, _with_scope(draft, answers), ctx)
+            error = await fld.check(value, with_scope(draft, answers), ctx)
             if error is not None:
                 return await self._show(ctx, draft, error=error)
         answers[fld.name] = value
-        warning = None
+        if fld.computed is not None:
+            answers[AUTO] = [name for name in answers.get(AUTO, []) if name != fld.name]  # the user's own now
+        answers = self._derive(ctx, form, answers)
+        accepted = []
         if value is not None and fld.warn is not None:
-            warning = await fld.warn(value, _with_scope(draft, answers), ctx)
+            warning = await fld.warn(value, with_scope(draft, answers), ctx)
+            if warning is not None:
+                accepted.append(Accepted(fld, value, warning))
         if fld.name == UNIT_FIELD_NAME and value is not None:
             draft = replace(draft, unit_id=int(value))
-        return await self._advance(ctx, draft, form, fld, answers, warning=warning)
+        return await self._advance(ctx, draft, form, fld, answers, accepted=accepted)
+
+    async def _same(self, ctx: FormContext, draft: Draft, form: Form) -> View:
+        """Take every repeating answer still open from the cell's last record, then ask what is left."""
+        previous = await self._previous(ctx, draft, form)
+        answers = dict(draft.answers)
+        accepted: list[Accepted] = []
+        for fld in self._fields(ctx, form):
+            if not (fld.repeat and fld.asked and fld.shown(answers)) or fld.name in answers:
+                continue
+            value = previous.get(fld.name)
+            if value is None:
+                continue
+            scoped = replace(draft, answers=answers)
+            if fld.kind in (Kind.CHOICE, Kind.PICK) and str(value) not in {
+                v for v, _ in await self._options(ctx, scoped, fld)
+            }:
+                continue  # no longer a choice: it is asked
+            if fld.check is not None and await fld.check(value, with_scope(draft, answers), ctx) is not None:
+                continue  # it does not fit this report: asked, with its reason
+            answers[fld.name] = value
+            if fld.warn is not None:
+                warning = await fld.warn(value, with_scope(draft, answers), ctx)
+                if warning is not None:
+                    accepted.append(Accepted(fld, value, warning))
+        answers = self._derive(ctx, form, answers)
+        position = self._first_missing(ctx, form, answers)
+        return_to = draft.return_to if position != REVIEW else None
+        return await self._move(ctx, draft, answers, position, return_to=return_to, accepted=accepted)
+
+    async def _given(
+        self, ctx: FormContext, draft: Draft, form: Form, given: Answers
+    ) -> tuple[Answers, list[str]]:
+        """Return the answers with those a button decided, in form order, while they are valid choices.
+
+        Only choices are taken (a reminder's person and step, a broadcast's unit): a button's data is
+        not trusted to hold a date or a number the question would have refused.
+        """
+        answers = dict(draft.answers)
+        taken: list[str] = []
+        for fld in self._fields(ctx, form):
+            if fld.name not in given or fld.kind not in (Kind.PICK, Kind.CHOICE):
+                continue
+            # The options may depend on the answer itself (a record to send back is its own option).
+            probe = replace(draft, answers=answers | {fld.name: given[fld.name]})
+            if str(given[fld.name]) not in {v for v, _ in await self._options(ctx, probe, fld)}:
+                break  # no longer a valid choice (the step was recorded meanwhile): ask from here
+            answers[fld.name] = str(given[fld.name])
+            taken.append(fld.name)
+        if taken:
+            answers[GIVEN] = taken
+        return self._derive(ctx, form, answers), taken
+
+    async def _take_given(self, ctx: FormContext, draft: Draft, form: Form, given: Answers) -> View:
+        """Put the answers a command names into the same form already open, and go on with it."""
+        answers, _ = await self._given(ctx, draft, form, given)
+        position = self._first_missing(ctx, form, answers)
+        return await self._move(ctx, draft, answers, position, return_to=None)
 
     async def _advance(
         self,
@@ -547,26 +620,28 @@ class Engine:
         form: Form,
         fld: Field,
         answers: Answers,
-        warning: Invalid | None = None,
+        accepted: list[Accepted] | None = None,
     ) -> View:
         position = self._next_position(ctx, form, replace(draft, answers=answers), fld.name)
         return_to = draft.return_to if position != REVIEW else None
-        return await self._move(ctx, draft, answers, position, return_to=return_to, warning=warning)
+        return await self._move(ctx, draft, answers, position, return_to=return_to, accepted=accepted)
+
+    def _first_missing(self, ctx: FormContext, form: Form, answers: Answers) -> str:
+        missing = [f for f in self._asked(ctx, form, answers) if f.name not in answers]
+        return missing[0].name if missing else REVIEW
 
     def _next_position(self, ctx: FormContext, form: Form, draft: Draft, after: str | None) -> str:
-        visible = self._visible(ctx, form, draft.answers)
+        asked = self._asked(ctx, form, draft.answers)
         if draft.return_to == REVIEW:
             # Changing one answer: ask only the questions that became relevant, then review.
-            missing = [f for f in visible if f.name not in draft.answers]
-            return missing[0].name if missing else REVIEW
-        names = [f.name for f in visible]
+            return self._first_missing(ctx, form, draft.answers)
+        names = [f.name for f in asked]
         if after is None:
             return names[0] if names else REVIEW
         if after in names:
             index = names.index(after)
             return names[index + 1] if index + 1 < len(names) else REVIEW
-        missing = [f for f in visible if f.name not in draft.answers]
-        return missing[0].name if missing else REVIEW
+        return self._first_missing(ctx, form, draft.answers)
 
     async def _back(self, ctx: FormContext, draft: Draft, form: Form) -> View:
         position = draft.position
@@ -574,7 +649,7 @@ class Engine:
             return await self._act(ctx, draft, Action.CANCEL_NO, "")
         if position == CHANGE or (draft.return_to == REVIEW and not position.startswith("@")):
             return await self._move(ctx, draft, draft.answers, REVIEW, return_to=None)
-        names = [f.name for f in self._visible(ctx, form, draft.answers)]
+        names = [f.name for f in self._asked(ctx, form, draft.answers)]
         if position == REVIEW:
             return await self._move(ctx, draft, draft.answers, names[-1], return_to=None)
         index = names.index(position) if position in names else 0
@@ -590,7 +665,7 @@ class Engine:
         position: str,
         *,
         return_to: str | None,
-        warning: Invalid | None = None,
+        accepted: list[Accepted] | None = None,
     ) -> View:
         # One statement (it checks the draft's version as it writes): no transaction around it.
         saved = await drafts.save_step(
@@ -604,10 +679,11 @@ class Engine:
         )
         if saved is None:
             return View(ctx.t(N_("This button belongs to an earlier question.")), stale=True)
-        return await self._show(ctx, saved, warning=warning)
+        return await self._show(ctx, saved, accepted=accepted)
 
     async def _confirm(self, ctx: FormContext, draft: Draft, form: Form) -> View:
-        answers = _with_scope(draft, self._kept_answers(ctx, form, draft.answers))
+        derived = self._derive(ctx, form, draft.answers)
+        answers = with_scope(draft, self._kept_answers(ctx, form, derived))
         problems = await self._problems(ctx, form, draft, answers)
         if problems:
             return await self._show(ctx, draft)
@@ -669,311 +745,32 @@ class Engine:
             Markup(ctx.t(N_("Cancelled: {title}. Nothing was saved."))).format(title=title), closed=True
         )
 
-    # ----- what is shown ----------------------------------------------------------------------
 
-    def _fields(self, ctx: FormContext, form: Form) -> list[Field]:
-        admin_picks_cell = form.per_cell and ctx.role is not Role.SECRETARY
-        return ([UNIT_FIELD] if admin_picks_cell else []) + list(form.fields)
-
-    def _changeable(self, ctx: FormContext, form: Form, draft: Draft) -> list[Field]:
-        """Return the questions whose answer may be changed (a stored record stays in its cell)."""
-        fields = self._visible(ctx, form, draft.answers)
-        return [
-            f
-            for f in fields
-            if not (draft.record_id is not None and f.name == UNIT_FIELD_NAME)
-            and not (f.fixed and draft.answers.get(f.name) is not None)
-        ]
-
-    def _visible(self, ctx: FormContext, form: Form, answers: Answers) -> list[Field]:
-        return [f for f in self._fields(ctx, form) if f.shown(answers)]
-
-    def _field(self, ctx: FormContext, form: Form, name: str) -> Field:
-        for fld in self._fields(ctx, form):
-            if fld.name == name:
-                return fld
-        raise KeyError(name)
-
-    def _kept_answers(self, ctx: FormContext, form: Form, answers: Answers) -> Answers:
-        """Return the answers of the questions that apply (a changed answer can hide others)."""
-        return {f.name: answers.get(f.name) for f in self._visible(ctx, form, answers)}
-
-    async def _options(self, ctx: FormContext, draft: Draft, fld: Field) -> list[tuple[str, str]]:
-        if fld.kind is Kind.YESNO:
-            return [(c.value, ctx.t(c.label)) for c in YES_NO]
-        if fld.kind is Kind.CHOICE:
-            return [(c.value, ctx.t(c.label) if fld.translate_labels else c.label) for c in fld.choices]
-        if fld.options is not None:
-            scoped = replace(ctx)
-            return await fld.options(_with_scope(draft, draft.answers), scoped)
-        return []
-
-    async def _problems(self, ctx: FormContext, form: Form, draft: Draft, answers: Answers) -> list[Problem]:
-        """Return what the answers break together, each answer checked again against the others.
-
-        A field's own check ran when it was answered; an answer changed later at the review (the
-        date of the step, the number of workers, the cell) can break it, so every answer is checked
-        again here, and a choice must still be one of its options.
-        """
-        problems: list[Problem] = []
-        scoped = replace(draft, answers=answers)
-        for fld in self._visible(ctx, form, answers):
-            value = answers.get(fld.name)
-            if value is None:
-                continue
-            if fld.kind in (Kind.TEXT, Kind.NAME) and looks_like_id_number(str(value)):
-                # An answer kept from before the guard read every separator (a draft of an older chibo).
-                problems.append(Problem(fld.name, ID_NUMBER_MESSAGE))
-                continue
-            choice = fld.kind in (Kind.CHOICE, Kind.PICK)
-            if choice and str(value) not in {v for v, _ in await self._options(ctx, scoped, fld)}:
-                problems.append(Problem(fld.name, N_("This choice is no longer available: choose again.")))
-                continue
-            if fld.check is not None:
-                error = await fld.check(value, answers, ctx)
-                if error is not None:
-                    problems.append(Problem(fld.name, error.message, dict(error.params)))
-        if form.final_check is not None:
-            problems += await form.final_check(answers, ctx)
-        return problems
-
-    async def _show(
-        self,
-        ctx: FormContext,
-        draft: Draft,
-        *,
-        error: Invalid | None = None,
-        warning: Invalid | None = None,
-        page: int = 0,
-        only: list[tuple[str, str]] | None = None,
-    ) -> View:
-        t = ctx.t
-        form = self.forms[draft.form]
-        lines: list[str] = []
-        if error is not None:
-            lines.append(Markup("⚠️ ") + Markup(t(error.message)).format(**error.params))
-        if warning is not None:
-            lines.append(Markup("ℹ️ ") + Markup(t(warning.message)).format(**warning.params))
-        position = draft.position
-        buttons: list[list[Button]] = []
-        if position == REVIEW:
-            body, buttons = await self._review(ctx, draft, form)
-            lines.append(body)
-        elif position == CHANGE:
-            lines.append(Markup("<b>{}</b>").format(t(form.title)))
-            lines.append(t(N_("Which answer do you want to change?")))
-            visible = self._changeable(ctx, form, draft)
-            buttons = [[Button(f"{i}. {t(f.label)}", Action.EDIT, f.name)] for i, f in enumerate(visible, 1)]
-            buttons.append([Button(t(N_("Back to the review")), Action.REVIEW)])
-        elif position == CANCEL:
-            answered = sum(1 for v in draft.answers.values() if v is not None)
-            lines.append(
-                Markup(t(N_("Cancel {title}? Your {count} answers will be lost."))).format(
-                    title=t(form.title), count=answered
-                )
-            )
-            buttons = [
-                [
-                    Button(t(N_("Yes, cancel")), Action.CANCEL_YES),
-                    Button(t(N_("No, continue")), Action.CANCEL_NO),
-                ]
-            ]
-        else:
-            body, buttons = await self._question(ctx, draft, form, page=page, only=only)
-            lines.append(body)
-        return View(Markup("\n").join(Markup(x) for x in lines), buttons, draft.id, draft.version)
-
-    async def _question(
-        self, ctx: FormContext, draft: Draft, form: Form, *, page: int, only: list[tuple[str, str]] | None
-    ) -> tuple[str, list[list[Button]]]:
-        t = ctx.t
-        fld = self._field(ctx, form, draft.position)
-        visible = self._visible(ctx, form, draft.answers)
-        names = [f.name for f in visible]
-        number = names.index(fld.name) + 1 if fld.name in names else len(names)
-        lines = [
-            Markup("<b>{title}</b> · {n}/{total}").format(title=t(form.title), n=number, total=len(names)),
-            Markup("<b>{}</b>").format(t(fld.prompt)),
-        ]
-        hint = self._hint(ctx, fld)
-        if hint:
-            lines.append(Markup("<i>{}</i>").format(hint))
-        buttons: list[list[Button]] = []
-        if fld.kind in (Kind.CHOICE, Kind.YESNO, Kind.PICK):
-            options = await self._options(ctx, draft, fld)
-            numbered = list(enumerate(options, 1))
-            if only is not None:
-                wanted = {v for v, _ in only}
-                numbered = [(i, o) for i, o in numbered if o[0] in wanted]
-            if fld.kind is Kind.PICK and not options:
-                lines.append(Markup("<i>{}</i>").format(t(N_("The list is empty."))))
-            pages = max(1, -(-len(numbered) // PAGE_SIZE))
-            page = min(max(page, 0), pages - 1)
-            shown = numbered[page * PAGE_SIZE : (page + 1) * PAGE_SIZE] if fld.kind is Kind.PICK else numbered
-            for i, (value, label) in shown:
-                buttons.append([Button(f"{i}. {label}", Action.ANSWER, value)])
-            if fld.kind is Kind.PICK and pages > 1:
-                nav = []
-                if page > 0:
-                    nav.append(Button(t(N_("◀ Previous")), Action.PAGE, str(page - 1)))
-                if page < pages - 1:
-                    nav.append(Button(t(N_("Next ▶")), Action.PAGE, str(page + 1)))
-                buttons.append(nav)
-            if fld.kind is not Kind.PICK and len(buttons) == 2 and all(len(r) == 1 for r in buttons):
-                buttons = [[buttons[0][0], buttons[1][0]]]
-        if fld.name in draft.answers and draft.answers[fld.name] is not None:
-            current = await self._display(ctx, draft, fld, draft.answers[fld.name])
-            lines.append(Markup(t(N_("Current answer: {value}"))).format(value=current))
-            buttons.append([Button(t(N_("Keep: {value}")).format(value=_short(current)), Action.KEEP)])
-        if fld.optional:
-            buttons.append([Button(t(N_("Skip")), Action.SKIP)])
-        lines.append(Markup("<i>{}</i>").format(t(N_("/back goes back · /cancel stops"))))
-        return Markup("\n").join(lines), buttons
-
-    def _hint(self, ctx: FormContext, fld: Field) -> str:
-        t = ctx.t
-        if fld.kind is Kind.INT:
-            low = fld.minimum or 0
-            high = fld.maximum if fld.maximum is not None else 100_000
-            return t(N_("A number from {min} to {max}.")).format(min=low, max=high)
-        if fld.kind in (Kind.TEXT, Kind.NAME):
-            hint = t(N_("At most {max} characters.")).format(
-                max=fld.max_length if fld.kind is Kind.TEXT else 100
-            )
-            return hint + (" " + t(N_("Optional: /skip to leave it empty.")) if fld.optional else "")
-        message = HINTS.get(fld.kind)
-        if message is None:
-            return ""
-        hint = t(message).format(today=ctx.t.date(ctx.today))
-        if fld.optional and fld.kind is Kind.PHOTO:
-            hint += " " + t(N_("Optional: /skip to leave it empty."))
-        return hint
-
-    async def _display(self, ctx: FormContext, draft: Draft, fld: Field, value: Any) -> str:
-        """Return an answer as the user reads it (user text is escaped by the caller's Markup)."""
-        t = ctx.t
-        if value is None:
-            return "—"
-        if fld.kind is Kind.DATE:
-            return t.date(date.fromisoformat(value))
-        if fld.kind in (Kind.CHOICE, Kind.YESNO, Kind.PICK):
-            stored = "yes" if value is True else "no" if value is False else str(value)
-            for option_value, label in await self._options(ctx, draft, fld):
-                if option_value == stored:
-                    return label
-            return str(value)
-        if fld.kind is Kind.PHOTO:
-            return t(N_("photo attached"))
-        return str(value)
-
-    async def _review(self, ctx: FormContext, draft: Draft, form: Form) -> tuple[str, list[list[Button]]]:
-        t = ctx.t
-        answers = _with_scope(draft, self._kept_answers(ctx, form, draft.answers))
-        lines = [Markup("<b>{}</b>").format(t(form.title)), t(N_("Check your answers:"))]
-        for i, fld in enumerate(self._visible(ctx, form, draft.answers), 1):
-            shown = await self._display(ctx, draft, fld, answers.get(fld.name))
-            lines.append(Markup("{i}. {label}: ").format(i=i, label=t(fld.label)) + _bold(shown))
-            if fld.warn is not None and answers.get(fld.name) is not None:
-                warning = await fld.warn(answers[fld.name], answers, ctx)
-                if warning is not None:
-                    lines.append(Markup("   ℹ️ ") + Markup(t(warning.message)).format(**warning.params))
-        problems = await self._problems(ctx, form, draft, answers)
-        buttons: list[list[Button]] = []
-        if problems:
-            lines.append("")
-            for problem in problems:
-                lines.append(Markup("❗ ") + Markup(t(problem.message)).format(**problem.params))
-            seen = set()
-            for problem in problems:
-                if problem.field in seen:
-                    continue
-                seen.add(problem.field)
-                label = (
-                    t(form.field(problem.field).label)
-                    if problem.field != UNIT_FIELD_NAME
-                    else t(UNIT_FIELD.label)
-                )
-                buttons.append(
-                    [Button(t(N_("Change: {label}")).format(label=label), Action.EDIT, problem.field)]
-                )
-        else:
-            buttons.append([Button(t(N_("✅ Save")), Action.SAVE)])
-            buttons.append([Button(t(N_("✏️ Change an answer")), Action.CHANGE)])
-        buttons.append([Button(t(N_("✖ Cancel")), Action.CANCEL)])
-        return Markup("\n").join(
-            Markup(x) if isinstance(x, Markup) else Markup.escape(x) for x in lines
-        ), buttons
-
-    def _resume_offer(self, ctx: FormContext, draft: Draft, *, then: str) -> View:
-        t = ctx.t
-        form = self.forms[draft.form]
-        answered = sum(1 for k, v in draft.answers.items() if v is not None and k != UNIT_FIELD_NAME)
-        text = Markup(
-            t(N_("You have an unfinished form: <b>{title}</b> ({count} answers so far, last change {when})."))
-        ).format(title=t(form.title), count=answered, when=t.datetime(draft.updated_at.astimezone(ctx.tz)))
-        buttons = [
-            [Button(t(N_("Continue it")), Action.RESUME)],
-            [Button(t(N_("Discard it")), Action.DISCARD, then)],
-        ]
-        return View(
-            text + Markup("\n") + Markup(t(N_("Continue it, or discard it?"))),
-            buttons,
-            draft.id,
-            draft.version,
-        )
-
-    async def changes(
-        self, ctx: FormContext, form_name: str, old: Answers, new: Answers, unit_id: int | None
-    ) -> list[tuple[str, str, str]]:
-        """Return (label, old, new) of each answer a correction changed, as the reader reads them."""
-        form = self.forms[form_name]
-        before, after = (self._probe(ctx, form_name, a, unit_id) for a in (old, new))
-        found = []
-        for fld in form.fields:
-            if not (fld.shown(old) or fld.shown(new)) or old.get(fld.name) == new.get(fld.name):
-                continue
-            was = await self._display(ctx, before, fld, old.get(fld.name))
-            now = await self._display(ctx, after, fld, new.get(fld.name))
-            if was != now:
-                found.append((ctx.t(fld.label), was, now))
-        return found
-
-    def _probe(self, ctx: FormContext, form_name: str, answers: Answers, unit_id: int | None) -> Draft:
-        """Return a closed draft holding answers, for showing them as the review does."""
-        scoped = answers | {"_unit": unit_id}
-        return Draft(
-            0, ctx.user.id, form_name, unit_id, None, scoped, REVIEW, None, 0, "saved", ctx.now, None
-        )
-
-    async def describe(self, ctx: FormContext, form_name: str, answers: Answers, unit_id: int) -> str:
-        """Return the answers of a stored record as the review lists them (HTML)."""
-        form = self.forms[form_name]
-        probe = self._probe(ctx, form_name, answers, unit_id)
-        lines = []
-        for fld in form.visible(answers):
-            shown = await self._display(ctx, probe, fld, answers.get(fld.name))
-            lines.append(Markup("{label}: ").format(label=ctx.t(fld.label)) + _bold(shown))
-        return Markup("\n").join(lines)
+def _then_code(form_name: str, given: Answers | None) -> str:
+    """Return what a "discard and start" button starts: the form, and the answers a command named."""
+    code = form_name + "".join(f"~{k}={v}" for k, v in (given or {}).items())
+    allowed = all(c not in ":~=" for k, v in (given or {}).items() for c in f"{k}{v}")
+    return code if allowed and len(code) <= THEN_LIMIT else form_name
 
 
-def _bold(value: str) -> Markup:
-    """Return a value in bold, line by line: a long text is split at line ends, so no tag may span two."""
-    return Markup("\n").join(Markup("<b>{}</b>").format(line) for line in value.split("\n"))
-
-
-def _with_scope(draft: Draft, answers: Answers) -> Answers:
-    """Return answers with the cell and the corrected record, which checks and saves need."""
-    return answers | {"_unit": draft.unit_id, "_record": draft.record_id}
+def _parse_then(code: str) -> tuple[str, Answers] | None:
+    """Return the form and answers of a "discard and start" button, or None for nothing to start."""
+    if not code:
+        return None
+    name, *pairs = code.split("~")
+    given: Answers = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            return None
+        given[key] = value
+    return name, given
 
 
 def _stored_choice(fld: Field, value: str) -> Any:
     if fld.kind is Kind.YESNO:
         return value == "yes"
     return value
-
-
-def _short(text: str, limit: int = 30) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _may_touch(ctx: FormContext, unit_id: int) -> bool:

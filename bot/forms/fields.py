@@ -86,6 +86,7 @@ Check = Callable[[Any, Answers, "FormContext"], Awaitable[Invalid | None]]
 Warn = Callable[[Any, Answers, "FormContext"], Awaitable[Invalid | None]]
 Options = Callable[[Answers, "FormContext"], Awaitable[list[tuple[str, str]]]]
 ShownIf = Callable[[Answers], bool]
+Computed = Callable[[Answers], Any]
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,27 @@ class Field:
     options: Options | None = None  # PICK: (value, label) pairs from the database, labels are user text
     translate_labels: bool = True
     fixed: bool = False  # once answered, not offered for change at the review (the record a form is about)
+    # Rarely changes from one report to the next: the cell's last answer is offered ("Keep: 12"), and
+    # with the form's other such answers at once ("As last month").
+    repeat: bool = False
+    # Not asked: worked out from the other answers (or a default), shown at the review, changeable there.
+    computed: Computed | None = None
+    unit: str | None = None  # how a value reads with its unit, "{value} minutes" (a catalog message)
+    offer_dates: bool = True  # DATE: buttons for today, yesterday and the cell's meeting day
 
     def shown(self, answers: Answers) -> bool:
         """Tell whether the question applies, given the answers so far."""
         return self.shown_if is None or self.shown_if(answers)
+
+    @property
+    def deferred(self) -> bool:
+        """Tell whether the question waits for the review ("add a note") instead of being asked."""
+        return self.optional and self.kind in (Kind.TEXT, Kind.PHOTO)
+
+    @property
+    def asked(self) -> bool:
+        """Tell whether the question is asked in turn (not worked out, not left for the review)."""
+        return self.computed is None and not self.deferred
 
 
 def fold(text: str) -> str:
@@ -121,7 +139,7 @@ def fold(text: str) -> str:
 
 TODAY_WORDS = {"hom nay", "today", "nay"}
 YESTERDAY_WORDS = {"hom qua", "yesterday", "qua"}
-_DATE_RE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
+_DATE_RE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?$")
 EARLIEST = date(1930, 1, 1)  # the Party was founded in 1930: no event of ours is earlier
 
 
@@ -139,11 +157,14 @@ def parse_date(text: str, today: date, *, past_only: bool = False) -> str:
                 N_("Write the date as day/month/year, for example {example}, or “today”."),
                 example=f"{today:%d/%m/%Y}",
             )
-        day, month, year = (int(g) for g in match.groups())
-        if len(match.group(3)) == 2:
-            year += 2000
+        day, month = int(match.group(1)), int(match.group(2))
+        written = match.group(3)
+        # "5/11" is this year's, or last year's when this year's is still to come.
+        year = today.year if written is None else int(written) + (2000 if len(written) == 2 else 0)
         try:
             value = date(year, month, day)
+            if written is None and value > today:
+                value = date(year - 1, month, day)
         except ValueError:
             raise Invalid(
                 N_("There is no such day as {text}. Check the day and the month."), text=text.strip()
@@ -212,10 +233,18 @@ def parse_yesno(text: str) -> bool:
     raise Invalid(N_("Answer yes or no (press a button, or type 1 or 2)."))
 
 
-_NUMBERING = re.compile(r"^\s*\d+\s*[.)]\s*")
+_NUMBERING = re.compile(r"^\s*(\d{1,3})\s*[.)]\s*")
 
 
-def _label_key(text: str) -> str:
+def split_number(label: str) -> tuple[int | None, str]:
+    """Return the number a button's label starts with ("3. Honda" -> 3) and the label without it."""
+    match = _NUMBERING.match(label)
+    if match is None:
+        return None, label
+    return int(match.group(1)), label[match.end() :]
+
+
+def label_key(text: str) -> str:
     """Return a label reduced to its words: no numbering, emoji or punctuation, no diacritics."""
     folded = search_key(_NUMBERING.sub("", text))
     return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
@@ -227,11 +256,11 @@ def match_option(text: str, options: list[tuple[str, str]]) -> str | None:
     if cleaned.isdecimal():
         index = int(cleaned) - 1
         return options[index][0] if 0 <= index < len(options) else None
-    key = _label_key(text)
+    key = label_key(text)
     if not key:
         return None
     for value, label in options:
-        if _label_key(label) == key:
+        if label_key(label) == key:
             return value
     return None
 
@@ -244,17 +273,24 @@ def search(text: str, options: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Problem:
-    """A rule the answers break together, found at the review, with the field to change."""
+    """A rule the answers break together, found at the review, with the fields to change."""
 
     field: str
     message: str
     params: dict[str, object] = dataclasses.field(default_factory=dict)
+    also: tuple[str, ...] = ()  # the other answers involved (each of a sum), any of which may be wrong
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Return every answer involved, the first named first."""
+        return (self.field, *(f for f in self.also if f != self.field))
 
 
 FinalCheck = Callable[[Answers, "FormContext"], Awaitable[list[Problem]]]
 Save = Callable[[Any, "FormContext", Answers, int | None], Awaitable[int]]
 Load = Callable[[Any, "FormContext", int], Awaitable[Answers | None]]
 DoneValues = Callable[["FormContext", int], Awaitable[dict[str, object]]]
+Previous = Callable[[Any, int], Awaitable[Answers | None]]
 
 
 @dataclass(frozen=True)
@@ -276,6 +312,12 @@ class Form:
     done: str | None = None  # what to say once saved, instead of "Saved"
     # Values for `done` besides {title}, read once the record is saved (a new cell's code).
     done_values: DoneValues | None = None
+    # The answers of the cell's last record (db, unit id), offered back for the fields that repeat.
+    previous: Previous | None = None
+    same_label: str = N_("As last time")  # the button taking every repeating answer from the last record
+    save_label: str = N_("✅ Save")  # the review's button that ends the form
+    # Soft problems shown at the review before saving (a second meeting in a month): saving stays possible.
+    warnings: FinalCheck | None = None
 
     def field(self, name: str) -> Field:
         """Return a field by name."""

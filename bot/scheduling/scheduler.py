@@ -490,8 +490,15 @@ class Scheduler:
                 )
             )
         ).format(cell=cell.name, month=f"{today:%m/%Y}")
+        # The button opens /meeting, whose answers that rarely change come from last month's report.
+        button = [[(t(N_("Report the meeting")), callbacks.encode("r", "meeting"))]]
         return outbox.NewMessage(
-            f"meeting-nudge:{user.id}:{cell.id}:{month}", user.id, "nudge", str(text), unit_id=cell.id
+            f"meeting-nudge:{user.id}:{cell.id}:{month}",
+            user.id,
+            "nudge",
+            str(text),
+            buttons=button,
+            unit_id=cell.id,
         )
 
     # ----- weekly -----------------------------------------------------------------------------------

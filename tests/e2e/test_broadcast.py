@@ -19,7 +19,7 @@ async def test_a_broadcast_reaches_exactly_the_secretaries_of_the_subtree(
                 "Họp <khẩn> & đúng giờ: 14h thứ Sáu",
                 ["Gửi đến: Đảng bộ KCN A (kcn-a)", "Họp <khẩn> & đúng giờ"],
             ),
-            ("[✅ Lưu]", "đang được gửi đến các bí thư"),
+            ("[1. 📨 Gửi]", "đang được gửi đến các bí thư"),
         ]
     )
     await bot.tick()
@@ -43,8 +43,36 @@ async def test_a_long_message_of_many_lines_is_previewed_and_sent_whole(bot: Run
     assert len(preview.messages) == 1
     assert "Tin & tức & họp số 0: chi bộ <b>nhớ</b>" in preview.text
     assert "Tin & tức & họp số 59" in preview.text
-    await tree.admin.press("✅ Lưu")
+    await tree.admin.press("1. 📨 Gửi")
     await bot.tick()
     received = "\n".join(texts(tree.son)[-2:])
     assert "Tin & tức & họp số 0: chi bộ <b>nhớ</b> đến đúng giờ" in received
     assert "Tin & tức & họp số 59" in received
+
+
+async def test_broadcast_root_is_a_shortcut_with_a_form_open_and_the_committee_comes_first(
+    bot: RunningBot, tree: Tree
+) -> None:
+    # No unit named: the whole committee is the first option, not somewhere down the list.
+    choose = await tree.admin.send("/broadcast")
+    assert choose.buttons[0] == "1. Toàn Đảng bộ các Khu công nghiệp"
+    # The same form open: the unit named goes into it, nothing is offered, nothing asked twice.
+    again = await tree.admin.send("/broadcast kcn-b")
+    assert "biểu mẫu đang làm dở" not in again.text
+    assert "Viết nội dung" in again
+    await tree.admin.send("Họp giao ban")
+    review = await tree.admin.send("/broadcast root")
+    assert "Gửi đến: Toàn Đảng bộ các Khu công nghiệp" in review
+    assert "Nội dung: Họp giao ban" in review
+    assert review.buttons[0] == "1. 📨 Gửi"
+    await tree.admin.press("3. ✖ Hủy")
+    # Another form open: discarding it goes on to the broadcast with its unit, once.
+    await tree.admin.dialog([("/meeting", "Cho chi bộ nào?"), ("honda", "ngày nào?")])
+    offer = await tree.admin.send("/broadcast root")
+    assert "biểu mẫu đang làm dở" in offer
+    started = await tree.admin.press("Bỏ biểu mẫu này")
+    assert "Đã hủy: Sinh hoạt chi bộ" in started
+    assert "Viết nội dung" in started
+    review = await tree.admin.send("Họp toàn Đảng bộ")
+    assert "Gửi đến: Toàn Đảng bộ các Khu công nghiệp" in review
+    assert "đang được gửi đến các bí thư" in await tree.admin.press("1. 📨 Gửi")

@@ -96,14 +96,14 @@ async def test_an_enterprise_goes_from_three_members_to_its_own_cell(bot: Runnin
     assert "🏛 Thành lập chi bộ" not in card.buttons  # the admin founds cells
     await binh.dialog(
         [
-            ("[✏️ Sửa số liệu]", ["kiểm tra lại", "2. Tên doanh nghiệp: Công ty TNHH Nhựa An Phát"]),
-            ("[✏️ Sửa một câu trả lời]", "Đồng chí muốn sửa câu trả lời nào?"),
+            ("[✏️ Sửa số liệu]", ["kiểm tra lại", "• Tên doanh nghiệp: Công ty TNHH Nhựa An Phát"]),
+            ("[2. ✏️ Sửa một câu trả lời]", "Đồng chí muốn sửa câu trả lời nào?"),
             (
                 "[8. Đảng viên làm việc tại doanh nghiệp]",
                 "Có bao nhiêu đảng viên làm việc tại doanh nghiệp?",
             ),
             ("3", "kiểm tra lại"),
-            ("[✅ Lưu]", "✅ Đã sửa thông tin trong danh sách"),
+            ("[1. ✅ Lưu]", "✅ Đã sửa thông tin trong danh sách"),
         ]
     )
     await binh.send("/enterprises an phat")
@@ -112,7 +112,7 @@ async def test_an_enterprise_goes_from_three_members_to_its_own_cell(bot: Runnin
             ("[📍 Ghi mốc]", "Doanh nghiệp đạt mốc nào?"),
             ("[2. Có từ 3 đảng viên chính thức: đủ điều kiện lập chi bộ]", "Vào ngày nào?"),
             ("hôm qua", "kiểm tra lại"),
-            ("[✅ Lưu]", "✅ Đã lưu: Mốc phát triển của doanh nghiệp."),
+            ("[1. ✅ Lưu]", "✅ Đã lưu: Mốc phát triển của doanh nghiệp."),
         ]
     )
     card = await binh.send("/enterprises an phat")
@@ -130,7 +130,7 @@ async def test_an_enterprise_goes_from_three_members_to_its_own_cell(bot: Runnin
             ("[🏛 Thành lập chi bộ]", "Chi bộ được thành lập ngày nào?"),
             ("hôm nay", ["Mã chi bộ: cb-nhuaanphat", "Tên chi bộ: Chi bộ Công ty TNHH Nhựa An Phát"]),
             (
-                "[✅ Lưu]",
+                "[1. ✅ Lưu]",
                 "✅ Đã thành lập Chi bộ Công ty TNHH Nhựa An Phát và gắn với doanh nghiệp. "
                 "Mời bí thư chi bộ: /invite cb-nhuaanphat bithu",
             ),
@@ -186,7 +186,7 @@ async def test_a_committee_member_logs_a_contact(bot: RunningBot, tree: Tree) ->
     await binh.dialog(
         [
             ("Doanh nghiệp đồng ý bố trí phòng sinh hoạt cho chi bộ.", "kiểm tra lại"),
-            ("[✅ Lưu]", "✅ Đã ghi lần tiếp xúc."),
+            ("[1. ✅ Lưu]", "✅ Đã ghi lần tiếp xúc."),
         ]
     )
     stored = rows(bot, "SELECT on_date, kind, note, created_by FROM enterprise_contacts")
@@ -205,7 +205,7 @@ async def test_a_committee_member_logs_a_contact(bot: RunningBot, tree: Tree) ->
             ("hôm nay", "Hình thức tiếp xúc?"),
             ("[2. Thăm, làm việc tại doanh nghiệp]", "Kết quả"),
             ("Gặp ban chấp hành công đoàn.", "kiểm tra lại"),
-            ("[✅ Lưu]", "✅ Đã ghi lần tiếp xúc."),
+            ("[1. ✅ Lưu]", "✅ Đã ghi lần tiếp xúc."),
         ]
     )
     assert rows(bot, "SELECT COUNT(*) AS n FROM enterprise_contacts")[0]["n"] == 2

@@ -83,4 +83,4 @@ async def test_the_meeting_lengths_follow_the_kind_of_meeting(bot: RunningBot, t
         else:
             assert warned in reply.text
         await tree.lan.send("/cancel")
-        await tree.lan.press("Có, hủy")
+        await tree.lan.press("1. Có, hủy")

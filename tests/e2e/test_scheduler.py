@@ -39,12 +39,30 @@ async def test_a_deadline_reminder_reaches_the_right_secretary_and_opens_the_for
         assert len(texts(other)) == before[other.id]
     await bot.tick()
     assert len(texts(tree.lan)) == before[tree.lan.id] + 1
+    # The button opens the form at its date, the person and the step named; a date is a button.
     await tree.lan.dialog(
         [
-            ("[Ghi nhận: lễ kết nạp]", ["Bước kết nạp · 3/4", "Vào ngày nào?"]),
-            ("hôm qua", "Ghi chú"),
-            ("/skip", ["1. Người: Nguyễn Thị Thu", "2. Bước: lễ kết nạp", "3. Ngày: 23/11/2026"]),
-            ("[✅ Lưu]", "Đã lưu"),
+            (
+                "[Ghi nhận: lễ kết nạp]",
+                [
+                    "Bước kết nạp · 3/3",
+                    "Người: Nguyễn Thị Thu (1995) · quyết định kết nạp",
+                    "Bước: lễ kết nạp",
+                    "Vào ngày nào?",
+                    "[1. Hôm nay (24/11)]",
+                    "[2. Hôm qua (23/11)]",
+                ],
+            ),
+            (
+                "[2. Hôm qua (23/11)]",
+                [
+                    "• Người: Nguyễn Thị Thu",
+                    "• Bước: lễ kết nạp",
+                    "• Ngày: 23/11/2026",
+                    "[3. ➕ Thêm ghi chú]",
+                ],
+            ),
+            ("[1. ✅ Lưu]", "Đã lưu"),
         ]
     )
     # The ceremony is held: no more reminders of it, even on its last day.
@@ -204,9 +222,7 @@ async def test_meeting_reminder_and_nudge_follow_the_cell_meeting_day(
             ("120", "How many members"),
             ("3", "present"),
             ("3", "with a reason"),
-            ("0", "without a reason"),
-            ("0", "Topic"),
-            ("-", "Check your answers"),
+            ("0", ["Check your answers", "Absent without reason: 0 (worked out)"]),
             ("1", "✅ Saved: Cell meeting."),
         ]
     )
@@ -251,6 +267,16 @@ async def test_meeting_reminder_and_nudge_follow_the_cell_meeting_day(
         for t in texts(tree.son)[count_son:]
     )
     assert not any("No regular meeting of" in t for t in texts(tree.minh)[count_minh:])
+    # The nudge's button opens the report, its questions that rarely change offered from the last one.
+    await tree.son.dialog(
+        [
+            ("[Báo cáo buổi sinh hoạt]", ["Sinh hoạt chi bộ · 1/6", "Buổi sinh hoạt diễn ra ngày nào?"]),
+            (
+                "[2. Hôm qua (13/12)]",
+                ["Như tháng trước: Sinh hoạt chi bộ thường kỳ (hằng tháng) · 120 phút · 3 đảng viên"],
+            ),
+        ]
+    )
 
 
 async def test_targets_and_days_off_change_what_is_reported(

@@ -39,7 +39,7 @@ async def test_a_transfer_out_completed_from_its_reminder_is_never_overdue(
             ("[Ghi nhận: nơi chuyển đến đã tiếp nhận]", ["Bước chuyển sinh hoạt", "Vào ngày nào?"]),
             ("19/10/2026", "không thể trước ngày cấp giấy giới thiệu (20/10/2026)"),
             ("hôm qua", ["Đỗ Văn Long", "nơi chuyển đến đã tiếp nhận", "23/11/2026", "✅ Lưu"]),
-            ("[✅ Lưu]", "Đã lưu: Bước chuyển sinh hoạt"),
+            ("[1. ✅ Lưu]", "Đã lưu: Bước chuyển sinh hoạt"),
         ]
     )
     stored = await side_db.fetchone("SELECT letter_date, done_on FROM transfers")
@@ -83,11 +83,11 @@ async def test_mine_lists_open_transfers_and_records_their_steps(
             ("1", "Vào ngày nào?"),
             ("01/03/2026", "không thể trước ngày đầu"),
             ("03/03/2026", "✅ Lưu"),
-            ("[✅ Lưu]", "Đã lưu"),
+            ("[1. ✅ Lưu]", "Đã lưu"),
             ("/mine", ["Phan Văn Cũ · chuyển sinh hoạt chính thức đi · đã cấp giấy giới thiệu 03/03/2026"]),
             ("[➡️ Phan Văn Cũ: nơi chuyển đến đã tiếp nhận]", "Vào ngày nào?"),
             ("10/03/2026", "✅ Lưu"),
-            ("[✅ Lưu]", "Đã lưu"),
+            ("[1. ✅ Lưu]", "Đã lưu"),
         ]
     )
     assert "Phan Văn Cũ" not in (await tree.binh.send("/digest")).text
@@ -108,8 +108,7 @@ async def test_an_arrival_in_another_cell_completes_the_transfer_out(
             ("1", "Full name of the member?"),
             ("TRẦN  văn đi", "date of the introduction letter"),
             ("02/11/2026", "arrive and present the letter"),
-            ("20/11/2026", "note"),
-            ("/skip", ["Check your answers", "Arrived: 20/11/2026"]),
+            ("20/11/2026", ["Check your answers", "Arrived: 20/11/2026", "Add: note"]),
             ("1", "Saved"),
         ]
     )

@@ -37,10 +37,11 @@ async def test_id_numbers_with_separators_are_refused_in_forms_broadcasts_and_un
             ("1", "Tên hoạt động?"),
             ("CCCD 079 123 456 789", REFUSED),
             ("Tặng quà 1.500.000đ ngày 12.05.2025 14.30", "Bao nhiêu người tham gia?"),
-            ("12", "Ghi chú"),
+            ("12", "➕ Thêm ghi chú"),
+            ("[3. ➕ Thêm ghi chú]", "Ghi chú"),
             ("số 001\u00a0234\u00a0567\u00a0890", REFUSED),
             ("số ００１２３４５６７８９０", REFUSED),
-            ("nhiệm kỳ 2023-2024-2025, quỹ 100.000.000 đồng", "Ảnh"),
+            ("nhiệm kỳ 2023-2024-2025, quỹ 100.000.000 đồng", "• Ghi chú: nhiệm kỳ 2023-2024-2025"),
         ]
     )
     await tree.admin.dialog(
@@ -91,8 +92,7 @@ async def test_a_person_stored_decomposed_is_found_and_warned_about(
             ("Trần Văn Hòa", "thứ hai"),
             ("TRẦN VĂN HOÀ", "phải là hai người khác nhau"),
             ("Phạm Thị Thuỷ", "từ ngày nào"),
-            ("hôm nay", "Ghi chú"),
-            ("/skip", "NGUYỄN VĂN AN (sinh năm 1995) đã có trong danh sách của chi bộ"),
+            ("hôm nay", "NGUYỄN VĂN AN (sinh năm 1995) đã có trong danh sách của chi bộ"),
         ]
     )
     # Searching the way one types finds the person stored decomposed.
@@ -223,9 +223,10 @@ async def test_a_deleted_person_leaves_no_draft_and_no_bytes_in_the_file(bot: Ru
             ("1", "thứ nhất"),
             ("Trần Văn Bình", "thứ hai"),
             ("Phạm Thị Hoa", "từ ngày nào"),
-            ("hôm nay", "Ghi chú"),
+            ("hôm nay", "➕ Thêm ghi chú"),
+            ("[3. ➕ Thêm ghi chú]", "Ghi chú"),
             ("Làm ca đêm, tổ 3", "Đồng chí kiểm tra lại"),
-            ("[✅ Lưu]", "Đã lưu"),
+            ("[1. ✅ Lưu]", "Đã lưu"),
         ]
     )
     # Another secretary of the same cell starts on her next step and leaves it open.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -64,10 +64,20 @@ async def test_the_demo_has_the_articles_numbers_and_deadlines_around_today(
         assert await db.fetchval(f"SELECT MAX(created_at) FROM {table}") <= now.isoformat()
     # A few weeks of meetings, two cells silent for a month.
     recent = await db.fetchval(
-        "SELECT COUNT(DISTINCT unit_id) FROM meetings WHERE on_date >= date(?, '-30 days')",
-        (today.isoformat(),),
+        "SELECT COUNT(DISTINCT u.code) FROM meetings m JOIN units u ON u.id = m.unit_id"
+        " WHERE m.on_date >= date(?, '-30 days') AND u.code != ?",
+        (today.isoformat(), demo.SECRETARY_CELL),
     )
-    assert recent == 11
+    assert recent == 10
+    # The secretary's cell met on its meeting day last month and has this month's meeting to report.
+    days = await db.fetchall(
+        "SELECT m.on_date FROM meetings m JOIN units u ON u.id = m.unit_id WHERE u.code = ?"
+        " ORDER BY m.on_date DESC",
+        (demo.SECRETARY_CELL,),
+    )
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=demo.MEETING_DAY)
+    assert days[0]["on_date"] == last_month.isoformat()
+    assert all(d["on_date"] < today.replace(day=1).isoformat() for d in days)
 
     # The register: the 13 cells' enterprises among 31 of the two zones, as the article has it.
     coverage = await enterprises.coverage(db, summary.committee.id, today)

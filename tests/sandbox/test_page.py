@@ -67,32 +67,43 @@ async def test_a_secretary_reports_a_meeting_and_each_persona_keeps_their_chat(
     await page.screenshot(path=shots / "01-open.png")
 
     await say(page, "/meeting", "Buổi sinh hoạt diễn ra ngày nào?")
-    await say(page, "hôm qua", "Hình thức sinh hoạt?")
-    await page.screenshot(path=shots / "02-meeting-kind-buttons.png")
-    await press(page, "Sinh hoạt chi bộ thường kỳ (hằng tháng)", "bao nhiêu phút")
-    await say(page, "120", "tổng số bao nhiêu đảng viên")
-    await say(page, "12", "có mặt")
+    await page.screenshot(path=shots / "02-meeting-date-buttons.png")
+    await press(page, "Hôm qua", "Hình thức sinh hoạt?")
+    # The pressed question shows the answer chosen, in place of its buttons.
+    date_question = chat(page).locator(".msg.bot", has_text="Buổi sinh hoạt diễn ra ngày nào?").last
+    await expect(date_question).to_contain_text("➜ Hôm qua")
+    await expect(date_question.locator("button.inline")).to_have_count(0)
+    # Nothing changed since last month: kind, length and members in one press.
+    await expect(answer(page, "Như tháng trước:")).to_contain_text("12 đảng viên")
+    await page.screenshot(path=shots / "03-meeting-as-last-month.png")
+    await press(page, "Như tháng trước", "có mặt")
     await say(page, "11", "vắng có lý do")
-    await say(page, "1", "vắng không lý do")
-    await say(page, "0", "Chủ đề")
+    review = await say(page, "1", "kiểm tra lại")
+    await expect(review).to_contain_text("Vắng không lý do: 0 (tự tính)")
+    await press(page, "Thêm chủ đề", "Chủ đề buổi sinh hoạt")
     review = await say(page, "Kết nạp <b>đảng viên</b> & Đoàn", "kiểm tra lại")
     # What the secretary typed is shown as typed: the page renders only the bot's own tags.
     await expect(review).to_contain_text("Chủ đề: Kết nạp <b>đảng viên</b> & Đoàn")
     await expect(review.locator("b", has_text="Kết nạp")).to_have_count(1)
     await expect(review.locator("b b")).to_have_count(0)
-    await page.screenshot(path=shots / "03-meeting-review.png")
+    await page.screenshot(path=shots / "04-meeting-review.png")
     await press(page, "Lưu", "Đã lưu: Sinh hoạt chi bộ")
-    await page.screenshot(path=shots / "04-meeting-saved.png")
+    await page.screenshot(path=shots / "05-meeting-saved.png")
 
     db = sandbox.app.bot_data.db
     assert db is not None
+    minutes = await db.fetchval(
+        "SELECT m.minutes FROM meetings m JOIN units u ON u.id = m.unit_id"
+        " WHERE u.code = ? AND m.topic NOT LIKE 'Kết nạp%' ORDER BY m.on_date DESC LIMIT 1",
+        (demo.SECRETARY_CELL,),
+    )
     stored = await db.fetchall(
         "SELECT m.* FROM meetings m JOIN units u ON u.id = m.unit_id"
         " WHERE u.code = ? AND m.topic LIKE 'Kết nạp%'",
         (demo.SECRETARY_CELL,),
     )
     assert [(m["kind"], m["minutes"], m["total"], m["present"], m["topic"]) for m in stored] == [
-        ("regular", 120, 12, 11, "Kết nạp <b>đảng viên</b> & Đoàn")
+        ("regular", minutes, 12, 11, "Kết nạp <b>đảng viên</b> & Đoàn")
     ]
 
     # The committee member has a chat of his own, without the secretary's form.
@@ -102,7 +113,7 @@ async def test_a_secretary_reports_a_meeting_and_each_persona_keeps_their_chat(
     await expect(chat(page)).not_to_contain_text("Sinh hoạt chi bộ")
     whoami = await say(page, "/whoami", "Trần Văn Hùng")
     await expect(whoami).to_contain_text(demo.COMMITTEE_NAME)
-    await page.screenshot(path=shots / "05-committee-member.png")
+    await page.screenshot(path=shots / "06-committee-member.png")
 
     # Back to the secretary: her chat is as she left it.
     await page.click(".persona[data-role=secretary]")
@@ -118,7 +129,7 @@ async def test_a_secretary_reports_a_meeting_and_each_persona_keeps_their_chat(
     await expect(answers(page).first).not_to_contain_text("Không có lệnh này")
     badge = page.locator(".persona[data-role=committee] .badge")
     await expect(badge).to_be_visible(timeout=REPLY_WAIT)
-    await page.screenshot(path=shots / "06-admin-runs-the-digest.png")
+    await page.screenshot(path=shots / "07-admin-runs-the-digest.png")
 
     await page.click(".persona[data-role=committee]")
     await expect(badge).to_be_hidden()
@@ -132,12 +143,12 @@ async def test_a_secretary_reports_a_meeting_and_each_persona_keeps_their_chat(
     actions = chat(page).locator(".msg.bot", has_text="Cần xử lý").last
     await expect(actions).to_be_in_viewport()
     await expect(chat(page).locator("button.inline", has_text="Nhắc").last).to_be_in_viewport()
-    await page.screenshot(path=shots / "07-committee-member-gets-the-digest.png")
+    await page.screenshot(path=shots / "08-committee-member-gets-the-digest.png")
     await chart.scroll_into_view_if_needed()
     await expect(chart).to_be_in_viewport()
-    await page.screenshot(path=shots / "07b-the-chart.png")
+    await page.screenshot(path=shots / "08b-the-chart.png")
     await page.set_viewport_size({"width": 1280, "height": 800})
-    await page.screenshot(path=shots / "08-desktop.png")
+    await page.screenshot(path=shots / "09-desktop.png")
     await page.set_viewport_size(PHONE)
 
     # And the reminders: they went out when the sandbox started, so the run finds none new.
@@ -146,7 +157,7 @@ async def test_a_secretary_reports_a_meeting_and_each_persona_keeps_their_chat(
     await expect(chat(page).locator(".msg.me .text").last).to_have_text("/remind")
     await expect(answers(page).first).to_be_visible(timeout=REPLY_WAIT)
     await expect(answers(page).first).not_to_contain_text("Không có lệnh này")
-    await page.screenshot(path=shots / "09-admin-runs-the-reminders.png")
+    await page.screenshot(path=shots / "10-admin-runs-the-reminders.png")
 
 
 async def test_the_page_renders_only_telegrams_tags(page: Page) -> None:

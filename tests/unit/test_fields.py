@@ -32,6 +32,12 @@ TODAY = date(2026, 11, 24)
         ("hôm qua", "2026-11-23"),
         ("today", "2026-11-24"),
         ("yesterday", "2026-11-23"),
+        # Without the year: this year's, or last year's when this year's is still to come.
+        ("5/11", "2026-11-05"),
+        ("24/11", "2026-11-24"),
+        ("25/11", "2025-11-25"),
+        ("31-12", "2025-12-31"),
+        ("1.1", "2026-01-01"),
     ],
 )
 def test_dates_people_write(typed: str, expected: str) -> None:
@@ -48,6 +54,8 @@ def test_dates_people_write(typed: str, expected: str) -> None:
         ("", "Write the date as day/month/year"),
         ("25/11/2026", "in the future"),
         ("01/01/1900", "too far in the past"),
+        ("31/11", "There is no such day"),
+        ("5/", "Write the date as day/month/year"),
     ],
 )
 def test_bad_dates_are_refused_with_the_reason(typed: str, message: str) -> None:

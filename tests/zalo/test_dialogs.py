@@ -38,24 +38,48 @@ async def test_meeting_in_vietnamese_choices_and_the_review_answered_by_number(
 ) -> None:
     await cells.lan.dialog(
         [
-            ("/meeting", ["Sinh hoạt chi bộ · 1/8", "Buổi sinh hoạt diễn ra ngày nào?"]),
-            ("hôm qua", ["Hình thức sinh hoạt?", "1. Sinh hoạt chi bộ thường kỳ (hằng tháng)", "2. "]),
+            (
+                "/meeting",
+                [
+                    "Sinh hoạt chi bộ · 1/6",
+                    "Buổi sinh hoạt diễn ra ngày nào?",
+                    "1. Hôm nay (24/11)",
+                    "2. Hôm qua (23/11)",
+                    "3. Ngày sinh hoạt (05/11)",
+                ],
+            ),
+            ("2", ["Hình thức sinh hoạt?", "1. Sinh hoạt chi bộ thường kỳ (hằng tháng)", "2. "]),
             ("1", "Buổi sinh hoạt kéo dài bao nhiêu phút?"),
             ("90", "Chi bộ có tổng số bao nhiêu đảng viên?"),
             ("12", "Bao nhiêu đồng chí có mặt?"),
             ("10", "vắng có lý do"),
-            ("1", "vắng không lý do"),
-            ("1", ["Chủ đề buổi sinh hoạt", "/skip — Bỏ qua"]),
-            ("/skip", ["Đồng chí kiểm tra lại", "1. Ngày: 23/11/2026", "1. ✅ Lưu", "2. ✏️ Sửa", "3. ✖ Hủy"]),
+            (
+                "1",
+                [
+                    "Đồng chí kiểm tra lại",
+                    "• Ngày: 23/11/2026",
+                    "• Vắng không lý do: 1 (tự tính)",
+                    "1. ✅ Lưu",
+                    "2. ✏️ Sửa",
+                    "3. ➕ Thêm chủ đề",
+                    "4. ✖ Hủy",
+                ],
+            ),
             ("2", ["Đồng chí muốn sửa câu trả lời nào?", "4. Tổng số đảng viên"]),
             ("4", ["Câu trả lời hiện tại: 12", "/keep — Giữ nguyên: 12"]),
             ("/keep", "Đồng chí kiểm tra lại"),
+            ("3", "Chủ đề buổi sinh hoạt"),
+            ("Kiểm điểm công tác tháng", "• Chủ đề: Kiểm điểm công tác tháng"),
             ("1", "✅ Đã lưu: Sinh hoạt chi bộ."),
             ("1", "Tôi chưa hiểu ý đồng chí"),  # no form is open: nothing to press, nothing saved twice
         ]
     )
-    stored = rows(bot, "SELECT on_date, kind, minutes, total, present FROM meetings")
-    assert [tuple(r) for r in stored] == [("2026-11-23", "regular", 90, 12, 10)]
+    stored = rows(
+        bot, "SELECT on_date, kind, minutes, total, present, absent_without_reason, topic FROM meetings"
+    )
+    assert [tuple(r) for r in stored] == [
+        ("2026-11-23", "regular", 90, 12, 10, 1, "Kiểm điểm công tác tháng")
+    ]
 
 
 async def test_a_number_answering_a_question_is_never_taken_for_a_button(
@@ -71,9 +95,9 @@ async def test_a_number_answering_a_question_is_never_taken_for_a_button(
             ("120", "How many members"),
             ("2", "How many were present?"),
             ("2", "with a reason"),
-            ("0", "without a reason"),
-            ("0", "Topic"),
-            ("Nghị quyết 57", ["Check your answers", "Present: 2"]),
+            ("0", ["Check your answers", "Present: 2", "3. ➕ Add: topic"]),
+            ("3", "Topic"),
+            ("Nghị quyết 57", ["Check your answers", "Topic: Nghị quyết 57"]),
             ("save", "✅ Saved: Cell meeting."),
         ]
     )
@@ -92,8 +116,7 @@ async def test_candidate_typing_choices_and_names_full_of_html(bot: RunningZalo,
             ("yes", "first party member"),
             ("Trần Bình", "second party member"),
             ("Phạm Thị Hoa", "Since when"),
-            ("today", "A short note"),
-            ("/skip", ["Check your answers", "Full name: Lê <b>Văn</b> & Co", "Gender: Female"]),
+            ("today", ["Check your answers", "Full name: Lê <b>Văn</b> & Co", "Gender: Female"]),
             ("1", "✅ Saved: New source."),
         ]
     )
@@ -112,14 +135,12 @@ async def test_progress_picks_a_person_by_name_and_a_step_by_number(bot: Running
             ("2", "?"),
             ("Trần Bình", "?"),
             ("Phạm Hoa", "?"),
-            ("01/03/2026", "?"),
-            ("/skip", "kiểm tra lại"),
+            ("1/3", "kiểm tra lại"),  # no year: this year's 1 March, which has passed
             ("1", "✅"),
             ("/progress", ["Bước của ai?", "1. Nguyễn Thị Thu (1998)"]),
             ("thu", ["Bước nào?", "1. giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng"]),
             ("1", "Vào ngày nào?"),
-            ("10/03/2026", "Ghi chú"),
-            ("/skip", ["2. Bước: giấy chứng nhận lớp bồi dưỡng", "1. ✅ Lưu"]),
+            ("10/03/2026", ["• Bước: giấy chứng nhận lớp bồi dưỡng", "1. ✅ Lưu"]),
             ("1", "✅ Đã lưu: Bước kết nạp."),
         ]
     )
@@ -141,8 +162,7 @@ async def test_transfer_survives_a_restart_and_the_resume_offer_is_answered_by_n
             ("1", "bắt đầu từ ngày nào"),
             ("01/10/2026", "để đi học"),
             ("Không", "kết thúc"),
-            ("01/03/2027", "Ghi chú"),
-            ("/skip", ["Đồng chí kiểm tra lại", "3. Đảng viên: Đỗ Văn Long"]),
+            ("01/03/2027", ["Đồng chí kiểm tra lại", "• Đảng viên: Đỗ Văn Long"]),
         ]
     )
     await bot.restart()
@@ -156,12 +176,12 @@ async def test_activity_with_keep_and_a_photo_from_zalo(bot: RunningZalo, cells:
         [
             ("/activity", "When did it take place?"),
             ("yesterday", "What kind of activity?"),
-            ("/back", ["When did it take place?", "/keep — Keep: 23/11/2026"]),
-            ("/keep", "What kind of activity?"),
+            ("/back", ["When did it take place?", "4. Keep: 23/11/2026"]),
+            ("4", "What kind of activity?"),
             ("Dialogue with the enterprise owner", "Title of the activity?"),
             ("Gặp chủ doanh nghiệp", "How many took part?"),
-            ("12", "A short note"),
-            ("/skip", "A photo of the activity"),
+            ("12", ["Check your answers", "3. ➕ Add: note", "4. ➕ Add: photo"]),
+            ("add: photo", "A photo of the activity"),
         ]
     )
     marker = cells.minh.user.marker()
@@ -190,11 +210,32 @@ async def test_enterprise_then_its_next_report_keeps_the_last_answers(bot: Runni
     await cells.minh.dialog(
         [
             *CANON_REPORT,
-            ("/enterprise", ["Name of the enterprise?", "/keep — Keep: Canon Việt Nam"]),
-            ("/keep", ["Industrial zone", "/keep — Keep: KCN Quế Võ"]),
+            # The next report starts from this one: each answer can be kept, or all at once.
+            (
+                "/enterprise",
+                [
+                    "Name of the enterprise?",
+                    "/keep — Keep: Canon Việt Nam",
+                    "/same — ↺ As last time",
+                    "As last time: Canon Việt Nam · KCN Quế Võ",
+                ],
+            ),
+            ("Canon Vietnam Co.", ["Industrial zone", "/keep — Keep: KCN Quế Võ", "/same — ↺ As last time"]),
+            ("/keep", ["How many workers", "/keep — Keep: 1,000", "/same — ↺ As last time"]),
+            ("1050", ["under 30", "/same — ↺ As last time"]),
+            (
+                "/same",
+                ["Check your answers", "Enterprise: Canon Vietnam Co.", "Workers: 1,050", "Zone: KCN Quế Võ"],
+            ),
+            ("1", "✅ Saved"),
         ]
     )
-    assert rows(bot, "SELECT COUNT(*) FROM enterprise_snapshots")[0][0] == 1
+    stored = rows(
+        bot, "SELECT name, zone, workers, young_workers, members_elsewhere FROM enterprise_snapshots"
+    )
+    assert [tuple(r) for r in stored][-1] == ("Canon Vietnam Co.", "KCN Quế Võ", 1050, 400, 3)
+    # /keep and /same are presses: on Zalo they only stop the list answering, nothing is sent again.
+    assert not any("➜" in text for text in cells.minh.texts())
 
 
 async def test_report_and_mine_are_numbered_lists(bot: RunningZalo, cells: Cells) -> None:
@@ -218,8 +259,7 @@ async def test_report_and_mine_are_numbered_lists(bot: RunningZalo, cells: Cells
             ("1", "?"),
             ("Trần Bình", "?"),
             ("Phạm Hoa", "?"),
-            ("today", "?"),
-            ("/skip", "Check your answers"),
+            ("today", "Check your answers"),
             ("1", "✅"),
             ("/mine", ["page 1 of 1", "1. Vũ Thị Mai (1999)"]),
             ("1", ["Full name: Vũ Thị Mai", "1. ✏️ Correct", "2. 🗑 Delete"]),
@@ -275,3 +315,40 @@ async def test_the_enterprise_register_typed_on_zalo(bot: RunningZalo, cells: Ce
         ]
     )
     assert rows(bot, "SELECT kind, note FROM enterprise_contacts")[0][0] == "visit"
+
+
+async def test_a_meeting_like_last_months_in_six_typed_messages(bot: RunningZalo, cells: Cells) -> None:
+    # Last month's report, made on Zalo too.
+    await cells.lan.dialog(
+        [
+            ("/meeting", "ngày nào?"),
+            ("5/10", "Hình thức sinh hoạt?"),
+            ("1", "bao nhiêu phút"),
+            ("95", "tổng số"),
+            ("12", "có mặt"),
+            ("12", "vắng có lý do"),
+            ("0", "kiểm tra lại"),
+            ("1", "✅ Đã lưu"),
+        ]
+    )
+    # This month nothing changed but who came: six messages, two of them numbers she had to type.
+    await cells.lan.dialog(
+        [
+            ("/meeting", ["1. Hôm nay (24/11)", "2. Hôm qua (23/11)"]),
+            (
+                "2",
+                [
+                    "Như tháng trước: Sinh hoạt chi bộ thường kỳ (hằng tháng) · 95 phút · 12 đảng viên",
+                    "4. ↺ Như tháng trước",
+                ],
+            ),
+            ("4", ["Bao nhiêu đồng chí có mặt?", "5/6"]),
+            ("10", "vắng có lý do"),
+            ("2", ["• Thời lượng (phút): 95", "• Vắng không lý do: 0 (tự tính)", "1. ✅ Lưu"]),
+            ("1", "✅ Đã lưu: Sinh hoạt chi bộ."),
+        ]
+    )
+    stored = rows(bot, "SELECT on_date, kind, minutes, total, present, absent_with_reason FROM meetings")
+    assert [tuple(r) for r in stored][-1] == ("2026-11-23", "regular", 95, 12, 10, 2)
+    # No copy of a pressed question was sent: Zalo cannot edit, and the typed answer is in the chat.
+    assert not any("➜" in text for text in cells.lan.texts())

@@ -15,9 +15,7 @@ MEETING_TO_REVIEW = [
     ("90", "Chi bộ có tổng số bao nhiêu đảng viên?"),
     ("12", "Bao nhiêu đồng chí có mặt?"),
     ("10", "vắng có lý do"),
-    ("1", "vắng không lý do"),
-    ("1", "Chủ đề buổi sinh hoạt"),
-    ("/skip", "Đồng chí kiểm tra lại"),
+    ("1", "Đồng chí kiểm tra lại"),  # absent without reason worked out, the topic offered at the review
 ]
 
 

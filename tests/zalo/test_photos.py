@@ -26,8 +26,8 @@ TO_THE_PHOTO = [
     ("hôm qua", "Loại hoạt động?"),
     ("1", "Tên hoạt động?"),
     ("Đối thoại với chủ doanh nghiệp", "Bao nhiêu người tham gia?"),
-    ("12", "Ghi chú ngắn"),
-    ("/skip", "Ảnh của hoạt động"),
+    ("12", ["Đồng chí kiểm tra lại", "3. ➕ Thêm ghi chú", "4. ➕ Thêm ảnh"]),  # asked at the review
+    ("4", "Ảnh của hoạt động"),
 ]
 
 

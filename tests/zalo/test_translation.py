@@ -86,6 +86,34 @@ def test_a_form_question_shows_its_choices_but_leaves_typed_numbers_to_the_engin
     assert menu.press("/NEXT").data == form(5, 2, "pg", "2")  # type: ignore[union-attr]
 
 
+def test_offers_keep_the_engines_numbers_where_numbers_are_no_answer_and_words_elsewhere() -> None:
+    # A date's question: its offers are numbered by the engine, which reads "4" back itself.
+    dates = menus.build(
+        [
+            [
+                ("1. Hôm nay (24/11)", form(5, 3, "a", "2026-11-24")),
+                ("2. Hôm qua (23/11)", form(5, 3, "a", "x")),
+            ],
+            [("3. Ngày sinh hoạt (05/11)", form(5, 3, "a", "2026-11-05"))],
+            [("4. Giữ nguyên: 20/11/2026", form(5, 3, "kp"))],
+        ]
+    )
+    assert dates is not None
+    assert dates.text(EN).splitlines() == [
+        "1. Hôm nay (24/11)",
+        "2. Hôm qua (23/11)",
+        "3. Ngày sinh hoạt (05/11)",
+        "4. Giữ nguyên: 20/11/2026",
+    ]
+    assert all(dates.press(typed) is None for typed in ("1", "4", "hôm qua"))
+    # A number's question: "12" is an answer, so last month's answers are a word away.
+    number = menus.build([[("Giữ nguyên: 12", form(5, 4, "kp"))], [("↺ Như tháng trước", form(5, 4, "sm"))]])
+    assert number is not None
+    assert number.text(EN).splitlines() == ["/keep — Giữ nguyên: 12", "/same — ↺ Như tháng trước"]
+    assert number.press("12") is None and number.press("như tháng trước") is None
+    assert number.press("/same").data == form(5, 4, "sm")  # type: ignore[union-attr]
+
+
 def test_a_form_review_is_numbered_as_the_engine_counts_and_the_resume_offer_is_pressed() -> None:
     review = menus.build(
         [

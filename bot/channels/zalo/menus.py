@@ -4,30 +4,29 @@ A keyboard (rows of label and callback data, as the Telegram side sends it) beco
 per button, "3. Label". Typing "3" or the label presses that button: the update the handlers get is
 the callback query Telegram would have sent, so every handler works unchanged.
 
-The form engine reads typed answers itself (numbers and labels of its choices, and numbers at the
-review), so the numbers of a form view (callback data "v1:f:...") are only shown, never pressed:
-"2" typed to a question asking for a number stays the answer 2. The few form buttons the engine does
-not read get words instead: "/keep", "/next", "/prev" press them, and "/skip" is the command anyway.
+The form engine reads typed answers itself (numbers and labels of its choices, its dates and its
+offers, and numbers at the review), so the numbers of a form view (callback data "v1:f:...") are only
+shown, never pressed: "2" typed to a question asking for a number stays the answer 2. Where a number
+is an answer the engine words its offers instead: "/keep", "/same", "/next", "/prev" press them, and
+"/skip" is the command anyway.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import callbacks
+from bot.forms.fields import label_key, split_number
 from bot.i18n import N_, Translator
 
 Buttons = Sequence[Sequence[tuple[str, str]]]
 
 FORM_KIND = "f"
-QUESTION_ACTIONS = {"a", "kp", "sk", "pg"}  # the buttons of a form's question
+QUESTION_ACTIONS = {"a", "kp", "sk", "pg", "sm"}  # the buttons of a form's question
 OFFER_ACTIONS = {"rs", "dc"}  # "continue or discard your unfinished form": the engine reads no text there
 HINT = N_("Type the number of your choice.")
-_NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+")
 
 
 @dataclass(frozen=True)
@@ -100,22 +99,6 @@ class Menu:
         return cls(entries, bool(raw["hint"]), bool(raw.get("by_label", True)))
 
 
-def label_key(text: str) -> str:
-    """Return a label reduced to its words: no numbering, emoji, punctuation, case or diacritics."""
-    text = _NUMBERED.sub("", text).replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    letters = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return " ".join("".join(c if c.isalnum() else " " for c in letters).split())
-
-
-def _number(label: str) -> tuple[int | None, str]:
-    """Return the number a label starts with ("3. Honda" -> 3) and the label without it."""
-    match = _NUMBERED.match(label)
-    if match is None:
-        return None, label
-    return int(match.group(1)), label[match.end() :]
-
-
 def _form_action(data: str) -> str | None:
     decoded = callbacks.decode(data)
     if decoded is None or decoded.kind != FORM_KIND or len(decoded.args) < 3:
@@ -138,7 +121,7 @@ def build(rows: Buttons) -> Menu | None:
 
 def _choices(flat: list[tuple[str, str]]) -> Menu:
     """Number the buttons (keeping numbers they carry) and let typing press them."""
-    numbers = [_number(label)[0] for label, _ in flat]
+    numbers = [split_number(label)[0] for label, _ in flat]
     given = [n for n in numbers if n is not None]
     keep = len(given) == len(set(given))  # a label's own number is its key unless two labels share one
     taken = set(given) if keep else set()
@@ -146,7 +129,7 @@ def _choices(flat: list[tuple[str, str]]) -> Menu:
     entries = []
     for (label, data), number in zip(flat, numbers, strict=True):
         if keep and number is not None:
-            key, shown = number, _number(label)[1]
+            key, shown = number, split_number(label)[1]
         else:
             while next_free in taken:
                 next_free += 1
@@ -156,22 +139,32 @@ def _choices(flat: list[tuple[str, str]]) -> Menu:
     return Menu(tuple(entries))
 
 
+WORDS = {
+    "kp": "/keep",
+    "sm": "/same",
+    "sk": "/skip",
+}  # the form buttons typed as a word where numbers are answers
+
+
 def _question(flat: list[tuple[str, str]], actions: list[str]) -> Menu:
-    """Show a form question's choices (their numbers are the engine's) and word the other buttons."""
+    """Show a form question's buttons: the numbered ones with the engine's numbers (it reads them), the
+    others with a word to type ("/keep"), since there a typed number is the answer."""
     entries = []
     position = 0
     for (label, data), action in zip(flat, actions, strict=True):
+        number, shown = split_number(label)
         if action == "a":
             position += 1
-            number, shown = _number(label)
             entries.append(Entry(str(number or position), shown, data, pressable=False))
+        elif number is not None:
+            entries.append(Entry(str(number), shown, data, pressable=False))
         elif action == "sk":
             entries.append(Entry("/skip", label, data, pressable=False))  # the command does the same
         elif action == "pg":
             word = "/prev" if label.lstrip().startswith("◀") else "/next"
             entries.append(Entry(word, label, data, pressable=True))
         else:
-            entries.append(Entry("/keep" if action == "kp" else f"/{action}", label, data, pressable=True))
+            entries.append(Entry(WORDS.get(action, f"/{action}"), label, data, pressable=True))
     return Menu(tuple(entries), hint=False, by_label=False)
 
 
@@ -179,6 +172,6 @@ def _review(flat: list[tuple[str, str]]) -> Menu:
     """Number a form's review buttons as the engine counts them (it reads the typed number)."""
     entries = []
     for position, (label, data) in enumerate(flat, 1):
-        number, shown = _number(label)
+        number, shown = split_number(label)
         entries.append(Entry(str(position), shown if number == position else label, data, pressable=False))
     return Menu(tuple(entries))

@@ -369,7 +369,7 @@ THEMATIC_TOPIC = "Học tập và làm theo tư tưởng, đạo đức, phong c
 # cell met once a month (HISTORY_MONTHS more meetings). The last two cells have not met for nearly
 # two months, which the digest and the meeting nudges should point out.
 MEETING_DAYS_AGO: tuple[tuple[int, ...], ...] = (
-    (33, 5),
+    (),  # the secretary's cell: its meeting day of last month (see meetings())
     (31, 6),
     (34, 4),
     (30, 16, 3),
@@ -388,10 +388,23 @@ THEMATIC = {("cb-songlo", 16), ("cb-phongchau", 18), ("cb-hahoa", 15)}
 QUARTERLY = 3  # the history meeting this many months back had a thematic part (one a quarter)
 
 
+MEETING_DAY = 5  # the cells' day of the month for the regular meeting (the schema's default)
+
+
+def last_months_meeting(today: date) -> date:
+    """Return the meeting day of the month before today's."""
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=MEETING_DAY)
+
+
 def meetings(today: date) -> list[tuple[str, dict[str, Any]]]:
-    """Return (cell code, values) of each demo meeting; attendance adds up to the cell's members."""
+    """Return (cell code, values) of each demo meeting; attendance adds up to the cell's members.
+
+    The secretary's cell met on its meeting day every month until last month: this month's meeting is
+    the one she reports in the sandbox, nothing changed since last month but who came.
+    """
     found = []
-    for cell, recent in zip(CELLS, MEETING_DAYS_AGO, strict=True):
+    for cell, listed in zip(CELLS, MEETING_DAYS_AGO, strict=True):
+        recent = ((today - last_months_meeting(today)).days,) if cell.code == SECRETARY_CELL else listed
         rng = random.Random(cell.code)  # the same demo every time
         history = [max(recent) + 30 * month + rng.randint(-3, 3) for month in range(1, HISTORY_MONTHS + 1)]
         for index, days_ago in enumerate(sorted((*recent, *history), reverse=True)):
@@ -652,7 +665,7 @@ async def _register(writer: _Writer, today: date) -> int:
     does), then the enterprises of the zones without a cell. Return how many enterprises it holds."""
     tx, now = writer.tx, writer.now
     for demo_cell in CELLS:
-        report = await records.latest_enterprise(tx, writer.cells[demo_cell.code].id)
+        report = await records.latest(tx, "enterprise", writer.cells[demo_cell.code].id)
         assert report is not None
         entry = await enterprises.sync_from_report(tx, writer.cells[demo_cell.code].id, report, None, now)
         ownership, months = CELL_ENTERPRISES[demo_cell.code]
