@@ -75,6 +75,11 @@ class Settings:
     replica_sftp_key: Path | None = None  # the private key of an sftp:// replica
 
     @property
+    def quiet_hours(self) -> bool:
+        """Tell whether there are quiet hours (a start equal to the end means none)."""
+        return self.quiet_start != self.quiet_end
+
+    @property
     def bot_api_file_url(self) -> str:
         """Return the base URL of file downloads that belongs to bot_api_url."""
         base = self.bot_api_url.rstrip("/")
@@ -281,8 +286,10 @@ def load_settings(
         )
     invitation_days = get("CHIBO_INVITATION_DAYS")
     quiet = get("CHIBO_QUIET_HOURS") or "21:00-07:00"
+    if quiet.strip().lower() in ("off", "none"):
+        quiet = "00:00-00:00"  # no quiet hours: a start equal to the end holds nothing
     if quiet.count("-") != 1:
-        raise ConfigError(f"CHIBO_QUIET_HOURS: expected HH:MM-HH:MM, got '{quiet}'")
+        raise ConfigError(f"CHIBO_QUIET_HOURS: expected HH:MM-HH:MM or off, got '{quiet}'")
     quiet_start, quiet_end = (_time("CHIBO_QUIET_HOURS", part) for part in quiet.split("-"))
     digest_weekday, digest_time = _weekly("CHIBO_DIGEST_AT", get("CHIBO_DIGEST_AT") or "mon 08:00")
     nudge_weekday, nudge_time = _weekly("CHIBO_NUDGE_AT", get("CHIBO_NUDGE_AT") or "fri 16:00")

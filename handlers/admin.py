@@ -30,6 +30,18 @@ async def addunit(update: Update, context: ChiboContext) -> None:
     """Create a unit: /addunit [parent/]code name…"""
     t = context.t
     parts = args_text(update).split(maxsplit=1)
+    if len(parts) == 1:
+        await reply(
+            update,
+            context,
+            Markup(
+                t(
+                    "The name is missing: write it after the code, for example "
+                    "<code>/addunit {code} Chi bộ Công ty Honda</code>"
+                )
+            ).format(code=parts[0]),
+        )
+        return
     if len(parts) < 2:
         await reply(
             update,
@@ -199,15 +211,27 @@ async def units_tree(update: Update, context: ChiboContext) -> None:
 async def invite(update: Update, context: ChiboContext) -> None:
     """Create an invitation link: /invite unit-code role."""
     t = context.t
-    parts = args_text(update).split()
-    if len(parts) != 2:
+    parts = args_text(update).split(maxsplit=1)
+    if not parts:
         await reply(
             update,
             context,
             t(
-                "Write the unit code and the role, for example:\n<code>/invite cb-honda secretary</code>\n"
-                "Roles: secretary, committee, admin."
+                "Write the unit code and the role, for example:\n<code>/invite cb-honda bí thư</code>\n"
+                "Roles: bí thư (secretary), cấp ủy (committee member), quản trị (admin)."
             ),
+        )
+        return
+    if len(parts) == 1:
+        await reply(
+            update,
+            context,
+            Markup(
+                t(
+                    "The role is missing: write it after the unit code, for example "
+                    "<code>/invite {code} bí thư</code> (or cấp ủy, quản trị)."
+                )
+            ).format(code=parts[0]),
         )
         return
     try:

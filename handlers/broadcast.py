@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot import commands
-from bot.commands import ADMIN, Command
+from bot.commands import ADMIN, Command, Section
 from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features.admin import unit_by_code
@@ -20,7 +20,8 @@ commands.register(
         "broadcast",
         N_("Send a message to the secretaries of a unit"),
         ADMIN,
-        usage=N_("/broadcast unit-code"),
+        usage=N_("/broadcast [unit-code]"),
+        section=Section.MANAGE,
     )
 )
 

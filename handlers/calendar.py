@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, commands
-from bot.commands import ADMIN, Command
+from bot.commands import ADMIN, Command, Section
 from bot.context import ChiboApp, ChiboContext
 from bot.features.calendar import YearView, load_calendar, year_view
 from bot.i18n import N_, Translator
@@ -26,6 +26,7 @@ commands.register(
         N_("A year's days off, and confirm them"),
         ADMIN,
         usage=N_("/calendar [year]"),
+        section=Section.MANAGE,
     )
 )
 CONFIRM = "y"  # the action of the confirmation button (callback data "v1:cal:y:2027")

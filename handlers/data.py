@@ -17,7 +17,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, commands
-from bot.commands import ADMIN, Command
+from bot.commands import ADMIN, Command, Section
 from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features import audit as audit_view
@@ -45,21 +45,38 @@ commands.register(
         usage=N_("/export [unit-code] [from dd/mm/yyyy] [to dd/mm/yyyy]"),
     )
 )
-commands.register(Command("template", N_("The Excel template for /import"), ADMIN))
-commands.register(Command("import", N_("Import units, people and enterprises from Excel"), ADMIN))
+commands.register(Command("template", N_("The Excel template for /import"), ADMIN, section=Section.MANAGE))
 commands.register(
-    Command("audit", N_("The latest changes: who, what, when"), ADMIN, usage=N_("/audit [unit-code]"))
+    Command("import", N_("Import units, people and enterprises from Excel"), ADMIN, section=Section.MANAGE)
 )
 commands.register(
-    Command("forget", N_("Delete a user's data on request"), ADMIN, usage=N_("/forget user-id"))
+    Command(
+        "audit",
+        N_("The latest changes: who, what, when"),
+        ADMIN,
+        usage=N_("/audit [unit-code]"),
+        section=Section.MANAGE,
+    )
 )
-commands.register(Command("findids", N_("Find stored text that looks like an ID number"), ADMIN))
+commands.register(
+    Command(
+        "forget",
+        N_("Delete a user's data on request"),
+        ADMIN,
+        usage=N_("/forget user-id"),
+        section=Section.MANAGE,
+    )
+)
+commands.register(
+    Command("findids", N_("Find stored text that looks like an ID number"), ADMIN, section=Section.MANAGE)
+)
 commands.register(
     Command(
         "deleteperson",
         N_("Delete a person's data on request"),
         DELETERS,
         usage=N_("/deleteperson [part of the name]"),
+        rare=True,
     )
 )
 

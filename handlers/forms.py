@@ -9,7 +9,7 @@ from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, commands
-from bot.commands import Command
+from bot.commands import Command, Section
 from bot.context import ChiboApp, ChiboContext
 from bot.features import mine, review
 from bot.features.access import ZALO
@@ -50,12 +50,17 @@ FORM_COMMANDS = {
     "transferstep": N_("Record the next step of a transfer"),
     "mentor": N_("Note a probationary member's progress this quarter"),
 }
-commands.register(Command("report", N_("Report: choose a form"), REPORTERS))
-for _name, _description in FORM_COMMANDS.items():
-    commands.register(Command(_name, _description, REPORTERS))
-commands.register(Command("mine", N_("My records of the last 30 days"), REPORTERS))
-commands.register(Command("back", N_("Go back to the previous question"), FORM_USERS, in_menu=False))
-commands.register(Command("skip", N_("Skip an optional question"), FORM_USERS, in_menu=False))
+# The menu and /help list the forms the most used first (/report keeps the numbers above).
+MENU_ORDER = ("meeting", "progress", "candidate", "transfer", "activity", "enterprise", "transferstep")
+REPORT = Section.REPORT
+for _name in sorted(FORM_COMMANDS, key=MENU_ORDER.index):
+    commands.register(Command(_name, FORM_COMMANDS[_name], REPORTERS, section=REPORT))
+commands.register(Command("report", N_("Report: choose a form"), REPORTERS, section=REPORT))
+commands.register(Command("mine", N_("My records of the last 30 days"), REPORTERS, section=REPORT))
+commands.register(
+    Command("back", N_("Go back to the previous question"), FORM_USERS, in_menu=False, section=REPORT)
+)
+commands.register(Command("skip", N_("Skip an optional question"), FORM_USERS, in_menu=False, section=REPORT))
 
 
 def form_context(context: ChiboContext) -> FormContext:

@@ -12,7 +12,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, commands
-from bot.commands import ADMIN, REGISTERED, Command
+from bot.commands import ADMIN, REGISTERED, Command, Section
 from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
 from bot.features import digest as digests
@@ -43,9 +43,7 @@ WEEKDAY_NAMES = (
 )
 
 commands.register(
-    Command(
-        "digest", N_("The digest of your unit, now"), REGISTERED, usage=N_("/digest (admins: /digest all)")
-    )
+    Command("digest", N_("The digest of your unit, now"), REGISTERED, admin_usage=N_("/digest [all]"))
 )
 commands.register(Command("settings", N_("Your reminders and their schedule"), REGISTERED))
 commands.register(
@@ -53,12 +51,19 @@ commands.register(
         "meetingday",
         N_("The day of your cell's monthly meeting"),
         frozenset({Role.SECRETARY, Role.ADMIN}),
-        usage=N_("/meetingday [unit-code] day"),
+        usage=N_("/meetingday [day]"),
+        admin_usage=N_("/meetingday unit-code [day]"),
     )
 )
-commands.register(Command("remind", N_("Run the reminders now"), ADMIN))
+commands.register(Command("remind", N_("Run the reminders now"), ADMIN, section=Section.MANAGE))
 commands.register(
-    Command("target", N_("Set a year's admission target"), ADMIN, usage=N_("/target unit-code year number"))
+    Command(
+        "target",
+        N_("Set a year's admission target"),
+        ADMIN,
+        usage=N_("/target unit-code year number"),
+        section=Section.MANAGE,
+    )
 )
 commands.register(
     Command(
@@ -66,9 +71,18 @@ commands.register(
         N_("Add a day off to the calendar"),
         ADMIN,
         usage=N_("/dayoff dd/mm/yyyy [name] (undo: /dayoff clear dd/mm/yyyy)"),
+        section=Section.MANAGE,
     )
 )
-commands.register(Command("workday", N_("Add a make-up working day"), ADMIN, usage=N_("/workday dd/mm/yyyy")))
+commands.register(
+    Command(
+        "workday",
+        N_("Add a make-up working day"),
+        ADMIN,
+        usage=N_("/workday dd/mm/yyyy"),
+        section=Section.MANAGE,
+    )
+)
 
 
 def _today(context: ChiboContext) -> date:
@@ -173,15 +187,18 @@ async def target(update: Update, context: ChiboContext) -> None:
     """Set the number of admissions a unit aims for in a year: /target unit year n."""
     t = context.t
     parts = args_text(update).split()
-    if len(parts) != 3 or not parts[1].isdecimal() or not parts[2].isdecimal():
-        await reply(
-            update,
-            context,
-            t(
-                "Write the unit code, the year and the number, for example: "
-                "<code>/target kcn-a 2026 12</code>"
-            ),
+    wrong = None
+    if parts and len(parts) != 3:
+        wrong = Markup(t("/target takes three things, and {count} were written.")).format(count=len(parts))
+    elif parts and not parts[1].isdecimal():
+        wrong = Markup(t("“{text}” is not a year.")).format(text=parts[1])
+    elif parts and not parts[2].isdecimal():
+        wrong = Markup(t("“{text}” is not a number of admissions.")).format(text=parts[2])
+    if not parts or wrong is not None:
+        usage = t(
+            "Write the unit code, the year and the number, for example: <code>/target kcn-a 2026 12</code>"
         )
+        await reply(update, context, Markup("{} {}").format(wrong, Markup(usage)) if wrong else usage)
         return
     try:
         unit = await unit_by_code(context.db, parts[0])
@@ -247,7 +264,13 @@ async def meetingday(update: Update, context: ChiboContext) -> None:
         )
         return
     if not day_text.isdecimal() or not 1 <= int(day_text) <= 28:
-        await reply(update, context, t("The meeting day is a day of the month from 1 to 28."))
+        await reply(
+            update,
+            context,
+            Markup(t("“{text}” is not a meeting day: write a day of the month from 1 to 28.")).format(
+                text=day_text
+            ),
+        )
         return
     async with context.db.transaction() as tx:
         await units.set_meeting_day(tx, unit.id, int(day_text))
@@ -388,7 +411,9 @@ def _settings_text(context: ChiboContext, muted: bool) -> tuple[str, list[list[t
         Markup("<b>{}</b>").format(t("Your reminders")),
         Markup(t("Quiet hours: {start}–{end}; nothing is sent then, it waits for the morning.")).format(
             start=f"{settings.quiet_start:%H:%M}", end=f"{settings.quiet_end:%H:%M}"
-        ),
+        )
+        if settings.quiet_hours
+        else Markup(t("Quiet hours: none; messages go out at any hour.")),
     ]
     if actor.role in (Role.SECRETARY, Role.ADMIN):
         lines.append(

@@ -25,15 +25,35 @@ from storage import units
 from storage.models import Role
 
 
-def what_you_can_do(role: Role | None, t: Translator) -> Markup:
-    """Return the commands of a role as lines of /help."""
-    lines = []
-    for command in commands.commands_for(role):
-        usage = t(command.usage) if command.usage else f"/{command.name}"
-        lines.append(
-            Markup("{usage} — {description}").format(usage=usage, description=t(command.description))
+def command_lines(names: list[commands.Command], role: Role | None, t: Translator) -> Markup:
+    """Return commands as lines "usage — description", as the role writes them."""
+    return Markup("\n").join(
+        Markup("{usage} — {description}").format(
+            usage=commands.usage(command, role, t), description=t(command.description)
         )
-    return Markup("\n").join(lines)
+        for command in names
+    )
+
+
+def most_used(role: Role | None, t: Translator) -> Markup:
+    """Return the welcome's few lines: the three things the role does most, and where the rest is."""
+    names = commands.MOST_USED.get(role, ()) if role is not None else ()
+    chosen = [commands.BY_NAME[n] for n in names if commands.allowed(n, role)]
+    text = Markup(t("What you will do most:")) + Markup("\n") + command_lines(chosen, role, t)
+    return text + Markup("\n\n") + Markup(t("Everything else, and how: /help"))
+
+
+def guide(role: Role | None, t: Translator) -> Markup:
+    """Return /help for a role: what chibo does for them, then their commands section by section."""
+    parts = [Markup("<i>{}</i>").format(t(commands.GUIDES[role]))]
+    shown = [c for c in commands.commands_for(role) if c.in_menu]
+    for section, title in commands.SECTION_TITLES.items():
+        listed = [c for c in shown if c.section is section]
+        if listed:
+            parts.append(Markup("<b>{}</b>\n").format(t(title)) + command_lines(listed, role, t))
+    if commands.allowed("meeting", role):
+        parts.append(Markup(t(commands.FORM_TIPS)))
+    return Markup("\n\n").join(parts)
 
 
 async def start(update: Update, context: ChiboContext) -> None:
@@ -85,10 +105,8 @@ async def start(update: Update, context: ChiboContext) -> None:
                 unit=registration.unit.name,
             )
             + notice
-            + "\n\n"
-            + Markup(t("Here is what you can do:"))
-            + "\n"
-            + what_you_can_do(role, t),
+            + Markup("\n\n")
+            + most_used(role, t),
         )
         await sync_user_menu(context, actor)
         return
@@ -100,10 +118,8 @@ async def start(update: Update, context: ChiboContext) -> None:
         update,
         context,
         Markup(t("Hello, {name}!")).format(name=actor.display_name)
-        + "\n"
-        + Markup(t("Here is what you can do:"))
-        + "\n"
-        + what_you_can_do(actor.role, t),
+        + Markup("\n\n")
+        + most_used(actor.role, t),
     )
     # A form left half-way (a restart, a phone put away) is offered back.
     await offer_resume(update, context)
@@ -116,11 +132,9 @@ async def help_command(update: Update, context: ChiboContext) -> None:
     t = actor.t
     if not actor.registered:
         text = not_registered_text(context) + "\n\n" + Markup(t("Until then you can use:")) + "\n"
-        await reply(update, context, text + what_you_can_do(None, t))
+        await reply(update, context, text + command_lines(commands.commands_for(None), None, t))
         return
-    await reply(
-        update, context, Markup(t("Here is what you can do:")) + "\n" + what_you_can_do(actor.role, t)
-    )
+    await reply(update, context, guide(actor.role, t))
 
 
 async def whoami(update: Update, context: ChiboContext) -> None:

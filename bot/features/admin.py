@@ -21,13 +21,21 @@ from storage.models import Invitation, Role, Unit, User
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CHANNELS = (TELEGRAM, ZALO)
+# The words people type for a role, folded (storage.names.search_key) and without spaces: "Bí thư", "bi thu",
+# "BÍ THƯ", "phó bí thư" and "bithu" are all a secretary; "cấp ủy" and "cấp uỷ" one committee member.
 ROLE_WORDS = {
     "secretary": Role.SECRETARY,
     "bithu": Role.SECRETARY,
+    "bithuchibo": Role.SECRETARY,
+    "phobithu": Role.SECRETARY,  # the deputy reports as the secretary does
+    "deputy": Role.SECRETARY,
     "committee": Role.COMMITTEE,
+    "committeemember": Role.COMMITTEE,
     "capuy": Role.COMMITTEE,
+    "capuyvien": Role.COMMITTEE,
     "admin": Role.ADMIN,
     "quantri": Role.ADMIN,
+    "quantrivien": Role.ADMIN,
 }
 
 
@@ -134,11 +142,17 @@ async def tree(db: Queryable) -> list[UnitNode]:
     return nodes
 
 
-def parse_role(word: str) -> Role:
-    """Return the role a word names, or refuse."""
-    role = ROLE_WORDS.get(word.strip().lower())
+def parse_role(words: str) -> Role:
+    """Return the role some words name ("bí thư", "Cấp ủy", "admin"), or refuse saying what was typed."""
+    role = ROLE_WORDS.get(names.search_key(words).replace(" ", ""))
     if role is None:
-        raise UserError(N_("The role is one of: secretary, committee, admin."))
+        raise UserError(
+            N_(
+                "“{words}” is not a role. Write bí thư (secretary), cấp ủy (committee member) "
+                "or quản trị (admin)."
+            ),
+            words=words.strip(),
+        )
     return role
 
 
@@ -184,8 +198,16 @@ async def open_invitations(db: Queryable, now: datetime) -> list[tuple[Invitatio
 
 async def uninvite(db: Database, actor_id: int | None, number: str, now: datetime) -> Invitation:
     """Revoke an open invitation by its number."""
+    if not number.strip():
+        raise UserError(N_("Give the invitation's number, as /invites shows it, for example: /uninvite 3"))
     if not number.strip().isdecimal():
-        raise UserError(N_("Give the invitation's number, as /invites shows it."))
+        raise UserError(
+            N_(
+                "“{text}” is not an invitation number: give the number /invites shows, "
+                "for example: /uninvite 3"
+            ),
+            text=number.strip(),
+        )
     async with db.transaction() as tx:
         invitation = await invitations.get(tx, int(number))
         if invitation is None or not await invitations.revoke(tx, invitation.id, now):
@@ -328,7 +350,9 @@ def parse_account(text: str) -> tuple[str, str]:
         return channel, rest.strip()
     if key.lstrip("-").isdecimal():
         return TELEGRAM, key
-    raise UserError(N_("Give the user's id, as /users shows it."))
+    if not key:
+        raise UserError(N_("Give the user's id, as /users shows it."))
+    raise UserError(N_("“{text}” is not a user's id: give the id /users shows."), text=key)
 
 
 async def revoke_user(db: Database, actor: User | None, account: str, now: datetime) -> User:

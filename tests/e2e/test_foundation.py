@@ -45,6 +45,14 @@ async def test_admin_sets_up_units_and_invites_a_secretary(bot: RunningBot) -> N
     assert "Đồng chí đã được đăng ký là bí thư chi bộ, đơn vị Chi bộ Công ty Honda." in welcome
     assert "/meeting" in welcome
     assert "/invite" not in welcome
+    # Short: who she is, her cell, the three things she does most, and /help for the rest.
+    assert "Việc đồng chí làm thường xuyên nhất:\n/meeting — " in welcome.text
+    assert [line.split(" — ")[0] for line in welcome.text.splitlines() if " — " in line] == [
+        "/meeting",
+        "/progress",
+        "/report",
+    ]
+    assert welcome.text.rstrip().endswith("/help")
 
     again = bot.person(2002, "Mai", language="vi")
     refused = await again.send(f"/start {token}")
@@ -88,9 +96,66 @@ async def test_help_shows_only_what_the_role_may_do(bot: RunningBot) -> None:
     assert "/whoami" in member_help
     assert "/invite" not in member_help
     assert "/meeting" not in member_help
+    assert "digest of your unit comes by itself" in member_help
+    assert "/digest — " in member_help and "all" not in member_help  # an admin's variant
     admin_help = await admin.send("/help")
-    assert "/invite unit-code secretary|committee|admin" in admin_help
+    assert "/invite unit-code bí thư|cấp ủy|quản trị" in admin_help
     assert "/revoke user-id" in admin_help
+    assert "/digest [all]" in admin_help
+    assert "/meetingday unit-code [day]" in admin_help
+    # A secretary's guide: the forms first, her account last, no admin variant anywhere.
+    await admin.send("/addunit cb-2 Chi bộ B")
+    token = link_token((await admin.send("/invite cb-2 secretary")).text)
+    lan = bot.person(4002, "Lan", language="en")
+    await lan.send(f"/start {token}")
+    guide = (await lan.send("/help")).text
+    assert guide.index("/meeting — ") < guide.index("/report — ") < guide.index("/mine — ")
+    assert guide.index("Report") < guide.index("Follow up") < guide.index("Your account")
+    assert "/meetingday [day]" in guide and "unit-code" not in guide and "admins" not in guide
+    assert "/digest all" not in guide and "/digest [all]" not in guide
+    assert "a date is a button, or typed as 5/11" in guide
+    assert [c["command"] for c in bot.emulator.visible_commands(4002)][:3] == [
+        "meeting",
+        "progress",
+        "candidate",
+    ]
+
+
+async def test_invite_takes_the_words_people_type_and_usage_errors_say_what_was_wrong(
+    bot: RunningBot,
+) -> None:
+    admin = bot.person(ADMIN_ID, "Hà", language="vi")
+    await admin.send("/addunit cb Chi bộ A")
+    await admin.send("/addunit kcn Đảng bộ KCN")
+    nfd = "qua\u0309n tri\u0323"  # "quản trị" typed with combining accents
+    for words, role in (
+        ("bí thư", "bí thư chi bộ"),
+        ("Bí Thư", "bí thư chi bộ"),
+        ("BI THU", "bí thư chi bộ"),
+        ("phó bí thư", "bí thư chi bộ"),
+        ("cấp uỷ", "cấp ủy viên"),
+        ("Cấp ủy viên", "cấp ủy viên"),
+        (nfd, "quản trị viên"),
+        ("quản trị viên", "quản trị viên"),
+    ):
+        code = "kcn" if role == "cấp ủy viên" else "cb"
+        invited = await admin.send(f"/invite {code} {words}")
+        assert "Lời mời số" in invited and role in invited, (words, invited.text)
+    await admin.dialog(
+        [
+            ("/invite", ["/invite cb-honda bí thư", "bí thư, cấp ủy, quản trị"]),
+            ("/invite cb", ["Còn thiếu vai trò", "/invite cb bí thư"]),
+            ("/invite cb giám đốc", "“giám đốc” không phải là một vai trò"),
+            ("/invite nowhere bí thư", "Không có đơn vị mã nowhere"),
+            ("/addunit kcn-b", ["Còn thiếu tên đơn vị", "/addunit kcn-b Chi bộ Công ty Honda"]),
+            ("/target kcn 2026x 12", "“2026x” không phải là một năm"),
+            ("/target kcn 2026 mười", "“mười” không phải là số đảng viên kết nạp"),
+            ("/target kcn 2026", "Lệnh /target cần ba thông tin, đồng chí đã viết 2"),
+            ("/uninvite abc", "“abc” không phải là số lời mời"),
+            ("/revoke abc", "“abc” không phải là mã người dùng"),
+            ("/meetingday cb mười", "“mười” không phải là ngày sinh hoạt"),
+        ]
+    )
 
 
 async def test_non_admin_is_refused_and_nothing_changes(bot: RunningBot) -> None:
@@ -132,7 +197,7 @@ async def test_language_is_chosen_with_buttons_and_remembered(bot: RunningBot) -
     chosen = await admin.press("English")
     assert "Language: English" in chosen
     await bot.restart()
-    assert "Here is what you can do" in await admin.send("/help")
+    assert "Your account" in await admin.send("/help")
 
 
 async def test_unregistered_people_are_told_how_to_get_an_invitation(bot: RunningBot) -> None:

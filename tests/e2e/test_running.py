@@ -30,7 +30,7 @@ async def test_webhook_mode_with_its_secret_and_redelivery(
     try:
         assert emulator.webhook.url == f"http://127.0.0.1:{port}/telegram"
         admin = bot.person(ADMIN_ID, "Hà", language="en")
-        assert "Here is what you can do" in await admin.send("/help")
+        assert "Your account" in await admin.send("/help")
         await admin.send("/addunit cb Chi bộ A")
         update_id = await admin.handle.send("/invite cb secretary")
         await bot.processed(update_id)

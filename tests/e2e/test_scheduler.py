@@ -185,7 +185,7 @@ async def test_a_user_who_blocked_the_bot_does_not_stall_the_others(
     stored = await users.by_external(side_db, "telegram", str(tree.minh.id))
     assert stored is not None and stored.blocked
     emulator.unblock(tree.minh.id)
-    assert "Here is what you can do" in await tree.minh.send("/help")
+    assert "Your account" in await tree.minh.send("/help")
     stored = await users.by_external(side_db, "telegram", str(tree.minh.id))
     assert stored is not None and not stored.blocked
 

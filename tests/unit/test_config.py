@@ -48,6 +48,8 @@ def test_values_are_read() -> None:
         ("CHIBO_BOT_API_URL", "ftp://x"),
         ("CHIBO_INVITATION_DAYS", "0"),
         ("CHIBO_WEBHOOK_SECRET", "has spaces"),
+        ("CHIBO_QUIET_HOURS", "21:00"),
+        ("CHIBO_QUIET_HOURS", "never"),
     ],
 )
 def test_a_malformed_value_names_its_variable(name: str, value: str) -> None:
@@ -55,6 +57,18 @@ def test_a_malformed_value_names_its_variable(name: str, value: str) -> None:
         load_settings({name: value}, env_file=None)
     assert str(caught.value).startswith(name)
     assert "\n" not in str(caught.value)
+
+
+def test_quiet_hours_by_default_and_none_when_off() -> None:
+    default = load_settings({}, env_file=None)
+    assert (f"{default.quiet_start:%H:%M}", f"{default.quiet_end:%H:%M}", default.quiet_hours) == (
+        "21:00",
+        "07:00",
+        True,
+    )
+    for off in ("off", "OFF", "none", "00:00-00:00"):
+        assert not load_settings({"CHIBO_QUIET_HOURS": off}, env_file=None).quiet_hours
+    assert load_settings({"CHIBO_QUIET_HOURS": "22:30-06:00"}, env_file=None).quiet_hours
 
 
 def test_env_file_fills_what_the_environment_lacks(tmp_path: Path) -> None:

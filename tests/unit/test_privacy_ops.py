@@ -140,7 +140,8 @@ async def test_forgetting_a_user_keeps_their_records_without_their_name(world: W
 @pytest.mark.parametrize(
     ("external", "message"),
     [
-        ("abc", "Give the user's id, as /users shows it."),
+        ("abc", "“{text}” is not a user's id: give the id /users shows."),
+        ("", "Give the user's id, as /users shows it."),
         ("1000", "This person is an admin by configuration (CHIBO_ADMINS); remove them there."),
         ("9999", "No user has the id {id}."),
     ],
