@@ -3,11 +3,12 @@ each persona keeps their own chat, and the admin's scheduler buttons reach the b
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
 import openpyxl
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Locator, Page, Route, expect
 
 from bot.devtools.sandbox import demo
 from bot.devtools.sandbox.server import Sandbox
@@ -226,3 +227,35 @@ async def test_each_persona_has_their_menu_and_the_admin_downloads_an_export(
         assert len(workbook.sheetnames) > 1
     finally:
         workbook.close()
+
+
+async def test_at_phone_width_the_language_switches_and_suggestions_stay_closed_once_sent(
+    page: Page, shots: Path
+) -> None:
+    # The command list answers slowly: a list that comes back after the message went must stay shut.
+    async def slow(route: Route) -> None:
+        await asyncio.sleep(0.8)
+        await route.continue_()
+
+    await page.route("**/_emu/commands*", slow)
+    await page.fill("#input", "/settin")
+    await page.type("#input", "gs")
+    await page.press("#input", "Enter")
+    settings = answer(page, "Khung giờ không gửi tin")
+    await expect(settings).to_contain_text("không có", timeout=REPLY_WAIT)
+    await expect(settings).not_to_contain_text("00:00")
+    await page.wait_for_timeout(1500)  # every slow list has come back by now
+    await expect(page.locator("#menu")).to_be_hidden()
+    await page.screenshot(path=shots / "01-suggestions-closed.png")
+    await page.unroute("**/_emu/commands*")
+
+    # The language switch is on screen at phone width, and works.
+    switch = page.locator("#lang-phone")
+    await expect(switch).to_be_visible()
+    await expect(switch).to_be_in_viewport()
+    await switch.click()
+    await expect(page.locator("#run-digest .short")).to_have_text("Run the digest")
+    await expect(switch).to_have_text("VI")
+    await page.screenshot(path=shots / "02-english.png")
+    await switch.click()
+    await expect(page.locator("#run-digest .short")).to_have_text("Chạy bản tin tuần")

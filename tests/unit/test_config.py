@@ -1,5 +1,6 @@
 """Settings come from the environment; a bad value stops the program with one line naming it."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,11 @@ def test_cli_prints_one_line_for_a_bad_setting(
     err = capsys.readouterr().err.strip()
     assert err.startswith("chibo: CHIBO_ADMINS")
     assert len(err.splitlines()) == 1
+
+
+def test_every_setting_is_in_the_readme_table() -> None:
+    root = Path(__file__).resolve().parents[2]
+    read = set(re.findall(r'get\("([A-Z_]+)"\)', (root / "bot" / "config.py").read_text(encoding="utf-8")))
+    table = set(re.findall(r"^\| `([A-Z_]+)` \|", (root / "README.md").read_text(encoding="utf-8"), re.M))
+    assert "CHIBO_QUIET_HOURS" in read
+    assert read - table == set(), "settings read by bot/config.py but missing from the README's table"

@@ -565,9 +565,12 @@ function activate(persona) {
 
 // ------------------------------------------------------------------ the command menu
 
+let menuAsked = 0; // each opening of the menu counts; hiding it counts too, so a late answer is dropped
+
 async function showMenu(filter) {
   const menu = $("menu");
   const persona = app.active;
+  const asked = ++menuAsked;
   let commands = [];
   try {
     commands = (await api(`/_emu/commands?user_id=${persona.id}`)).commands;
@@ -575,6 +578,10 @@ async function showMenu(filter) {
     toast(error.message);
     return;
   }
+  // The list came back after the message was sent (or the menu was closed, or the text changed):
+  // opening it now would show suggestions nobody is typing for.
+  if (asked !== menuAsked || persona !== app.active) return;
+  if (filter && $("input").value !== filter) return;
   const prefix = (filter || "").slice(1).toLowerCase();
   const shown = commands.filter((c) => c.command.startsWith(prefix));
   menu.replaceChildren();
@@ -608,6 +615,7 @@ async function showMenu(filter) {
 }
 
 function hideMenu() {
+  menuAsked += 1;
   $("menu").hidden = true;
   $("menu-button").classList.remove("open");
 }
@@ -673,7 +681,7 @@ function setOnline(online) {
 
 function translatePage() {
   document.documentElement.lang = app.lang;
-  $("lang").textContent = app.lang === "vi" ? "EN" : "VI";
+  for (const button of document.querySelectorAll(".lang")) button.textContent = app.lang === "vi" ? "EN" : "VI";
   for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
   for (const el of document.querySelectorAll("[data-t-title]")) el.title = t(el.dataset.tTitle);
   for (const el of document.querySelectorAll("[data-t-placeholder]")) el.placeholder = t(el.dataset.tPlaceholder);
@@ -755,12 +763,14 @@ async function start() {
   });
   $("run-digest").addEventListener("click", () => runAsAdmin("/digest all"));
   $("run-reminders").addEventListener("click", () => runAsAdmin("/remind"));
-  $("lang").addEventListener("click", () => {
-    app.lang = app.lang === "vi" ? "en" : "vi";
-    localStorage.setItem("chibo-sandbox-lang", app.lang);
-    translatePage();
-    toast(t("bot_language"));
-  });
+  for (const button of document.querySelectorAll(".lang")) {
+    button.addEventListener("click", () => {
+      app.lang = app.lang === "vi" ? "en" : "vi";
+      localStorage.setItem("chibo-sandbox-lang", app.lang);
+      translatePage();
+      toast(t("bot_language"));
+    });
+  }
   document.addEventListener("click", (event) => {
     if (!event.target.closest("#menu, #menu-button, #input")) hideMenu();
   });
