@@ -51,9 +51,18 @@ FORM_COMMANDS = {
     "mentor": N_("Note a probationary member's progress this quarter"),
 }
 # The menu and /help list the forms the most used first (/report keeps the numbers above).
-MENU_ORDER = ("meeting", "progress", "candidate", "transfer", "activity", "enterprise", "transferstep")
+MENU_ORDER = (
+    "meeting",
+    "progress",
+    "candidate",
+    "transfer",
+    "activity",
+    "enterprise",
+    "transferstep",
+    "mentor",
+)
 REPORT = Section.REPORT
-for _name in sorted(FORM_COMMANDS, key=MENU_ORDER.index):
+for _name in sorted(FORM_COMMANDS, key=lambda n: MENU_ORDER.index(n) if n in MENU_ORDER else len(MENU_ORDER)):
     commands.register(Command(_name, FORM_COMMANDS[_name], REPORTERS, section=REPORT))
 commands.register(Command("report", N_("Report: choose a form"), REPORTERS, section=REPORT))
 commands.register(Command("mine", N_("My records of the last 30 days"), REPORTERS, section=REPORT))
