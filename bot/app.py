@@ -96,6 +96,7 @@ class Runtime:
             else None
         )
         self.scheduler: Scheduler | None = None
+        self.usernames: dict[str, str] = {}  # each channel's bot, once started: the dashboard's deep links
         self.started = 0  # applications initialised and not shut down yet
         # The one form engine of the process, reached by handlers as context.forms.
         self.forms = build_engine()
@@ -136,6 +137,7 @@ async def _post_init(app: ChiboApp, runtime: Runtime) -> None:
     runtime.started += 1
     data.scheduler = runtime.scheduler
     data.bot_username = app.bot.username
+    runtime.usernames[getattr(app.bot, "channel", TELEGRAM)] = app.bot.username
     await publish_default_menus(app.bot, data.settings)
     log.info("chibo is up on %s as @%s", getattr(app.bot, "channel", TELEGRAM), app.bot.username)
 
@@ -387,7 +389,12 @@ def dashboard_of(runtime: Runtime, frame_ancestors: Sequence[str] | None = None)
         return None
     extra = {} if frame_ancestors is None else {"frame_ancestors": frame_ancestors}
     return Dashboard(
-        Database(runtime.settings.db_path), runtime.settings, runtime.links, clock=runtime.clock, **extra
+        Database(runtime.settings.db_path),
+        runtime.settings,
+        runtime.links,
+        clock=runtime.clock,
+        bot_username=lambda: runtime.usernames.get(TELEGRAM),
+        **extra,
     )
 
 

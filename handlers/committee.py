@@ -22,6 +22,7 @@ from handlers.common import args_text, keyboard, reply, requires
 from handlers.forms import form_context, show
 from storage import reviews, units
 from storage.models import Role
+from storage.records import Record
 from storage.reviews import record_ref
 
 COMMITTEE_ROLES: frozenset[Role | None] = frozenset({Role.COMMITTEE, Role.ADMIN})
@@ -33,6 +34,16 @@ commands.register(
         N_("Look into a cell: its deadlines and records"),
         COMMITTEE_ROLES,
         usage=N_("/cells [part of a cell's name]"),
+    )
+)
+
+commands.register(
+    Command(
+        "record",
+        N_("Open a record by its code, as the dashboard shows it, to send it back for revision"),
+        COMMITTEE_ROLES,
+        usage=N_("/record CODE (for example /record m12)"),
+        in_menu=False,  # reached from the dashboard (Telegram's deep link, or typed on Zalo)
     )
 )
 
@@ -207,11 +218,7 @@ async def review_pressed(update: Update, context: ChiboContext) -> None:
     ctx = form_context(context)
     if action is ReviewAction.OPEN:
         await query.answer()
-        text, rows = await review.record_page(ctx, context.forms, record)
-        cell = await units.get(context.db, record.unit_id)
-        back = Markup(t("◀ {cell}")).format(cell=short_unit_name(cell.name) if cell else "")
-        rows.append([digest_actions.cell_button(str(back.striptags()), record.unit_id)])
-        await reply(update, context, text, markup=keyboard(rows))
+        await _show_record(update, context, record)
         return
     if await reviews.open_of(context.db, record.kind, record.id) is not None:
         await query.answer(t(review.ALREADY_RETURNED), show_alert=True)
@@ -219,6 +226,56 @@ async def review_pressed(update: Update, context: ChiboContext) -> None:
     await query.answer()
     view = await context.forms.start(ctx, review.RETURN_FORM, given={"record": record_ref(kind, record_id)})
     await show(update, context, view)
+
+
+async def _show_record(update: Update, context: ChiboContext, record: Record) -> None:
+    """Show a record as a committee member sees it, with the button that sends it back and its cell's."""
+    text, rows = await review.record_page(form_context(context), context.forms, record)
+    cell = await units.get(context.db, record.unit_id)
+    back = Markup(context.t("◀ {cell}")).format(cell=short_unit_name(cell.name) if cell else "")
+    rows.append([digest_actions.cell_button(str(back.striptags()), record.unit_id)])
+    await reply(update, context, text, markup=keyboard(rows))
+
+
+async def open_record(update: Update, context: ChiboContext, code: str) -> None:
+    """Show the record a code names (typed after /record, or carried by the dashboard's deep link) to
+    a committee member of its subtree or an admin (bot/features/review.may_review decides)."""
+    actor = context.actor
+    t = context.t
+    if actor is None or actor.user is None or actor.role not in COMMITTEE_ROLES:
+        await reply(update, context, t("Your role cannot do this. See /help for what you can do."))
+        return
+    ref = review.parse_code(code) or review.parse_start_parameter(code.strip())
+    if ref is None:
+        await reply(
+            update,
+            context,
+            str(
+                Markup(
+                    t("“{code}” is not a record's code. The dashboard shows each record's code, like m12.")
+                ).format(code=code.strip())
+            ),
+        )
+        return
+    record = await review.reviewable(context.db, actor.user, actor.role, *ref)
+    if record is None:
+        # Another committee's record, one deleted since, or no such record: the same answer.
+        await reply(update, context, t(review.NOT_YOURS))
+        return
+    await _show_record(update, context, record)
+
+
+async def record_command(update: Update, context: ChiboContext) -> None:
+    """/record CODE: open a record the dashboard names."""
+    code = args_text(update)
+    if not code:
+        await reply(
+            update,
+            context,
+            context.t("Write the record's code after /record, as the dashboard shows it: /record m12."),
+        )
+        return
+    await open_record(update, context, code)
 
 
 async def _correct(update: Update, context: ChiboContext, args: tuple[str, ...]) -> None:
@@ -256,6 +313,7 @@ async def _correct(update: Update, context: ChiboContext, args: tuple[str, ...])
 def register(app: ChiboApp, group: int) -> None:
     """Add the committee's commands and buttons to the application."""
     app.add_handler(CommandHandler("cells", cells_command), group)
+    app.add_handler(CommandHandler("record", record_command), group)
     app.add_handler(
         CallbackQueryHandler(digest_pressed, pattern=callbacks.pattern(digest_actions.KIND)), group
     )

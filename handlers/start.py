@@ -1,4 +1,5 @@
-"""Everyone's commands: /start (with an invitation), /help, /whoami, /language, /cancel."""
+"""Everyone's commands: /start (with an invitation, or the dashboard's link to a record), /help,
+/whoami, /language, /cancel."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks, commands
 from bot.context import ChiboApp, ChiboContext
 from bot.errors import UserError
-from bot.features import admin
+from bot.features import admin, review
 from bot.features.access import TELEGRAM, is_configured_admin
 from bot.forms.engine import closed_form_notice
 from bot.i18n import LANGUAGE_NAMES, Translator, translator
 from bot.text import role_name
+from handlers.committee import open_record
 from handlers.common import args_text, keyboard, not_registered_text, reply, user_error
 from handlers.forms import offer_resume
 from handlers.menus import sync_user_menu
@@ -61,6 +63,10 @@ async def start(update: Update, context: ChiboContext) -> None:
     actor = context.actor
     assert actor is not None
     token = args_text(update)
+    if review.parse_start_parameter(token) is not None:
+        # The dashboard's deep link to a record (t.me/<bot>?start=record-m12), not an invitation.
+        await open_record(update, context, token)
+        return
     if token:
         try:
             registration = await admin.redeem(

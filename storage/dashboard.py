@@ -15,18 +15,29 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+from storage import reviews
 from storage.database import Queryable
-from storage.digest_queries import _STEP_COLUMNS, step_totals_by_unit
-from storage.models import from_db_time
+from storage.digest_queries import (
+    _STEP_COLUMNS,
+    MEETING_KINDS,
+    REGULAR_MEETING_KINDS,
+    THEMATIC_MEETING_KINDS,
+    cells_met_by_month,
+    step_totals_by_unit,
+)
+from storage.models import from_db_time, to_db_time
+from storage.reviews import Return
 from storage.units import SUBTREE_CTE
 
 _IN = "IN (SELECT value FROM json_each(:ids))"
-REGULAR_KINDS = ("regular", "both")  # a meeting that is the month's regular meeting (DOMAIN.md)
-THEMATIC_KINDS = ("thematic", "both")  # a meeting with a thematic part
-# Every kind a meeting may have (the CHECK of meetings.kind): naming them all lets SQLite seek each
+# The meetings' kinds as the digest reads them (storage/digest_queries.py, after HD 42-HD/BTCTW): a
+# thematic meeting on its own never is the month's regular meeting; a regular meeting with a thematic
+# part in the same session ('both') is both. MEETING_KINDS names every kind: it lets SQLite seek each
 # (unit, kind of meeting) to the months asked, where it would read every month of every kind.
-MEETING_KINDS = ("regular", "thematic", "both")
+REGULAR_KINDS = REGULAR_MEETING_KINDS
+THEMATIC_KINDS = THEMATIC_MEETING_KINDS
 # The columns of `pipelines` (migration 0006), one per step, as the digest reads them.
 _PIPELINE_STEPS = _STEP_COLUMNS
 
@@ -44,6 +55,21 @@ class ScopeUnit:
     parent_id: int | None
     is_cell: bool
     meeting_day: int
+    created_at: datetime | None = None  # None: a unit as old as the deployment
+
+
+def quarter_key(day: date) -> str:
+    """Return how meetings_held names a day's quarter: '2026-4'."""
+    return f"{day.year}-{(day.month - 1) // 3 + 1}"
+
+
+@dataclass(frozen=True)
+class MeetingsHeld:
+    """The months in which a cell held its regular meeting, and the quarters in which it held a meeting
+    with a thematic part."""
+
+    months: frozenset[str]  # '2026-11'
+    quarters: frozenset[str]  # quarter_key: '2026-4'
 
 
 @dataclass(frozen=True)
@@ -65,13 +91,82 @@ class OpenAdmission:
 
 @dataclass(frozen=True)
 class RecordLine:
-    """One live record of a cell: what kind, its date, a short description and its number."""
+    """One record of a cell: what kind, its date, a short description and its number."""
 
-    kind: str  # 'meeting', 'activity', 'step', 'transfer', 'enterprise', 'person'
-    on_date: date
-    what: str  # the meeting's kind, the activity's kind, the step, the transfer's direction...
+    kind: str  # 'meeting', 'activity', 'step', 'transfer', 'enterprise', 'person', 'mentor'
+    id: int
+    on_date: date | None  # None for a person and a mentor note, which have no date of their own
+    what: str  # the meeting's kind, the activity's kind, the step, the transfer's kind:direction, the quarter
     subject: str  # a topic, a title, a person's or member's name, an enterprise
     number: int | None  # attendance, participants, workers...
+    person_id: int | None = None  # the person of a step or a mentor note (and a person's own id)
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    """A record of a cell sent back for revision: the return (its comment, its state) and the record."""
+
+    returned: Return
+    record: RecordLine | None  # None: the record was erased for good since
+    returned_by: str | None  # the committee member's name
+    resolved_by: str | None  # who corrected (or deleted) it
+
+
+# How each kind of record reads as a line: its table (as r), then its date, what it is, about whom or
+# what, a number, and the person it belongs to. Constants of this module, never user input.
+_LINES: dict[str, tuple[str, str, str, str, str, str]] = {
+    "meeting": ("meetings r", "r.on_date", "r.kind", "COALESCE(r.topic, '')", "r.present", "NULL"),
+    "activity": ("activities r", "r.on_date", "r.kind", "r.title", "r.participants", "NULL"),
+    "step": (
+        "pipeline_steps r LEFT JOIN people p ON p.id = r.person_id",
+        "r.on_date",
+        "r.step",
+        "COALESCE(p.full_name, '')",
+        "NULL",
+        "r.person_id",
+    ),
+    "transfer": ("transfers r", "r.on_date", "r.kind || ':' || r.direction", "r.member_name", "NULL", "NULL"),
+    "enterprise": ("enterprise_snapshots r", "r.on_date", "r.zone", "r.name", "r.workers", "NULL"),
+    "person": ("people r", "NULL", "'person'", "r.full_name", "NULL", "r.id"),
+    "mentor": (
+        "mentor_notes r LEFT JOIN people p ON p.id = r.person_id",
+        "NULL",
+        "CAST(r.quarter AS TEXT)",
+        "COALESCE(p.full_name, '')",
+        "NULL",
+        "r.person_id",
+    ),
+}
+DATED_KINDS = ("meeting", "activity", "step", "transfer", "enterprise")  # the records listed by date
+
+
+def _lines(kinds: Iterable[str], where: str) -> str:
+    """Return the SQL of the lines of records of some kinds meeting a condition on r ({kind} in it
+    names each kind), as one UNION ALL."""
+    parts = []
+    for kind in kinds:
+        table, on_date, what, subject, number, person = _LINES[kind]
+        parts.append(
+            f"SELECT '{kind}' AS kind, r.id AS id, {on_date} AS on_date, {what} AS what, "
+            f"{subject} AS subject, {number} AS number, {person} AS person_id, "
+            f"r.created_at AS created_at, r.deleted_at IS NOT NULL AS deleted "
+            f"FROM {table} WHERE {where.format(kind=kind)}"
+        )
+    return " UNION ALL ".join(parts)
+
+
+def _line(r: Any) -> RecordLine:
+    return RecordLine(
+        r["kind"],
+        r["id"],
+        date.fromisoformat(r["on_date"]) if r["on_date"] else None,
+        r["what"],
+        r["subject"],
+        r["number"],
+        r["person_id"],
+        bool(r["deleted"]),
+    )
 
 
 def _json(ids: Iterable[int]) -> str:
@@ -106,7 +201,7 @@ class Scope:
         rows = await db.fetchall(
             f"""
             {SUBTREE_CTE}
-            SELECT u.id, u.name, u.parent_id, u.meeting_day
+            SELECT u.id, u.name, u.parent_id, u.meeting_day, u.created_at
             FROM sub JOIN units u ON u.id = sub.id
             ORDER BY u.name COLLATE NOCASE, u.id
             """,
@@ -122,6 +217,7 @@ class Scope:
                 r["parent_id"],
                 r["parent_id"] is not None and r["id"] not in parents,
                 r["meeting_day"],
+                from_db_time(r["created_at"]) if r["created_at"] else None,
             )
             for r in rows
         ]
@@ -200,54 +296,39 @@ class Scope:
         return {r["unit_id"]: from_db_time(r["at"]) for r in rows}
 
     async def meetings_held(
-        self,
-        db: Queryable,
-        cell_ids: Iterable[int],
-        regular: tuple[date, date],
-        thematic: tuple[date, date],
-    ) -> dict[int, tuple[int, int]]:
-        """Return, per cell that held any, the months of one range with a regular meeting and the
-        quarters of another with a meeting with a thematic part (counted in SQL: a city is 10,000 cells)."""
+        self, db: Queryable, cell_ids: Iterable[int], first: date, last: date
+    ) -> dict[int, MeetingsHeld]:
+        """Return, per cell that held any from the month of `first` to the month of `last`, the months
+        with a regular meeting and the quarters with a meeting with a thematic part (one query, grouped
+        in SQL: a city is 10,000 cells)."""
         rows = await db.fetchall(
             f"""
             SELECT unit_id,
-                   COUNT(DISTINCT CASE WHEN key IN {_list(REGULAR_KINDS)} AND month BETWEEN :rs AND :re
-                                       THEN month END) AS months,
-                   COUNT(DISTINCT CASE WHEN key IN {_list(THEMATIC_KINDS)} AND month BETWEEN :ts AND :te
-                                       THEN substr(month, 1, 5)
-                                            || ((CAST(substr(month, 6, 2) AS INTEGER) + 2) / 3)
-                                  END) AS quarters
+                   GROUP_CONCAT(DISTINCT CASE WHEN key IN {_list(REGULAR_KINDS)} THEN month END) AS months,
+                   GROUP_CONCAT(DISTINCT CASE WHEN key IN {_list(THEMATIC_KINDS)}
+                                              THEN substr(month, 1, 5)
+                                                   || ((CAST(substr(month, 6, 2) AS INTEGER) + 2) / 3)
+                                         END) AS quarters
             FROM record_counts
             WHERE unit_id {_IN} AND kind = 'meeting' AND key IN {_list(MEETING_KINDS)}
               AND month BETWEEN :lo AND :hi AND n > 0
             GROUP BY unit_id
             """,
-            {
-                "ids": _json(self.own(cell_ids)),
-                "rs": _month(regular[0]),
-                "re": _month(regular[1]),
-                "ts": _month(thematic[0]),
-                "te": _month(thematic[1]),
-                "lo": _month(min(regular[0], thematic[0])),
-                "hi": _month(max(regular[1], thematic[1])),
-            },
+            {"ids": _json(self.own(cell_ids)), "lo": _month(first), "hi": _month(last)},
         )
-        return {r["unit_id"]: (r["months"], r["quarters"]) for r in rows}
+        return {
+            r["unit_id"]: MeetingsHeld(
+                frozenset((r["months"] or "").split(",")) - {""},
+                frozenset((r["quarters"] or "").split(",")) - {""},
+            )
+            for r in rows
+        }
 
     async def cells_met(
         self, db: Queryable, cell_ids: Iterable[int], first: date, last: date
     ) -> dict[str, int]:
         """Return, for each month from `first` to `last`, how many cells held a regular meeting."""
-        rows = await db.fetchall(
-            f"""
-            SELECT month, COUNT(DISTINCT unit_id) AS cells FROM record_counts
-            WHERE unit_id {_IN} AND kind = 'meeting' AND key IN {_list(REGULAR_KINDS)}
-              AND month BETWEEN :first AND :last AND n > 0
-            GROUP BY month
-            """,
-            {"ids": _json(self.own(cell_ids)), "first": _month(first), "last": _month(last)},
-        )
-        return {r["month"]: r["cells"] for r in rows}
+        return await cells_met_by_month(db, self.own(cell_ids), first, last)
 
     async def meeting_dates(
         self,
@@ -285,6 +366,10 @@ class Scope:
             )
             for r in rows
         }
+
+    async def open_returns(self, db: Queryable, cell_ids: Iterable[int]) -> dict[int, int]:
+        """Return, per cell with any, its records sent back for revision and not corrected yet."""
+        return await reviews.open_by_unit(db, self.own(cell_ids))
 
     async def step_totals(
         self, db: Queryable, unit_ids: Iterable[int], step: str, first: date, last: date
@@ -329,26 +414,13 @@ class Scope:
     ) -> list[RecordLine]:
         """Return a cell's live records dated from `first` to `last`, the latest first."""
         rows = await db.fetchall(
-            """
-            SELECT * FROM (
-                SELECT 'meeting' AS kind, on_date, kind AS what, COALESCE(topic, '') AS subject,
-                       present AS number, created_at FROM meetings
-                WHERE unit_id = :cell AND deleted_at IS NULL AND on_date BETWEEN :first AND :last
-                UNION ALL
-                SELECT 'activity', on_date, kind, title, participants, created_at FROM activities
-                WHERE unit_id = :cell AND deleted_at IS NULL AND on_date BETWEEN :first AND :last
-                UNION ALL
-                SELECT 'step', s.on_date, s.step, p.full_name, NULL, s.created_at
-                FROM pipeline_steps s JOIN people p ON p.id = s.person_id AND p.deleted_at IS NULL
-                WHERE s.unit_id = :cell AND s.deleted_at IS NULL AND s.on_date BETWEEN :first AND :last
-                UNION ALL
-                SELECT 'transfer', on_date, kind || ':' || direction, member_name, NULL, created_at
-                FROM transfers
-                WHERE unit_id = :cell AND deleted_at IS NULL AND on_date BETWEEN :first AND :last
-                UNION ALL
-                SELECT 'enterprise', on_date, zone, name, workers, created_at FROM enterprise_snapshots
-                WHERE unit_id = :cell AND deleted_at IS NULL AND on_date BETWEEN :first AND :last
-            )
+            f"""
+            SELECT * FROM ({
+                _lines(
+                    DATED_KINDS,
+                    "r.unit_id = :cell AND r.deleted_at IS NULL AND r.on_date BETWEEN :first AND :last",
+                )
+            })
             ORDER BY on_date DESC, created_at DESC LIMIT :limit
             """,
             {
@@ -358,9 +430,39 @@ class Scope:
                 "limit": limit,
             },
         )
+        return [_line(r) for r in rows]
+
+    async def returns(self, db: Queryable, cell_id: int, since: datetime, limit: int) -> list[ReturnLine]:
+        """Return a cell's records sent back for revision: every one not corrected yet, and those sent
+        back or closed since a moment; the open ones first, then the latest."""
+        rows = await db.fetchall(
+            """
+            SELECT r.*, b.display_name AS returned_by_name, c.display_name AS resolved_by_name
+            FROM record_returns r
+            LEFT JOIN users b ON b.id = r.returned_by
+            LEFT JOIN users c ON c.id = r.resolved_by
+            WHERE r.unit_id = :cell
+              AND (r.resolved_at IS NULL OR r.returned_at >= :since OR r.resolved_at >= :since)
+            ORDER BY r.resolved_at IS NULL DESC, r.returned_at DESC, r.id DESC
+            LIMIT :limit
+            """,
+            {"cell": self.own([cell_id])[0], "since": to_db_time(since), "limit": limit},
+        )
+        found = [(reviews.from_row(r), r["returned_by_name"], r["resolved_by_name"]) for r in rows]
+        wanted: dict[str, list[int]] = defaultdict(list)
+        for returned, _, _ in found:
+            if returned.kind in _LINES:
+                wanted[returned.kind].append(returned.record_id)
+        lines: dict[tuple[str, int], RecordLine] = {}
+        if wanted:
+            # The record is the cell's: a return follows its record when cells are merged (migration 0012).
+            where = "r.unit_id = :cell AND r.id IN (SELECT value FROM json_each(:{kind}))"
+            params: dict[str, object] = {"cell": cell_id, **{k: _json(v) for k, v in wanted.items()}}
+            for r in await db.fetchall(_lines(wanted, where), params):
+                lines[(r["kind"], r["id"])] = _line(r)
         return [
-            RecordLine(r["kind"], date.fromisoformat(r["on_date"]), r["what"], r["subject"], r["number"])
-            for r in rows
+            ReturnLine(returned, lines.get((returned.kind, returned.record_id)), by, fixer)
+            for returned, by, fixer in found
         ]
 
     async def meetings_by_month(

@@ -50,7 +50,8 @@ class Return:
         return self.resolved_at is None
 
 
-def _return(row: sqlite3.Row) -> Return:
+def from_row(row: sqlite3.Row) -> Return:
+    """Return the return a row of record_returns holds (other columns of the row are ignored)."""
     return Return(
         id=row["id"],
         kind=row["kind"],
@@ -86,7 +87,7 @@ async def add(
 async def get(db: Queryable, return_id: int) -> Return | None:
     """Return one return."""
     row = await db.fetchone("SELECT * FROM record_returns WHERE id = ?", (return_id,))
-    return None if row is None else _return(row)
+    return None if row is None else from_row(row)
 
 
 async def of_record(db: Queryable, kind: str, record_id: int) -> list[Return]:
@@ -94,7 +95,7 @@ async def of_record(db: Queryable, kind: str, record_id: int) -> list[Return]:
     rows = await db.fetchall(
         "SELECT * FROM record_returns WHERE kind = ? AND record_id = ? ORDER BY id", (kind, record_id)
     )
-    return [_return(r) for r in rows]
+    return [from_row(r) for r in rows]
 
 
 async def open_of(db: Queryable, kind: str, record_id: int) -> Return | None:
@@ -103,7 +104,7 @@ async def open_of(db: Queryable, kind: str, record_id: int) -> Return | None:
         "SELECT * FROM record_returns WHERE kind = ? AND record_id = ? AND resolved_at IS NULL",
         (kind, record_id),
     )
-    return None if row is None else _return(row)
+    return None if row is None else from_row(row)
 
 
 async def closed_by_deleting(db: Queryable, kind: str, record_id: int) -> list[Return]:
@@ -122,7 +123,7 @@ async def closed_by_deleting(db: Queryable, kind: str, record_id: int) -> list[R
         """,
         {"kind": kind, "id": record_id},
     )
-    return [_return(r) for r in rows]
+    return [from_row(r) for r in rows]
 
 
 async def resolve(db: Queryable, return_id: int, resolution: str, user_id: int, now: datetime) -> bool:
@@ -172,7 +173,7 @@ async def open_of_unit(db: Queryable, unit_id: int) -> list[Return]:
     rows = await db.fetchall(
         "SELECT * FROM record_returns WHERE unit_id = ? AND resolved_at IS NULL ORDER BY id", (unit_id,)
     )
-    return [_return(r) for r in rows]
+    return [from_row(r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ async def in_units(
     )
     return [
         ExportedReturn(
-            _return(r),
+            from_row(r),
             int(r["person_id"]) if r["person_id"] is not None else None,
             user_name(r["by_external"], r["by_name"]),
             user_name(r["fixer_external"], r["fixer_name"]),

@@ -2,11 +2,16 @@
 
 Everything is read through a `storage.dashboard.Scope`, the viewer's unit and what lies below it;
 bot/channels/web/dashboard.py turns these objects into HTML. Choices made here:
-- The period is this week, month, quarter or year so far, or a range of dates. A cell is expected to
-  hold its regular meeting in every month of the period up to today, and a meeting with a thematic
-  part in every quarter of it (DOMAIN.md: a thematic meeting never replaces the regular one, so a
-  month with only a thematic meeting has not had its regular meeting). With the default period, this
-  month, the table shows this month's regular meeting and this quarter's thematic meeting.
+- The period is this week, month, quarter or year so far, or a range of dates, counted in whole months
+  and quarters for the meetings. A cell holds its regular meeting in every month of the period and a
+  meeting with a thematic part in every quarter of it, by bot/rules/meetings.py: a month with only a
+  thematic meeting has not had its regular meeting, a regular meeting with a thematic part in the
+  same session counts for both; a month is late only once the cell's meeting day has passed (before
+  that the page says when it is), a quarter only once it has ended (in its last month it is due).
+  With the default period, this month, the table shows this month's regular meeting and this
+  quarter's thematic meeting, each with its date.
+- Records sent back for revision (bot/features/review.py): each cell's count of those not corrected
+  yet, and on a cell's page every one still open and those sent back or closed within the period.
 - Admissions are the ceremonies of the year of the period's end, against that year's target (a unit's
   own target, else the sum of its children's, as the digest counts it).
 - Deadlines are those the digest counts (bot/features/duties.py): overdue, or due within 30 days.
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -28,10 +33,23 @@ from bot.features.digest import KEPT_DEADLINES, SOON_DAYS
 from bot.features.duties import count_open, open_duties
 from bot.features.enterprises import Coverage, coverage
 from bot.i18n import N_
-from bot.rules.calendar import WorkingCalendar, add_months
+from bot.rules.calendar import WorkingCalendar, add_months, quarter_start
 from bot.rules.deadlines import Deadline, Kind, State, deadlines_for
+from bot.rules.meetings import meeting_day_in, quarter_end, regular_owed, thematic_due, thematic_owed
 from bot.rules.pipeline import Pipeline, Step
-from storage.dashboard import OpenAdmission, RecordLine, Scope, ScopeUnit
+from bot.text import short_unit_name
+from storage.dashboard import (
+    REGULAR_KINDS,
+    THEMATIC_KINDS,
+    MeetingDates,
+    MeetingsHeld,
+    OpenAdmission,
+    RecordLine,
+    ReturnLine,
+    Scope,
+    ScopeUnit,
+    quarter_key,
+)
 
 PATH = "/dashboard"  # the dashboard's page under CHIBO_PUBLIC_URL
 OPEN_DASHBOARD = N_("Open the dashboard")  # the label of the buttons that open it
@@ -39,6 +57,7 @@ GROUP_AT = 100  # more cells than this under a unit: one row per unit right unde
 PAGE_SIZE = 100
 QUIET_DAYS = 30
 RECORDS_SHOWN = 30
+RETURNS_SHOWN = 30
 MONTHS_CHARTED = 6
 CHART_BARS = 12
 MAX_RANGE_DAYS = 366 * 5
@@ -85,9 +104,9 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def quarter_start(day: date) -> date:
-    """Return the first day of a day's quarter."""
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+def month_end(day: date) -> date:
+    """Return the last day of a day's month."""
+    return add_months(month_start(day), 1) - timedelta(days=1)
 
 
 def _day(text: str) -> date:
@@ -142,14 +161,24 @@ class Row:
     quiet: int  # cells that recorded nothing in 30 days
     regular_held: int  # a cell: months with a regular meeting; a unit: cells with one every month
     regular_of: int  # a cell: months of the period; a unit: its cells
-    regular_date: date | None  # a cell's latest regular meeting in the period
+    regular_date: date | None  # a cell's latest regular meeting in the period's last month
     thematic_held: int  # the same for quarters and meetings with a thematic part
     thematic_of: int
-    thematic_date: date | None
+    thematic_date: date | None  # a cell's latest meeting with a thematic part in the last quarter
     overdue: int
     due_soon: int
     admitted: int
     target: int | None
+    # Meetings owed and not held (bot/rules/meetings.py). A cell: months whose meeting day has passed
+    # with no regular meeting, ended quarters with no thematic one; a unit: its cells with any.
+    regular_late: int = 0
+    thematic_late: int = 0
+    # Not late yet. A cell: this month's meeting day while it is to come, the end of this quarter
+    # while its thematic meeting is due (its last month); a unit: its cells whose thematic one is due.
+    regular_next: date | None = None
+    thematic_by: date | None = None
+    thematic_due: int = 0
+    returned: int = 0  # records sent back for revision and not corrected yet
 
 
 class Sort(StrEnum):
@@ -161,6 +190,7 @@ class Sort(StrEnum):
     REGULAR = "regular"
     THEMATIC = "thematic"
     DEADLINES = "deadlines"
+    RETURNED = "returned"
     ADMISSIONS = "admissions"
 
 
@@ -169,12 +199,19 @@ def _share(held: int, of: int) -> float:
 
 
 SORT_KEYS: dict[Sort, Callable[[Row], Any]] = {
-    Sort.NAME: lambda r: (r.name.casefold(), r.unit_id),
+    # A cell's row shows its short name (bot.text.short_unit_name): sorted as it reads.
+    Sort.NAME: lambda r: (short_unit_name(r.name).casefold(), r.name.casefold(), r.unit_id),
     Sort.MEMBERS: lambda r: (r.members if r.members is not None else -1, r.name.casefold()),
     Sort.LAST: lambda r: (r.last_record or date.min, r.name.casefold()),
-    Sort.REGULAR: lambda r: (_share(r.regular_held, r.regular_of), r.name.casefold()),
-    Sort.THEMATIC: lambda r: (_share(r.thematic_held, r.thematic_of), r.name.casefold()),
+    Sort.REGULAR: lambda r: (_share(r.regular_held, r.regular_of), -r.regular_late, r.name.casefold()),
+    Sort.THEMATIC: lambda r: (
+        _share(r.thematic_held, r.thematic_of),
+        -r.thematic_late,
+        -r.thematic_due,
+        r.name.casefold(),
+    ),
     Sort.DEADLINES: lambda r: (r.overdue, r.due_soon, r.name.casefold()),
+    Sort.RETURNED: lambda r: (r.returned, r.name.casefold()),
     Sort.ADMISSIONS: lambda r: (_share(r.admitted, r.target) if r.target else r.admitted, r.name.casefold()),
 }
 
@@ -216,23 +253,70 @@ def _target(unit: ScopeUnit, scope: Scope, targets: dict[int, int]) -> int | Non
 
 
 @dataclass(frozen=True)
+class CellMeetings:
+    """Where a cell stands with its meetings over the months and quarters of a period."""
+
+    regular_held: int  # months with a regular meeting
+    regular_late: int  # months whose meeting day has passed without one
+    regular_next: date | None  # this month's meeting day, while it is to come and nothing is recorded
+    thematic_held: int  # quarters with a meeting with a thematic part
+    thematic_late: int  # ended quarters without one
+    thematic_by: date | None  # the end of this quarter, when its thematic meeting is due and not held
+
+
+_NO_MEETING = MeetingsHeld(frozenset(), frozenset())
+
+
+def cell_meetings(
+    cell: ScopeUnit,
+    held: MeetingsHeld,
+    months: Sequence[date],
+    quarters: Sequence[date],
+    today: date,
+    zone: tzinfo,
+) -> CellMeetings:
+    """Return where a cell stands with the meetings of these months and quarters (bot/rules/meetings)."""
+    created = cell.created_at.astimezone(zone).date() if cell.created_at is not None else None
+    regular_held = regular_late = 0
+    regular_next = None
+    for month in months:
+        if month.isoformat()[:7] in held.months:
+            regular_held += 1
+        elif regular_owed(month, cell.meeting_day, created, today):
+            regular_late += 1
+        elif month == month_start(today) and today <= meeting_day_in(month, cell.meeting_day):
+            regular_next = meeting_day_in(month, cell.meeting_day)
+    thematic_held = thematic_late = 0
+    thematic_by = None
+    for quarter in quarters:
+        if quarter_key(quarter) in held.quarters:
+            thematic_held += 1
+        elif thematic_owed(quarter, created, today):
+            thematic_late += 1
+        elif thematic_due(quarter, created, today):
+            thematic_by = quarter_end(quarter)
+    return CellMeetings(regular_held, regular_late, regular_next, thematic_held, thematic_late, thematic_by)
+
+
+@dataclass(frozen=True)
 class _Facts:
     """What the queries found for the cells of a table, by cell."""
 
     members: dict[int, int]
     last: dict[int, date]
     quiet_since: date
-    months: int  # months of the period (up to today), each expecting a regular meeting
-    quarters: int  # quarters of the period (up to today), each expecting a thematic one
-    held: dict[int, tuple[int, int]]  # cell: (months with a regular meeting, quarters with a thematic one)
-    dates: dict[int, Any]
+    months: Sequence[date]  # of the period (up to today), each expecting a regular meeting
+    quarters: Sequence[date]  # of the period (up to today), each expecting a thematic one
+    today: date
+    zone: tzinfo
+    held: dict[int, MeetingsHeld]
+    dates: dict[int, MeetingDates]
     deadlines: dict[int, Any]
+    returned: dict[int, int]
 
-    def regular_months(self, cell: int) -> int:
-        return self.held.get(cell, (0, 0))[0]
-
-    def thematic_quarters(self, cell: int) -> int:
-        return self.held.get(cell, (0, 0))[1]
+    def meetings(self, cell: ScopeUnit) -> CellMeetings:
+        held = self.held.get(cell.id, _NO_MEETING)
+        return cell_meetings(cell, held, self.months, self.quarters, self.today, self.zone)
 
 
 def _row(
@@ -242,7 +326,8 @@ def _row(
     members: int | None = None
     last: date | None = None
     quiet = overdue = soon = every_month = every_quarter = 0
-    no_meeting = (0, 0)
+    regular_late = thematic_late = thematic_due = returned = 0
+    met: CellMeetings | None = None
     for cell in cells:
         if (count := facts.members.get(cell.id)) is not None:
             members = (members or 0) + count
@@ -254,10 +339,14 @@ def _row(
         if (due := facts.deadlines.get(cell.id)) is not None:
             overdue += due.overdue
             soon += due.due_soon
-        months, quarters = facts.held.get(cell.id, no_meeting)
-        every_month += months == facts.months
-        every_quarter += quarters == facts.quarters
-    if unit.is_cell:
+        met = facts.meetings(cell)
+        every_month += met.regular_held == len(facts.months)
+        every_quarter += met.thematic_held == len(facts.quarters)
+        regular_late += met.regular_late > 0
+        thematic_late += met.thematic_late > 0
+        thematic_due += met.thematic_by is not None
+        returned += facts.returned.get(cell.id, 0)
+    if unit.is_cell and met is not None:
         dates = facts.dates.get(unit.id)
         return Row(
             unit.id,
@@ -267,16 +356,22 @@ def _row(
             members,
             last,
             quiet,
-            facts.regular_months(unit.id),
-            facts.months,
+            met.regular_held,
+            len(facts.months),
             dates.regular if dates else None,
-            facts.thematic_quarters(unit.id),
-            facts.quarters,
+            met.thematic_held,
+            len(facts.quarters),
             dates.thematic if dates else None,
             overdue,
             soon,
             admitted,
             target,
+            regular_late=met.regular_late,
+            thematic_late=met.thematic_late,
+            regular_next=met.regular_next,
+            thematic_by=met.thematic_by,
+            thematic_due=int(met.thematic_by is not None),
+            returned=returned,
         )
     return Row(
         unit.id,
@@ -296,6 +391,10 @@ def _row(
         soon,
         admitted,
         target,
+        regular_late=regular_late,
+        thematic_late=thematic_late,
+        thematic_due=thematic_due,
+        returned=returned,
     )
 
 
@@ -323,6 +422,10 @@ def _sum(unit: ScopeUnit, rows: Sequence[Row], admitted: int, target: int | None
         sum(r.due_soon for r in rows),
         admitted,
         target,
+        regular_late=sum(r.regular_late if not r.is_cell else int(r.regular_late > 0) for r in rows),
+        thematic_late=sum(r.thematic_late if not r.is_cell else int(r.thematic_late > 0) for r in rows),
+        thematic_due=sum(r.thematic_due for r in rows),
+        returned=sum(r.returned for r in rows),
     )
 
 
@@ -355,16 +458,24 @@ async def table(
         members=await scope.members(db, cell_ids),
         last={c: at.astimezone(zone).date() for c, at in last_records.items()},
         quiet_since=today - timedelta(days=QUIET_DAYS),
-        months=len(months),
-        quarters=len(quarters),
-        held=await scope.meetings_held(db, cell_ids, (month_start(period.start), end), (first, end)),
+        months=months,
+        quarters=quarters,
+        today=today,
+        zone=zone,
+        # Whole months and quarters, as the rules count them: from the quarter of the period's start.
+        held=await scope.meetings_held(db, cell_ids, first, end),
         # The dates show in cells' rows only: a table of units (a city's 10,000 cells) does without.
+        # They are the period's last month's and last quarter's, the ones whose meeting they show.
         dates={}
         if grouped and not any(u.is_cell for u in row_units)
         else await scope.meeting_dates(
-            db, cell_ids, (max(period.start, month_start(end)), end), (max(period.start, first), end)
+            db,
+            cell_ids,
+            (month_start(end), min(month_end(end), today)),
+            (quarter_start(end), min(quarter_end(end), today)),
         ),
         deadlines=await count_open(db, cell_ids, today, calendar, **KEPT_DEADLINES),
+        returned=await scope.open_returns(db, cell_ids),
     )
     year = end.year
     admitted = await scope.step_totals(
@@ -422,6 +533,7 @@ class MonthLine:
     month: date
     regular: int  # regular meetings (with or without a thematic part)
     thematic: int  # meetings with a thematic part (alone or in a regular one)
+    owed: bool  # the month's meeting day has passed, and the cell existed then (bot/rules/meetings)
 
 
 @dataclass(frozen=True)
@@ -436,6 +548,9 @@ class CellPage:
     people: Sequence[PersonLine]
     records: Sequence[RecordLine]
     months: Sequence[MonthLine]
+    returns: Sequence[ReturnLine]  # open ones first, then those sent back or closed in the period
+    zone: tzinfo  # the deployment's, to date the returns
+    returned_now: frozenset[tuple[str, int]]  # (kind, id) of the records sent back and not corrected
 
 
 def _person(person: OpenAdmission, calendar: WorkingCalendar, today: date) -> PersonLine:
@@ -470,7 +585,10 @@ async def cell_page(
     people = [_person(p, calendar, today) for p in await scope.open_admissions(db, unit.id)]
     people.sort(key=lambda p: (p.next_deadline.due if p.next_deadline else date.max, p.name.casefold()))
     first_month = min(month_start(period.start), add_months(month_start(end), -11))
+    since = datetime.combine(period.start, time(0), tzinfo=zone)
+    returns = await scope.returns(db, unit.id, since, RETURNS_SHOWN)
     by_month = await scope.meetings_by_month(db, unit.id, first_month, end)
+    created = unit.created_at.astimezone(zone).date() if unit.created_at is not None else None
     months = []
     month = first_month
     while month <= end:
@@ -478,8 +596,9 @@ async def cell_page(
         months.append(
             MonthLine(
                 month,
-                sum(n for k, n in kinds.items() if k in ("regular", "both")),
-                sum(n for k, n in kinds.items() if k in ("thematic", "both")),
+                sum(n for k, n in kinds.items() if k in REGULAR_KINDS),
+                sum(n for k, n in kinds.items() if k in THEMATIC_KINDS),
+                regular_owed(month, unit.meeting_day, created, today),
             )
         )
         month = add_months(month, 1)
@@ -492,6 +611,9 @@ async def cell_page(
         people=people,
         records=await scope.records(db, unit.id, period.start, end, RECORDS_SHOWN),
         months=months[::-1],
+        returns=returns,
+        zone=zone,
+        returned_now=frozenset((r.returned.kind, r.returned.record_id) for r in returns if r.returned.open),
     )
 
 

@@ -65,6 +65,7 @@ from bot.rules.deadlines import (
     State,
 )
 from bot.rules.enterprises import CONTACT_DAYS
+from bot.rules.meetings import regular_owed
 from bot.rules.pipeline import Step
 from bot.text import short_unit_name
 from storage import digest_queries as q
@@ -454,9 +455,8 @@ async def _tree_notes(
 def _meeting_day_passed(cell: q.SubUnit, today: date, zone: tzinfo) -> bool:
     """Tell whether a cell's regular meeting day of this month is behind us (a cell set up after that
     day is not asked about this month, as the scheduler's meeting nudge does)."""
-    meeting = today.replace(day=cell.meeting_day)
-    existed = cell.created_at is None or cell.created_at.astimezone(zone).date() <= meeting
-    return today > meeting and existed
+    created = cell.created_at.astimezone(zone).date() if cell.created_at is not None else None
+    return regular_owed(today, cell.meeting_day, created, today)
 
 
 def _year_counts(totals: Sequence[q.MonthTotal], kind: str) -> list[q.Count]:

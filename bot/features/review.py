@@ -23,6 +23,8 @@ log: the return ("return.create", by the form engine), the correction ("return.c
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import replace
 from enum import StrEnum
 
@@ -60,6 +62,65 @@ class ReviewAction(StrEnum):
             return cls(code)
         except ValueError:
             return None
+
+
+# ----- a record named outside the chat: the dashboard's code and Telegram deep link ---------------
+
+# A record's code, as the dashboard shows it and /record takes it: a letter for its kind, then its number
+# ("m12" is meeting 12). Short, so it can be typed on a phone (Zalo has no deep link to carry it).
+CODE_LETTERS = {
+    "meeting": "m",
+    "activity": "a",
+    "step": "s",
+    "transfer": "t",
+    "enterprise": "e",
+    "person": "p",
+    "mentor": "n",
+}
+_KIND_OF_LETTER = {letter: kind for kind, letter in CODE_LETTERS.items()}
+# A Telegram deep link's start parameter (A-Z a-z 0-9 _ -, at most 64): "record-m12". An invitation's
+# token is 32 characters (bot/features/admin.py), longer than any of these: they never look alike.
+START_PREFIX = "record-"
+_CODE = re.compile(r"([a-z])([0-9]{1,12})")
+
+
+def reviewed_as(kind: str, record_id: int, what: str = "", person_id: int | None = None) -> tuple[str, int]:
+    """Return the record a committee member opens for a record line: a person's "source" step is not a
+    record of its own (it goes with the person's record, see `reviewable`)."""
+    if kind == "step" and what == "source" and person_id is not None:
+        return "person", person_id
+    return kind, record_id
+
+
+def record_code(kind: str, record_id: int) -> str:
+    """Return the code of a record: "m12"."""
+    return f"{CODE_LETTERS[kind]}{record_id}"
+
+
+def parse_code(text: str) -> tuple[str, int] | None:
+    """Return the kind and id a typed code names ("m12", "M 12", "#m-12"), or None."""
+    cleaned = re.sub(r"[\s#.\-_]", "", unicodedata.normalize("NFKC", text)).casefold()
+    found = _CODE.fullmatch(cleaned)
+    if found is None or found[1] not in _KIND_OF_LETTER:
+        return None
+    return _KIND_OF_LETTER[found[1]], int(found[2])
+
+
+def start_parameter(kind: str, record_id: int) -> str:
+    """Return the start parameter of a Telegram deep link that opens a record in the bot's chat."""
+    return START_PREFIX + record_code(kind, record_id)
+
+
+def parse_start_parameter(text: str) -> tuple[str, int] | None:
+    """Return the record a deep link's start parameter names, or None when it names none."""
+    if not text.startswith(START_PREFIX):
+        return None
+    return parse_code(text.removeprefix(START_PREFIX))
+
+
+def deep_link(bot_username: str, kind: str, record_id: int) -> str:
+    """Return the Telegram link that opens the bot's chat and shows a record there (/start record-m12)."""
+    return f"https://t.me/{bot_username}?start={start_parameter(kind, record_id)}"
 
 
 def button(label: str, action: ReviewAction, *args: object) -> tuple[str, str]:

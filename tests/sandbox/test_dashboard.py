@@ -5,6 +5,7 @@ expired Zalo links get 403. Screenshots at 390x844 go to test-output/sandbox/<te
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit
@@ -58,10 +59,15 @@ async def test_a_committee_member_opens_the_dashboard_sorts_it_and_opens_a_cell(
     assert await names_in_column(frame) == by_name
     await page.screenshot(path=shots / "02-sorted.png")
 
+    # The table shows short names (what every cell's name repeats left out), the whole name in a title.
+    first = frame.locator("table.cells tbody th a").first
+    whole = await first.get_attribute("title")
+    assert (
+        whole is not None and whole.startswith("Chi bộ") and not (await first.inner_text()).startswith("Chi")
+    )
     # Open a cell: its page, with its pipeline and its meetings by month.
-    first = (await names_in_column(frame))[0]
-    await frame.locator("table.cells tbody th a").first.click()
-    await expect(frame.locator("h1")).to_have_text(first, timeout=WAIT)
+    await first.click()
+    await expect(frame.locator("h1")).to_have_text(whole, timeout=WAIT)
     await expect(frame.locator("h2", has_text="Sinh hoạt theo tháng")).to_be_visible()
     await page.screenshot(path=shots / "03-cell.png")
     # The page never scrolls sideways at 390 px; only the tables do.
@@ -206,3 +212,60 @@ async def test_zalo_links_altered_or_expired_get_403(
         assert demo.COMMITTEE_NAME not in await page.locator("body").inner_text()
     await page.screenshot(path=shots / "02-zalo-link-expired.png")
     await page.close()
+
+
+async def test_a_committee_member_sends_a_record_back_from_the_dashboard(
+    page: Page, sandbox: Sandbox, shots: Path
+) -> None:
+    """The dashboard is read-only: a record's "Open in the chat" is a deep link to the bot, which shows
+    the record there with its button that sends it back; the dashboard then shows it sent back."""
+    cell = demo.demo_cell(demo.SECRETARY_CELL)  # Lan's: a cell whose secretary can get the comment
+    await page.click(f'.persona[data-id="{SANDBOX_COMMITTEE}"]')
+    await page.click("#menu-button")
+    frame = dashboard(page)
+    await frame.locator("select[name=period]").select_option("quarter")
+    await frame.locator("form.period button").click()
+    row = frame.locator("table.cells tbody tr", has=page.locator(f'a[title="{cell.name}"]'))
+    await expect(row.locator("td").nth(5)).to_have_text("0", timeout=WAIT)  # nothing sent back yet
+    await row.locator("th a").click()
+    await expect(frame.locator("h1")).to_have_text(cell.name, timeout=WAIT)
+    await expect(frame.locator("#returns + p")).to_contain_text("Không có hồ sơ nào bị trả lại")
+    first = frame.locator("ul.records:not(.returns) li").first
+    headline = (await first.inner_text()).split("Mở trong khung chat")[0].strip()
+    await first.scroll_into_view_if_needed()
+    await page.screenshot(path=shots / "01-cell-records.png")
+
+    # One touch: the Mini App gives way to the chat, where the bot shows the record and its button.
+    await first.locator("a.to-chat").click()
+    await expect(page.locator("#webapp")).to_be_hidden(timeout=WAIT)
+    log = page.locator(".log:not([hidden])")
+    await expect(log.locator(".msg.me .text").last).to_have_text(re.compile(r"^/start record-[a-z]\d+$"))
+    shown = log.locator(".msg.bot").filter(has_text="Người nhập").last
+    await expect(shown).to_be_visible(timeout=WAIT)
+    await page.screenshot(path=shots / "02-record-in-the-chat.png")
+    await shown.locator("button.inline", has_text="Trả lại để sửa").click()
+    await expect(log.locator(".msg.bot").filter(has_text="Chi bộ cần sửa gì?").last).to_be_visible(
+        timeout=WAIT
+    )
+    comment = "Ghi rõ số đảng viên vắng mặt và lý do."
+    await page.fill("#input", comment)
+    await page.press("#input", "Enter")
+    review = log.locator(".msg.bot").filter(has_text="kiểm tra lại").last
+    await expect(review).to_be_visible(timeout=WAIT)
+    await review.locator("button.inline", has_text="Lưu").click()
+    await expect(log.locator(".msg.bot").filter(has_text="Đã trả lại").last).to_be_visible(timeout=WAIT)
+
+    # The dashboard counts it for the cell and shows the comment, waiting for the cell's correction.
+    await page.click("#menu-button")
+    await expect(frame.locator("h1")).to_have_text(demo.COMMITTEE_NAME, timeout=WAIT)
+    await expect(frame.locator(".tile", has_text="Đã trả lại, chưa sửa").locator("b")).to_have_text("1")
+    await expect(row.locator("td").nth(5)).to_have_text("1")
+    await row.locator("th a").click()
+    returned = frame.locator("ul.returns li.open")
+    await expect(returned).to_have_count(1, timeout=WAIT)
+    await expect(returned).to_contain_text(comment)
+    await expect(returned).to_contain_text("Đã trả lại, chi bộ chưa sửa")
+    assert headline.split(" ", 1)[1][:20] in await returned.inner_text()
+    await expect(frame.locator("ul.records:not(.returns) li").first).to_contain_text("↩️ đã trả lại")
+    await returned.scroll_into_view_if_needed()
+    await page.screenshot(path=shots / "03-sent-back.png")

@@ -20,7 +20,7 @@ another site) and no-store.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
@@ -83,11 +83,14 @@ class Dashboard:
         *,
         clock: Clock = system_clock,
         frame_ancestors: Sequence[str] = TELEGRAM_FRAMES,
+        bot_username: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.links = links
         self.clock = clock
+        # The Telegram bot's username, known once it has started (getMe): the deep links to records.
+        self.bot_username = bot_username
         self.headers = {
             "Content-Security-Policy": _policy(frame_ancestors),
             "Referrer-Policy": "no-referrer",
@@ -146,7 +149,7 @@ class Dashboard:
         viewer = self._viewer(user, signed.language_code)
         if viewer is None:
             return self._forbidden()
-        body = await self._page(request, viewer)
+        body = await self._page(request, viewer, telegram=True)
         return self._html(str(body[0]), body[1])
 
     async def _link(self, request: web.Request) -> web.Response:
@@ -156,7 +159,7 @@ class Dashboard:
         viewer = self._viewer(user, None)
         if viewer is None:
             return self._forbidden()
-        body, status = await self._page(request, viewer)
+        body, status = await self._page(request, viewer, telegram=False)
         if request.query.get("fragment") == "1":
             return self._html(str(body), status)
         until = viewer.t.datetime(self._expiry(request.match_info["token"]))
@@ -182,7 +185,14 @@ class Dashboard:
 
     # ----- pages --------------------------------------------------------------------------------
 
-    async def _page(self, request: web.Request, viewer: Viewer) -> tuple[Markup, int]:
+    def _send_back(self, viewer: Viewer, *, telegram: bool) -> pages.SendBack | None:
+        """Return how a viewer reaches a record's page in the chat to send it back, if they may: a
+        committee member or an admin (bot/features/review.may_review; their scope is their subtree)."""
+        if viewer.role not in (Role.COMMITTEE, Role.ADMIN):
+            return None
+        return pages.SendBack(self.bot_username() if telegram else None)
+
+    async def _page(self, request: web.Request, viewer: Viewer, *, telegram: bool) -> tuple[Markup, int]:
         """Return the HTML of the page a request asks for, and its status."""
         t = viewer.t
         query = pages.Query(request.query)
@@ -204,7 +214,7 @@ class Dashboard:
         try:
             if view == "cell":
                 cell = await d.cell_page(self.db, scope, int(raw_unit), period, today, calendar, zone)
-                body = pages.cell_page(cell, query, t)
+                body = pages.cell_page(cell, query, t, self._send_back(viewer, telegram=telegram))
             elif view == "deadlines":
                 due = await d.deadlines(self.db, scope, int(raw_unit), today, calendar, page=int(page_number))
                 body = pages.deadlines_page(due, query, t)

@@ -11,18 +11,22 @@ attributes only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, tzinfo
 from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
 from bot.features import dashboard as d
+from bot.features import review
 from bot.features.digest import DEADLINE_NAMES
 from bot.forms.definitions import ACTIVITY_KINDS, MEETING_KINDS
 from bot.i18n import N_, Translator
 from bot.rules.deadlines import State
 from bot.rules.pipeline import STEP_NAMES, Step
-from storage.dashboard import RecordLine, ScopeUnit
+from bot.text import short_unit_name
+from storage import reviews
+from storage.dashboard import RecordLine, ReturnLine, ScopeUnit
 
 PERIOD_NAMES = {
     d.PeriodKind.WEEK: N_("This week"),
@@ -37,6 +41,8 @@ RECORD_KINDS = {
     "step": N_("Admission step"),
     "transfer": N_("Transfer"),
     "enterprise": N_("Enterprise report"),
+    "person": N_("Source (person)"),
+    "mentor": N_("Mentor note"),
 }
 TRANSFER_NAMES = {
     "official:in": N_("official transfer in"),
@@ -47,6 +53,25 @@ TRANSFER_NAMES = {
 _MEETING_LABELS = {c.value: c.label for c in MEETING_KINDS}
 _ACTIVITY_LABELS = {c.value: c.label for c in ACTIVITY_KINDS}
 _STEPS = {s.value: s for s in Step}
+
+
+@dataclass(frozen=True)
+class SendBack:
+    """How a page leads a committee member (or an admin) from a record to its page in the chat, where
+    "Send back for revision" is: the dashboard itself is read-only.
+
+    On Telegram, a deep link to the bot's chat (t.me/<bot>?start=record-m12): one touch, and the chat
+    shows the record with its button (static/dashboard.js asks Telegram to open it, as the Mini App's
+    openTelegramLink does). Zalo has no link that opens a bot's chat with a parameter (bot/channels/
+    zalo/README.md), so behind a Zalo link each record shows its code, to send as /record m12."""
+
+    bot_username: str | None  # Telegram's bot, for deep links; None: the codes to type
+
+    def link(self, kind: str, record_id: int) -> str | None:
+        """Return the deep link to a record, or None where the code is typed instead."""
+        if not self.bot_username:
+            return None
+        return review.deep_link(self.bot_username, kind, record_id)
 
 
 class Query:
@@ -176,29 +201,82 @@ COLUMNS: tuple[tuple[d.Sort, str], ...] = (
     (d.Sort.REGULAR, N_("Regular meeting")),
     (d.Sort.THEMATIC, N_("Thematic meeting")),
     (d.Sort.DEADLINES, N_("Deadlines")),
+    (d.Sort.RETURNED, N_("Sent back")),
     (d.Sort.ADMISSIONS, N_("Admissions")),
 )
 
 
-def _meeting_cell(t: Translator, held: int, of: int, day: date | None, single: bool) -> Markup:
-    """Return a cell row's meeting figure: the date when one period, else how many of them."""
-    if of == 0:
+def _mark(held: int, of: int, late: int, due: int = 0) -> str:
+    """Return how a meeting figure looks: late (red), due now (amber), all held (green), or plain
+    (what is missing is not owed yet: this month's meeting day, or this quarter, is still to come)."""
+    if late:
+        return "bad"
+    if due:
+        return "soon"
+    return "ok" if held == of else ""
+
+
+def _regular_cell(t: Translator, row: d.Row) -> Markup:
+    """Return a cell's regular meeting: this month's date (or when it is due), or the months held."""
+    if row.regular_of == 0:
         return Markup("—")
-    if single:
-        if day is not None:
-            return _h('<span class="ok">✓ {}</span>', t.date(day))
+    if row.regular_of > 1:
+        text = t(N_("{held} of {of}")).format(held=row.regular_held, of=row.regular_of)
+        return _h(
+            '<span class="{}">{}</span>', _mark(row.regular_held, row.regular_of, row.regular_late), text
+        )
+    if row.regular_held:
+        return _h('<span class="ok">✓ {}</span>', _short(t, row.regular_date))
+    if row.regular_late:
         return _h('<span class="bad">{}</span>', t(N_("none")))
-    mark = "ok" if held == of else "bad"
-    return _h('<span class="{}">{}</span>', mark, t(N_("{held} of {of}")).format(held=held, of=of))
+    if row.regular_next is not None:
+        return _h("<span>{}</span>", t(N_("not due until {date}")).format(date=t.date(row.regular_next)))
+    return _h("<span>{}</span>", t(N_("none")))
 
 
-def _share_cell(t: Translator, held: int, of: int) -> Markup:
-    mark = "ok" if held == of else "bad"
-    return _h(
-        '<span class="{}">{}</span>',
-        mark,
-        t(N_("{held} of {of} cells")).format(held=t.number(held), of=t.number(of)),
-    )
+def _thematic_cell(t: Translator, row: d.Row) -> Markup:
+    """Return a cell's thematic meeting: this quarter's date (or until when it is due), or the quarters."""
+    if row.thematic_of == 0:
+        return Markup("—")
+    if row.thematic_of > 1:
+        text = t(N_("{held} of {of}")).format(held=row.thematic_held, of=row.thematic_of)
+        mark = _mark(row.thematic_held, row.thematic_of, row.thematic_late, row.thematic_due)
+        return _h('<span class="{}">{}</span>', mark, text)
+    if row.thematic_held:
+        return _h('<span class="ok">✓ {}</span>', _short(t, row.thematic_date))
+    if row.thematic_late:
+        return _h('<span class="bad">{}</span>', t(N_("none")))
+    if row.thematic_by is not None:
+        return _h(
+            '<span class="soon">{}</span>',
+            t(N_("none yet, due by {date}")).format(date=t.date(row.thematic_by)),
+        )
+    return _h("<span>{}</span>", t(N_("none yet")))
+
+
+def _share_cell(t: Translator, held: int, of: int, late: int, due: int = 0) -> Markup:
+    """Return a unit's meeting figure: how many of its cells held it, then how many are late or due."""
+    lines = [
+        _h(
+            '<span class="{}">{}</span>',
+            _mark(held, of, late, due),
+            t(N_("{held} of {of} cells")).format(held=t.number(held), of=t.number(of)),
+        )
+    ]
+    if late:
+        lines.append(_h('<small class="bad">{}</small>', t(N_("{n} late")).format(n=t.number(late))))
+    if due:
+        lines.append(
+            _h('<small class="soon">{}</small>', t(N_("{n} due this month")).format(n=t.number(due)))
+        )
+    return _join(lines)
+
+
+def _returned_cell(t: Translator, returned: int) -> Markup:
+    """Return how many records are sent back and not corrected yet."""
+    if not returned:
+        return Markup('<span class="ok">0</span>')
+    return _h('<span class="bad">{}</span>', t.number(returned))
 
 
 def _admissions(t: Translator, admitted: int, target: int | None) -> Markup:
@@ -230,12 +308,16 @@ def _deadline_cell(t: Translator, row: d.Row) -> Markup:
 
 
 def _row_html(row: d.Row, table: d.Table, query: Query, t: Translator) -> Markup:
-    single_month = row.regular_of == 1 and row.is_cell
-    single_quarter = row.thematic_of == 1 and row.is_cell
     if row.is_cell:
-        name = _h('<a href="{}">{}</a>', query.href(view="cell", unit=row.unit_id, page=None), row.name)
-        regular = _meeting_cell(t, row.regular_held, row.regular_of, row.regular_date, single_month)
-        thematic = _meeting_cell(t, row.thematic_held, row.thematic_of, row.thematic_date, single_quarter)
+        # The short name (without "Chi bộ Công ty TNHH"): on a phone the column leaves room for figures.
+        name = _h(
+            '<a href="{}" title="{}">{}</a>',
+            query.href(view="cell", unit=row.unit_id, page=None),
+            row.name,
+            short_unit_name(row.name),
+        )
+        regular = _regular_cell(t, row)
+        thematic = _thematic_cell(t, row)
         last = _h(
             '<span class="{}">{}</span>',
             "bad" if row.quiet else "",
@@ -243,13 +325,14 @@ def _row_html(row: d.Row, table: d.Table, query: Query, t: Translator) -> Markup
         )
     else:
         name = _h(
-            '<a href="{}">{}</a><small>{}</small>',
+            '<a href="{}" title="{}">{}</a><small>{}</small>',
             query.href(view=None, unit=row.unit_id, page=None),
             row.name,
+            short_unit_name(row.name),
             t(N_("{n} cells")).format(n=t.number(row.cells)),
         )
-        regular = _share_cell(t, row.regular_held, row.regular_of)
-        thematic = _share_cell(t, row.thematic_held, row.thematic_of)
+        regular = _share_cell(t, row.regular_held, row.regular_of, row.regular_late)
+        thematic = _share_cell(t, row.thematic_held, row.thematic_of, row.thematic_late, row.thematic_due)
         last = (
             _h('<span class="bad">{}</span>', t(N_("{n} quiet")).format(n=t.number(row.quiet)))
             if row.quiet
@@ -258,13 +341,14 @@ def _row_html(row: d.Row, table: d.Table, query: Query, t: Translator) -> Markup
     members = t.number(row.members) if row.members is not None else "—"
     return _h(
         '<tr><th scope="row">{}</th><td class="num">{}</td><td>{}</td><td>{}</td><td>{}</td>'
-        "<td>{}</td><td>{}</td></tr>",
+        '<td>{}</td><td class="count">{}</td><td>{}</td></tr>',
         name,
         members,
         last,
         regular,
         thematic,
         _deadline_cell(t, row),
+        _returned_cell(t, row.returned),
         _admissions(t, row.admitted, row.target),
     )
 
@@ -319,19 +403,39 @@ def tiles(table: d.Table, t: Translator) -> Markup:
         (t(N_("Cells")), t.number(row.cells), ""),
         (t(N_("Members")), t.number(row.members) if row.members is not None else "—", ""),
         (
-            t(N_("Held the regular meeting")) if single else t(N_("Met every month")),
+            _join(
+                [
+                    escape(t(N_("Held the regular meeting")) if single else t(N_("Met every month"))),
+                    _h(" · {}", t(N_("{n} late")).format(n=t.number(row.regular_late)))
+                    if row.regular_late
+                    else "",
+                ]
+            ),
             t(N_("{held} of {of}")).format(held=t.number(row.regular_held), of=t.number(row.regular_of)),
-            "bad" if row.regular_held < row.regular_of else "ok",
+            _mark(row.regular_held, row.regular_of, row.regular_late),
         ),
         (
-            t(N_("Thematic meeting this quarter"))
-            if table.quarters == 1
-            else t(N_("Thematic every quarter")),
+            _join(
+                [
+                    escape(
+                        t(N_("Thematic meeting this quarter"))
+                        if table.quarters == 1
+                        else t(N_("Thematic every quarter"))
+                    ),
+                    _h(" · {}", t(N_("{n} late")).format(n=t.number(row.thematic_late)))
+                    if row.thematic_late
+                    else "",
+                    _h(" · {}", t(N_("{n} due this month")).format(n=t.number(row.thematic_due)))
+                    if row.thematic_due
+                    else "",
+                ]
+            ),
             t(N_("{held} of {of}")).format(held=t.number(row.thematic_held), of=t.number(row.thematic_of)),
-            "bad" if row.thematic_held < row.thematic_of else "ok",
+            _mark(row.thematic_held, row.thematic_of, row.thematic_late, row.thematic_due),
         ),
         (t(N_("Overdue")), t.number(row.overdue), "bad" if row.overdue else "ok"),
         (t(N_("Due within 30 days")), t.number(row.due_soon), "soon" if row.due_soon else ""),
+        (t(N_("Sent back, not corrected")), t.number(row.returned), "bad" if row.returned else "ok"),
         (
             t(N_("Admitted in {year}")).format(year=table.year),
             t.number(row.admitted)
@@ -429,26 +533,114 @@ def _record_what(t: Translator, record: RecordLine) -> str:
         return t(STEP_NAMES[_STEPS[record.what]]) if record.what in _STEPS else record.what
     if record.kind == "transfer":
         return t(TRANSFER_NAMES[record.what]) if record.what in TRANSFER_NAMES else record.what
+    if record.kind == "mentor":
+        return t(N_("quarter {n} of probation")).format(n=record.what)
+    if record.kind == "person":
+        return ""
     return record.what
 
 
-def cell_page(page: d.CellPage, query: Query, t: Translator) -> Markup:
-    """Return the page of a cell: its figures, its people in the pipeline, its records and meetings."""
+def _record_text(t: Translator, record: RecordLine) -> Markup:
+    """Return a record as one line: its date, its kind, what it is and about whom or what."""
+    what = _record_what(t, record)
+    return _h(
+        "{}<b>{}</b>{}{}",
+        _h("<time>{}</time> ", t.date(record.on_date)) if record.on_date else "",
+        t(RECORD_KINDS.get(record.kind, record.kind)),
+        _h(" · {}", what) if what else "",
+        _h(": {}", record.subject) if record.subject else "",
+    )
+
+
+def _to_chat(t: Translator, record: RecordLine, send_back: SendBack) -> Markup:
+    """Return the way from a record to its page in the chat: a deep link, or its code to type."""
+    kind, record_id = review.reviewed_as(record.kind, record.id, record.what, record.person_id)
+    link = send_back.link(kind, record_id)
+    if link is not None:
+        return _h(' <a class="to-chat" href="{}">{} ›</a>', link, t(N_("Open in the chat")))
+    return _h(
+        ' <span class="code">{}</span>',
+        t(N_("code {code}")).format(code=review.record_code(kind, record_id)),
+    )
+
+
+def _send_back_hint(t: Translator, send_back: SendBack) -> Markup:
+    """Return the line that says how to send a record back for revision from here."""
+    if send_back.bot_username:
+        text = t(
+            N_(
+                "To send a record back for revision, touch “Open in the chat” beside it: chibo shows it "
+                "in your chat with the button that sends it back."
+            )
+        )
+    else:
+        text = t(
+            N_(
+                "To send a record back for revision, send /record and its code to chibo in the chat, "
+                "for example /record {code}; chibo shows it with the button that sends it back."
+            )
+        ).format(code="m12")
+    return _h('<p class="hint">{}</p>', text)
+
+
+def _return_state(t: Translator, line: ReturnLine, zone: tzinfo) -> Markup:
+    """Return the state of a return: waiting for the cell, corrected, or deleted, with when and by whom."""
+    ret = line.returned
+    if ret.resolved_at is None:
+        return _h('<span class="bad">{}</span>', t(N_("Sent back, not corrected yet")))
+    values = {"date": t.date(ret.resolved_at.astimezone(zone).date()), "name": line.resolved_by or "—"}
+    if ret.resolution == reviews.CORRECTED:
+        return _h('<span class="ok">{}</span>', t(N_("Corrected on {date} by {name}")).format(**values))
+    return _h("<span>{}</span>", t(N_("Deleted by the cell on {date} ({name})")).format(**values))
+
+
+def _returns(t: Translator, page: d.CellPage, send_back: SendBack | None) -> Markup:
+    """Return the cell's records sent back for revision: each with its comment and its state."""
+    if not page.returns:
+        return _h('<p class="hint">{}</p>', t(N_("No record sent back for revision in this period.")))
+    items = []
+    for line in page.returns:
+        ret = line.returned
+        record = (
+            _record_text(t, line.record)
+            if line.record is not None
+            else _h("<b>{}</b>", t(N_("A record erased since")))
+        )
+        reach = (
+            _to_chat(t, line.record, send_back)
+            if send_back is not None and line.record is not None and not line.record.deleted
+            else ""
+        )
+        items.append(
+            _h(
+                '<li class="{}">{}<br>{}<blockquote>{}<footer>{}</footer></blockquote>{}</li>',
+                "open" if ret.open else "closed",
+                record,
+                _return_state(t, line, page.zone),
+                ret.comment,
+                t(N_("{name}, {date}")).format(
+                    name=line.returned_by or "—", date=t.date(ret.returned_at.astimezone(page.zone).date())
+                ),
+                reach,
+            )
+        )
+    return _h('<ul class="records returns">{}</ul>', _join(items))
+
+
+def cell_page(page: d.CellPage, query: Query, t: Translator, send_back: SendBack | None = None) -> Markup:
+    """Return the page of a cell: its figures, its people in the pipeline, its records sent back for
+    revision, its records and meetings. With `send_back` (a committee member or an admin), each record
+    leads to its page in the chat, where it can be sent back."""
     row = page.row
     back = query.href(view=None, unit=page.path[-2].id if len(page.path) > 1 else None, page=None)
     facts = [
         (t(N_("Members")), t.number(row.members) if row.members is not None else "—"),
         (t(N_("Last report")), _short(t, row.last_record)),
         (t(N_("Meeting day")), t(N_("day {day} of each month")).format(day=page.unit.meeting_day)),
-        (
-            t(N_("Regular meeting")),
-            _meeting_cell(t, row.regular_held, row.regular_of, row.regular_date, row.regular_of == 1),
-        ),
-        (
-            t(N_("Thematic meeting")),
-            _meeting_cell(t, row.thematic_held, row.thematic_of, row.thematic_date, row.thematic_of == 1),
-        ),
+        (t(N_("Regular meeting")), _regular_cell(t, row)),
+        (t(N_("Thematic meeting")), _thematic_cell(t, row)),
         (t(N_("Deadlines")), _deadline_cell(t, row)),
+        (t(N_("Sent back, not corrected")), _returned_cell(t, row.returned)),
         (t(N_("Admitted in {year}")).format(year=page.year), _admissions(t, row.admitted, row.target)),
     ]
     people = (
@@ -467,11 +659,12 @@ def cell_page(page: d.CellPage, query: Query, t: Translator) -> Markup:
     records = (
         _join(
             _h(
-                "<li><time>{}</time> <b>{}</b> · {}{}</li>",
-                t.date(r.on_date),
-                t(RECORD_KINDS.get(r.kind, r.kind)),
-                _record_what(t, r),
-                _h(": {}", r.subject) if r.subject else "",
+                "<li>{}{}{}</li>",
+                _record_text(t, r),
+                _h(' <span class="bad">{}</span>', t(N_("↩️ sent back")))
+                if (review.reviewed_as(r.kind, r.id, r.what, r.person_id) in page.returned_now)
+                else "",
+                _to_chat(t, r, send_back) if send_back is not None else "",
             )
             for r in page.records
         )
@@ -482,7 +675,7 @@ def cell_page(page: d.CellPage, query: Query, t: Translator) -> Markup:
         _h(
             '<tr><th scope="row">{}</th><td class="{}">{}</td><td>{}</td></tr>',
             _month(m.month),
-            "ok" if m.regular else "bad",
+            "ok" if m.regular else "bad" if m.owed else "",
             t.number(m.regular),
             t.number(m.thematic),
         )
@@ -500,11 +693,11 @@ def cell_page(page: d.CellPage, query: Query, t: Translator) -> Markup:
             ),
             _h("<h2>{}</h2>", t(N_("Admission pipeline"))),
             _table("people", (t(N_("Person")), t(N_("Reached")), t(N_("Next deadline"))), people),
-            _h(
-                '<h2>{}</h2><ul class="records">{}</ul>',
-                t(N_("Records of the period (latest first)")),
-                records,
-            ),
+            _h('<h2 id="returns">{}</h2>', t(N_("Sent back for revision"))),
+            _returns(t, page, send_back),
+            _h("<h2>{}</h2>", t(N_("Records of the period (latest first)"))),
+            _send_back_hint(t, send_back) if send_back is not None and page.records else "",
+            _h('<ul class="records">{}</ul>', records),
             _h("<h2>{}</h2>", t(N_("Meetings by month"))),
             _table("months", (t(N_("Month")), t(N_("Regular")), t(N_("Thematic"))), months),
         ]

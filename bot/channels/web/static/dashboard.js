@@ -7,6 +7,13 @@
 // place, with the history (and Telegram's back button, when Telegram's script is there).
 // Behind a Zalo link (data-mode="link") the page is whole already: the script only loads the charts.
 // The HTML it puts in the page is the server's own, written with every value escaped.
+//
+// A record's "Open in the chat" is a t.me deep link to the bot (?start=record-m12). In the Mini App it
+// is opened as Telegram's openTelegramLink opens one: the event web_app_open_tg_link, sent the way
+// Telegram's own script sends events (the phones' TelegramWebviewProxy, Telegram Desktop's
+// window.external.notify, or a message to Telegram Web's parent frame); then the Mini App closes, so
+// the chat shows the record with its "Send back for revision" button. Outside Telegram the link is
+// followed as any link.
 "use strict";
 
 (function () {
@@ -104,6 +111,38 @@
     }
   }
 
+  // Send an event to the Telegram app, as telegram-web-app.js does (core.telegram.org/api/web-events).
+  function postEvent(type, data) {
+    const proxy = window.TelegramWebviewProxy;
+    if (proxy && typeof proxy.postEvent === "function") {
+      proxy.postEvent(type, JSON.stringify(data));
+      return true;
+    }
+    if (window.external && "notify" in window.external) {
+      window.external.notify(JSON.stringify({ eventType: type, eventData: data }));
+      return true;
+    }
+    if (window.parent !== window) {
+      // Telegram's script does not restrict the target either: the event carries no secret.
+      window.parent.postMessage(JSON.stringify({ eventType: type, eventData: data }), "*");
+      return true;
+    }
+    return false;
+  }
+
+  function openTelegramLink(link) {
+    const url = new URL(link.href);
+    if (url.protocol !== "https:" || url.hostname !== "t.me") return false;
+    if (tg && typeof tg.openTelegramLink === "function") {
+      tg.openTelegramLink(url.href);
+      tg.close();
+      return true;
+    }
+    if (!postEvent("web_app_open_tg_link", { path_full: url.pathname + url.search })) return false;
+    postEvent("web_app_close", {});
+    return true;
+  }
+
   function searchOf(form) {
     const params = new URLSearchParams(new FormData(form));
     if (params.get("period") !== "range") {
@@ -125,6 +164,11 @@
       return;
     }
     view.addEventListener("click", (event) => {
+      const chat = event.target.closest("a.to-chat");
+      if (chat && !event.defaultPrevented && event.button === 0) {
+        if (openTelegramLink(chat)) event.preventDefault();
+        return;
+      }
       const link = event.target.closest("a[href^='?']");
       if (!link || event.defaultPrevented || event.button !== 0) return;
       event.preventDefault();

@@ -651,6 +651,30 @@ function closeWebApp() {
   $("webapp-frame").src = "about:blank";
 }
 
+// What the Mini App asks of Telegram, as Telegram Web receives it: a JSON message from the frame
+// (core.telegram.org/api/web-events). A t.me link to this bot with ?start= is what Telegram's phone
+// apps do with it in a chat that already exists: they send "/start <parameter>" at once. Then the
+// Mini App asks to be closed.
+function webAppEvent(event) {
+  if (event.source !== $("webapp-frame").contentWindow || typeof event.data !== "string") return;
+  let message;
+  try {
+    message = JSON.parse(event.data);
+  } catch (error) {
+    return;
+  }
+  const persona = app.active;
+  if (message.eventType === "web_app_close") {
+    closeWebApp();
+  } else if (message.eventType === "web_app_open_tg_link" && message.eventData) {
+    const url = new URL(String(message.eventData.path_full || ""), "https://t.me");
+    const bot = url.pathname.replace(/^\//, "").toLowerCase();
+    const start = url.searchParams.get("start");
+    if (bot === app.state.bot.username.toLowerCase() && start) sendText(persona, `/start ${start}`);
+    else toast(`t.me${url.pathname}${url.search}`);
+  }
+}
+
 // ------------------------------------------------------------------ the rest of the page
 
 let toastTimer = null;
@@ -752,6 +776,7 @@ async function start() {
     else hideMenu();
   });
   $("webapp-close").addEventListener("click", closeWebApp);
+  window.addEventListener("message", webAppEvent);
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !$("webapp").hidden) closeWebApp();
   });
