@@ -6,11 +6,17 @@ another cell, over Telegram's initData and over a Zalo link. What they may not s
 no name of a unit, a person or a topic outside their scope, and a 404 for a unit outside it. Then the
 ways in that must fail: no initData, a wrong hash, an old auth_date, another user's id with the
 original hash, a link altered, expired, or of a user whose access was revoked.
+
+Each cell has records sent back for revision (issue 17), with comments and the names of who sent them
+back and who corrected them: a cell's page shows them to its own side only, and the way from a record
+to the chat (a Telegram deep link, or the code to type behind a Zalo link) names records of the
+viewer's scope only, and is offered to committee members, not to secretaries.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,7 +34,7 @@ from bot.config import Settings
 from bot.devtools.telegram_emulator.models import User as TelegramUser
 from bot.devtools.telegram_emulator.webapps import init_data, sign
 from bot.rules.pipeline import Step
-from storage import enterprises, records, units, users
+from storage import enterprises, records, reviews, units, users
 from storage.database import Database
 from storage.models import Role
 
@@ -37,15 +43,27 @@ NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 PUBLIC = "https://chibo.example.org"
 
 # Names that belong to one side only; each viewer must never see the other side's.
-A_NAMES = ("Đảng bộ KCN Anh Đào", "Chi bộ Alpha Riêng", "Nguyễn Văn Ẩn Danh", "Chủ đề kín của Alpha")
-A2_NAMES = ("Chi bộ Beta Riêng", "Lê Thị Beta Người", "Chủ đề kín của Beta")
+A_NAMES = (
+    "Đảng bộ KCN Anh Đào",
+    "Chi bộ Alpha Riêng",
+    "Nguyễn Văn Ẩn Danh",
+    "Chủ đề kín của Alpha",
+    "Ý kiến trả lại kín của Alpha",  # a comment on a record of Alpha sent back
+    "Cấp ủy Anh Đào Kín",  # the committee member of A who sent it back
+)
+A2_NAMES = ("Chi bộ Beta Riêng", "Lê Thị Beta Người", "Chủ đề kín của Beta", "Ý kiến trả lại kín của Beta")
 B_NAMES = (
     "Đảng bộ KCN Bạch Đằng",
     "Chi bộ Samsung Bí Mật",
     "Trần Thị Bí Mật",
     "Chủ đề kín của Samsung",
     "Khu công nghiệp Riêng Của B",  # a zone of B's enterprise register
+    "Ý kiến trả lại kín của Samsung",
+    "Bí thư Samsung Đã Sửa",  # the secretary of B's cell who corrected a record sent back
 )
+BOT = "chibo_test_bot"
+DEEP_LINK = re.compile(r"https://t\.me/" + BOT + r"\?start=record-([a-z])(\d+)")
+CODE = re.compile(r"(?:code|mã) ([a-z])(\d+)")
 ROOT_NAME = "Tỉnh ủy Gốc Chung"
 
 
@@ -61,6 +79,19 @@ class World:
 
 def clock() -> datetime:
     return NOW
+
+
+async def _send_back(db: Database, unit: int, comment: str, by: int, corrected_by: int | None = None) -> None:
+    """Send the cell's meeting back with a comment (and have it corrected), as review.py does."""
+    meeting = await db.fetchval("SELECT id FROM meetings WHERE unit_id = ?", (unit,))
+    returned = await reviews.add(db, "meeting", meeting, unit, comment, by, NOW - timedelta(days=2))
+    assert returned is not None
+    if corrected_by is not None:
+        closed = await reviews.get(db, returned)
+        assert closed is not None
+        await reviews.close(db, closed, reviews.CORRECTED, corrected_by, NOW - timedelta(days=1))
+        # Sent back again, and still open: both comments are kept.
+        await reviews.add(db, "meeting", meeting, unit, comment + " (lần 2)", by, NOW - timedelta(hours=5))
 
 
 async def _cell_records(db: Database, unit: int, person: str, topic: str) -> None:
@@ -92,8 +123,8 @@ async def _cell_records(db: Database, unit: int, person: str, topic: str) -> Non
     await records.insert(db, "meeting", unit, meeting, None, at)
 
 
-async def _user(db: Database, channel: str, external: str, role: Role, unit: int) -> int:
-    user = await users.upsert_contact(db, channel, external, f"Người {external}", NOW)
+async def _user(db: Database, channel: str, external: str, role: Role, unit: int, name: str = "") -> int:
+    user = await users.upsert_contact(db, channel, external, name or f"Người {external}", NOW)
     await users.set_role(db, user.id, role, unit, NOW)
     return user.id
 
@@ -126,15 +157,20 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             "members_elsewhere": 1,
         }
         await enterprises.insert(db, register, None, None, NOW)
-        await _user(db, "telegram", "2001", Role.COMMITTEE, ids["b"])
+        member_b = await _user(db, "telegram", "2001", Role.COMMITTEE, ids["b"])
         await _user(db, "telegram", "2002", Role.SECRETARY, ids["a1"])
-        await _user(db, "telegram", "2003", Role.COMMITTEE, ids["a"])
+        member_a = await _user(db, "telegram", "2003", Role.COMMITTEE, ids["a"], A_NAMES[5])
+        secretary_b = await _user(db, "telegram", "2004", Role.SECRETARY, ids["b1"], B_NAMES[6])
+        await _send_back(db, ids["a1"], A_NAMES[4], member_a)
+        await _send_back(db, ids["a2"], A2_NAMES[3], member_a)
+        await _send_back(db, ids["b1"], B_NAMES[5], member_b, corrected_by=secretary_b)
         zalo_b = await _user(db, "zalo", "zb", Role.COMMITTEE, ids["b"])
         revoked = await _user(db, "zalo", "zr", Role.COMMITTEE, ids["a"])
         links = DashboardLinks(PUBLIC, clock=clock)
         await links.load_key(db)
         settings = Settings(token=TOKEN, public_url=PUBLIC)
-        server = WebServer(secret="s", dashboard=Dashboard(Database(path), settings, links, clock=clock))
+        dashboard = Dashboard(Database(path), settings, links, clock=clock, bot_username=lambda: BOT)
+        server = WebServer(secret="s", dashboard=dashboard)
         await server.dashboard.db.open()  # type: ignore[union-attr]
         client = TestClient(TestServer(server.application()))
         await client.start_server()
@@ -185,6 +221,28 @@ def _assert_hidden(pages: dict[str, tuple[int, str]], hidden: tuple[str, ...], s
         assert name in everything, name
 
 
+# The table of each kind of record, by the letter of its code (bot/features/review.CODE_LETTERS).
+TABLES = {
+    "m": "meetings",
+    "a": "activities",
+    "s": "pipeline_steps",
+    "t": "transfers",
+    "e": "enterprise_snapshots",
+    "p": "people",
+    "n": "mentor_notes",
+}
+
+
+async def _cells_named(world: World, pages: dict[str, tuple[int, str]], pattern: re.Pattern[str]) -> set[int]:
+    """Return the cells of the records that the pages' deep links (or codes) name."""
+    found = set()
+    for _, text in pages.values():
+        for letter, number in pattern.findall(text):
+            table = TABLES[letter]  # a letter of the code, never user input
+            found.add(await world.db.fetchval(f"SELECT unit_id FROM {table} WHERE id = ?", (int(number),)))
+    return found
+
+
 async def test_a_committee_member_of_a_sibling_subtree_sees_only_their_own(world: World) -> None:
     async def fetch(route: str) -> Any:
         return await world.client.get(
@@ -197,6 +255,12 @@ async def test_a_committee_member_of_a_sibling_subtree_sees_only_their_own(world
     assert pages[f"?view=cell&unit={world.ids['a1']}"][0] == 404
     assert pages[f"?&unit={world.ids['a']}"][0] == 404
     assert pages[f"?view=deadlines&unit={world.ids['root']}"][0] == 404
+    # Their cell's page: both comments, who sent it back, who corrected it, and each state.
+    status, cell = pages[f"?view=cell&unit={world.ids['b1']}"]
+    assert status == 200 and B_NAMES[5] in cell and f"{B_NAMES[5]} (lần 2)" in cell
+    assert "Sent back, not corrected yet" in cell and f"Corrected on 06/12/2026 by {B_NAMES[6]}" in cell
+    # Each record leads to the chat through a deep link, and only records of their subtree.
+    assert await _cells_named(world, pages, DEEP_LINK) == {world.ids["b1"]}
 
 
 async def test_a_secretary_sees_only_her_cell(world: World) -> None:
@@ -208,6 +272,9 @@ async def test_a_secretary_sees_only_her_cell(world: World) -> None:
     pages = await _read_all(world, fetch)
     _assert_hidden(pages, (A_NAMES[0], *A2_NAMES, *B_NAMES, ROOT_NAME), A_NAMES[1:])
     assert pages[f"?view=cell&unit={world.ids['a2']}"][0] == 404
+    # She sees what was sent back to her cell, but no way to send anything back: that is the committee's.
+    assert await _cells_named(world, pages, DEEP_LINK) == set()
+    assert await _cells_named(world, pages, CODE) == set()
 
 
 async def test_a_zalo_link_shows_its_recipients_subtree_only(world: World) -> None:
@@ -220,6 +287,10 @@ async def test_a_zalo_link_shows_its_recipients_subtree_only(world: World) -> No
     _assert_hidden(pages, (*A_NAMES, *A2_NAMES, ROOT_NAME), B_NAMES)
     _, text = pages["?"]
     assert "do not forward it" in text or "không chuyển tiếp" in text
+    # Zalo has no deep link to a bot's chat: each record shows its code, to send as /record <code>.
+    assert await _cells_named(world, pages, DEEP_LINK) == set()
+    assert await _cells_named(world, pages, CODE) == {world.ids["b1"]}
+    assert "/record" in pages[f"?view=cell&unit={world.ids['b1']}"][1]
 
 
 async def test_the_committee_member_of_a_sees_both_cells_and_the_deadlines(world: World) -> None:
@@ -227,6 +298,9 @@ async def test_the_committee_member_of_a_sees_both_cells_and_the_deadlines(world
     text = await response.text()
     assert response.status == 200
     assert A_NAMES[1] in text and A2_NAMES[0] in text and B_NAMES[1] not in text
+    # Each of A's cells has one record sent back and not corrected: the table counts it in its column.
+    returned = re.findall(r'<td class="count"><span class="bad">(\d+)</span></td>', text)
+    assert returned == ["1", "1"]
     response = await world.client.get(
         "/dashboard/tg?view=deadlines", headers={"Authorization": f"tma {_init(2003)}"}
     )
