@@ -160,6 +160,47 @@ async def test_a_secretarys_forged_return_button_is_refused(bot: RunningBot, tre
     )
 
 
+async def test_the_dashboards_link_and_code_open_a_record_for_its_committee_only(
+    bot: RunningBot, tree: Tree
+) -> None:
+    """The dashboard is read-only: on Telegram a record's deep link sends /start record-m<id>, on Zalo
+    the member types /record m<id>; both show the record with the button that sends it back."""
+    await tree.lan.dialog(MEETING)
+    meeting = rows(bot, "SELECT id FROM meetings")[0]["id"]
+    opened = await tree.binh.send(f"/start record-m{meeting}")
+    assert "Người nhập: Lan" in opened.text and "Học tập nghị quyết" in opened.text
+    assert "↩️ Trả lại để sửa" in opened.buttons
+    # Typed on a phone: a capital letter, a space or a '#' are all the same code.
+    for typed in (f"m{meeting}", f"M {meeting}", f"#m{meeting}"):
+        assert "Người nhập: Lan" in (await tree.binh.send(f"/record {typed}")).text, typed
+    await tree.binh.dialog(
+        [
+            ("[↩️ Trả lại để sửa]", "Chi bộ cần sửa gì?"),
+            ("Thiếu số đảng viên vắng mặt.", "Đồng chí kiểm tra lại"),
+            ("[✅ Lưu]", "Đã trả lại"),
+        ]
+    )
+    # Sent back: its page says so, and offers no second return while this one is open.
+    again = await tree.binh.send(f"/record m{meeting}")
+    assert "Thiếu số đảng viên vắng mặt." in again.text and "đang chờ chi bộ sửa" in again.text
+    assert "↩️ Trả lại để sửa" not in again.buttons
+
+    # A sibling committee's member, the cell's own secretary (by link or typed), and codes that name
+    # nothing: each refused, nothing sent back.
+    refused = "not in your committee's cells"
+    assert refused in (await tree.cuc.send(f"/record m{meeting}")).text
+    assert refused in (await tree.cuc.send(f"/start record-m{meeting}")).text
+    assert "Vai trò của đồng chí" in (await tree.lan.send(f"/record m{meeting}")).text
+    assert "Vai trò của đồng chí" in (await tree.lan.send(f"/start record-m{meeting}")).text
+    assert "hoặc đã bị xóa" in (await tree.binh.send("/record m99999")).text
+    assert "không phải mã hồ sơ" in (await tree.binh.send("/record họp tháng 11")).text
+    assert "ghi mã hồ sơ sau /record" in (await tree.binh.send("/record")).text
+    assert len(rows(bot, "SELECT * FROM record_returns")) == 1
+    # /help lists it for committee members; the command menu does not (it is reached from the dashboard).
+    assert "/record" in (await tree.binh.send("/help")).text
+    assert "/record" not in (await tree.lan.send("/help")).text
+
+
 async def test_a_sibling_committee_cannot_return_another_committees_record(
     bot: RunningBot, tree: Tree
 ) -> None:

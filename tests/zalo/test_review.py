@@ -74,6 +74,24 @@ async def test_a_record_sent_back_and_corrected_by_typing_numbers(bot: RunningZa
     assert [r["minutes"] for r in rows(bot, "SELECT minutes FROM meetings")] == [120]
 
 
+async def test_a_record_named_by_its_dashboard_code_is_sent_back_by_typing(
+    bot: RunningZalo, cells: Cells
+) -> None:
+    """Zalo has no deep link: the dashboard behind a Zalo link shows each record's code, typed after
+    /record (a phone's keyboard may capitalise it)."""
+    await cells.lan.dialog(MEETING)
+    meeting = rows(bot, "SELECT id FROM meetings")[0]["id"]
+    await cells.binh.dialog(
+        [
+            (f"/record M{meeting}", ["Thời lượng (phút): 90", "1. ↩️ Trả lại để sửa", "2. ◀ Honda"]),
+            ("1", "Chi bộ cần sửa gì?"),
+            ("Ghi rõ chủ đề.", ["Đồng chí kiểm tra lại", "1. ✅ Lưu"]),
+            ("1", "Đã trả lại"),
+        ]
+    )
+    assert [r["comment"] for r in rows(bot, "SELECT comment FROM record_returns")] == ["Ghi rõ chủ đề."]
+
+
 async def test_the_digest_nudge_by_typing_its_number(bot: RunningZalo, cells: Cells) -> None:
     await bot.tick()  # the scheduler's own reminders of the day go first
     digest = await cells.binh.send("/digest")
