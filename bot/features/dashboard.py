@@ -35,7 +35,15 @@ from bot.features.enterprises import Coverage, coverage
 from bot.i18n import N_
 from bot.rules.calendar import WorkingCalendar, add_months, quarter_start
 from bot.rules.deadlines import Deadline, Kind, State, deadlines_for
-from bot.rules.meetings import meeting_day_in, quarter_end, regular_owed, thematic_due, thematic_owed
+from bot.rules.meetings import (
+    meeting_day_in,
+    quarter_end,
+    regular_asked,
+    regular_owed,
+    thematic_asked,
+    thematic_due,
+    thematic_owed,
+)
 from bot.rules.pipeline import Pipeline, Step
 from bot.text import short_unit_name
 from storage.dashboard import (
@@ -160,7 +168,7 @@ class Row:
     last_record: date | None
     quiet: int  # cells that recorded nothing in 30 days
     regular_held: int  # a cell: months with a regular meeting; a unit: cells with one every month
-    regular_of: int  # a cell: months of the period; a unit: its cells
+    regular_of: int  # a cell: months of the period it was asked for one (or held one); a unit: its cells
     regular_date: date | None  # a cell's latest regular meeting in the period's last month
     thematic_held: int  # the same for quarters and meetings with a thematic part
     thematic_of: int
@@ -179,6 +187,9 @@ class Row:
     thematic_by: date | None = None
     thematic_due: int = 0
     returned: int = 0  # records sent back for revision and not corrected yet
+    # The period is one month (one quarter): a cell's row shows that month's (quarter's) meeting date.
+    one_month: bool = False
+    one_quarter: bool = False
 
 
 class Sort(StrEnum):
@@ -257,9 +268,11 @@ class CellMeetings:
     """Where a cell stands with its meetings over the months and quarters of a period."""
 
     regular_held: int  # months with a regular meeting
+    regular_of: int  # months it held one, or was asked for one (it existed on the meeting day)
     regular_late: int  # months whose meeting day has passed without one
     regular_next: date | None  # this month's meeting day, while it is to come and nothing is recorded
     thematic_held: int  # quarters with a meeting with a thematic part
+    thematic_of: int  # quarters it held one, or was asked for one (it existed before the last month)
     thematic_late: int  # ended quarters without one
     thematic_by: date | None  # the end of this quarter, when its thematic meeting is due and not held
 
@@ -275,27 +288,46 @@ def cell_meetings(
     today: date,
     zone: tzinfo,
 ) -> CellMeetings:
-    """Return where a cell stands with the meetings of these months and quarters (bot/rules/meetings)."""
+    """Return where a cell stands with the meetings of these months and quarters (bot/rules/meetings).
+
+    A month (a quarter) before the cell was set up in chibo is not counted unless it holds a meeting:
+    chibo knows nothing of it, and a committee's first year would read as every cell missing months.
+    """
     created = cell.created_at.astimezone(zone).date() if cell.created_at is not None else None
-    regular_held = regular_late = 0
+    regular_held = regular_of = regular_late = 0
     regular_next = None
     for month in months:
         if month.isoformat()[:7] in held.months:
             regular_held += 1
+        elif not regular_asked(month, cell.meeting_day, created):
+            continue
         elif regular_owed(month, cell.meeting_day, created, today):
             regular_late += 1
-        elif month == month_start(today) and today <= meeting_day_in(month, cell.meeting_day):
+        else:  # this month's meeting day is to come
             regular_next = meeting_day_in(month, cell.meeting_day)
-    thematic_held = thematic_late = 0
+        regular_of += 1
+    thematic_held = thematic_of = thematic_late = 0
     thematic_by = None
     for quarter in quarters:
         if quarter_key(quarter) in held.quarters:
             thematic_held += 1
+        elif not thematic_asked(quarter, created):
+            continue
         elif thematic_owed(quarter, created, today):
             thematic_late += 1
         elif thematic_due(quarter, created, today):
             thematic_by = quarter_end(quarter)
-    return CellMeetings(regular_held, regular_late, regular_next, thematic_held, thematic_late, thematic_by)
+        thematic_of += 1
+    return CellMeetings(
+        regular_held,
+        regular_of,
+        regular_late,
+        regular_next,
+        thematic_held,
+        thematic_of,
+        thematic_late,
+        thematic_by,
+    )
 
 
 @dataclass(frozen=True)
@@ -340,8 +372,8 @@ def _row(
             overdue += due.overdue
             soon += due.due_soon
         met = facts.meetings(cell)
-        every_month += met.regular_held == len(facts.months)
-        every_quarter += met.thematic_held == len(facts.quarters)
+        every_month += met.regular_held == met.regular_of > 0
+        every_quarter += met.thematic_held == met.thematic_of > 0
         regular_late += met.regular_late > 0
         thematic_late += met.thematic_late > 0
         thematic_due += met.thematic_by is not None
@@ -357,10 +389,10 @@ def _row(
             last,
             quiet,
             met.regular_held,
-            len(facts.months),
+            met.regular_of,
             dates.regular if dates else None,
             met.thematic_held,
-            len(facts.quarters),
+            met.thematic_of,
             dates.thematic if dates else None,
             overdue,
             soon,
@@ -372,6 +404,8 @@ def _row(
             thematic_by=met.thematic_by,
             thematic_due=int(met.thematic_by is not None),
             returned=returned,
+            one_month=len(facts.months) == 1,
+            one_quarter=len(facts.quarters) == 1,
         )
     return Row(
         unit.id,

@@ -24,11 +24,15 @@ def meeting_day_in(month: date, meeting_day: int) -> date:
     return month.replace(day=meeting_day)
 
 
+def regular_asked(month: date, meeting_day: int, created: date | None) -> bool:
+    """Tell whether a cell is asked for the regular meeting of a month: it existed on its meeting day."""
+    return created is None or created <= meeting_day_in(month, meeting_day)
+
+
 def regular_owed(month: date, meeting_day: int, created: date | None, today: date) -> bool:
     """Tell whether a cell owes the regular meeting of a month by today: its meeting day of that month
     has passed, and the cell existed on that day."""
-    day = meeting_day_in(month, meeting_day)
-    return today > day and (created is None or created <= day)
+    return today > meeting_day_in(month, meeting_day) and regular_asked(month, meeting_day, created)
 
 
 def quarter_end(day: date) -> date:
@@ -41,16 +45,16 @@ def thematic_last_month(quarter: date) -> date:
     return add_months(quarter_start(quarter), 2)
 
 
-def _asked(quarter: date, created: date | None) -> bool:
+def thematic_asked(quarter: date, created: date | None) -> bool:
     """Tell whether a cell is asked for a quarter's thematic meeting: it existed before the last month."""
     return created is None or created < thematic_last_month(quarter)
 
 
 def thematic_owed(quarter: date, created: date | None, today: date) -> bool:
     """Tell whether a cell owes the thematic meeting of a quarter by today: the quarter has ended."""
-    return today > quarter_end(quarter) and _asked(quarter, created)
+    return today > quarter_end(quarter) and thematic_asked(quarter, created)
 
 
 def thematic_due(quarter: date, created: date | None, today: date) -> bool:
     """Tell whether a quarter's thematic meeting is due now: today is in the quarter's last month."""
-    return thematic_last_month(quarter) <= today <= quarter_end(quarter) and _asked(quarter, created)
+    return thematic_last_month(quarter) <= today <= quarter_end(quarter) and thematic_asked(quarter, created)

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.web import pages
 from bot.errors import UserError
 from bot.features import dashboard as d
 from bot.features.calendar import load_calendar
+from bot.i18n import translator
 from bot.rules.calendar import VIETNAM
 from bot.rules.pipeline import Step
 from storage import records, units
@@ -153,3 +155,15 @@ def test_periods() -> None:
             d.period_of("range", start, end, TODAY)
     with pytest.raises(UserError):
         d.period_of("decade", "", "", TODAY)
+
+
+async def test_the_admissions_charts_key_names_the_target_only_where_one_is_drawn(
+    db: Database, ids: Ids
+) -> None:
+    scope = await Scope.of(db, units.ROOT_ID)
+    period = d.period_of("", "", "", TODAY)
+    t = translator("en")
+    with_target = str(pages.admissions_chart(await d.charts(db, scope, ids.a, period, TODAY), t))
+    assert 'class="target"' in with_target and "Target" in with_target
+    without = str(pages.admissions_chart(await d.charts(db, scope, ids.b, period, TODAY), t))
+    assert 'class="target"' not in without and "Target" not in without.split("<figcaption>")[1]

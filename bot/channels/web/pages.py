@@ -220,7 +220,7 @@ def _regular_cell(t: Translator, row: d.Row) -> Markup:
     """Return a cell's regular meeting: this month's date (or when it is due), or the months held."""
     if row.regular_of == 0:
         return Markup("—")
-    if row.regular_of > 1:
+    if not row.one_month:
         text = t(N_("{held} of {of}")).format(held=row.regular_held, of=row.regular_of)
         return _h(
             '<span class="{}">{}</span>', _mark(row.regular_held, row.regular_of, row.regular_late), text
@@ -238,7 +238,7 @@ def _thematic_cell(t: Translator, row: d.Row) -> Markup:
     """Return a cell's thematic meeting: this quarter's date (or until when it is due), or the quarters."""
     if row.thematic_of == 0:
         return Markup("—")
-    if row.thematic_of > 1:
+    if not row.one_quarter:
         text = t(N_("{held} of {of}")).format(held=row.thematic_held, of=row.thematic_of)
         mark = _mark(row.thematic_held, row.thematic_of, row.thematic_late, row.thematic_due)
         return _h('<span class="{}">{}</span>', mark, text)
@@ -691,10 +691,10 @@ def cell_page(page: d.CellPage, query: Query, t: Translator, send_back: SendBack
                 '<dl class="facts">{}</dl>',
                 _join(_h("<div><dt>{}</dt><dd>{}</dd></div>", k, v) for k, v in facts),
             ),
-            _h("<h2>{}</h2>", t(N_("Admission pipeline"))),
-            _table("people", (t(N_("Person")), t(N_("Reached")), t(N_("Next deadline"))), people),
             _h('<h2 id="returns">{}</h2>', t(N_("Sent back for revision"))),
             _returns(t, page, send_back),
+            _h("<h2>{}</h2>", t(N_("Admission pipeline"))),
+            _table("people", (t(N_("Person")), t(N_("Reached")), t(N_("Next deadline"))), people),
             _h("<h2>{}</h2>", t(N_("Records of the period (latest first)"))),
             _send_back_hint(t, send_back) if send_back is not None and page.records else "",
             _h('<ul class="records">{}</ul>', records),
@@ -780,7 +780,7 @@ def admissions_chart(charts: d.Charts, t: Translator) -> Markup:
                 '<rect class="admitted" x="0" y="{}" width="{:.1f}" height="12"></rect>'
                 '<text x="{:.1f}" y="{}" class="value">{}</text>',
                 y + 10,
-                _cut(bar.name),
+                _cut(short_unit_name(bar.name)),
                 target,
                 y + 14,
                 bar.admitted * scale,
@@ -801,14 +801,16 @@ def admissions_chart(charts: d.Charts, t: Translator) -> Markup:
     return _h(
         '<figure><svg viewBox="0 0 {w} {h}" role="img" aria-labelledby="adm-title">'
         '<title id="adm-title">{title}</title><text x="0" y="14" class="title">{title}</text>{bars}</svg>'
-        '<figcaption><span class="key admitted"></span>{admitted} <span class="key target"></span>{target}'
-        "</figcaption></figure>",
+        '<figcaption><span class="key admitted"></span>{admitted}{target}</figcaption></figure>',
         w=_WIDTH,
         h=height,
         title=title,
         bars=_join(bars),
         admitted=t(N_("Admitted")),
-        target=t(N_("Target")),
+        # The target's key only where a target is drawn (as the digest's chart, issue 17).
+        target=_h(' <span class="key target"></span>{}', t(N_("Target")))
+        if any(b.target for b in charts.bars)
+        else "",
     )
 
 
