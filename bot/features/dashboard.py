@@ -22,6 +22,7 @@ bot/channels/web/dashboard.py turns these objects into HTML. Choices made here:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -280,6 +281,41 @@ class CellMeetings:
 _NO_MEETING = MeetingsHeld(frozenset(), frozenset())
 
 
+@functools.lru_cache(maxsize=256)
+def _months_asked(
+    months: tuple[date, ...], meeting_day: int, created: date | None, today: date
+) -> tuple[tuple[str, bool, bool, date], ...]:
+    """Return, for each month: its key, whether the cell is asked for its regular meeting, whether it
+    owes it by today, and its meeting day. Shared by every cell with the same day (a city's 10,000)."""
+    return tuple(
+        (
+            month.isoformat()[:7],
+            regular_asked(month, meeting_day, created),
+            regular_owed(month, meeting_day, created, today),
+            meeting_day_in(month, meeting_day),
+        )
+        for month in months
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _quarters_asked(
+    quarters: tuple[date, ...], created: date | None, today: date
+) -> tuple[tuple[str, bool, bool, bool, date], ...]:
+    """Return, for each quarter: its key, whether the cell is asked for a thematic meeting in it,
+    whether it owes one by today, whether one is due now, and the quarter's last day."""
+    return tuple(
+        (
+            quarter_key(quarter),
+            thematic_asked(quarter, created),
+            thematic_owed(quarter, created, today),
+            thematic_due(quarter, created, today),
+            quarter_end(quarter),
+        )
+        for quarter in quarters
+    )
+
+
 def cell_meetings(
     cell: ScopeUnit,
     held: MeetingsHeld,
@@ -294,29 +330,36 @@ def cell_meetings(
     chibo knows nothing of it, and a committee's first year would read as every cell missing months.
     """
     created = cell.created_at.astimezone(zone).date() if cell.created_at is not None else None
+    # A cell set up before the period asks what a cell always there asks: one schedule for them all.
+    if months and created is not None and created <= meeting_day_in(months[0], cell.meeting_day):
+        created_for_months = None
+    else:
+        created_for_months = created
     regular_held = regular_of = regular_late = 0
     regular_next = None
-    for month in months:
-        if month.isoformat()[:7] in held.months:
+    for key, asked, owed, day in _months_asked(tuple(months), cell.meeting_day, created_for_months, today):
+        if key in held.months:
             regular_held += 1
-        elif not regular_asked(month, cell.meeting_day, created):
+        elif not asked:
             continue
-        elif regular_owed(month, cell.meeting_day, created, today):
+        elif owed:
             regular_late += 1
         else:  # this month's meeting day is to come
-            regular_next = meeting_day_in(month, cell.meeting_day)
+            regular_next = day
         regular_of += 1
+    if quarters and created is not None and thematic_asked(quarters[0], created):
+        created = None
     thematic_held = thematic_of = thematic_late = 0
     thematic_by = None
-    for quarter in quarters:
-        if quarter_key(quarter) in held.quarters:
+    for key, asked, owed, due, end in _quarters_asked(tuple(quarters), created, today):
+        if key in held.quarters:
             thematic_held += 1
-        elif not thematic_asked(quarter, created):
+        elif not asked:
             continue
-        elif thematic_owed(quarter, created, today):
+        elif owed:
             thematic_late += 1
-        elif thematic_due(quarter, created, today):
-            thematic_by = quarter_end(quarter)
+        elif due:
+            thematic_by = end
         thematic_of += 1
     return CellMeetings(
         regular_held,
