@@ -43,7 +43,9 @@ commands.register(
         N_("Open a record by its code, as the dashboard shows it, to send it back for revision"),
         COMMITTEE_ROLES,
         usage=N_("/record CODE (for example /record m12)"),
-        in_menu=False,  # reached from the dashboard (Telegram's deep link, or typed on Zalo)
+        # Not in the menu nor /help: the dashboard gives it with the code (Telegram's deep link, or the
+        # line to type on Zalo), and a code is found nowhere else.
+        in_menu=False,
     )
 )
 

@@ -226,6 +226,7 @@ async def test_a_committee_member_sends_a_record_back_from_the_dashboard(
     frame = dashboard(page)
     await frame.locator("select[name=period]").select_option("quarter")
     await frame.locator("form.period button").click()
+    await page.frames[1].wait_for_url("**period=quarter**", timeout=WAIT)
     row = frame.locator("table.cells tbody tr", has=page.locator(f'a[title="{cell.name}"]'))
     await expect(row.locator("td").nth(5)).to_have_text("0", timeout=WAIT)  # nothing sent back yet
     await row.locator("th a").click()
@@ -261,6 +262,9 @@ async def test_a_committee_member_sends_a_record_back_from_the_dashboard(
     await expect(frame.locator("h1")).to_have_text(demo.COMMITTEE_NAME, timeout=WAIT)
     await expect(frame.locator(".tile", has_text="Đã trả lại, chưa sửa").locator("b")).to_have_text("1")
     await expect(row.locator("td").nth(5)).to_have_text("1")
+    await frame.locator("select[name=period]").select_option("quarter")  # the record's period
+    await frame.locator("form.period button").click()
+    await page.frames[1].wait_for_url("**period=quarter**", timeout=WAIT)
     await row.locator("th a").click()
     returned = frame.locator("ul.returns li.open")
     await expect(returned).to_have_count(1, timeout=WAIT)
