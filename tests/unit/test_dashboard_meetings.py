@@ -28,23 +28,11 @@ from bot.rules.calendar import VIETNAM
 from storage import records, units
 from storage.dashboard import Scope
 from storage.database import Database
+from tests.unit.test_dashboard_figures import _meeting
 
 TODAY = date(2026, 12, 7)
 JANUARY = datetime(2026, 1, 2, 3, 0, tzinfo=UTC)
 NAMES = ("Thematic only", "Both", "October", "Day 20", "New")
-
-
-def _meeting(day: str, kind: str) -> dict[str, object]:
-    return {
-        "on_date": day,
-        "kind": kind,
-        "minutes": 120,
-        "total": 9,
-        "present": 9,
-        "absent_with_reason": 0,
-        "absent_without_reason": 0,
-        "topic": None,
-    }
 
 
 @pytest.fixture
@@ -68,7 +56,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
             ("October", "2026-12-02", "regular"),
             ("Day 20", "2026-11-20", "regular"),
         ):
-            await records.insert(database, "meeting", ids[name], _meeting(day, kind), None, JANUARY)
+            await records.insert(database, "meeting", ids[name], _meeting(day, kind, 9), None, JANUARY)
         yield database
 
 
