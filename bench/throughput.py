@@ -43,6 +43,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import statistics
 import sys
@@ -200,6 +201,11 @@ async def neighbour(fake: LeanBotApi, done: asyncio.Event) -> int:
     return asked
 
 
+def _py_spy() -> Path:
+    """Return where the virtual environment would hold py-spy."""
+    return Path(sys.executable).parent / "py-spy"
+
+
 class Sampler:
     """py-spy sampling a process for a while, into a file of folded stacks."""
 
@@ -210,7 +216,7 @@ class Sampler:
 
     async def start(self) -> None:
         """Start sampling (100 a second, every thread, without stopping the process to read it)."""
-        spy = Path(sys.executable).parent / "py-spy"
+        spy = _py_spy()
         self.process = await asyncio.create_subprocess_exec(
             str(spy) if spy.exists() else "py-spy",
             *("record", "--pid", str(self.pid), "--rate", "100", "--format", "raw"),
@@ -537,4 +543,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--profile", action="store_true", help="sample the chibo processes with py-spy")
     parser.add_argument("--count", action="store_true", help="count SQL and API calls per kind of update")
-    return asyncio.run(main_async(parser.parse_args(argv)))
+    args = parser.parse_args(argv)
+    if args.profile and not _py_spy().exists() and shutil.which("py-spy") is None:
+        print("--profile needs py-spy: .venv/bin/pip install -e '.[bench]'", file=sys.stderr)
+        return 2
+    return asyncio.run(main_async(args))
