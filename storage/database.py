@@ -64,10 +64,10 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
     found.sort()
     numbers = [n for n, _, _ in found]
-    # Branches worked on side by side take their own numbers, so a number may be missing for a
-    # while (DESIGN: a number is assigned per branch); two files with one number are a mistake.
-    if len(set(numbers)) != len(numbers) or (numbers and numbers[0] != 1):
-        raise RuntimeError(f"migrations must be numbered from 0001, each number once, found {numbers}")
+    # A database applies only the numbers above its user_version: a gap filled later would be skipped
+    # for good by every database already past it, so the numbers run from 0001 without a gap.
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migrations must be numbered 0001, 0002, ... without a gap; found {numbers}")
     return found
 
 

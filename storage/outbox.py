@@ -12,7 +12,7 @@ from storage.database import Queryable
 from storage.models import from_db_time, to_db_time
 
 # A button as stored: (label, data) for a callback button, (label, data, kind) for the others
-# (kind 'url' or 'web_app'; migration 0017).
+# (kind 'url' or 'web_app'; migration 0015).
 StoredButton = tuple[str, str] | tuple[str, str, str]
 Keyboard = Sequence[Sequence[StoredButton]]
 
@@ -61,7 +61,7 @@ def _message(row: sqlite3.Row) -> OutboxMessage:
 
 
 def _keyboard(keyboard: str | None, buttons: str | None) -> list[list[StoredButton]]:
-    """Return a stored keyboard: the rows with link buttons (0017) when there are any, else the pairs."""
+    """Return a stored keyboard: the rows with link buttons (0015) when there are any, else the pairs."""
     if keyboard:
         return [[(str(b[0]), str(b[1]), str(b[2])) for b in r] for r in json.loads(keyboard)]
     return [[(str(label), str(data)) for label, data in r] for r in json.loads(buttons or "[]")]

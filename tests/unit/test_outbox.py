@@ -169,7 +169,7 @@ async def test_link_and_web_app_buttons_are_kept_beside_callback_ones(db: Databa
     assert await queue(box, db, "plain", 1, "callbacks only", buttons=[[("Ghi nhận", "v1:pf:1:ceremony")]])
     rows = {r["key"]: r for r in await db.fetchall("SELECT key, buttons, keyboard FROM outbox")}
     # Callback pairs alone stay where an older chibo reads them; the rest go to the new column
-    # (migration 0017), where an older chibo, after a rollback, sees no buttons instead of failing.
+    # (migration 0015), where an older chibo, after a rollback, sees no buttons instead of failing.
     assert rows["plain"]["buttons"] == '[[["Ghi nhận", "v1:pf:1:ceremony"]]]'
     assert rows["plain"]["keyboard"] is None
     assert rows["links"]["buttons"] == "[]"
