@@ -120,13 +120,16 @@ async def start(update: Update, context: ChiboContext) -> None:
         await reply(update, context, not_registered_text(context))
         return
     t = actor.t
-    await reply(
-        update,
-        context,
-        Markup(t("Hello, {name}!")).format(name=actor.display_name)
-        + Markup("\n\n")
-        + most_used(actor.role, t),
+    known = actor.user
+    unit = await units.get(context.db, known.unit_id) if known is not None and known.unit_id else None
+    hello = (
+        Markup(t("Hello, {name}! You are {role} of {unit}.")).format(
+            name=actor.display_name, role=role_name(actor.role, t), unit=unit.name
+        )
+        if unit is not None
+        else Markup(t("Hello, {name}!")).format(name=actor.display_name)
     )
+    await reply(update, context, hello + Markup("\n\n") + most_used(actor.role, t))
     # A form left half-way (a restart, a phone put away) is offered back.
     await offer_resume(update, context)
 

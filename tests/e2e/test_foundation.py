@@ -64,6 +64,11 @@ async def test_admin_sets_up_units_and_invites_a_secretary(bot: RunningBot) -> N
     whoami = await lan.send("/whoami")
     assert "Vai trò: bí thư chi bộ" in whoami
     assert "Đơn vị: Chi bộ Công ty Honda" in whoami
+    # Back later, /start says again who she is and for which cell, before the three things.
+    hello = await lan.send("/start")
+    assert hello.text.startswith(
+        "Chào đồng chí Lan Nguyễn! Đồng chí là bí thư chi bộ, đơn vị Chi bộ Công ty Honda."
+    )
 
 
 async def test_refusals_of_tokens_change_nothing(bot: RunningBot) -> None:
