@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage.models import parse_id
+
 VERSION = "v1"
 MAX_BYTES = 64
 
@@ -38,6 +40,10 @@ def decode(data: str | None) -> CallbackData | None:
         return None
     parts = data.split(":")
     if len(parts) < 2 or parts[0] != VERSION or not parts[1]:
+        return None
+    # Every number chibo writes into a button is a row id or a page, ASCII digits within SQLite's
+    # INTEGER: anything else that reads as one (25 digits, Arabic-Indic digits) is forged.
+    if any(p.isdecimal() and parse_id(p) is None for p in parts[2:]):
         return None
     return CallbackData(kind=parts[1], args=tuple(parts[2:]))
 

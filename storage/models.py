@@ -15,6 +15,20 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+# The largest number SQLite's INTEGER holds: a larger one raises OverflowError at the query.
+MAX_INTEGER = 2**63 - 1
+
+
+def parse_id(text: str) -> int | None:
+    """Return the number a row id (or a page, an expiry) written in a button or a link names, or None
+    when it is not one: ASCII digits only, at most what SQLite holds. A forged button or link that
+    names a 25-digit id is then refused as any unknown one is, instead of failing at the query."""
+    if not text.isascii() or not text.isdecimal() or len(text) > len(str(MAX_INTEGER)):
+        return None
+    number = int(text)
+    return number if number <= MAX_INTEGER else None
+
+
 def to_db_time(moment: datetime) -> str:
     """Return the UTC ISO text a timestamp is stored as."""
     if moment.tzinfo is None:

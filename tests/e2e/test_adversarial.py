@@ -1,0 +1,34 @@
+"""What an adversarial review of issues 13-21 broke, through the real bot: each test failed before its fix."""
+
+import pytest
+
+from tests.e2e.conftest import Tree
+from tests.e2e.harness import RunningBot
+
+OLD_BUTTON = "Nút này không còn hiệu lực. Đồng chí vui lòng bắt đầu lại."
+ROLE = "Vai trò của đồng chí không dùng được lệnh này. Xem /help."  # a button of another role's
+TROUBLE = "hệ thống gặp sự cố"
+# Ids no row has, and that SQLite's INTEGER cannot hold: a forged button must be refused like any other.
+HUGE = "9" * 25
+FORGED = [
+    f"v1:rv:o:meeting:{HUGE}",  # open a record (review)
+    f"v1:rv:r:meeting:{HUGE}",  # send it back
+    f"v1:rv:c:{HUGE}",  # correct a record sent back
+    f"v1:cl:{HUGE}:0",  # a cell's page from the digest
+    f"v1:en:o:{HUGE}",  # an enterprise of the register
+    f"v1:tf:{HUGE}",  # a transfer's step from its reminder
+    f"v1:m:e:meeting:{HUGE}",  # /mine: edit a record
+    "v1:cl:\u0661:0",  # an Arabic-Indic digit: int() reads it, no button of ours holds one
+]
+
+
+@pytest.mark.parametrize("who", ["admin", "binh", "lan"])
+async def test_forged_buttons_naming_impossible_ids_get_the_old_button_answer(
+    bot: RunningBot, tree: Tree, who: str
+) -> None:
+    person = getattr(tree, who)
+    message = (await person.send("/help")).last
+    for data in FORGED:
+        reply = await person.press_data(message.message_id, data, strict=False)
+        assert TROUBLE not in reply.text, data
+        assert person.callback_answer() in (OLD_BUTTON, ROLE), data
