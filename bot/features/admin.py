@@ -16,7 +16,7 @@ from bot.rules.privacy import ID_NUMBER_MESSAGE, looks_like_id_number
 from storage import audit, drafts, invitations, names, units, users
 from storage.database import Database, Queryable
 from storage.drafts import Draft
-from storage.models import Invitation, Role, Unit, User
+from storage.models import Invitation, Role, Unit, User, parse_id
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -208,8 +208,9 @@ async def uninvite(db: Database, actor_id: int | None, number: str, now: datetim
             ),
             text=number.strip(),
         )
+    invitation_id = parse_id(number.strip())
     async with db.transaction() as tx:
-        invitation = await invitations.get(tx, int(number))
+        invitation = await invitations.get(tx, invitation_id) if invitation_id is not None else None
         if invitation is None or not await invitations.revoke(tx, invitation.id, now):
             raise UserError(N_("There is no open invitation number {number}."), number=number.strip())
         await audit.record(

@@ -32,3 +32,9 @@ async def test_forged_buttons_naming_impossible_ids_get_the_old_button_answer(
         reply = await person.press_data(message.message_id, data, strict=False)
         assert TROUBLE not in reply.text, data
         assert person.callback_answer() in (OLD_BUTTON, ROLE), data
+
+
+async def test_uninvite_with_a_number_no_invitation_can_have_says_so(tree: Tree) -> None:
+    reply = await tree.admin.send(f"/uninvite {HUGE}")
+    assert TROUBLE not in reply.text
+    assert f"Không có lời mời số {HUGE} còn hiệu lực." in reply.text
