@@ -385,3 +385,18 @@ async def test_every_answer_has_a_strict_content_security_policy(world: World) -
         assert response.headers["Referrer-Policy"] == "no-referrer"
     page = await (await world.client.get(f"/dashboard/link/{world.links.token(world.zalo_b)}")).text()
     assert "<script>" not in page and "style=" not in page and " on" not in page.split("<body")[1][:200]
+
+
+async def test_malformed_ids_get_a_404_never_a_server_error(world: World) -> None:
+    headers = {"Authorization": f"tma {_init(2003)}"}
+    for route in (
+        "?unit=" + "9" * 5000,  # more digits than int() reads
+        "?unit=" + "9" * 25,  # more than SQLite's INTEGER holds
+        "?unit=%D9%A3",  # an Arabic-Indic digit
+        "?page=" + "9" * 5000,
+        "?view=deadlines&page=" + "9" * 25,
+    ):
+        response = await world.client.get("/dashboard/tg" + route, headers=headers)
+        assert response.status == 404, route
+    for token in ("9" * 5000 + ".1.ab", "1." + "9" * 5000 + ".ab", "9" * 25 + ".1.ab"):
+        assert (await world.client.get(f"/dashboard/link/{token}")).status == 403

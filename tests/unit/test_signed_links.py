@@ -6,7 +6,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.web.server import WebServer
-from bot.channels.web.signed import PATH, SignedFiles
+from bot.channels.web.signed import PATH, SignedFiles, Signer
 
 
 @pytest.fixture
@@ -23,6 +23,26 @@ async def test_a_good_link_serves_the_file(client: tuple[TestClient[object, obje
     response = await test_client.get(path)
     assert response.status == 200
     assert await response.read() == b"\x89PNG data"
+
+
+MALFORMED = [
+    ("{exp}", "not-hex-at-all-not-hex-at-all-xx"),
+    ("{exp}", "€€"),  # a signature that is not ASCII
+    ("9" * 5000, "{sig}"),  # more digits than int() reads
+    ("١٢٣", "{sig}"),  # digits of another script
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize(("expires", "signature"), MALFORMED)
+def test_the_signer_of_every_link_refuses_what_it_never_wrote(expires: str, signature: str) -> None:
+    # The upload page of /import on Zalo and the kept photos check their links with it.
+    signer = Signer()
+    good_expires = signer.now() + 3600
+    good = signer.sign("upload:7", good_expires)
+    assert signer.valid("upload:7", str(good_expires), good)
+    given = expires.format(exp=good_expires), signature.format(sig=good)
+    assert not signer.valid("upload:7", *given)
 
 
 @pytest.mark.parametrize(

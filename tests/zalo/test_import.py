@@ -75,6 +75,9 @@ async def test_altered_or_expired_links_and_other_files_are_refused(
         link.replace("sig=", "sig=0"),
         re.sub(r"/upload/\d+", "/upload/2", link),  # another user's id under the admin's signature
         re.sub(r"exp=(\d+)", lambda m: f"exp={int(m.group(1)) + 3600}", link),  # stretched
+        re.sub(r"exp=\d+", "exp=" + "9" * 5000, link),  # more digits than int() reads
+        re.sub(r"sig=\w+", "sig=%E2%82%AC", link),  # a signature that is not ASCII
+        re.sub(r"/upload/\d+", "/upload/" + "9" * 25, link),  # no user can have that id
     ):
         status, html = await post_file(altered, content)
         assert status == 403 and "Đường dẫn này đã hết hạn hoặc không hợp lệ" in html

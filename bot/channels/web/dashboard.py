@@ -41,7 +41,7 @@ from bot.i18n import Translator, pick_locale, translator
 from storage import units, users
 from storage.dashboard import OutOfScope, Scope
 from storage.database import Database
-from storage.models import Role, User
+from storage.models import Role, User, parse_id
 
 log = logging.getLogger(__name__)
 
@@ -204,34 +204,34 @@ class Dashboard:
             notice = pages.error(problem.render(t), t)
             period = d.period_of("", "", "", today)
         scope = await Scope.of(self.db, viewer.unit_id)
-        raw_unit = query.get("unit", str(scope.root_id))
-        page_number = query.get("page", "1")
-        if not raw_unit.isdecimal() or not page_number.isdecimal():
+        unit_id = parse_id(query.get("unit", str(scope.root_id)))
+        page_number = parse_id(query.get("page", "1"))
+        if unit_id is None or page_number is None:
             return pages.error(t("This page does not exist."), t), 404
         calendar = await load_calendar(self.db)
         zone = self.settings.timezone
         view = query.get("view")
         try:
             if view == "cell":
-                cell = await d.cell_page(self.db, scope, int(raw_unit), period, today, calendar, zone)
+                cell = await d.cell_page(self.db, scope, unit_id, period, today, calendar, zone)
                 body = pages.cell_page(cell, query, t, self._send_back(viewer, telegram=telegram))
             elif view == "deadlines":
-                due = await d.deadlines(self.db, scope, int(raw_unit), today, calendar, page=int(page_number))
+                due = await d.deadlines(self.db, scope, unit_id, today, calendar, page=page_number)
                 body = pages.deadlines_page(due, query, t)
             elif view == "charts":
-                body = pages.charts_section(await d.charts(self.db, scope, int(raw_unit), period, today), t)
+                body = pages.charts_section(await d.charts(self.db, scope, unit_id, period, today), t)
             elif view in ("", "cells"):
                 table = await d.table(
                     self.db,
                     scope,
-                    int(raw_unit),
+                    unit_id,
                     period,
                     today,
                     calendar,
                     zone,
                     sort=d.sort_of(query.get("sort")),
                     descending=query.get("dir") == "desc",
-                    page=int(page_number),
+                    page=page_number,
                 )
                 body = pages.table_page(table, query, t)
             else:

@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.channels.web.signed import Signer
 from bot.clock import Clock, system_clock
 from bot.features.photos import PhotoKeeper
+from storage.models import parse_id
 
 PATH = "/photos"
 PHOTO_LINK_TTL = timedelta(hours=1)
@@ -45,11 +46,11 @@ class PhotoLinks:
 
     async def serve(self, request: web.Request) -> web.Response:
         """Answer a link: the photo's bytes, or 404."""
-        raw = request.match_info["photo_id"]
+        photo_id = parse_id(request.match_info["photo_id"])
         expires, signature = request.query.get("exp", ""), request.query.get("sig", "")
-        if not raw.isdecimal() or not self._signer.valid(f"photo:{raw}", expires, signature):
+        if photo_id is None or not self._signer.valid(f"photo:{photo_id}", expires, signature):
             raise web.HTTPNotFound()
-        kept = await self.keeper.read(int(raw))
+        kept = await self.keeper.read(photo_id)
         if kept is None:
             raise web.HTTPNotFound()
         data, content_type = kept

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from bot.clock import Clock, system_clock
 from storage.database import Database
+from storage.models import parse_id
 from storage.updates import kv_get, kv_set
 
 LINK_TTL = timedelta(hours=1)
@@ -56,7 +57,11 @@ class Signer:
 
     def valid(self, subject: str, expires: str, signature: str) -> bool:
         """Tell whether a signature is the subject's and its time has not passed."""
-        if not expires.isdecimal() or int(expires) <= self.now():
+        # Anything but what sign() writes is no link of ours: a 5,000-digit expiry or a signature
+        # that is not hex must not reach int() or compare_digest (which raise on them).
+        if not _EXPIRES.fullmatch(expires) or not _SIGNATURE.fullmatch(signature):
+            return False
+        if int(expires) <= self.now():
             return False
         return hmac.compare_digest(signature, self.sign(subject, int(expires)))
 
@@ -95,11 +100,7 @@ class SignedFiles:
 
     def get(self, file_id: str, expires: str, signature: str) -> SharedFile | None:
         """Return the file of a link, or None when the link is wrong, altered or expired."""
-        # Anything but what put() writes is no link of ours: a 5,000-digit expiry or a signature
-        # that is not hex must not reach int() or compare_digest (which raise on them).
-        if not _EXPIRES.fullmatch(expires) or not _SIGNATURE.fullmatch(signature):
-            return None
-        if not hmac.compare_digest(signature, self._signature(file_id, int(expires))):
+        if not self._signer.valid(file_id, expires, signature):
             return None
         shared = self._files.get(file_id)
         if shared is None or shared.expires != int(expires) or shared.expires <= self._now():
@@ -174,9 +175,9 @@ class DashboardLinks:
     def user_of(self, token: str) -> int | None:
         """Return the user a token was signed for, or None when it is altered, expired or malformed."""
         parts = token.split(".")
-        if len(parts) != 3 or not parts[0].isdecimal() or not parts[1].isdecimal():
+        user_id, expires = (parse_id(p) for p in parts[:2]) if len(parts) == 3 else (None, None)
+        if user_id is None or expires is None:
             return None
-        user_id, expires = int(parts[0]), int(parts[1])
         if not hmac.compare_digest(parts[2].encode(), self._signature(user_id, expires).encode()):
             return None
         now = self.clock().timestamp()

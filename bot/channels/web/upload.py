@@ -33,7 +33,7 @@ from bot.i18n import N_, Translator, translator
 from storage import updates as kv
 from storage import uploads, users
 from storage.database import Database
-from storage.models import Role, User
+from storage.models import Role, User, parse_id
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +111,12 @@ class UploadPage:
 
     async def _admin(self, request: web.Request) -> User | None:
         """Return the admin a valid link names, or None (altered, expired, not an admin any more)."""
-        raw = request.match_info["user_id"]
+        user_id = parse_id(request.match_info["user_id"])
         expires, signature = request.query.get("exp", ""), request.query.get("sig", "")
         signer = await self.signer()
-        if not raw.isdecimal() or not signer.valid(f"upload:{raw}", expires, signature):
+        if user_id is None or not signer.valid(f"upload:{user_id}", expires, signature):
             return None
-        user = await users.get(self.db, int(raw))
+        user = await users.get(self.db, user_id)
         if user is None or user.channel != ZALO:
             return None
         if effective_role(self.settings, user.channel, user.external_id, user) is not Role.ADMIN:
