@@ -33,6 +33,7 @@ from bot.errors import UserError
 from bot.features.digest import KEPT_DEADLINES, SOON_DAYS
 from bot.features.duties import count_open, open_duties
 from bot.features.enterprises import Coverage, coverage
+from bot.forms.fields import EARLIEST
 from bot.i18n import N_
 from bot.rules.calendar import WorkingCalendar, add_months, quarter_start
 from bot.rules.deadlines import Deadline, Kind, State, deadlines_for
@@ -124,10 +125,14 @@ def _day(text: str) -> date:
     try:
         if "/" in text:
             day, month, year = (int(p) for p in text.split("/"))
-            return date(year, month, day)
-        return date.fromisoformat(text)
+            found = date(year, month, day)
+        else:
+            found = date.fromisoformat(text)
     except ValueError:
         raise UserError(N_("“{value}” is not a date: write it as dd/mm/yyyy."), value=text) from None
+    if found < EARLIEST:  # the forms' bound; the first day of time would not fit a timestamp either
+        raise UserError(N_("This date is too far in the past. Check the year."))
+    return found
 
 
 def period_of(kind: str, start: str, end: str, today: date) -> Period:

@@ -400,3 +400,13 @@ async def test_malformed_ids_get_a_404_never_a_server_error(world: World) -> Non
         assert response.status == 404, route
     for token in ("9" * 5000 + ".1.ab", "1." + "9" * 5000 + ".ab", "9" * 25 + ".1.ab"):
         assert (await world.client.get(f"/dashboard/link/{token}")).status == 403
+
+
+async def test_a_range_from_the_first_day_of_time_is_refused_with_a_word(world: World) -> None:
+    headers = {"Authorization": f"tma {_init(2003)}"}
+    route = f"?view=cell&unit={world.ids['a1']}&period=range&from=0001-01-01&to=0005-12-31"
+    response = await world.client.get("/dashboard/tg" + route, headers=headers)
+    text = await response.text()
+    # The cell's page for this month, with the reason the range was not taken.
+    assert response.status == 200 and A_NAMES[1] in text
+    assert "This date is too far in the past. Check the year." in text
