@@ -52,7 +52,11 @@ class Change:
 
 
 async def _is_committee(db: Queryable, unit: Unit) -> bool:
-    return unit.parent_id is None or await units.has_children(db, unit.id)
+    """Tell whether a unit is a committee: it has units under it, or committee members (a committee
+    whose last cell moved away is still one: merged into a cell, its members would rule that cell)."""
+    if unit.parent_id is None or await units.has_children(db, unit.id):
+        return True
+    return any(user.role is Role.COMMITTEE for user in await users.registered(db, [unit.id]))
 
 
 async def plan_move(db: Queryable, unit_code: str, parent_code: str) -> Change:

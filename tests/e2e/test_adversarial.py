@@ -38,3 +38,18 @@ async def test_uninvite_with_a_number_no_invitation_can_have_says_so(tree: Tree)
     reply = await tree.admin.send(f"/uninvite {HUGE}")
     assert TROUBLE not in reply.text
     assert f"Không có lời mời số {HUGE} còn hiệu lực." in reply.text
+
+
+async def test_a_committee_whose_cells_all_moved_away_is_not_merged_into_a_cell(
+    bot: RunningBot, tree: Tree
+) -> None:
+    # KCN A's two cells go to KCN B; KCN A, with its committee member Bình, has no unit under it.
+    for cell in ("cb-honda", "cb-canon"):
+        await tree.admin.send(f"/moveunit {cell} kcn-b")
+        await tree.admin.press("✅ Đồng ý, thực hiện")
+    # Merged into a cell of KCN B, Bình would become a committee member of that cell, over its records.
+    for command in ("/mergecells kcn-a cb-sam", "/mergecells cb-sam kcn-a"):
+        reply = await tree.admin.send(command)
+        assert "Đảng bộ KCN A là đảng bộ: chỉ sáp nhập hai chi bộ với nhau." in reply.text, command
+        assert "Đồng ý" not in " ".join(reply.buttons)
+    assert "Đơn vị: Đảng bộ KCN A" in (await tree.binh.send("/whoami")).text
