@@ -8,7 +8,7 @@ first (`normalise`: NFKC, invisible characters dropped, every digit as 0-9), and
 only by spaces, dots, dashes (or, written tight, commas and slashes) count as one number.
 
 Refusing ordinary Vietnamese text is a defect too, so the context decides:
-- a date (12.05.2025, 05/11/2026, 2025-05-12) is not a number to join with its neighbours;
+- a date (12.05.2025, 05/11/2026, 2025-05-12, 12/05/25) is not a number to join with its neighbours;
 - two or more years in a row (2023-2024-2025) are a range of years;
 - an amount in thousands groups (100.000.000) followed by a currency word (đồng, đ, VND...), or
   preceded by a currency code, is money;
@@ -44,8 +44,9 @@ _DOTS_DASHES = ".\\-_\u00b7\u2010-\u2015\u2027\u2212\u30fb"
 _SEPARATOR = rf"(?:[ \t]{{0,3}}[{_DOTS_DASHES}][ \t]{{0,3}}|[ \t]{{1,3}}|[,/](?=[0-9]))"
 _RUN = re.compile(rf"[0-9]+(?:{_SEPARATOR}[0-9]+)*")
 _GROUP = re.compile(r"[0-9]+")
-# Dates: day, month and a four-digit year (or ISO), with the same separator twice.
-_DMY = re.compile(r"(?<![0-9])([0-9]{1,2})([./\-])([0-9]{1,2})\2([0-9]{4})(?![0-9])")
+# Dates: day, month and a year of four digits or two (as the forms read dates: 12/05/25 is 2025), or
+# ISO, with the same separator twice.
+_DMY = re.compile(r"(?<![0-9])([0-9]{1,2})([./\-])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})(?![0-9])")
 _YMD = re.compile(r"(?<![0-9])([0-9]{4})([./\-])([0-9]{1,2})\2([0-9]{1,2})(?![0-9])")
 _CURRENCY_AFTER = re.compile(
     r"[ \t]?(?:đồng|dong|vnđ|vnd|đ|d|₫|usd|\$|triệu|trieu|tr|nghìn|nghin|ngàn|ngan|k|tỷ|tỉ|ty)(?![^\W\d_])",
@@ -111,6 +112,7 @@ def _mask_dates(text: str) -> str:
     for pattern, order in ((_DMY, (1, 3, 4)), (_YMD, (4, 3, 1))):
         for match in list(pattern.finditer(text)):
             day, month, year = (int(match.group(i)) for i in order)
+            year += 2000 if len(match.group(order[2])) == 2 else 0
             if 1 <= day <= 31 and 1 <= month <= 12 and FIRST_YEAR <= year <= LAST_YEAR:
                 text = _mask(text, match.start(), match.end())
     return text

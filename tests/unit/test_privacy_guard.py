@@ -68,6 +68,8 @@ MUST_ACCEPT = [
     "Họp ngày 12/5/2025 - 15/5/2025",
     "Quyết định 125-QĐ/ĐU ngày 2025-05-12",
     "từ 7.30-11.30 ngày 05.11.2026",
+    "Học từ 12/05/25 - 14/06/25",  # two-digit years, as the forms' dates take them
+    "Họp các ngày 5.11.26 - 6.11.26 - 7.11.26",
     # years
     "2023-2024-2025",
     "nhiệm kỳ 2020 – 2025",
