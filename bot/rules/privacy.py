@@ -190,6 +190,8 @@ def looks_like_id_number(text: str) -> bool:
         if _is_phone(plain, groups):
             continue
         for segment in _segments(groups):
+            if _is_money(plain, segment, segment):
+                continue  # an amount of billions: none of its groups is an ID on its own
             for first in range(len(segment)):
                 total = 0
                 for last in range(first, len(segment)):

@@ -62,6 +62,8 @@ MUST_ACCEPT = [
     "ủng hộ 250.000.000 d",
     "1,5 tỷ đồng",
     "Thu 1.200.000, chi 350.000",
+    "Vốn đầu tư 150.000.000.000 đồng",  # 12 digits: each 9 of them is part of the amount
+    "Doanh thu 1.234.567.890.000 VND",
     # dates and times
     "12.05.2025 14.30",
     "05/11/2026",
