@@ -11,7 +11,7 @@ Refusing ordinary Vietnamese text is a defect too, so the context decides:
 - a date (12.05.2025, 05/11/2026, 2025-05-12, 12/05/25) is not a number to join with its neighbours;
 - two or more years in a row (2023-2024-2025) are a range of years;
 - an amount in thousands groups (100.000.000) followed by a currency word (đồng, đ, VND...), or
-  preceded by a currency code, is money;
+  preceded by a currency code, is money, and so is a round one (ending in .000) without its currency;
 - "+84" starts a Vietnamese phone number (+84 912 345 678).
 
 Every place where free text enters chibo calls `looks_like_id_number` (forms, names, notes,
@@ -162,10 +162,15 @@ def _money_shaped(text: str, groups: list[_Group]) -> bool:
 
 
 def _is_money(text: str, window: list[_Group], segment: list[_Group]) -> bool:
-    """Tell whether digits are an amount with its currency: '100.000.000 đồng', 'VND 100.000.000'."""
+    """Tell whether digits are an amount: with its currency ('100.000.000 đồng', 'VND 100.000.000'),
+    or round, in thousands groups ending in 000 ('Kinh phí: 100.000.000'), which an ID typed in
+    groups of three hardly is (a CCCD starts with 0, and is never money-shaped at all)."""
     if not _money_shaped(text, window):
         return False
-    after = window[-1] is segment[-1] and _CURRENCY_AFTER.match(text, window[-1].end) is not None
+    ends = window[-1] is segment[-1]
+    if ends and len(window) > 1 and window[-1].digits == "000":
+        return True
+    after = ends and _CURRENCY_AFTER.match(text, window[-1].end) is not None
     before = window[0] is segment[0] and _CURRENCY_BEFORE.search(text[: window[0].start]) is not None
     return after or before
 

@@ -64,6 +64,8 @@ MUST_ACCEPT = [
     "Thu 1.200.000, chi 350.000",
     "Vốn đầu tư 150.000.000.000 đồng",  # 12 digits: each 9 of them is part of the amount
     "Doanh thu 1.234.567.890.000 VND",
+    "Kinh phí hỗ trợ: 100.000.000",  # round amounts, without their currency
+    "Quyên góp được 150 000 000, đã trao 120.500.000",
     # dates and times
     "12.05.2025 14.30",
     "05/11/2026",
