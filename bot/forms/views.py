@@ -253,7 +253,9 @@ class Views:
             for option_value, label in options:
                 if option_value == stored:
                     return label
-            return str(value)
+            # No longer a choice (the transfer's step was recorded meanwhile, the person deleted): its
+            # stored value is an id or a code, which would read as "1" or "received"; the review says why.
+            return "—"
         if fld.kind is Kind.PHOTO:
             return t(N_("photo attached"))
         if fld.kind is Kind.INT:

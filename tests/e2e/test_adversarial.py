@@ -2,8 +2,10 @@
 
 import pytest
 
+from storage.database import Database
 from tests.e2e.conftest import Tree
-from tests.e2e.harness import RunningBot
+from tests.e2e.harness import RunningBot, register
+from tests.e2e.test_transfers import add_transfer
 
 OLD_BUTTON = "Nút này không còn hiệu lực. Đồng chí vui lòng bắt đầu lại."
 ROLE = "Vai trò của đồng chí không dùng được lệnh này. Xem /help."  # a button of another role's
@@ -53,3 +55,25 @@ async def test_a_committee_whose_cells_all_moved_away_is_not_merged_into_a_cell(
         assert "Đảng bộ KCN A là đảng bộ: chỉ sáp nhập hai chi bộ với nhau." in reply.text, command
         assert "Đồng ý" not in " ".join(reply.buttons)
     assert "Đơn vị: Đảng bộ KCN A" in (await tree.binh.send("/whoami")).text
+
+
+async def test_a_transfer_step_recorded_by_two_secretaries_at_once_is_kept_once_and_told_plainly(
+    bot: RunningBot, tree: Tree, side_db: Database
+) -> None:
+    hoa = bot.person(2009, "Hoa", language="vi")
+    await register(bot, tree.admin, hoa, "cb-honda", "bithu")
+    await add_transfer(
+        side_db, "cb-honda", member_name="Đỗ Văn Long", on_date="2026-10-01", letter_date="2026-10-20"
+    )
+    await bot.tick()  # both secretaries get the reminder, with its button
+    for secretary, day in ((tree.lan, "hôm qua"), (hoa, "hôm nay")):
+        await secretary.press("Ghi nhận: nơi chuyển đến đã tiếp nhận")
+        await secretary.send(day)
+    assert "Đã lưu: Bước chuyển sinh hoạt" in (await tree.lan.press("1. ✅ Lưu")).text
+    late = await hoa.press("1. ✅ Lưu")
+    assert "Việc chuyển sinh hoạt này đã hoàn thành." in late.text
+    # Her answers are no longer choices: the review shows them as gone, not as an id and a code.
+    assert "• Bước: —" in late.text and "• Chuyển sinh hoạt đảng: —" in late.text
+    assert "received" not in late.text and "Chuyển sinh hoạt đảng: 1" not in late.text
+    stored = await side_db.fetchall("SELECT done_on FROM transfers")
+    assert [tuple(r) for r in stored] == [("2026-11-23",)]
