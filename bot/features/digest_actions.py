@@ -13,7 +13,7 @@ the counts. Who may press: whoever may review the digest's unit (bot/features/re
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -112,11 +112,13 @@ def buttons(
 async def list_for(
     db: Queryable, user: User, role: Role | None, token: str
 ) -> action_lists.ActionList | None:
-    """Return the lists behind a button, when they still exist and the user may act on their unit."""
+    """Return the lists behind a button, when they still exist and the user may act on their unit;
+    its cells to look into are those still under the unit (a cell moved away since is another's)."""
     kept = await action_lists.get(db, token)
     if kept is None or not await may_review(db, user, role, kept.unit_id):
         return None
-    return kept
+    inside = set(await units.subtree_ids(db, kept.unit_id))
+    return replace(kept, cells=tuple(c for c in kept.cells if c in inside))
 
 
 # ----- the nudge ------------------------------------------------------------------------------------
@@ -131,6 +133,7 @@ class NudgeReport:
     reported: list[str] = field(default_factory=list)  # reported meanwhile: not nudged
     already: list[str] = field(default_factory=list)  # nudged earlier today
     unreachable: list[str] = field(default_factory=list)  # no secretary on chibo
+    moved: list[str] = field(default_factory=list)  # moved to another committee since: not ours to nudge
 
 
 async def nudge(
@@ -146,8 +149,11 @@ async def nudge(
     why = dict(kept.nudge)
     if not why:
         return report
-    ids = list(why)
-    names = await units.names(db, ids)
+    inside = set(await units.subtree_ids(db, kept.unit_id))
+    names = await units.names(db, list(why))
+    # A cell moved under another committee since the digest (or merged away) is that committee's now.
+    report.moved = [short_unit_name(names[c]) for c in why if c not in inside and c in names]
+    ids = [c for c in why if c in inside]
     still_unmet = await digest_queries.cells_without_meeting(
         db,
         [c for c in ids if digests.NUDGE_MEETING in why[c]],
@@ -220,6 +226,7 @@ def render_report(t: Translator, report: NudgeReport) -> str:
         (report.already, N_("Nudged earlier today, not again: {n}")),
         (report.reported, N_("Reported since the digest, not nudged: {n}")),
         (report.unreachable, N_("No secretary of theirs is on chibo yet (call them): {n}")),
+        (report.moved, N_("Moved to another committee since the digest, not nudged: {n}")),
     ):
         if cells:
             lines.append(Markup(t(message)).format(n=t.number(len(cells))))

@@ -3,7 +3,7 @@
 import pytest
 
 from storage.database import Database
-from tests.e2e.conftest import Tree
+from tests.e2e.conftest import Tree, texts
 from tests.e2e.harness import RunningBot, register
 from tests.e2e.test_transfers import add_transfer
 
@@ -77,3 +77,20 @@ async def test_a_transfer_step_recorded_by_two_secretaries_at_once_is_kept_once_
     assert "received" not in late.text and "Chuyển sinh hoạt đảng: 1" not in late.text
     stored = await side_db.fetchall("SELECT done_on FROM transfers")
     assert [tuple(r) for r in stored] == [("2026-11-23",)]
+
+
+async def test_the_digest_buttons_leave_out_a_cell_moved_to_another_committee_since(
+    bot: RunningBot, tree: Tree
+) -> None:
+    await tree.binh.send("/digest")  # KCN A: Honda and Canon have recorded nothing
+    await tree.admin.send("/moveunit cb-canon kcn-b")
+    await tree.admin.press("✅ Đồng ý, thực hiện")
+    minh_before = len(texts(tree.minh))
+    report = await tree.binh.press("📣 Nhắc 2 chi bộ chưa báo cáo")
+    assert "📣 Đã nhắc: 1 chi bộ (1 tin nhắn tới bí thư).\n• Honda" in report.text
+    assert "Đã chuyển về đảng bộ khác sau khi có bản tin, không nhắc: 1\n• Canon" in report.text
+    await bot.tick()
+    # Canon is KCN B's now: KCN A's committee member does not chase its secretary.
+    assert not any("Bình (Đảng bộ KCN A)" in t for t in texts(tree.minh)[minh_before:])
+    cells = await tree.binh.press("🔎 Xem chi tiết một chi bộ")
+    assert cells.buttons == ["1. Honda"]
