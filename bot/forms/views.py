@@ -9,6 +9,7 @@ many were present?) the offers have words instead ("Keep: 12").
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -556,12 +557,18 @@ class Views:
         chosen = next(
             (b.label for row in original.buttons for b in row if b.action is action and b.arg == arg), None
         )
+        at_review = draft.position.startswith("@") or action in (Action.RESUME, Action.DISCARD)
+        form = self.forms[draft.form]
+        if chosen is None and not at_review and action is Action.ANSWER:
+            # A date offered before midnight ("Yesterday (23/11)") is not offered after it: the date.
+            with contextlib.suppress(KeyError, ValueError):
+                fld = self._field(ctx, form, draft.position)
+                chosen = await self._display(ctx, draft, fld, arg) if fld.kind is Kind.DATE else None
         if chosen is None:
             return str(original.text)
         answer = Markup("➜ <b>{}</b>").format(unnumbered(chosen))
-        if draft.position.startswith("@") or action in (Action.RESUME, Action.DISCARD):
+        if at_review:
             return str(Markup(original.text) + Markup("\n") + answer)
-        form = self.forms[draft.form]
         fld = self._field(ctx, form, draft.position)
         lines = await self._heading(ctx, draft, form, fld)
         return str(Markup("\n").join(Markup(x) for x in [*lines, answer]))

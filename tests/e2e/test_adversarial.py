@@ -1,5 +1,7 @@
 """What an adversarial review of issues 13-21 broke, through the real bot: each test failed before its fix."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from storage.database import Database
@@ -94,3 +96,13 @@ async def test_the_digest_buttons_leave_out_a_cell_moved_to_another_committee_si
     assert not any("Bình (Đảng bộ KCN A)" in t for t in texts(tree.minh)[minh_before:])
     cells = await tree.binh.press("🔎 Xem chi tiết một chi bộ")
     assert cells.buttons == ["1. Honda"]
+
+
+async def test_a_date_button_pressed_after_midnight_shows_the_date_it_gave(
+    bot: RunningBot, tree: Tree
+) -> None:
+    bot.clock.now = datetime(2026, 11, 24, 16, 58, tzinfo=UTC)  # 23:58 in Hà Nội
+    await tree.lan.send("/activity")
+    bot.clock.now = datetime(2026, 11, 24, 17, 3, tzinfo=UTC)  # 00:03 on 25/11: 23/11 is no button now
+    pressed = await tree.lan.press("2. Hôm qua (23/11)")
+    assert "Hoạt động diễn ra ngày nào?\n➜ 23/11/2026" in pressed.text
