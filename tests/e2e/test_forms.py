@@ -387,7 +387,7 @@ async def test_mine_opens_corrects_and_deletes(bot: RunningBot, cells: Cells) ->
             ("[1. Nguyễn Thị Thu (1999)]", "Xóa"),
             ("[🗑 Xóa]", "Xóa bản ghi này?"),
             ("[Có, xóa]", "Đã xóa"),
-            ("/mine", "chưa nhập nội dung nào"),
+            ("/mine", "chưa nhập bản ghi nào"),
         ]
     )
     assert rows(bot, "SELECT COUNT(*) FROM pipeline_steps WHERE deleted_at IS NULL")[0][0] == 0

@@ -766,7 +766,7 @@ async def test_records_sent_back_and_not_corrected_are_counted_per_cell(db: Data
     d = await digest_of(db, tree.a)
     assert d.returned == (dg.CellCount(tree.honda, HONDA, 2),)
     text = dg.render_actions(d, translator("vi"))
-    assert "↩️ Hồ sơ trả lại chưa sửa: <b>2</b> — &lt;Honda&gt; &amp; Co (2)" in text
+    assert "↩️ Bản ghi bị trả lại, chưa sửa: <b>2</b> — &lt;Honda&gt; &amp; Co (2)" in text
     # A second return of a record whose return is still open is refused: one open at a time.
     async with db.transaction() as tx:
         assert await reviews.add(tx, "meeting", honda[0], tree.honda, "Lần nữa", member, RECENT) is None

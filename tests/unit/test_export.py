@@ -212,7 +212,7 @@ async def test_every_sheet_in_vietnamese_with_typed_cells(world: World) -> None:
         "Chuyển sinh hoạt",
         "Báo cáo doanh nghiệp",
         "Doanh nghiệp",
-        "Hồ sơ trả lại",
+        "Bản ghi bị trả lại",
         "Nhận xét đảng viên dự bị",
     ]
     for sheet in book.worksheets:
@@ -361,8 +361,8 @@ async def test_review_states_comments_and_mentor_notes(world: World) -> None:
     assert by_day[date(2026, 11, 5)]["Trả lại để sửa"] == "Đã trả lại, chưa sửa"
     assert "Sai số có mặt" in str(by_day[date(2026, 11, 5)]["Ý kiến của cấp ủy"])
     assert by_day[date(2026, 10, 5)]["Trả lại để sửa"] in (None, "")
-    returns = _rows(book, "Hồ sơ trả lại")
-    assert [(r["Hồ sơ"], r["Nội dung"], r["Ý kiến"], r["Tình trạng"]) for r in returns] == [
+    returns = _rows(book, "Bản ghi bị trả lại")
+    assert [(r["Bản ghi"], r["Nội dung bản ghi"], r["Ý kiến"], r["Tình trạng"]) for r in returns] == [
         ("Quần chúng ưu tú mới", "Lê Văn An", "Thiếu năm sinh", "Đã sửa"),
         (
             "Bước kết nạp",
@@ -387,7 +387,7 @@ async def test_review_states_comments_and_mentor_notes(world: World) -> None:
     assert excel_day(notes[0]["Lễ kết nạp"]) == date(2024, 10, 20)
     # A period: the returns and notes made within it.
     later = await _export(world, Role.ADMIN, None, "from 01/12/2026")
-    assert _rows(later, "Hồ sơ trả lại") == [] and _rows(later, "Nhận xét đảng viên dự bị") == []
+    assert _rows(later, "Bản ghi bị trả lại") == [] and _rows(later, "Nhận xét đảng viên dự bị") == []
 
 
 async def test_a_period_keeps_records_dated_within_it(world: World) -> None:
