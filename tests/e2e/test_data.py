@@ -412,7 +412,7 @@ async def test_deleting_a_person_on_request(bot: RunningBot, tree: Tree, side_db
     # Buttons show the name, the year and the step reached (cut to fit a button).
     assert listing.buttons == [
         "1. Lê Thị Hoa (1995) · giấy chứng nhận lớp bồi dưỡng nhận t…",
-        "2. Trần Văn Nam (1995) · quần chúng ưu tú (đối tượng)",
+        "2. Trần Văn Nam (1995) · quần chúng ưu tú",
     ]
     question = await lan.press("1. Lê Thị Hoa (1995) · giấy chứng nhận lớp bồi dưỡng nhận t…")
     assert question.text == (

@@ -77,7 +77,7 @@ async def test_a_committee_member_opens_the_dashboard_sorts_it_and_opens_a_cell(
 
     # The deadlines of the next 30 days, then the period filter.
     await frame.locator(".back a").click()
-    await frame.locator(".tabs a", has_text="Hạn cần làm").click()
+    await frame.locator(".tabs a", has_text="Thời hạn").click()
     await expect(frame.locator("table.deadlines")).to_be_visible(timeout=WAIT)
     await page.screenshot(path=shots / "04-deadlines.png")
     await frame.locator(".tabs a", has_text="Chi bộ").click()
