@@ -62,7 +62,7 @@ async def test_the_working_group_and_the_admin_on_the_register(
     await press(page, "Thành lập chi bộ", "Chi bộ được thành lập ngày nào?")
     review = await say(page, "hôm nay", "kiểm tra lại")
     await expect(review).to_contain_text("cb-dientuviettri")
-    await press(page, "Lưu", "Mời bí thư chi bộ: /invite cb-dientuviettri bithu")
+    await press(page, "Lưu", "Mời bí thư chi bộ: /invite cb-dientuviettri bí thư")
     await page.screenshot(path=shots / "08-admin-founds-the-cell.png")
 
     db = sandbox.app.bot_data.db
