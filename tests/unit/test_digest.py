@@ -790,9 +790,9 @@ def test_a_province_lists_stay_capped_and_counted() -> None:
     assert overdue[0].startswith("⚠️ Overdue deadlines: <b>600</b> — ")
     assert sum(line.count("(2)") for line in overdue) == dg.CELLS_LISTED
     assert all(line.count("(2)") <= 10 and len(line) < 800 for line in overdue)
-    assert overdue[-1].endswith("… and 270 more")
+    assert overdue[-1].endswith("… and 270 more cells")
     assert "&lt;Điện tử&gt; &amp; Linh kiện Số 0" in overdue[0] and "TNHH" not in "".join(overdue)
-    assert lines[-1].endswith("… and 270 more")  # the quiet cells
+    assert lines[-1].endswith("… and 270 more cells")  # the quiet cells
 
 
 def big_digest(cells: int) -> dg.Digest:
