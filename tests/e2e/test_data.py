@@ -181,7 +181,7 @@ async def test_a_large_export_shows_progress_and_arrives(
     answer = Reply(admin.handle.bot_messages_since(marker))
     _, content = document(answer)
     edits = [c.params["text"] for c in bot.emulator.calls if c.method == "editMessageText"]
-    assert any("đang ghi tệp Excel" in text or "đang đọc dữ liệu" in text for text in edits), edits
+    assert any("đang ghi tệp Excel" in text or "đang đọc các bản ghi" in text for text in edits), edits
     assert edits[-1] == "✅ Đã xuất xong dữ liệu <b>Đảng bộ các Khu công nghiệp</b>: 20.000 dòng."
     book = load_workbook(io.BytesIO(content), read_only=True)
     assert sum(1 for _ in book["Kết nạp đảng"].iter_rows(values_only=True)) == 6001

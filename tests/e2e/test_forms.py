@@ -44,7 +44,7 @@ async def test_meeting_in_vietnamese_with_bad_answers_and_a_fix_at_the_review(
         [
             ("/meeting", ["Sinh hoạt chi bộ · 1/6", "Buổi sinh hoạt diễn ra ngày nào?", "24/11/2026"]),
             ("32/13/2026", ["Không có ngày 32/13/2026", "Buổi sinh hoạt diễn ra ngày nào?"]),
-            ("25/11/2026", ["ở tương lai", "Buổi sinh hoạt diễn ra ngày nào?"]),
+            ("25/11/2026", ["Ngày này chưa đến", "Buổi sinh hoạt diễn ra ngày nào?"]),
             ("mai", ["ngày/tháng/năm", "Buổi sinh hoạt diễn ra ngày nào?"]),
             ("hôm qua", "Hình thức sinh hoạt?"),
             ("[1. Sinh hoạt chi bộ thường kỳ (hằng tháng)]", "Buổi sinh hoạt kéo dài bao nhiêu phút?"),

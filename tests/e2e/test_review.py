@@ -232,7 +232,7 @@ async def test_the_nudge_button_reaches_exactly_the_cells_listed_once_each(
     digest = await tree.binh.send("/digest")
     actions = digest.messages[0]
     assert "🔕 30 ngày không có bản ghi nào: 2 chi bộ — Canon, Honda" in (actions.text or "")
-    assert "sinh hoạt định kỳ" not in (actions.text or "")
+    assert "chưa báo cáo sinh hoạt chi bộ thường kỳ" not in (actions.text or "")
     assert "📣 Nhắc 2 chi bộ chưa báo cáo" in digest.buttons
     # Meanwhile Canon reports its meeting: it is not nudged.
     await tree.minh.dialog(
