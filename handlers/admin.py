@@ -338,7 +338,7 @@ async def users_list(update: Update, context: ChiboContext) -> None:
     lines = [Markup(t("Registered users (revoke access with /revoke id):"))]
     for user, unit in registered:
         lines.append(
-            Markup("• <b>{name}</b> — {role}, {unit} — id <code>{id}</code>").format(
+            Markup(t("• <b>{name}</b> — {role}, {unit} — id <code>{id}</code>")).format(
                 name=user.display_name,
                 role=role_name(user.role, t),
                 unit=unit.name if unit else "",

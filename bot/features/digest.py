@@ -750,7 +750,7 @@ def _cells_line(t: Translator, head: str, cells: Sequence[tuple[str, int | None]
         row.append(name)
     text = Markup(head) + Markup(" — ") + Markup(",\n").join(Markup(", ").join(row) for row in rows)
     if len(cells) > CELLS_LISTED:
-        text += Markup(" ") + Markup(t("… and {n} more")).format(n=t.number(len(cells) - CELLS_LISTED))
+        text += Markup(" ") + Markup(t("… and {n} more cells")).format(n=t.number(len(cells) - CELLS_LISTED))
     return str(text)
 
 

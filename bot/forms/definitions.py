@@ -1424,7 +1424,7 @@ def register_fields(*, new: bool) -> tuple[Field, ...]:
             "cell",
             Kind.PICK,
             N_("Party cell"),
-            N_("Has it a party cell already? Pick it, or skip if not."),
+            N_("Does it have a party cell already? Pick it, or skip if it has none."),
             options=_cell_options_for_register,
             optional=True,
         ),

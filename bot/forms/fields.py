@@ -172,7 +172,7 @@ def parse_date(text: str, today: date, *, past_only: bool = False) -> str:
     if value < EARLIEST:
         raise Invalid(N_("This date is too far in the past. Check the year."))
     if past_only and value > today:
-        raise Invalid(N_("This date is in the future; it cannot be. Write a date up to today."))
+        raise Invalid(N_("This date is in the future. Write a date up to today."))
     if value > today + timedelta(days=3 * 366):
         raise Invalid(N_("This date is too far in the future. Check the year."))
     return value.isoformat()

@@ -109,7 +109,7 @@ UNIT_FIELD = Field(
 )
 
 HINTS = {
-    Kind.DATE: N_("Type a date as dd/mm/yyyy (for example {today}), or “today” / “hôm nay”."),
+    Kind.DATE: N_("Type a date as dd/mm/yyyy (for example {today}), or “today” or “yesterday”."),
     Kind.YEAR: N_("Type the year with four digits, for example 1995."),
     Kind.CHOICE: N_("Press a button or type its number."),
     Kind.YESNO: N_("Press a button or type its number."),

@@ -28,7 +28,7 @@ async def test_a_broadcast_reaches_exactly_the_secretaries_of_the_subtree(
     assert texts(tree.minh)[before[tree.minh.id] :] == [f"📢 Message from Hà to Đảng bộ KCN A:\n{message}"]
     for other in (tree.son, tree.binh, tree.cuc):
         assert len(texts(other)) == before[other.id]
-    assert "đã được gửi đến 2 trên 2 bí thư" in texts(tree.admin)[-1]
+    assert "đã đến 2/2 bí thư" in texts(tree.admin)[-1]
     await bot.tick()
     assert len(texts(tree.lan)) == before[tree.lan.id] + 1
     assert "Lệnh này chỉ dành cho quản trị viên" in await tree.lan.send("/broadcast kcn-a")

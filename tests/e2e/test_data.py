@@ -181,7 +181,7 @@ async def test_a_large_export_shows_progress_and_arrives(
     answer = Reply(admin.handle.bot_messages_since(marker))
     _, content = document(answer)
     edits = [c.params["text"] for c in bot.emulator.calls if c.method == "editMessageText"]
-    assert any("đang ghi tệp Excel" in text or "đang đọc dữ liệu" in text for text in edits), edits
+    assert any("đang ghi tệp Excel" in text or "đang đọc các bản ghi" in text for text in edits), edits
     assert edits[-1] == "✅ Đã xuất xong dữ liệu <b>Đảng bộ các Khu công nghiệp</b>: 20.000 dòng."
     book = load_workbook(io.BytesIO(content), read_only=True)
     assert sum(1 for _ in book["Kết nạp đảng"].iter_rows(values_only=True)) == 6001
@@ -203,7 +203,7 @@ async def test_secretaries_and_committee_members_are_refused_the_admin_commands(
     refused = await tree.lan.send("/export")
     assert refused.text == (
         "Tệp xuất dữ liệu chứa thông tin cá nhân nên chỉ gửi cho quản trị viên và cấp ủy viên. "
-        "Bí thư chi bộ không xuất được dữ liệu; các báo cáo của đồng chí xem tại /mine."
+        "Bí thư chi bộ không xuất được dữ liệu; các bản ghi của đồng chí xem tại /mine."
     )
     assert (
         await tree.binh.send("/deleteperson")
@@ -381,12 +381,12 @@ async def test_forgetting_a_user_on_request(bot: RunningBot, tree: Tree, side_db
     admin = tree.admin
     await tree.lan.send("/meeting")  # an unfinished form
     question = await admin.send(f"/forget {tree.lan.id}")
-    assert question.text.startswith("Xóa dữ liệu của Lan (id 2001, Chi bộ Công ty Honda)?")
+    assert question.text.startswith("Xóa dữ liệu của Lan (mã 2001, Chi bộ Công ty Honda)?")
     assert question.buttons == ["Đồng ý, xóa dữ liệu", "Không, giữ lại"]
     done = await admin.press("Đồng ý, xóa dữ liệu")
     assert done.last.text == (
-        "Xong: đã xóa dữ liệu của người dùng số 2. 0 báo cáo được giữ lại, không còn ghi tên; "
-        "đã xóa 1 biểu mẫu chưa xong và 0 tin nhắn đang chờ gửi."
+        "Xong: đã xóa dữ liệu của người dùng số 2. 0 bản ghi được giữ lại, không còn ghi tên; "
+        "đã xóa 1 biểu mẫu làm dở và 0 tin nhắn đang chờ gửi."
     ).replace(
         "số 2.",
         f"số {rows(bot, 'SELECT id FROM users WHERE external_id LIKE ?', ('forgotten:%',))[0]['id']}.",
@@ -412,7 +412,7 @@ async def test_deleting_a_person_on_request(bot: RunningBot, tree: Tree, side_db
     # Buttons show the name, the year and the step reached (cut to fit a button).
     assert listing.buttons == [
         "1. Lê Thị Hoa (1995) · giấy chứng nhận lớp bồi dưỡng nhận t…",
-        "2. Trần Văn Nam (1995) · quần chúng ưu tú (đối tượng)",
+        "2. Trần Văn Nam (1995) · quần chúng ưu tú",
     ]
     question = await lan.press("1. Lê Thị Hoa (1995) · giấy chứng nhận lớp bồi dưỡng nhận t…")
     assert question.text == (

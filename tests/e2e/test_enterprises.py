@@ -132,7 +132,7 @@ async def test_an_enterprise_goes_from_three_members_to_its_own_cell(bot: Runnin
             (
                 "[1. ✅ Lưu]",
                 "✅ Đã thành lập Chi bộ Công ty TNHH Nhựa An Phát và gắn với doanh nghiệp. "
-                "Mời bí thư chi bộ: /invite cb-nhuaanphat bithu",
+                "Mời bí thư chi bộ: /invite cb-nhuaanphat bí thư",
             ),
         ]
     )

@@ -44,7 +44,7 @@ async def test_meeting_in_vietnamese_with_bad_answers_and_a_fix_at_the_review(
         [
             ("/meeting", ["Sinh hoạt chi bộ · 1/6", "Buổi sinh hoạt diễn ra ngày nào?", "24/11/2026"]),
             ("32/13/2026", ["Không có ngày 32/13/2026", "Buổi sinh hoạt diễn ra ngày nào?"]),
-            ("25/11/2026", ["ở tương lai", "Buổi sinh hoạt diễn ra ngày nào?"]),
+            ("25/11/2026", ["Ngày này chưa đến", "Buổi sinh hoạt diễn ra ngày nào?"]),
             ("mai", ["ngày/tháng/năm", "Buổi sinh hoạt diễn ra ngày nào?"]),
             ("hôm qua", "Hình thức sinh hoạt?"),
             ("[1. Sinh hoạt chi bộ thường kỳ (hằng tháng)]", "Buổi sinh hoạt kéo dài bao nhiêu phút?"),
@@ -387,7 +387,7 @@ async def test_mine_opens_corrects_and_deletes(bot: RunningBot, cells: Cells) ->
             ("[1. Nguyễn Thị Thu (1999)]", "Xóa"),
             ("[🗑 Xóa]", "Xóa bản ghi này?"),
             ("[Có, xóa]", "Đã xóa"),
-            ("/mine", "chưa nhập nội dung nào"),
+            ("/mine", "chưa nhập bản ghi nào"),
         ]
     )
     assert rows(bot, "SELECT COUNT(*) FROM pipeline_steps WHERE deleted_at IS NULL")[0][0] == 0

@@ -55,7 +55,7 @@ async def test_a_meeting_sent_back_is_corrected_from_the_button_and_the_sender_s
     await tree.binh.dialog(
         [
             ("/cells", ["Xem chi bộ nào?", "[1. Canon]", "[2. Honda]"]),
-            ("[2. Honda]", ["Chi bộ Công ty Honda", "Các hồ sơ của chi bộ", "Sinh hoạt chi bộ"]),
+            ("[2. Honda]", ["Chi bộ Công ty Honda", "Các bản ghi của chi bộ", "Sinh hoạt chi bộ"]),
         ]
     )
     cell = await tree.binh.send("/cells honda")  # one cell matches: its page at once
@@ -63,7 +63,7 @@ async def test_a_meeting_sent_back_is_corrected_from_the_button_and_the_sender_s
     assert "Thời lượng (phút): 90" in opened.text and "Người nhập: Lan" in opened.text
     await tree.binh.dialog(
         [
-            ("[↩️ Trả lại để sửa]", ["Trả lại hồ sơ để sửa", "Chi bộ cần sửa gì?"]),
+            ("[↩️ Trả lại để sửa]", ["Trả lại để sửa", "Chi bộ cần sửa gì?"]),
             # The ID guard applies to the comment.
             ("Xem lại số CCCD 001203004567", "số căn cước"),
             ("Buổi sinh hoạt kéo dài 120 phút, không phải 90.", ["Đồng chí kiểm tra lại", "Ý kiến: "]),
@@ -74,25 +74,25 @@ async def test_a_meeting_sent_back_is_corrected_from_the_button_and_the_sender_s
         ("meeting", meeting, None)
     ]
     # The digest counts it under "Needs action" until it is corrected.
-    assert "Hồ sơ trả lại chưa sửa: 1 — Honda (1)" in (await tree.binh.send("/digest")).messages[0].text
+    assert "Bản ghi bị trả lại, chưa sửa: 1 — Honda (1)" in (await tree.binh.send("/digest")).messages[0].text
 
     count = len(texts(tree.lan))
     await bot.tick()
     got = new_texts(tree.lan, count)
-    sent_back = next(t for t in got if "Hồ sơ được trả lại để sửa" in t)
+    sent_back = next(t for t in got if "Trả lại để sửa — đồng chí" in t)
     assert (
         "Bình (Đảng bộ KCN A)" in sent_back and "Buổi sinh hoạt kéo dài 120 phút, không phải 90." in sent_back
     )
-    assert all("Hồ sơ được trả lại" not in t for t in texts(tree.minh))  # another cell's secretary
+    assert all("Trả lại để sửa — đồng chí" not in t for t in texts(tree.minh))  # another cell's secretary
     await tree.lan.dialog(
         [
-            ("[✏️ Sửa hồ sơ]", ["Đồng chí kiểm tra lại", "Thời lượng (phút): 90"]),
+            ("[✏️ Sửa bản ghi]", ["Đồng chí kiểm tra lại", "Thời lượng (phút): 90"]),
             ("[2. ✏️ Sửa một câu trả lời]", "muốn sửa câu trả lời nào?"),
             ("[3. Thời lượng (phút)]", "bao nhiêu phút"),
             ("120", "Thời lượng (phút): 120"),
             (
                 "[1. ✅ Lưu]",
-                ["✅ Đã sửa: Sinh hoạt chi bộ.", "Đồng chí Bình (người trả lại hồ sơ) sẽ nhận được"],
+                ["✅ Đã sửa: Sinh hoạt chi bộ.", "Đồng chí Bình (người trả lại bản ghi) sẽ nhận được"],
             ),
         ]
     )
@@ -103,9 +103,9 @@ async def test_a_meeting_sent_back_is_corrected_from_the_button_and_the_sender_s
     assert "Đã sửa" in corrected and "Lan (Chi bộ Công ty Honda)" in corrected
     assert "Thời lượng (phút): 90 → 120" in corrected
     assert "Ý kiến của đồng chí: Buổi sinh hoạt kéo dài 120 phút, không phải 90." in corrected
-    assert "Hồ sơ trả lại chưa sửa" not in (await tree.binh.send("/digest")).messages[0].text
+    assert "Bản ghi bị trả lại, chưa sửa" not in (await tree.binh.send("/digest")).messages[0].text
     # Pressing the old correction button again opens nothing: it is corrected.
-    await tree.lan.press("✏️ Sửa hồ sơ")
+    await tree.lan.press("✏️ Sửa bản ghi")
     assert "đã được sửa ngày 24/11/2026" in (tree.lan.callback_answer() or "")
 
     # Sent back a second time: both comments are kept.
@@ -138,7 +138,7 @@ async def test_a_secretarys_forged_return_button_is_refused(bot: RunningBot, tre
     message = tree.lan.handle.bot_messages()[-1]
     for data in (f"v1:rv:r:meeting:{meeting}", f"v1:rv:o:meeting:{meeting}"):
         await tree.lan.press_data(message.message_id, data, strict=False)
-        assert "không thuộc các chi bộ của đảng bộ mình" in (tree.lan.callback_answer() or "")
+        assert "không thuộc các chi bộ của đảng bộ đồng chí" in (tree.lan.callback_answer() or "")
     # Nor can a secretary use the digest's buttons or open a cell's page.
     await tree.lan.press_data(message.message_id, "v1:dg:n:AAAAAAAA", strict=False)
     assert "Vai trò của đồng chí" in (tree.lan.callback_answer() or "")
@@ -193,8 +193,8 @@ async def test_the_dashboards_link_and_code_open_a_record_for_its_committee_only
     assert "Vai trò của đồng chí" in (await tree.lan.send(f"/record m{meeting}")).text
     assert "Vai trò của đồng chí" in (await tree.lan.send(f"/start record-m{meeting}")).text
     assert "hoặc đã bị xóa" in (await tree.binh.send("/record m99999")).text
-    assert "không phải mã hồ sơ" in (await tree.binh.send("/record họp tháng 11")).text
-    assert "ghi mã hồ sơ sau /record" in (await tree.binh.send("/record")).text
+    assert "không phải mã bản ghi" in (await tree.binh.send("/record họp tháng 11")).text
+    assert "ghi mã bản ghi sau /record" in (await tree.binh.send("/record")).text
     assert len(rows(bot, "SELECT * FROM record_returns")) == 1
 
 
@@ -231,8 +231,8 @@ async def test_the_nudge_button_reaches_exactly_the_cells_listed_once_each(
 
     digest = await tree.binh.send("/digest")
     actions = digest.messages[0]
-    assert "🔕 30 ngày không ghi nhận gì: 2 chi bộ — Canon, Honda" in (actions.text or "")
-    assert "sinh hoạt định kỳ" not in (actions.text or "")
+    assert "🔕 30 ngày không có bản ghi nào: 2 chi bộ — Canon, Honda" in (actions.text or "")
+    assert "chưa báo cáo sinh hoạt chi bộ thường kỳ" not in (actions.text or "")
     assert "📣 Nhắc 2 chi bộ chưa báo cáo" in digest.buttons
     # Meanwhile Canon reports its meeting: it is not nudged.
     await tree.minh.dialog(
@@ -253,7 +253,7 @@ async def test_the_nudge_button_reaches_exactly_the_cells_listed_once_each(
     await bot.tick()
     assert len(nudges(tree.lan)) == 1
     assert "Bình (Đảng bộ KCN A)" in nudges(tree.lan)[0] and "Honda" in nudges(tree.lan)[0]
-    assert "30 ngày qua chi bộ chưa ghi nhận nội dung nào" in nudges(tree.lan)[0]
+    assert "30 ngày qua chi bộ chưa có bản ghi nào" in nudges(tree.lan)[0]
     assert "/report" in nudges(tree.lan)[0]
     assert nudges(tree.minh) == [] and nudges(tree.son) == []
     # Pressed again: nobody is nudged twice.
@@ -266,7 +266,7 @@ async def test_the_nudge_button_reaches_exactly_the_cells_listed_once_each(
     listing = await tree.binh.press("🔎 Xem chi tiết một chi bộ")
     assert listing.buttons == ["1. Canon", "2. Honda"]
     honda = await tree.binh.press("2. Honda")
-    assert "Chi bộ Công ty Honda" in honda.text and "Chưa ghi nhận nội dung nào." in honda.text
+    assert "Chi bộ Công ty Honda" in honda.text and "🕘 Chưa có bản ghi nào." in honda.text
 
 
 async def test_a_list_too_old_is_an_old_button(bot: RunningBot, tree: Tree) -> None:
@@ -370,9 +370,9 @@ async def test_a_record_deleted_instead_of_corrected_closes_its_return(bot: Runn
     count = len(texts(tree.binh))
     await bot.tick()
     told = "\n".join(new_texts(tree.binh, count))
-    assert "Đồng chí Lan đã xóa hồ sơ mà đồng chí trả lại để sửa" in told
+    assert "Đồng chí Lan đã xóa bản ghi mà đồng chí trả lại để sửa" in told
     assert "Ý kiến của đồng chí: Bản ghi này trùng với buổi ngày 05/11." in told
     assert [r["resolution"] for r in rows(bot, "SELECT resolution FROM record_returns")] == ["deleted"]
     actions = [r["action"] for r in rows(bot, "SELECT action FROM audit_log WHERE action LIKE 'return.%'")]
     assert actions == ["return.create", "return.deleted"]
-    assert "Hồ sơ trả lại chưa sửa" not in (await tree.binh.send("/digest")).messages[0].text
+    assert "Bản ghi bị trả lại, chưa sửa" not in (await tree.binh.send("/digest")).messages[0].text

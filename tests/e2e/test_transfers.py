@@ -32,7 +32,7 @@ async def test_a_transfer_out_completed_from_its_reminder_is_never_overdue(
     reminder = texts(tree.lan)[before:]
     assert reminder == [
         "⏰ Còn 7 ngày: đồng chí Đỗ Văn Long phải xuất trình giấy giới thiệu sinh hoạt đảng với chi bộ nơi "
-        "chuyển đến chậm nhất ngày 01/12/2026; khi nơi đến đã tiếp nhận, đồng chí ghi lại."
+        "chuyển đến chậm nhất ngày 01/12/2026; khi chi bộ nơi đến đã tiếp nhận, đồng chí ghi lại."
     ]
     await tree.lan.dialog(
         [

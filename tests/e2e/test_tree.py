@@ -132,7 +132,7 @@ async def test_old_and_forged_tree_buttons_change_nothing(
     # A unit moves under a committee, or under a new unit with nothing in it yet, never under a cell in use.
     await tree.admin.dialog(
         [
-            ("/moveunit cb-sam cb-canon", "là chi bộ đã có số liệu hoặc bí thư"),
+            ("/moveunit cb-sam cb-canon", "là chi bộ đã có bản ghi hoặc bí thư"),
             ("/addunit kcn-c Đảng bộ KCN C", "Đã thêm đơn vị"),
             (
                 "/moveunit cb-sam kcn-c",

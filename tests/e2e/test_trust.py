@@ -66,7 +66,7 @@ async def test_findids_lists_what_an_older_guard_let_in(
     async with side_db.transaction() as tx:
         await tx.execute("UPDATE people SET note = 'CCCD 079 123 456 789' WHERE id = ?", (person,))
     found = await tree.admin.send("/findids")
-    assert "Có 1 dữ liệu đã lưu có dạng số căn cước" in found.text
+    assert "Có 1 mục dữ liệu đã lưu có dạng số căn cước" in found.text
     assert f"Chi bộ Công ty Honda · Quần chúng ưu tú mới số {person}" in found.text
     assert "· Ghi chú" in found.text
     assert "079" not in found.text and "789" not in found.text

@@ -77,7 +77,7 @@ async def test_a_committee_member_opens_the_dashboard_sorts_it_and_opens_a_cell(
 
     # The deadlines of the next 30 days, then the period filter.
     await frame.locator(".back a").click()
-    await frame.locator(".tabs a", has_text="Hạn cần làm").click()
+    await frame.locator(".tabs a", has_text="Thời hạn").click()
     await expect(frame.locator("table.deadlines")).to_be_visible(timeout=WAIT)
     await page.screenshot(path=shots / "04-deadlines.png")
     await frame.locator(".tabs a", has_text="Chi bộ").click()
@@ -231,9 +231,9 @@ async def test_a_committee_member_sends_a_record_back_from_the_dashboard(
     await expect(row.locator("td").nth(5)).to_have_text("0", timeout=WAIT)  # nothing sent back yet
     await row.locator("th a").click()
     await expect(frame.locator("h1")).to_have_text(cell.name, timeout=WAIT)
-    await expect(frame.locator("#returns + p")).to_contain_text("Không có hồ sơ nào bị trả lại")
+    await expect(frame.locator("#returns + p")).to_contain_text("Không có bản ghi nào bị trả lại")
     first = frame.locator("ul.records:not(.returns) li").first
-    headline = (await first.inner_text()).split("Mở trong khung chat")[0].strip()
+    headline = (await first.inner_text()).split("Mở trong cuộc trò chuyện")[0].strip()
     await first.scroll_into_view_if_needed()
     await page.screenshot(path=shots / "01-cell-records.png")
 

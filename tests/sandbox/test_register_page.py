@@ -48,7 +48,7 @@ async def test_the_working_group_and_the_admin_on_the_register(
 
     await page.fill("#input", "/digest")
     await page.press("#input", "Enter")
-    register = chat(page).locator(".msg.bot", has_text="Doanh nghiệp trong danh sách theo dõi").last
+    register = chat(page).locator(".msg.bot", has_text="Doanh nghiệp trong danh sách").last
     await expect(register).to_contain_text("Có chi bộ: 13/31 doanh nghiệp", timeout=REPLY_WAIT)
     await expect(register).to_contain_text("Lao động trẻ (dưới 30 tuổi): 15.000")
     await expect(register).to_contain_text("Đoàn viên Đoàn TNCS Hồ Chí Minh: 575")
@@ -62,7 +62,7 @@ async def test_the_working_group_and_the_admin_on_the_register(
     await press(page, "Thành lập chi bộ", "Chi bộ được thành lập ngày nào?")
     review = await say(page, "hôm nay", "kiểm tra lại")
     await expect(review).to_contain_text("cb-dientuviettri")
-    await press(page, "Lưu", "Mời bí thư chi bộ: /invite cb-dientuviettri bithu")
+    await press(page, "Lưu", "Mời bí thư chi bộ: /invite cb-dientuviettri bí thư")
     await page.screenshot(path=shots / "08-admin-founds-the-cell.png")
 
     db = sandbox.app.bot_data.db

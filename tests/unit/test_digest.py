@@ -766,7 +766,7 @@ async def test_records_sent_back_and_not_corrected_are_counted_per_cell(db: Data
     d = await digest_of(db, tree.a)
     assert d.returned == (dg.CellCount(tree.honda, HONDA, 2),)
     text = dg.render_actions(d, translator("vi"))
-    assert "↩️ Hồ sơ trả lại chưa sửa: <b>2</b> — &lt;Honda&gt; &amp; Co (2)" in text
+    assert "↩️ Bản ghi bị trả lại, chưa sửa: <b>2</b> — &lt;Honda&gt; &amp; Co (2)" in text
     # A second return of a record whose return is still open is refused: one open at a time.
     async with db.transaction() as tx:
         assert await reviews.add(tx, "meeting", honda[0], tree.honda, "Lần nữa", member, RECENT) is None
@@ -790,9 +790,9 @@ def test_a_province_lists_stay_capped_and_counted() -> None:
     assert overdue[0].startswith("⚠️ Overdue deadlines: <b>600</b> — ")
     assert sum(line.count("(2)") for line in overdue) == dg.CELLS_LISTED
     assert all(line.count("(2)") <= 10 and len(line) < 800 for line in overdue)
-    assert overdue[-1].endswith("… and 270 more")
+    assert overdue[-1].endswith("… and 270 more cells")
     assert "&lt;Điện tử&gt; &amp; Linh kiện Số 0" in overdue[0] and "TNHH" not in "".join(overdue)
-    assert lines[-1].endswith("… and 270 more")  # the quiet cells
+    assert lines[-1].endswith("… and 270 more cells")  # the quiet cells
 
 
 def big_digest(cells: int) -> dg.Digest:

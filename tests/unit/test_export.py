@@ -212,7 +212,7 @@ async def test_every_sheet_in_vietnamese_with_typed_cells(world: World) -> None:
         "Chuyển sinh hoạt",
         "Báo cáo doanh nghiệp",
         "Doanh nghiệp",
-        "Hồ sơ trả lại",
+        "Bản ghi bị trả lại",
         "Nhận xét đảng viên dự bị",
     ]
     for sheet in book.worksheets:
@@ -275,7 +275,7 @@ async def test_every_sheet_in_vietnamese_with_typed_cells(world: World) -> None:
     november = meetings[1]
     assert november["Loại"] == "Sinh hoạt thường kỳ kết hợp chuyên đề trong cùng buổi"
     assert (november["Tổng số đảng viên"], november["Có mặt"]) == (12, 9)
-    assert november["Tỷ lệ dự họp"] == pytest.approx(0.75)
+    assert november["Tỷ lệ dự sinh hoạt"] == pytest.approx(0.75)
     assert book["Sinh hoạt chi bộ"]["K3"].number_format == "0%"
 
     activity = _rows(book, "Hoạt động")[0]
@@ -288,9 +288,9 @@ async def test_every_sheet_in_vietnamese_with_typed_cells(world: World) -> None:
     assert set(summary) == {"cb-canon", "cb-honda", "cb-sam", None}  # None: the total row
     honda = summary["cb-honda"]
     assert honda["Số người trong danh sách"] == 1
-    assert honda["Kết nạp (lễ kết nạp)"] == 1
+    assert honda["Đã kết nạp (đã tổ chức lễ)"] == 1
     assert (honda["Sinh hoạt chi bộ"], honda["Sinh hoạt chuyên đề"]) == (2, 1)
-    assert honda["Tỷ lệ dự họp bình quân"] == pytest.approx((0.75 + 1.0) / 2)
+    assert honda["Tỷ lệ dự sinh hoạt bình quân"] == pytest.approx((0.75 + 1.0) / 2)
     assert honda["Chuyển đến"] == 1 and honda["Chuyển đi"] == 0
     assert honda["Số lao động"] == 1200  # the latest snapshot
     assert summary["cb-canon"]["Hoạt động"] == 1 and summary["cb-canon"]["Số người tham gia"] == 45
@@ -361,8 +361,8 @@ async def test_review_states_comments_and_mentor_notes(world: World) -> None:
     assert by_day[date(2026, 11, 5)]["Trả lại để sửa"] == "Đã trả lại, chưa sửa"
     assert "Sai số có mặt" in str(by_day[date(2026, 11, 5)]["Ý kiến của cấp ủy"])
     assert by_day[date(2026, 10, 5)]["Trả lại để sửa"] in (None, "")
-    returns = _rows(book, "Hồ sơ trả lại")
-    assert [(r["Hồ sơ"], r["Nội dung"], r["Ý kiến"], r["Tình trạng"]) for r in returns] == [
+    returns = _rows(book, "Bản ghi bị trả lại")
+    assert [(r["Bản ghi"], r["Nội dung bản ghi"], r["Ý kiến"], r["Tình trạng"]) for r in returns] == [
         ("Quần chúng ưu tú mới", "Lê Văn An", "Thiếu năm sinh", "Đã sửa"),
         (
             "Bước kết nạp",
@@ -387,7 +387,7 @@ async def test_review_states_comments_and_mentor_notes(world: World) -> None:
     assert excel_day(notes[0]["Lễ kết nạp"]) == date(2024, 10, 20)
     # A period: the returns and notes made within it.
     later = await _export(world, Role.ADMIN, None, "from 01/12/2026")
-    assert _rows(later, "Hồ sơ trả lại") == [] and _rows(later, "Nhận xét đảng viên dự bị") == []
+    assert _rows(later, "Bản ghi bị trả lại") == [] and _rows(later, "Nhận xét đảng viên dự bị") == []
 
 
 async def test_a_period_keeps_records_dated_within_it(world: World) -> None:
@@ -399,7 +399,7 @@ async def test_a_period_keeps_records_dated_within_it(world: World) -> None:
     names = {r["Họ và tên"] for r in _rows(book, "Kết nạp đảng")}
     assert names == {"Trần Văn Bình", "Phạm Thị Sen"}
     summary = {row["Mã chi bộ"]: row for row in _rows(book, "Tổng hợp")}
-    assert summary["cb-honda"]["Kết nạp (lễ kết nạp)"] == 0  # the 2024 ceremony is outside the period
+    assert summary["cb-honda"]["Đã kết nạp (đã tổ chức lễ)"] == 0  # the 2024 ceremony is outside the period
 
 
 async def test_who_may_export_what(world: World) -> None:

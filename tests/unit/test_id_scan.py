@@ -89,8 +89,8 @@ async def test_old_rows_holding_id_numbers_are_listed_without_the_numbers(db: Da
         ("person", person, "note", False),
     ]
     text = str(id_scan.render(findings, await units.all_units(db), VI))
-    assert "3 dữ liệu" in text
-    assert "• <b>kcn-a</b> · tên, mã của đơn vị · Tên" in text  # its code: its name holds the number
+    assert "Có 3 mục dữ liệu" in text
+    assert "• <b>kcn-a</b> · thông tin của đơn vị · Tên" in text  # its code: its name holds the number
     assert "• <b>Chi bộ Công ty Honda</b> · Quần chúng ưu tú mới số 1, 24/11/2026 · Ghi chú" in text
     assert "Hoạt động số 1, 10/11/2026 · Ghi chú <i>(bản ghi đã xóa)</i>" in text
     # Never the number itself: no digits but those of the record numbers and dates.

@@ -35,7 +35,7 @@ async def test_a_record_sent_back_and_corrected_by_typing_numbers(bot: RunningZa
     await cells.binh.dialog(
         [
             ("/cells", ["Xem chi bộ nào?", "1. Canon", "2. Honda", "gõ số"]),
-            ("2", ["Chi bộ Công ty Honda", "Các hồ sơ của chi bộ", "1. 23/11/2026 · Sinh hoạt chi bộ"]),
+            ("2", ["Chi bộ Công ty Honda", "Các bản ghi của chi bộ", "1. 23/11/2026 · Sinh hoạt chi bộ"]),
             ("1", ["Thời lượng (phút): 90", "1. ↩️ Trả lại để sửa", "2. ◀ Honda"]),
             ("1", "Chi bộ cần sửa gì?"),
             ("Buổi sinh hoạt kéo dài 120 phút.", ["Đồng chí kiểm tra lại", "1. ✅ Lưu"]),
@@ -45,15 +45,15 @@ async def test_a_record_sent_back_and_corrected_by_typing_numbers(bot: RunningZa
     count = len(cells.lan.texts())
     await bot.tick()
     sent_back = since(cells.lan, count)
-    assert "Hồ sơ được trả lại để sửa" in sent_back and "Buổi sinh hoạt kéo dài 120 phút." in sent_back
-    assert "1. ✏️ Sửa hồ sơ" in sent_back
+    assert "Trả lại để sửa — đồng chí" in sent_back and "Buổi sinh hoạt kéo dài 120 phút." in sent_back
+    assert "1. ✏️ Sửa bản ghi" in sent_back
     await cells.lan.dialog(
         [
             ("1", ["Đồng chí kiểm tra lại", "• Thời lượng (phút): 90", "2. ✏️ Sửa một câu trả lời"]),
             ("2", "muốn sửa câu trả lời nào?"),
             ("3", "bao nhiêu phút"),
             ("120", "Thời lượng (phút): 120"),
-            ("1", ["✅ Đã sửa: Sinh hoạt chi bộ.", "Đồng chí Bình (người trả lại hồ sơ) sẽ nhận được"]),
+            ("1", ["✅ Đã sửa: Sinh hoạt chi bộ.", "Đồng chí Bình (người trả lại bản ghi) sẽ nhận được"]),
         ]
     )
     count = len(cells.binh.texts())

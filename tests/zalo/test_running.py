@@ -128,7 +128,7 @@ async def test_telegram_and_zalo_in_one_process_on_one_database(
             invitation = await admin_says("/invite kcn-a capuy")
             await member.send(f"/start {invitation.split('/start ', 1)[1].split()[0]}")
             users = await admin_says("/users")
-            assert "Lan — bí thư chi bộ, Chi bộ Công ty Honda — id zalo:e4ea2cd5189df1c3a88c" in users
+            assert "Lan — bí thư chi bộ, Chi bộ Công ty Honda — mã zalo:e4ea2cd5189df1c3a88c" in users
             # The outbox of the one scheduler reaches the Zalo committee member.
             assert "cấp ủy viên" in await admin_says("/digest all")
             await bot.tick()
@@ -137,7 +137,7 @@ async def test_telegram_and_zalo_in_one_process_on_one_database(
             lan_id = "zalo:e4ea2cd5189df1c3a88c"
             assert "Lan không còn quyền sử dụng chibo" in await admin_says(f"/revoke {lan_id}")
             again = await admin_says(f"/revoke {lan_id}")
-            assert f"Không có người dùng đã đăng ký nào có id {lan_id}" in again
+            assert f"Không có người dùng đã đăng ký nào có mã {lan_id}" in again
             assert telegram.errors == []
         finally:
             await bot.stop()

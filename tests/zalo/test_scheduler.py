@@ -129,4 +129,4 @@ async def test_a_broadcast_from_zalo_reaches_the_secretaries_and_the_admin_gets_
     assert cells.lan.texts()[before[cells.lan.id] :] == [f"📢 Tin nhắn của Hà gửi Đảng bộ KCN A:\n{message}"]
     assert cells.minh.texts()[before[cells.minh.id] :] == [f"📢 Message from Hà to Đảng bộ KCN A:\n{message}"]
     assert len(cells.binh.texts()) == before[cells.binh.id]
-    assert "đã được gửi đến 2 trên 2 bí thư" in cells.admin.texts()[-1]
+    assert "đã đến 2/2 bí thư" in cells.admin.texts()[-1]

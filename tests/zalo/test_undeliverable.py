@@ -102,5 +102,5 @@ async def test_a_broadcast_report_counts_who_will_get_it_later(
     )
     await bot.tick()
     await bot.tick()
-    assert "đã được gửi đến 1 trên 2 bí thư" in cells.admin.texts()[-1]
+    assert "đã đến 1/2 bí thư" in cells.admin.texts()[-1]
     assert "1 người sẽ nhận được khi nhắn lại cho bot" in cells.admin.texts()[-1]
