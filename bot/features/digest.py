@@ -25,9 +25,11 @@ Choices this module makes (and the text says where a reader needs to know):
   (each summing its cells) for a province.
 - "Needs action" (Cần xử lý) opens the digest, before the figures: overdue deadlines, deadlines due within
   7 days, cells whose meeting day of this month has passed with no regular meeting recorded (a thematic
-  meeting does not replace it), cells silent for 30 days, and records sent back for revision and not
-  corrected (bot/features/review.py). `render_actions` writes it as one short message (a committee's fits
-  a phone screen), `render_figures` the rest; each list names at most CELLS_LISTED cells and counts them all.
+  meeting does not replace it), cells owing the quarter's thematic meeting (in its last month, and in
+  the next quarter's first month: bot/rules/meetings.thematic_followed), cells silent for 30 days, and
+  records sent back for revision and not corrected (bot/features/review.py). `render_actions` writes it
+  as one short message (a committee's fits a phone screen), `render_figures` the rest; each list names at
+  most CELLS_LISTED cells and counts them all.
 - The enterprise picture is the register's (bot/features/enterprises.py): every enterprise of the
   zones, with a cell or not, which each cell's enterprise report keeps up to date for its own. "Founded
   this year" counts the stages dated from 1 January to today; a stage with no date (an imported list)
@@ -65,7 +67,7 @@ from bot.rules.deadlines import (
     State,
 )
 from bot.rules.enterprises import CONTACT_DAYS
-from bot.rules.meetings import regular_owed
+from bot.rules.meetings import quarter_end, regular_owed, thematic_asked, thematic_followed
 from bot.rules.pipeline import Step
 from bot.text import short_unit_name
 from storage import digest_queries as q
@@ -241,6 +243,10 @@ class Digest:
     # Cells whose meeting day of this month has passed with no regular meeting recorded.
     meeting_due: tuple[CellRef, ...] = ()
     returned: tuple[CellCount, ...] = ()  # cells with records sent back and not corrected, by name
+    # The quarter whose thematic meeting is followed up now (bot/rules/meetings.thematic_followed), and
+    # the cells asked for it that have recorded none.
+    thematic_quarter: date | None = None
+    thematic_missing: tuple[CellRef, ...] = ()
 
     @property
     def due_near(self) -> int:
@@ -254,6 +260,7 @@ class Digest:
             [c for c in self.deadlines if c.overdue],
             [c for c in self.deadlines if c.due_near],
             self.meeting_due,
+            self.thematic_missing,
             self.quiet_cells,
             self.returned,
         ]
@@ -267,6 +274,8 @@ class Digest:
         why: dict[int, list[str]] = {}
         for cell in self.meeting_due:
             why.setdefault(cell.id, []).append(NUDGE_MEETING)
+        for cell in self.thematic_missing:
+            why.setdefault(cell.id, []).append(NUDGE_THEMATIC)
         for quiet in self.quiet_cells:
             why.setdefault(quiet.id, []).append(NUDGE_SILENT)
         return why
@@ -284,6 +293,7 @@ class Digest:
 
 NUDGE_MEETING = "meeting"  # no regular meeting this month, and its day has passed
 NUDGE_SILENT = "silent"  # nothing recorded in 30 days
+NUDGE_THEMATIC = "thematic"  # no thematic meeting in the quarter followed up (thematic_followed)
 
 # ----- computing it -------------------------------------------------------------------------------
 
@@ -378,6 +388,13 @@ async def _counted(
         db, cell_ids, last_quarter.start, last_quarter.end, kinds=q.THEMATIC_MEETING_KINDS
     )
     not_yet = await q.cells_without_meeting(db, cell_ids, quarter, today, kinds=q.THEMATIC_MEETING_KINDS)
+    followed = thematic_followed(today)
+    missing = no_thematic if followed == last_quarter.start else not_yet
+    thematic_missing = tuple(
+        CellRef(c.id, c.name)
+        for c in cells
+        if followed is not None and c.id in missing and thematic_asked(followed, _created(c, zone))
+    )
     passed = [c for c in cells if _meeting_day_passed(c, today, zone)]
     not_met_now = await q.cells_without_meeting(
         db, [c.id for c in passed], today, kinds=q.REGULAR_MEETING_KINDS
@@ -418,6 +435,8 @@ async def _counted(
         tree_notes=notes,
         meeting_due=tuple(CellRef(c.id, c.name) for c in passed if c.id in not_met_now),
         returned=tuple(CellCount(c.id, c.name, open_returns[c.id]) for c in cells if c.id in open_returns),
+        thematic_quarter=followed,
+        thematic_missing=thematic_missing,
     )
 
 
@@ -455,8 +474,12 @@ async def _tree_notes(
 def _meeting_day_passed(cell: q.SubUnit, today: date, zone: tzinfo) -> bool:
     """Tell whether a cell's regular meeting day of this month is behind us (a cell set up after that
     day is not asked about this month, as the scheduler's meeting nudge does)."""
-    created = cell.created_at.astimezone(zone).date() if cell.created_at is not None else None
-    return regular_owed(today, cell.meeting_day, created, today)
+    return regular_owed(today, cell.meeting_day, _created(cell, zone), today)
+
+
+def _created(cell: q.SubUnit, zone: tzinfo) -> date | None:
+    """Return the day a cell was set up, in the deployment's zone (None: before chibo kept it)."""
+    return cell.created_at.astimezone(zone).date() if cell.created_at is not None else None
 
 
 def _year_counts(totals: Sequence[q.MonthTotal], kind: str) -> list[q.Count]:
@@ -717,6 +740,22 @@ def _action_lines(d: Digest, t: Translator) -> list[str]:
             n=t.number(len(d.meeting_due)),
         )
         lines.append(_cells_line(t, head, [(c.name, None) for c in d.meeting_due]))
+    if d.thematic_missing and d.thematic_quarter is not None:
+        quarter, n = quarter_label(d.thematic_quarter), t.number(len(d.thematic_missing))
+        if d.today <= quarter_end(d.thematic_quarter):
+            head = _html(
+                t("🗓 No thematic meeting yet in quarter {quarter}, which ends on {end}: <b>{n}</b> cells"),
+                quarter=quarter,
+                end=t.date(quarter_end(d.thematic_quarter)),
+                n=n,
+            )
+        else:
+            head = _html(
+                t("🗓 Quarter {quarter} ended with no thematic meeting recorded: <b>{n}</b> cells"),
+                quarter=quarter,
+                n=n,
+            )
+        lines.append(_cells_line(t, head, [(c.name, None) for c in d.thematic_missing]))
     if d.quiet_cells:
         head = _html(
             t("🔕 Nothing recorded in {days} days: <b>{n}</b> cells"),
@@ -850,7 +889,7 @@ def _quiet_lines(d: Digest, t: Translator) -> list[str]:
         "",
         _html(
             t("<b>Cells with no thematic meeting in quarter {quarter}: {n} of {cells}</b>"),
-            quarter=_quarter(d.last_quarter.start),
+            quarter=quarter_label(d.last_quarter.start),
             n=t.number(len(d.no_thematic)),
             cells=cells,
         ),
@@ -863,7 +902,7 @@ def _quiet_lines(d: Digest, t: Translator) -> list[str]:
                 "Quarter {quarter} so far: {n} of {cells} cells held a thematic meeting "
                 "(at least one a quarter)."
             ),
-            quarter=_quarter(d.this_quarter.start),
+            quarter=quarter_label(d.this_quarter.start),
             n=t.number(d.thematic_this_quarter),
             cells=cells,
         )
@@ -871,7 +910,7 @@ def _quiet_lines(d: Digest, t: Translator) -> list[str]:
     return lines
 
 
-def _quarter(first: date) -> str:
+def quarter_label(first: date) -> str:
     """Return a quarter as people write it: "4/2026"."""
     return f"{(first.month - 1) // 3 + 1}/{first.year}"
 

@@ -27,6 +27,7 @@ from bot.features.review import ReviewAction, may_review
 from bot.features.review import button as review_button
 from bot.forms.fields import FormContext, search
 from bot.i18n import N_, Translator, translator
+from bot.rules.meetings import quarter_end, thematic_followed
 from bot.scheduling.channel import Button
 from bot.scheduling.outbox import Outbox
 from bot.text import short_unit_name
@@ -48,6 +49,10 @@ NUDGE_TEXTS = {
     ),
     digests.NUDGE_SILENT: N_(
         "• Nothing has been recorded for the cell in 30 days. Anything to report? /report"
+    ),
+    digests.NUDGE_THEMATIC: N_(
+        "• No meeting with a thematic part has been reported for quarter {quarter} (at least one a "
+        "quarter). If it took place, report it with /meeting."
     ),
 }
 
@@ -160,6 +165,18 @@ async def nudge(
         kept.day,
         kinds=digest_queries.REGULAR_MEETING_KINDS,
     )
+    quarter = thematic_followed(kept.day)
+    still_no_thematic = (
+        await digest_queries.cells_without_meeting(
+            db,
+            [c for c in ids if digests.NUDGE_THEMATIC in why[c]],
+            quarter,
+            quarter_end(quarter),
+            kinds=digest_queries.THEMATIC_MEETING_KINDS,
+        )
+        if quarter is not None
+        else set()
+    )
     latest = await digest_queries.last_record_at(db, ids)
     secretaries: dict[int, list[User]] = {}
     for secretary in await users.reachable(db, Role.SECRETARY.value, ids):
@@ -174,6 +191,7 @@ async def nudge(
             for reason in why[cell]
             if (reason == digests.NUDGE_MEETING and cell in still_unmet)
             or (reason == digests.NUDGE_SILENT and (cell not in latest or latest[cell] < kept.created_at))
+            or (reason == digests.NUDGE_THEMATIC and cell in still_no_thematic)
         ]
         if not left:
             report.reported.append(name)
@@ -205,7 +223,10 @@ async def _sender(db: Queryable, user: User) -> str:
 
 def _nudge_text(t: Translator, sender: str, cell: str, reasons: list[str], day: date) -> str:
     lines = [Markup(t(N_("📣 <b>{sender}</b> asks about <b>{cell}</b>:"))).format(sender=sender, cell=cell)]
-    lines += [Markup(t(NUDGE_TEXTS[r])).format(month=f"{day.month:02d}/{day.year}") for r in reasons]
+    followed = thematic_followed(day)
+    quarter = digests.quarter_label(followed) if followed is not None else ""
+    month = f"{day.month:02d}/{day.year}"
+    lines += [Markup(t(NUDGE_TEXTS[r])).format(month=month, quarter=quarter) for r in reasons]
     return str(Markup("\n").join(lines))
 
 

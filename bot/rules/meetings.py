@@ -10,6 +10,9 @@ The rules (DOMAIN.md, "Cell routine"; bot/rules/regulations.py has the clauses):
 - At least one meeting with a thematic part a quarter (THEMATIC_PER_QUARTER). A quarter's is owed once
   the quarter has ended, by a cell that existed before the quarter's last month; within that last month
   it is due (the scheduler nudges then).
+- What a committee follows up (the digest's "Needs action"): in a quarter's last month, the cells with no
+  thematic meeting yet; in the next quarter's first month, those whose quarter ended without one (a
+  meeting that took place can still be recorded). In a quarter's middle month, neither.
 """
 
 from __future__ import annotations
@@ -58,3 +61,14 @@ def thematic_owed(quarter: date, created: date | None, today: date) -> bool:
 def thematic_due(quarter: date, created: date | None, today: date) -> bool:
     """Tell whether a quarter's thematic meeting is due now: today is in the quarter's last month."""
     return thematic_last_month(quarter) <= today <= quarter_end(quarter) and thematic_asked(quarter, created)
+
+
+def thematic_followed(today: date) -> date | None:
+    """Return the quarter (its first day) whose thematic meeting a committee follows up today: this
+    quarter in its last month, the quarter just ended in the next one's first month, else None."""
+    this = quarter_start(today)
+    if today >= thematic_last_month(this):
+        return this
+    if today.month == this.month:
+        return add_months(this, -3)
+    return None

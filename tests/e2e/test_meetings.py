@@ -64,6 +64,25 @@ async def test_a_month_with_only_a_thematic_meeting_still_gets_the_regular_meeti
     assert "Chi bộ chưa báo cáo sinh hoạt chi bộ thường kỳ tháng 12/2026: 1/2" in digest.text
     assert "Chi bộ không sinh hoạt chuyên đề trong quý 4/2026: 1/2" in digest.text
     assert "Quý 1/2027 đến nay: 0/2 chi bộ đã sinh hoạt chuyên đề" in digest.text
+    # January is the next quarter's first month: Canon's missed quarter is also one to act on, and the
+    # digest's nudge asks its secretary for it.
+    actions = digest.messages[0].text or ""
+    assert "🗓 Hết quý 4/2026 mà chưa báo cáo sinh hoạt chuyên đề: 1 chi bộ — Canon" in actions
+    count = len(texts(tree.minh))
+    nudge = next(b for b in digest.buttons if b.startswith("📣"))
+    assert "Đã nhắc: " in (await tree.binh.press(nudge)).text
+    await bot.tick()
+    asked = [t for t in texts(tree.minh)[count:] if t.startswith("📣")]
+    assert len(asked) == 1 and "Chi bộ Công ty Canon" in asked[0], asked
+    assert "No meeting with a thematic part has been reported for quarter 4/2026" in asked[0]
+    # Once Canon records the thematic meeting it held in December, the next day's press asks only
+    # what is still missing.
+    await add_meeting(side_db, "cb-canon", "2026-12-18", "thematic")
+    bot.clock.advance(days=1)
+    await tree.binh.press(nudge)
+    await bot.tick()
+    asked = [t for t in texts(tree.minh)[count:] if t.startswith("📣")]
+    assert len(asked) == 2 and "thematic" not in asked[1] and "Nothing has been recorded" in asked[1]
 
 
 async def test_the_meeting_lengths_follow_the_kind_of_meeting(bot: RunningBot, tree: Tree) -> None:

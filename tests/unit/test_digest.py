@@ -719,6 +719,10 @@ async def test_needs_action_comes_first_and_fits_a_phone_screen(db: Database, tr
         # Day 5 has passed; Honda's only December meeting is thematic, which does not replace it.
         "📅 No regular meeting recorded for 12/2026, its day past: <b>4</b> cells"
         " — &lt;Honda&gt; &amp; Co, Canon, Toyota, Yazaki",
+        # December is the quarter's last month: its thematic meeting is due; Honda held one on 01/12
+        # (Toyota's of November was deleted).
+        "🗓 No thematic meeting yet in quarter 4/2026, which ends on 31/12/2026: <b>3</b> cells"
+        " — Canon, Toyota, Yazaki",
         "🔕 Nothing recorded in 30 days: <b>2</b> cells — Canon, Yazaki",
     ]
     # One phone screen (390 x 844) holds about 25 lines of 40 characters.
@@ -731,10 +735,36 @@ async def test_needs_action_comes_first_and_fits_a_phone_screen(db: Database, tr
     )
     assert d.to_nudge() == {
         tree.honda: ["meeting"],
-        tree.canon: ["meeting", "silent"],
-        tree.toyota: ["meeting"],
-        tree.yazaki: ["meeting", "silent"],
+        tree.canon: ["meeting", "thematic", "silent"],
+        tree.toyota: ["meeting", "thematic"],
+        tree.yazaki: ["meeting", "thematic", "silent"],
     }
+
+
+async def test_the_quarters_thematic_meeting_is_followed_up_in_its_last_month_and_the_next_ones_first(
+    db: Database, tree: Tree
+) -> None:
+    # Canon set up in December, the quarter's last month: not asked for quarter 4; Toyota holds a
+    # regular meeting with a thematic part, which pays it.
+    await db.execute(
+        "UPDATE units SET created_at = ? WHERE id = ?", ("2026-12-01T03:00:00+00:00", tree.canon)
+    )
+    await add(db, "meeting", tree.toyota, meeting("2026-12-03", "both"))
+    d = await digest_of(db, tree.a)
+    assert d.thematic_missing == (dg.CellRef(tree.yazaki, "Chi bộ Yazaki"),)
+    vi = "🗓 Chưa sinh hoạt chuyên đề quý 4/2026 (quý kết thúc ngày 31/12/2026): <b>1</b> chi bộ — Yazaki"
+    assert vi in dg.render_actions(d, translator("vi"))
+    # In January the quarter has ended: the cells that recorded none are still named, as missed.
+    january = await dg.compute(db, tree.a, date(2027, 1, 12), await load_calendar(db))
+    assert january.thematic_quarter == date(2026, 10, 1)
+    assert january.thematic_missing == (dg.CellRef(tree.yazaki, "Chi bộ Yazaki"),)
+    en = "🗓 Quarter 4/2026 ended with no thematic meeting recorded: <b>1</b> cells — Yazaki"
+    assert en in dg.render_actions(january, translator("en"))
+    assert "thematic" in january.to_nudge()[tree.yazaki]
+    # In February, the quarter's middle month, there is nothing to follow up on thematic meetings.
+    february = await dg.compute(db, tree.a, date(2027, 2, 10), await load_calendar(db))
+    assert february.thematic_quarter is None and february.thematic_missing == ()
+    assert "🗓" not in dg.render_actions(february, translator("en"))
 
 
 async def test_a_meeting_day_to_come_or_a_cell_set_up_since_is_not_asked_about(
@@ -775,7 +805,7 @@ async def test_records_sent_back_and_not_corrected_are_counted_per_cell(db: Data
 async def test_nothing_to_act_on_says_so(db: Database) -> None:
     committee = await units.add(db, "kcn-c", "Đảng bộ KCN C", units.ROOT_ID, datetime(2025, 1, 1, tzinfo=UTC))
     cell = await units.add(db, "cb-c", "Chi bộ C", committee.id, datetime(2025, 1, 1, tzinfo=UTC))
-    await add(db, "meeting", cell.id, meeting("2026-12-04"))
+    await add(db, "meeting", cell.id, meeting("2026-12-04", "both"))  # regular, with a thematic part
     d = await digest_of(db, committee.id)
     assert "✅ Nothing needs action this week." in dg.render_actions(d, translator("en"))
     assert d.action_cells() == () and d.to_nudge() == {}
