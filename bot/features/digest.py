@@ -426,7 +426,11 @@ async def _counted(
         quiet_cells=quiet,
         no_meeting=tuple(CellRef(c.id, c.name) for c in cells if c.id in not_met),
         last_quarter=last_quarter,
-        no_thematic=tuple(CellRef(c.id, c.name) for c in cells if c.id in no_thematic),
+        no_thematic=tuple(
+            CellRef(c.id, c.name)
+            for c in cells
+            if c.id in no_thematic and thematic_asked(last_quarter.start, _created(c, zone))
+        ),
         this_quarter=Period(quarter, today),
         thematic_this_quarter=len(cells) - len(not_yet),
         deadlines=(),

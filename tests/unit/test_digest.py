@@ -761,6 +761,7 @@ async def test_the_quarters_thematic_meeting_is_followed_up_in_its_last_month_an
     en = "🗓 Quarter 4/2026 ended with no thematic meeting recorded: <b>1</b> cells — Yazaki"
     assert en in dg.render_actions(january, translator("en"))
     assert "thematic" in january.to_nudge()[tree.yazaki]
+    assert january.no_thematic == (dg.CellRef(tree.yazaki, "Chi bộ Yazaki"),)  # the figures agree
     # In February, the quarter's middle month, there is nothing to follow up on thematic meetings.
     february = await dg.compute(db, tree.a, date(2027, 2, 10), await load_calendar(db))
     assert february.thematic_quarter is None and february.thematic_missing == ()
