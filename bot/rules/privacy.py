@@ -175,6 +175,24 @@ def _is_money(text: str, window: list[_Group], segment: list[_Group]) -> bool:
     return after or before
 
 
+_LIST_STEPS = frozenset(range(1, 11)) | {k * 10**n for k in (1, 2, 5) for n in range(1, 4)}
+
+
+def _is_list(text: str, groups: list[_Group]) -> bool:
+    """Tell whether a run is a list of numbers typed with spaces between them, going up by a small or
+    round step: rooms 101 102 103, lines 10 20 30, amounts 100 200 300. An ID typed in groups is
+    hardly that ('123 456 789' goes up by 333; '111 111 111' does not go up), and a group of one
+    digit does not count ('1 2 3 4 5 6 7 8 9' is still read as 123456789)."""
+    if len(groups) < 3 or any(len(g.digits) < 2 or g.digits.startswith("0") for g in groups):
+        return False
+    if len({len(g.digits) for g in groups}) != 1:
+        return False
+    if any(text[a.end : b.start].strip(" \t") for a, b in itertools.pairwise(groups)):
+        return False  # a dot, dash or comma between them: the guard's other rules decide
+    steps = {int(b.digits) - int(a.digits) for a, b in itertools.pairwise(groups)}
+    return len(steps) == 1 and steps <= _LIST_STEPS
+
+
 def _is_phone(text: str, groups: list[_Group]) -> bool:
     """Tell whether a run is a Vietnamese phone number written with its country code (+84)."""
     digits = "".join(g.digits for g in groups)
@@ -192,7 +210,7 @@ def looks_like_id_number(text: str) -> bool:
             _Group(run.start() + g.start(), run.start() + g.end(), g.group())
             for g in _GROUP.finditer(run.group())
         ]
-        if _is_phone(plain, groups):
+        if _is_phone(plain, groups) or _is_list(plain, groups):
             continue
         for segment in _segments(groups):
             if _is_money(plain, segment, segment):

@@ -50,6 +50,12 @@ MUST_REFUSE = [
     "079.123.456.789 đồng",  # no amount starts with 0
     "+84 79 123 456 789",  # not a phone number: 13 digits
     "Số thẻ đảng 123.456.789",  # thousands groups, but no currency
+    # what a list of numbers typed with spaces does not excuse
+    "CMND 111 111 111",  # does not go up
+    "CCCD 123 456 789 012",  # does not go up by a small or round step
+    "1 2 3 4 5 6 7 8 9",  # one digit a group
+    "Phòng 101 102 104",  # not one step
+    "101.102.103",  # dots: not a list typed with spaces
 ]
 
 MUST_ACCEPT = [
@@ -94,6 +100,11 @@ MUST_ACCEPT = [
     "99 đảng viên trong 13 chi bộ",
     "Tổ 1, 2, 3: 120, 140, 160 người",
     "Phòng 101, 102, 103",
+    # lists typed with spaces, going up by one small or round step
+    "Phòng 101 102 103",
+    "Số lượng: 100 200 300",
+    "Dây chuyền 10 20 30 40 50",
+    "Lô 2201 2202 2203",
     "Có mặt 25/27, vắng 2",
 ]
 
