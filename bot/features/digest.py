@@ -748,10 +748,7 @@ def _action_lines(d: Digest, t: Translator) -> list[str]:
         quarter, n = quarter_label(d.thematic_quarter), t.number(len(d.thematic_missing))
         if d.today <= quarter_end(d.thematic_quarter):
             head = _html(
-                t("🗓 No thematic meeting yet in quarter {quarter}, which ends on {end}: <b>{n}</b> cells"),
-                quarter=quarter,
-                end=t.date(quarter_end(d.thematic_quarter)),
-                n=n,
+                t("🗓 No thematic meeting yet in quarter {quarter}: <b>{n}</b> cells"), quarter=quarter, n=n
             )
         else:
             head = _html(

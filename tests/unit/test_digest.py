@@ -721,8 +721,7 @@ async def test_needs_action_comes_first_and_fits_a_phone_screen(db: Database, tr
         " — &lt;Honda&gt; &amp; Co, Canon, Toyota, Yazaki",
         # December is the quarter's last month: its thematic meeting is due; Honda held one on 01/12
         # (Toyota's of November was deleted).
-        "🗓 No thematic meeting yet in quarter 4/2026, which ends on 31/12/2026: <b>3</b> cells"
-        " — Canon, Toyota, Yazaki",
+        "🗓 No thematic meeting yet in quarter 4/2026: <b>3</b> cells — Canon, Toyota, Yazaki",
         "🔕 Nothing recorded in 30 days: <b>2</b> cells — Canon, Yazaki",
     ]
     # One phone screen (390 x 844) holds about 25 lines of 40 characters.
@@ -752,7 +751,7 @@ async def test_the_quarters_thematic_meeting_is_followed_up_in_its_last_month_an
     await add(db, "meeting", tree.toyota, meeting("2026-12-03", "both"))
     d = await digest_of(db, tree.a)
     assert d.thematic_missing == (dg.CellRef(tree.yazaki, "Chi bộ Yazaki"),)
-    vi = "🗓 Chưa sinh hoạt chuyên đề quý 4/2026 (quý kết thúc ngày 31/12/2026): <b>1</b> chi bộ — Yazaki"
+    vi = "🗓 Chưa sinh hoạt chuyên đề quý 4/2026: <b>1</b> chi bộ — Yazaki"
     assert vi in dg.render_actions(d, translator("vi"))
     # In January the quarter has ended: the cells that recorded none are still named, as missed.
     january = await dg.compute(db, tree.a, date(2027, 1, 12), await load_calendar(db))

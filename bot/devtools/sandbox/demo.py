@@ -25,7 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.features import enterprises
-from bot.rules.calendar import WorkingCalendar, add_months
+from bot.rules.calendar import WorkingCalendar, add_months, quarter_start
 from bot.rules.deadlines import CEREMONY_WORKING_DAYS, eligible_age, vote_passes
 from bot.rules.enterprises import Stage
 from bot.rules.pipeline import PROBATION_MONTHS, Pipeline, Step, refusal
@@ -385,7 +385,9 @@ MEETING_DAYS_AGO: tuple[tuple[int, ...], ...] = (
 )
 HISTORY_MONTHS = 5
 THEMATIC = {("cb-songlo", 16), ("cb-phongchau", 18), ("cb-hahoa", 15)}
-QUARTERLY = 3  # the history meeting this many months back had a thematic part (one a quarter)
+# Every cell holds a thematic part once a calendar quarter (in its first regular meeting of the
+# quarter), but these have not yet this quarter: the digest and the reminders have one to show.
+THEMATIC_NOT_YET = {SECRETARY_CELL, "cb-bachhac", "cb-viethung"}
 
 
 MEETING_DAY = 5  # the cells' day of the month for the regular meeting (the schema's default)
@@ -394,6 +396,22 @@ MEETING_DAY = 5  # the cells' day of the month for the regular meeting (the sche
 def last_months_meeting(today: date) -> date:
     """Return the meeting day of the month before today's."""
     return (today.replace(day=1) - timedelta(days=1)).replace(day=MEETING_DAY)
+
+
+def _with_thematic_part(code: str, held: list[int], today: date) -> set[int]:
+    """Return the meetings (days ago, oldest first in `held`) that are regular meetings with a thematic
+    part: a cell's first regular meeting of each calendar quarter with no thematic meeting of its own,
+    but none in this quarter for the cells of THEMATIC_NOT_YET."""
+    quarter = {days: quarter_start(today - timedelta(days=days)) for days in held}
+    done = {quarter[days] for days in held if (code, days) in THEMATIC}
+    if code in THEMATIC_NOT_YET:
+        done.add(quarter_start(today))
+    chosen = set()
+    for days in held:
+        if quarter[days] not in done:
+            done.add(quarter[days])
+            chosen.add(days)
+    return chosen
 
 
 def meetings(today: date) -> list[tuple[str, dict[str, Any]]]:
@@ -407,9 +425,11 @@ def meetings(today: date) -> list[tuple[str, dict[str, Any]]]:
         recent = ((today - last_months_meeting(today)).days,) if cell.code == SECRETARY_CELL else listed
         rng = random.Random(cell.code)  # the same demo every time
         history = [max(recent) + 30 * month + rng.randint(-3, 3) for month in range(1, HISTORY_MONTHS + 1)]
-        for index, days_ago in enumerate(sorted((*recent, *history), reverse=True)):
+        held = sorted((*recent, *history), reverse=True)  # oldest first
+        with_thematic = _with_thematic_part(cell.code, held, today)
+        for index, days_ago in enumerate(held):
             thematic = (cell.code, days_ago) in THEMATIC
-            both = days_ago == history[QUARTERLY - 1]
+            both = days_ago in with_thematic
             excused = rng.choice((0, 0, 1, 1, 2))
             unexcused = 1 if rng.random() < 0.15 else 0
             values = {
