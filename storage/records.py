@@ -308,20 +308,29 @@ async def person_unit(db: Queryable, person_id: int) -> int | None:
 
 
 async def latest(
-    db: Queryable, kind: str, unit_id: int, *, having: str | None = None
+    db: Queryable,
+    kind: str,
+    unit_id: int,
+    *,
+    having: str | None = None,
+    of_kinds: tuple[str, ...] = (),
 ) -> dict[str, Any] | None:
     """Return the values of a cell's latest record of a dated kind (a meeting, a snapshot), or None;
-    having: only records where that column has a value (the latest vote's official members)."""
+    having: only records where that column has a value (the latest vote's official members);
+    of_kinds: only records whose own `kind` is one of these (a regular meeting, not a thematic one)."""
     table, columns = KINDS[kind]
     if having is not None and having not in columns:
         raise ValueError(f"{kind} has no column {having}")
+    if of_kinds and "kind" not in columns:
+        raise ValueError(f"{kind} has no column kind")
     where = f" AND {having} IS NOT NULL" if having else ""
+    where += f" AND kind IN ({', '.join('?' * len(of_kinds))})" if of_kinds else ""
     row = await db.fetchone(
         f"""
         SELECT * FROM {table} WHERE unit_id = ? AND deleted_at IS NULL{where}
         ORDER BY on_date DESC, id DESC LIMIT 1
         """,
-        (unit_id,),
+        (unit_id, *of_kinds),
     )
     return None if row is None else {k: row[k] for k in columns}
 

@@ -878,6 +878,17 @@ async def _save_meeting(tx: Queryable, ctx: FormContext, answers: Answers, recor
     return await _save_simple("meeting", tx, ctx, answers, record_id)
 
 
+async def _last_regular_meeting(db: Queryable, unit_id: int) -> Answers | None:
+    """Return what "As last month" repeats: the cell's latest regular meeting, as a regular meeting.
+    A thematic part is never repeated by a tap (it counts for the quarter's thematic meeting, so it is
+    chosen when held): after a meeting with one, the kind is a regular meeting and its length, which
+    the thematic part made longer, is asked again; a thematic meeting on its own repeats nothing."""
+    latest = await records.latest(db, "meeting", unit_id, of_kinds=REGULAR_KINDS)
+    if latest is None or latest.get("kind") == "regular":
+        return latest
+    return {k: v for k, v in latest.items() if k != "minutes"} | {"kind": "regular"}
+
+
 async def _load_meeting(db: Queryable, ctx: FormContext, record_id: int) -> Answers | None:
     return await _load_simple("meeting", db, record_id)
 
@@ -952,7 +963,7 @@ MEETING = Form(
     save=_save_meeting,
     load=_load_meeting,
     final_check=_meeting_check,
-    previous=_latest("meeting"),
+    previous=_last_regular_meeting,
     same_label=N_("As last month"),
     warnings=_meeting_warnings,
 )

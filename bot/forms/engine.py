@@ -639,8 +639,10 @@ class Engine(Views):
         if after is None:
             return names[0] if names else REVIEW
         if after in names:
-            index = names.index(after)
-            return names[index + 1] if index + 1 < len(names) else REVIEW
+            # The next question not answered yet: after /back, the answers given since are kept and
+            # not asked again; after "As last month", the answers it took are not asked either.
+            later = [name for name in names[names.index(after) + 1 :] if name not in draft.answers]
+            return later[0] if later else self._first_missing(ctx, form, draft.answers)
         return self._first_missing(ctx, form, draft.answers)
 
     async def _back(self, ctx: FormContext, draft: Draft, form: Form) -> View:

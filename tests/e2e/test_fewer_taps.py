@@ -79,6 +79,28 @@ async def test_a_meeting_like_last_months_is_reported_in_six_steps_two_typed(
     assert "• Vắng không lý do: <b>0</b>" in texts[2] and "➜ <b>✅ Lưu</b>" in texts[2]
 
 
+async def test_as_last_month_never_repeats_a_thematic_part(
+    bot: RunningBot, tree: Tree, side_db: Database
+) -> None:
+    # October's regular meeting, then a thematic meeting on its own in November: "As last month" is
+    # October's regular meeting, not the thematic one (which would count for the quarter untaken).
+    await add_meeting(side_db, "cb-honda")
+    await add_meeting(side_db, "cb-honda", on_date="2026-11-12", kind="thematic", minutes=150, total=13)
+    lan: Person = tree.lan
+    kind = await lan.press(button(await lan.send("/meeting"), "Hôm qua"))
+    assert "Như tháng trước: Sinh hoạt chi bộ thường kỳ (hằng tháng) · 95 phút · 12 đảng viên" in kind
+    await lan.send("/cancel")
+    # A regular meeting with a thematic part on 20/11: repeated as a regular meeting, its length asked.
+    await add_meeting(side_db, "cb-honda", on_date="2026-11-20", kind="both", minutes=140, total=13)
+    kind = await lan.press(button(await lan.send("/meeting"), "Hôm qua"))
+    assert "Như tháng trước: Sinh hoạt chi bộ thường kỳ (hằng tháng) · 13 đảng viên" in kind
+    asked = await lan.press(button(kind, "↺ Như tháng trước"))
+    assert "bao nhiêu phút" in asked.text
+    review = (await lan.dialog([("90", "có mặt"), ("12", "có lý do"), ("1", "kiểm tra lại")]))[-1]
+    assert "• Loại: Sinh hoạt chi bộ thường kỳ (hằng tháng)" in review.text
+    assert "• Thời lượng (phút): 90" in review.text and "• Tổng số đảng viên: 13" in review.text
+
+
 async def test_what_rarely_changes_is_offered_one_by_one_and_typed_by_its_words(
     bot: RunningBot, tree: Tree, side_db: Database
 ) -> None:
@@ -110,6 +132,9 @@ async def test_what_rarely_changes_is_offered_one_by_one_and_typed_by_its_words(
             ("hôm nay", "Hình thức sinh hoạt?"),
             ("như tháng trước", ["có mặt", "5/6"]),
             ("/back", ["tổng số bao nhiêu đảng viên", "Câu trả lời hiện tại: 12"]),
+            ("/back", ["bao nhiêu phút", "Câu trả lời hiện tại: 95"]),
+            # A changed answer goes on to the next question not answered yet: the total is kept.
+            ("100", ["có mặt", "5/6"]),
         ]
     )
 
