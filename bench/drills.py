@@ -72,7 +72,7 @@ SORRY = _t(
     "tell your committee's office."
 ).split(".", 1)[0]
 QUESTION = re.compile(r"· (\d+)/(\d+)")
-SCHEDULED = ("📢", "📅")  # broadcasts and reminders: not answers to what a secretary did
+SCHEDULED = ("📢", "📅", "🗓", "⏰", "📣", "↩️")  # broadcasts, reminders, nudges: no answers to her
 BROADCAST_BODY = "Diễn tập: thông báo số {n}"
 BROADCAST_COMMITTEE = "kcn-tin"  # the cells that only receive the broadcast
 FORMS_COMMITTEE = "kcn-mau"  # the cells whose secretaries fill forms
