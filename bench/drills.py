@@ -222,8 +222,10 @@ class Secretary:
         self, question: int, message: ChatMessage, actions: dict[str, str], stop: asyncio.Event
     ) -> None:
         fresh = question == 1 and self._last == ("send", None, "/activity") and not self._resuming
-        if fresh and self._pressed_on is not None:
-            # The form whose Save she pressed is gone: saved without telling her. She starts the next.
+        if question == 1 and (fresh or self._resuming) and self._pressed_on is not None:
+            # The form whose Save she pressed is gone: saved without telling her. She starts the next
+            # (also when the form offered to continue is a new one: an /activity of hers that came
+            # through after the restart opened it, and its answer was lost to the next kill).
             self._new_form()
         elif fresh and self._answered:
             self.drafts_lost += 1
