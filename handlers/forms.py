@@ -105,12 +105,12 @@ def _markup(view: View) -> InlineKeyboardMarkup | None:
 
 
 async def show(update: Update, context: ChiboContext, view: View) -> None:
-    """Send a view: its text, and its buttons as an inline keyboard. A form saved that queued
-    messages (a record sent back to its cell, its correction to the sender) has them go now, not at
-    the next tick."""
+    """Send a view: its text, and its buttons as an inline keyboard. After a save, the outbox delivers
+    what is due: what the save queued (a record sent back to its cell, its correction to the sender)
+    goes now, not at the next tick (one indexed query when nothing is due)."""
     await reply(update, context, view.text, markup=_markup(view))
     if view.saved_record is not None:
-        context.application.create_task(context.scheduler.outbox.deliver_queued(), update=update)
+        context.application.create_task(context.scheduler.outbox.deliver(), update=update)
 
 
 @requires(Role.SECRETARY, Role.ADMIN)

@@ -60,7 +60,7 @@ from bot.features.enterprises import Coverage, WorkList
 from bot.features.enterprises import coverage as enterprise_coverage
 from bot.forms.definitions import ACTIVITY_KINDS
 from bot.i18n import N_, Translator
-from bot.rules.calendar import VIETNAM, WorkingCalendar, add_months, quarter_start
+from bot.rules.calendar import VIETNAM, WorkingCalendar, add_months, quarter_label, quarter_start
 from bot.rules.deadlines import (
     Direction,
     Kind,
@@ -909,11 +909,6 @@ def _quiet_lines(d: Digest, t: Translator) -> list[str]:
         )
     )
     return lines
-
-
-def quarter_label(first: date) -> str:
-    """Return a quarter as people write it: "4/2026"."""
-    return f"{(first.month - 1) // 3 + 1}/{first.year}"
 
 
 def _more(t: Translator, count: int) -> list[str]:

@@ -27,6 +27,7 @@ from bot.features.review import ReviewAction, may_review
 from bot.features.review import button as review_button
 from bot.forms.fields import FormContext, search
 from bot.i18n import N_, Translator, translator
+from bot.rules.calendar import quarter_label
 from bot.rules.meetings import quarter_end, thematic_followed
 from bot.scheduling.channel import Button
 from bot.scheduling.outbox import Outbox
@@ -224,7 +225,7 @@ async def _sender(db: Queryable, user: User) -> str:
 def _nudge_text(t: Translator, sender: str, cell: str, reasons: list[str], day: date) -> str:
     lines = [Markup(t(N_("📣 <b>{sender}</b> asks about <b>{cell}</b>:"))).format(sender=sender, cell=cell)]
     followed = thematic_followed(day)
-    quarter = digests.quarter_label(followed) if followed is not None else ""
+    quarter = quarter_label(followed) if followed is not None else ""
     month = f"{day.month:02d}/{day.year}"
     lines += [Markup(t(NUDGE_TEXTS[r])).format(month=month, quarter=quarter) for r in reasons]
     return str(Markup("\n").join(lines))

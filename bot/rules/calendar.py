@@ -347,3 +347,8 @@ def today_in(now: datetime, zone: ZoneInfo = VIETNAM) -> date:
 def quarter_start(d: date) -> date:
     """Return the first day of the calendar quarter of `d`."""
     return date(d.year, (d.month - 1) // 3 * 3 + 1, 1)
+
+
+def quarter_label(d: date) -> str:
+    """Return the calendar quarter of `d` as people write it: "4/2026"."""
+    return f"{(d.month - 1) // 3 + 1}/{d.year}"

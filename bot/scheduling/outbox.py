@@ -97,9 +97,6 @@ class Outbox:
         self.clock = clock
         self.channels = channels
         self._delivering = asyncio.Lock()
-        # Set when a message is queued: a handler that just queued one (a record sent back, its
-        # correction) delivers at once instead of at the next tick (`deliver_queued`).
-        self._queued = False
 
     async def enqueue(
         self,
@@ -120,7 +117,6 @@ class Outbox:
         unit_id: the unit the message is about; it is dropped if the recipient has left that unit.
         """
         now = self.clock()
-        self._queued = True
         return await outbox.enqueue(
             tx,
             key,
@@ -139,15 +135,7 @@ class Outbox:
     async def enqueue_many(self, tx: Queryable, messages: list[outbox.NewMessage]) -> int:
         """Queue many messages at once (held until the quiet hours end); return how many were new."""
         now = self.clock()
-        self._queued = True
         return await outbox.enqueue_many(tx, messages, now, after_quiet_hours(now, self.settings))
-
-    async def deliver_queued(self) -> Delivery | None:
-        """Deliver now if something was queued since the last such call (None: nothing was)."""
-        if not self._queued:
-            return None
-        self._queued = False
-        return await self.deliver()
 
     async def deliver(self, limit: int = 500) -> Delivery:
         """Send what is due, one part at a time, marking each; stop at the quiet hours or a 429."""

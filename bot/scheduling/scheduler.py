@@ -31,8 +31,9 @@ from bot.features.transfers import STEP_NAMES as TRANSFER_STEP_NAMES
 from bot.features.transfers import STEP_OF_DEADLINE as TRANSFER_STEP_OF_DEADLINE
 from bot.forms.fields import Form
 from bot.i18n import N_
-from bot.rules.calendar import WorkingCalendar, add_months, quarter_start
+from bot.rules.calendar import WorkingCalendar, add_months, quarter_label, quarter_start
 from bot.rules.deadlines import OVERDUE_KEY, WORKING_DAY_KINDS, Kind, pending_reminders
+from bot.rules.meetings import thematic_asked, thematic_last_month
 from bot.rules.pipeline import MENTOR_REMINDER_DAYS, STEP_NAMES, Step, probation_quarters
 from bot.rules.regulations import PROBATION_MONTHS
 from bot.scheduling.channel import Button, ButtonKind
@@ -438,12 +439,13 @@ class Scheduler:
         """In the last month of a quarter, nudge the cells that held no thematic meeting in it yet (at least
         one a quarter: Charter Điều 24 and HD 42-HD/BTCTW)."""
         first = quarter_start(today)
-        last_month = add_months(first, 2)
-        if today < last_month:
+        if today < thematic_last_month(first):
             return []
         # A cell set up during the quarter's last month is not asked about the quarter.
         existing = [
-            c for c in cells if c.created_at is None or local(c.created_at, self.settings).date() < last_month
+            c
+            for c in cells
+            if thematic_asked(first, local(c.created_at, self.settings).date() if c.created_at else None)
         ]
         lacking = await digest_queries.cells_without_meeting(
             self.db, [c.id for c in existing], first, today, kinds=digest_queries.THEMATIC_MEETING_KINDS
@@ -457,9 +459,7 @@ class Scheduler:
                 if user.mute_nudges:
                     continue
                 t = translator_of(user, self.settings)
-                text = Markup(t(THEMATIC_NUDGE)).format(
-                    cell=cell.name, quarter=f"{(today.month - 1) // 3 + 1}/{today.year}"
-                )
+                text = Markup(t(THEMATIC_NUDGE)).format(cell=cell.name, quarter=quarter_label(today))
                 messages.append(
                     outbox.NewMessage(f"thematic:{user.id}:{cell.id}:{quarter}", user.id, "nudge", str(text))
                 )
