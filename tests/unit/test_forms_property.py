@@ -215,8 +215,11 @@ async def fill_with_noise(form_name: str, noise: list[str]) -> None:
                 view = await ENGINE.text(ctx, sensible(form_name, draft.position))
                 after = await ENGINE.open_draft(ctx)
                 if after is not None and after.position == draft.position:
-                    # An odd answer taken earlier (a total of 1) can make the usual answer wrong: 0 fits.
-                    view = await ENGINE.text(ctx, "0")
+                    # An odd answer taken earlier can make the usual answer wrong: for a count (a total
+                    # of 1) 0 fits; for a date (a letter dated today by an odd "HOM NAY", so an arrival
+                    # before it is refused) today does.
+                    odd = "hôm nay" if FORMS[form_name].field(draft.position).kind is Kind.DATE else "0"
+                    view = await ENGINE.text(ctx, odd)
             assert view is not None and view.text.strip()
         draft = await ENGINE.open_draft(ctx)
         assert draft is not None
